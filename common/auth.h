@@ -1,0 +1,102 @@
+// Authentication: bearer JWTs in the `authorization` metadata, verified with a key the
+// deployment provides (an HS256 secret, or an RS256 public key in PEM from the identity
+// provider). The token's claims become a Principal; what a Principal may do is decided by each
+// service's authorization policy, in one place.
+//
+// TokenVerifier is immutable after construction apart from its cache of verified tokens, which
+// is internally locked: share one instance between all threads.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include <grpcpp/server_context.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace rfs {
+
+class ReferenceData;
+
+// Roles of DESIGN.md.
+enum class Role {
+  kSecretariat,   // national secretariat: everything; alone publishes nationally
+  kBureau,        // regional bureau: its block
+  kPrefecture,    // a prefecture: plans it authors or co-authors
+  kMunicipality,  // a municipality: plans it authors or co-authors
+  kViewer,        // read only
+  kService,       // calls between rfs services
+};
+
+const char* RoleName(Role role);
+bool ParseRole(absl::string_view name, Role* role);
+
+// Who is calling, from a verified token.
+struct Principal {
+  std::string subject;    // `sub`
+  Role role = Role::kViewer;
+  std::string body_code;  // 6-digit local government code (prefecture and municipality roles)
+  std::string block;      // block id (bureau role)
+  absl::Time expires;
+};
+
+// Claims to put into a token made by MintToken.
+struct TokenClaims {
+  std::string subject;
+  Role role = Role::kViewer;
+  std::string body_code;
+  std::string block;
+  absl::Duration ttl = absl::Hours(12);
+};
+
+// Reads a key file: PEM public key → RS256; anything else → HS256 secret (surrounding
+// whitespace trimmed), at least 32 bytes.
+struct VerificationKey {
+  enum class Algorithm { kHs256, kRs256 };
+  Algorithm algorithm;
+  std::string material;
+};
+absl::StatusOr<VerificationKey> LoadVerificationKey(const std::string& path);
+
+// Makes an HS256 token (for development, tests and rfsctl). Validates the claims as the
+// verifier would.
+absl::StatusOr<std::string> MintToken(const VerificationKey& key, const TokenClaims& claims);
+
+class TokenVerifier {
+ public:
+  // `reference` (may be null) is used to check that a bureau's block exists.
+  TokenVerifier(VerificationKey key, const ReferenceData* reference);
+
+  // Verifies a compact JWT: signature with the configured algorithm only, `exp` required and
+  // in the future, claims well-formed. UNAUTHENTICATED with a reason otherwise. Verified
+  // tokens are cached until they expire.
+  absl::StatusOr<Principal> Verify(absl::string_view token) const;
+
+  // Reads "authorization: Bearer <jwt>" from the call's metadata and verifies it.
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
+
+ private:
+  absl::StatusOr<Principal> VerifyUncached(const std::string& token) const;
+
+  static constexpr int kShards = 16;
+  static constexpr size_t kMaxPerShard = 4096;
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Principal> verified ABSL_GUARDED_BY(mu);
+  };
+
+  const VerificationKey key_;
+  const ReferenceData* reference_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+// Checks claims the same way for minting and verifying.
+absl::Status ValidateClaims(const Principal& p, const ReferenceData* reference);
+
+}  // namespace rfs

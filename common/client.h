@@ -1,0 +1,30 @@
+// Client side of rfs gRPC: channels made once with explicit message sizes and keepalive,
+// optional TLS, and the bearer token attached per call.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include "absl/time/time.h"
+
+namespace rfs {
+
+struct ChannelOptions {
+  std::string target;          // "localhost:50051", "unix:///path"
+  bool tls = false;
+  std::string ca_file;         // TLS: roots to trust (default: system roots)
+  std::string cert_file;       // mTLS client certificate
+  std::string key_file;
+  int max_message_bytes = 8 << 20;
+};
+
+std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
+
+// Sets the deadline and the "authorization: Bearer <token>" metadata of a call.
+void PrepareCall(grpc::ClientContext* context, const std::string& token, absl::Duration timeout);
+
+}  // namespace rfs

@@ -1,0 +1,78 @@
+#include "common/codes.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace rfs {
+namespace {
+
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int LocalGovernmentCheckDigit(absl::string_view body) {
+  static constexpr int kWeights[5] = {6, 5, 4, 3, 2};
+  int sum = 0;
+  for (int i = 0; i < 5; ++i) sum += (body[i] - '0') * kWeights[i];
+  return (11 - sum % 11) % 10;
+}
+
+absl::StatusOr<std::string> NormalizeLocalGovernmentCode(absl::string_view code,
+                                                         absl::string_view field) {
+  if ((code.size() != 5 && code.size() != 6) || !AllDigits(code)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", code,
+                     "' is not a local government code (6 digits, or 5 without the check digit)"));
+  }
+  const int prefecture = (code[0] - '0') * 10 + (code[1] - '0');
+  if (prefecture < 1 || prefecture > 47) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": '", code, "' does not start with a prefecture number 01..47"));
+  }
+  const int check = LocalGovernmentCheckDigit(code.substr(0, 5));
+  if (code.size() == 5) return absl::StrCat(code, check);
+  if (code[5] - '0' != check) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", code,
+                                                   "' has a wrong check digit (expected ",
+                                                   check, ", i.e. ", code.substr(0, 5), check, ")"));
+  }
+  return std::string(code);
+}
+
+bool IsPrefectureCode(absl::string_view code6) { return code6.substr(2, 3) == "000"; }
+
+std::string PrefectureOf(absl::string_view code6) {
+  std::string body = absl::StrCat(code6.substr(0, 2), "000");
+  return absl::StrCat(body, LocalGovernmentCheckDigit(body));
+}
+
+int CorporateNumberCheckDigit(absl::string_view body12) {
+  int sum = 0;
+  for (int n = 1; n <= 12; ++n) {
+    const int p = body12[12 - n] - '0';
+    sum += p * ((n % 2 == 1) ? 1 : 2);
+  }
+  return 9 - sum % 9;
+}
+
+absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view field) {
+  if (number.size() != 13 || !AllDigits(number)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", number, "' is not a corporate number (13 digits)"));
+  }
+  const int check = CorporateNumberCheckDigit(number.substr(1));
+  if (number[0] - '0' != check) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", number,
+                                                   "' has a wrong check digit (the first digit "
+                                                   "should be ",
+                                                   check, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rfs

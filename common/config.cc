@@ -1,0 +1,165 @@
+#include "common/config.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status.h"
+
+ABSL_FLAG(std::string, listen, "", "gRPC listen address host:port or unix:///path (default: 0.0.0.0:<service port>)");
+ABSL_FLAG(std::string, metrics_listen, "", "Prometheus /metrics address host:port (default: 0.0.0.0:<metrics port>); 'off' disables");
+ABSL_FLAG(std::string, redis, "redis://127.0.0.1:6379/0", "Redis: redis://[:password@]host:port/db or unix:///path/redis.sock[?db=N]");
+ABSL_FLAG(int, redis_pool_size, 16, "Maximum Redis connections of the pool");
+ABSL_FLAG(int, redis_connect_timeout_ms, 1000, "Redis connect timeout");
+ABSL_FLAG(int, redis_command_timeout_ms, 2000, "Redis command timeout");
+ABSL_FLAG(std::string, auth_key_file, "", "JWT verification key: an HS256 secret, or an RS256 public key in PEM (required)");
+ABSL_FLAG(std::string, data_dir, RFS_DEFAULT_DATA_DIR, "Directory with reference data (prefectures.csv, blocks.csv, strategic_fields.csv)");
+ABSL_FLAG(std::string, log_level, "info", "debug (one line per request), info, warning or error");
+ABSL_FLAG(int, max_threads, 64, "Cap on the gRPC server's threads");
+ABSL_FLAG(int, max_message_bytes, 8 << 20, "Largest gRPC message received or sent");
+ABSL_FLAG(int, shutdown_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM");
+ABSL_FLAG(int, health_interval_ms, 1000, "How often Redis reachability is checked for health");
+ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM); empty serves plaintext");
+ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca_file, "", "CA (PEM) that client certificates must chain to (mTLS); empty: no client certificates");
+
+namespace rfs {
+namespace {
+
+bool Readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+absl::Status ValidateHostPort(const std::string& addr, absl::string_view flag) {
+  if (absl::StartsWith(addr, "unix:")) return absl::OkStatus();
+  const size_t colon = addr.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(addr.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "='", addr, "' is not host:port (e.g. 0.0.0.0:50051 or [::]:50051)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage) {
+  absl::SetProgramUsageMessage(usage);
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    const std::string env = absl::StrCat("RFS_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::fprintf(stderr, "%s: environment variable %s: %s\n", argv[0], env.c_str(),
+                   error.c_str());
+      std::exit(2);
+    }
+  }
+  return absl::ParseCommandLine(argc, argv);
+}
+
+absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaults) {
+  ServerConfig config;
+  config.service_name = defaults.name;
+
+  config.listen = absl::GetFlag(FLAGS_listen);
+  if (config.listen.empty()) config.listen = absl::StrCat("0.0.0.0:", defaults.grpc_port);
+  RETURN_IF_ERROR(ValidateHostPort(config.listen, "listen"));
+
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (config.metrics_listen.empty()) {
+    config.metrics_listen = absl::StrCat("0.0.0.0:", defaults.metrics_port);
+  }
+  if (config.metrics_listen == "off") {
+    config.metrics_listen.clear();
+  } else {
+    RETURN_IF_ERROR(ValidateHostPort(config.metrics_listen, "metrics_listen"));
+  }
+
+  auto endpoint = ParseRedisUrl(absl::GetFlag(FLAGS_redis));
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--redis: ", endpoint.status().message()));
+  }
+  config.redis.endpoint = *endpoint;
+  config.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
+  if (config.redis.pool_size < 1 || config.redis.pool_size > 1024) {
+    return absl::InvalidArgumentError("--redis_pool_size must be 1..1024");
+  }
+  const int connect_ms = absl::GetFlag(FLAGS_redis_connect_timeout_ms);
+  const int command_ms = absl::GetFlag(FLAGS_redis_command_timeout_ms);
+  if (connect_ms < 1 || command_ms < 1) {
+    return absl::InvalidArgumentError("Redis timeouts must be at least 1 ms");
+  }
+  config.redis.connect_timeout = absl::Milliseconds(connect_ms);
+  config.redis.command_timeout = absl::Milliseconds(command_ms);
+
+  config.auth_key_file = absl::GetFlag(FLAGS_auth_key_file);
+  if (config.auth_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--auth_key_file (RFS_AUTH_KEY_FILE) is required: every RPC is authenticated. For a "
+        "local run, `make run` creates one under the data directory.");
+  }
+  if (!Readable(config.auth_key_file)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auth_key_file: cannot read ", config.auth_key_file));
+  }
+
+  config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (!Readable(config.data_dir + "/prefectures.csv")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--data_dir: ", config.data_dir, " has no readable prefectures.csv"));
+  }
+
+  LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
+  }
+  SetLogLevel(level);
+  SetLogService(defaults.name);
+
+  config.max_threads = absl::GetFlag(FLAGS_max_threads);
+  if (config.max_threads < 4 || config.max_threads > 4096) {
+    return absl::InvalidArgumentError("--max_threads must be 4..4096");
+  }
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (config.max_message_bytes < (64 << 10) || config.max_message_bytes > (256 << 20)) {
+    return absl::InvalidArgumentError("--max_message_bytes must be 64 KiB..256 MiB");
+  }
+  const int grace = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  if (grace < 0 || grace > 600) {
+    return absl::InvalidArgumentError("--shutdown_grace_seconds must be 0..600");
+  }
+  config.shutdown_grace = absl::Seconds(grace);
+  const int health_ms = absl::GetFlag(FLAGS_health_interval_ms);
+  if (health_ms < 10) return absl::InvalidArgumentError("--health_interval_ms must be >= 10");
+  config.health_interval = absl::Milliseconds(health_ms);
+
+  config.tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (!config.tls.client_ca_file.empty() && config.tls.cert_file.empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca_file needs --tls_cert_file and --tls_key_file");
+  }
+  for (const std::string* f :
+       {&config.tls.cert_file, &config.tls.key_file, &config.tls.client_ca_file}) {
+    if (!f->empty() && !Readable(*f)) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read TLS file ", *f));
+    }
+  }
+  return config;
+}
+
+}  // namespace rfs

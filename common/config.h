@@ -1,0 +1,48 @@
+// Process configuration shared by every rfs binary: Abseil flags, each with an environment
+// fallback RFS_<FLAG_NAME_IN_CAPITALS> (a flag on the command line wins over the environment),
+// validated once at start with a message that says what to fix.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/redis.h"
+
+namespace rfs {
+
+// Defaults that differ per service.
+struct ServiceDefaults {
+  std::string name;         // "rfs-registry": log and metric label.
+  int grpc_port;            // 50051
+  int metrics_port;         // 9101
+};
+
+struct TlsConfig {
+  std::string cert_file;       // empty: plaintext
+  std::string key_file;
+  std::string client_ca_file;  // set: clients must present a certificate (mTLS)
+};
+
+struct ServerConfig {
+  std::string service_name;
+  std::string listen;          // "0.0.0.0:50051" or "unix:///path"
+  std::string metrics_listen;  // "0.0.0.0:9101"; "" disables the exposer
+  RedisOptions redis;
+  std::string auth_key_file;
+  std::string data_dir;
+  int max_threads = 64;
+  int max_message_bytes = 8 << 20;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration health_interval = absl::Seconds(1);
+  TlsConfig tls;
+};
+
+// Applies RFS_* environment variables to flags and parses the command line (argv wins).
+// Returns the positional arguments. Exits with a message on a malformed flag or variable.
+std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage);
+
+// Builds and validates the server configuration from the flags of common/config.cc.
+absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaults);
+
+}  // namespace rfs

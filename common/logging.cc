@@ -1,0 +1,92 @@
+#include "common/logging.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/fiscal.h"
+
+namespace rfs {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::string* g_service = new std::string("rfs");
+std::mutex g_write_mu;
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+bool LooksSecret(absl::string_view key) {
+  const std::string k = absl::AsciiStrToLower(key);
+  return absl::StrContains(k, "token") || absl::StrContains(k, "secret") ||
+         absl::StrContains(k, "password") || absl::StrContains(k, "authorization");
+}
+
+}  // namespace
+
+void SetLogService(absl::string_view service) { *g_service = std::string(service); }
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
+
+bool ParseLogLevel(absl::string_view text, LogLevel* level) {
+  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
+    if (text == LevelName(l)) {
+      *level = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+LogLine::LogLine(LogLevel level, absl::string_view msg) : line_(nlohmann::json::object()) {
+  line_["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3S%Ez", absl::Now(), JapanTimeZone());
+  line_["level"] = LevelName(level);
+  line_["service"] = *g_service;
+  line_["msg"] = std::string(msg);
+}
+
+LogLine::~LogLine() {
+  // Invalid UTF-8 in a field is replaced rather than thrown on.
+  std::string text = line_.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.push_back('\n');
+  std::lock_guard<std::mutex> lock(g_write_mu);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+LogLine& LogLine::Field(absl::string_view key, absl::string_view value) {
+  line_[std::string(key)] = LooksSecret(key) ? std::string("[redacted]") : std::string(value);
+  return *this;
+}
+
+LogLine& LogLine::Field(absl::string_view key, int64_t value) {
+  line_[std::string(key)] = value;
+  return *this;
+}
+
+LogLine& LogLine::Field(absl::string_view key, double value) {
+  line_[std::string(key)] = value;
+  return *this;
+}
+
+LogLine& LogLine::Field(absl::string_view key, bool value) {
+  line_[std::string(key)] = value;
+  return *this;
+}
+
+}  // namespace rfs

@@ -1,0 +1,227 @@
+#include "common/metrics.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <exception>
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/logging.h"
+
+namespace rfs {
+
+namespace {
+
+constexpr int kCodes = 17;  // canonical gRPC codes 0..16
+
+const char* CodeName(int code) {
+  static constexpr const char* kNames[kCodes] = {
+      "OK",           "Canceled",         "Unknown",           "InvalidArgument",
+      "DeadlineExceeded", "NotFound",     "AlreadyExists",     "PermissionDenied",
+      "ResourceExhausted", "FailedPrecondition", "Aborted",    "OutOfRange",
+      "Unimplemented", "Internal",        "Unavailable",       "DataLoss",
+      "Unauthenticated"};
+  return code >= 0 && code < kCodes ? kNames[code] : "Unknown";
+}
+
+bool IsServerFault(int code) {
+  return code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
+         code == grpc::StatusCode::DATA_LOSS || code == grpc::StatusCode::UNAVAILABLE ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::UNIMPLEMENTED;
+}
+
+const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  switch (type) {
+    case Type::UNARY:
+      return "unary";
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
+  }
+  return "unary";
+}
+
+}  // namespace
+
+// Families and per-method series. Series are created once per method (and code) and their
+// references kept, since Family::Add takes a lock and hashes labels.
+class GrpcServerMetrics {
+ public:
+  struct Method {
+    std::string full_name;
+    std::string service;
+    std::string method;
+    std::string type;
+    prometheus::Counter* started = nullptr;
+    prometheus::Histogram* latency = nullptr;
+    std::array<std::atomic<prometheus::Counter*>, kCodes> handled{};
+  };
+
+  explicit GrpcServerMetrics(prometheus::Registry& registry)
+      : started_(prometheus::BuildCounter()
+                     .Name("grpc_server_started_total")
+                     .Help("Total number of RPCs started on the server.")
+                     .Register(registry)),
+        handled_(prometheus::BuildCounter()
+                     .Name("grpc_server_handled_total")
+                     .Help("Total number of RPCs completed on the server, regardless of success "
+                           "or failure.")
+                     .Register(registry)),
+        latency_(prometheus::BuildHistogram()
+                     .Name("grpc_server_handling_seconds")
+                     .Help("Histogram of response latency (seconds) of gRPC that had been "
+                           "application-level handled by the server.")
+                     .Register(registry)) {}
+
+  Method* Find(const char* full_name, grpc::experimental::ServerRpcInfo::Type type) {
+    absl::string_view name = full_name == nullptr ? "/unknown/unknown" : full_name;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = methods_.find(name);
+      if (it != methods_.end()) return it->second.get();
+    }
+    absl::MutexLock lock(&mu_);
+    auto& slot = methods_[name];
+    if (slot == nullptr) {
+      auto m = std::make_unique<Method>();
+      m->full_name = std::string(name);
+      absl::string_view rest = name.substr(name.empty() || name[0] != '/' ? 0 : 1);
+      const size_t slash = rest.find('/');
+      m->service = std::string(rest.substr(0, slash));
+      m->method = slash == absl::string_view::npos ? "" : std::string(rest.substr(slash + 1));
+      m->type = TypeName(type);
+      const prometheus::Labels labels{
+          {"grpc_type", m->type}, {"grpc_service", m->service}, {"grpc_method", m->method}};
+      m->started = &started_.Add(labels);
+      m->latency = &latency_.Add(labels, prometheus::Histogram::BucketBoundaries{
+                                             0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                             0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+      slot = std::move(m);
+    }
+    return slot.get();
+  }
+
+  prometheus::Counter* Handled(Method* m, int code) {
+    if (code < 0 || code >= kCodes) code = grpc::StatusCode::UNKNOWN;
+    prometheus::Counter* c = m->handled[code].load(std::memory_order_acquire);
+    if (c != nullptr) return c;
+    absl::MutexLock lock(&mu_);
+    c = &handled_.Add({{"grpc_type", m->type},
+                       {"grpc_service", m->service},
+                       {"grpc_method", m->method},
+                       {"grpc_code", CodeName(code)}});
+    m->handled[code].store(c, std::memory_order_release);
+    return c;
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+class MetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(GrpcServerMetrics* metrics, grpc::experimental::ServerRpcInfo* info)
+      : metrics_(metrics),
+        method_(metrics->Find(info->method(), info->type())),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using Hook = grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
+      method_->started->Increment();
+    }
+    if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const int code = status.error_code();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      metrics_->Handled(method_, code)->Increment();
+      method_->latency->Observe(seconds);
+      const LogLevel level = code == 0           ? LogLevel::kDebug
+                             : IsServerFault(code) ? LogLevel::kError
+                                                   : LogLevel::kInfo;
+      if (LogEnabled(level)) {
+        LogLine line(level, code == 0 ? "rpc" : "rpc failed");
+        line.Field("method", method_->full_name)
+            .Field("code", CodeName(code))
+            .Field("ms", seconds * 1000.0);
+        if (code != 0) line.Field("error", status.error_message());
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  GrpcServerMetrics* metrics_;
+  GrpcServerMetrics::Method* method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit MetricsInterceptorFactory(GrpcServerMetrics* metrics) : metrics_(metrics) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(metrics_, info);
+  }
+
+ private:
+  GrpcServerMetrics* metrics_;
+};
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      grpc_(std::make_unique<GrpcServerMetrics>(*registry_)) {}
+
+Metrics::~Metrics() = default;
+
+absl::Status Metrics::StartExposer(const std::string& listen) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/2);
+    exposer_->RegisterCollectable(registry_);
+    for (const auto& c : collectables_) exposer_->RegisterCollectable(c);
+  } catch (const std::exception& e) {
+    exposer_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve metrics on ", listen, ": ", e.what(),
+                     " (is the port in use? set --metrics_listen)"));
+  }
+  return absl::OkStatus();
+}
+
+void Metrics::RegisterCollectable(const std::shared_ptr<prometheus::Collectable>& collectable) {
+  collectables_.push_back(collectable);
+  if (exposer_ != nullptr) exposer_->RegisterCollectable(collectable);
+}
+
+int Metrics::exposer_port() const {
+  if (exposer_ == nullptr) return 0;
+  auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+Metrics::NewInterceptorFactory() {
+  return std::make_unique<MetricsInterceptorFactory>(grpc_.get());
+}
+
+}  // namespace rfs

@@ -1,0 +1,51 @@
+// Prometheus metrics of a process: one registry for the life of the process, the exposer
+// serving /metrics, and a gRPC server interceptor that counts every RPC of every service with
+// the standard labels (grpc_type, grpc_service, grpc_method, grpc_code) — so no handler has
+// metrics code:
+//   grpc_server_started_total, grpc_server_handled_total, grpc_server_handling_seconds.
+// The interceptor also writes one log line per request at debug level, and one per failed
+// request at info (client errors) or error (server errors) level.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/support/server_interceptor.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include "absl/status/status.h"
+
+namespace rfs {
+
+class GrpcServerMetrics;
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+
+  // Serves /metrics on `listen` ("0.0.0.0:9101"; port 0 picks one). Errors (port in use) are
+  // returned, not thrown.
+  absl::Status StartExposer(const std::string& listen);
+  // The port the exposer listens on, 0 when not started.
+  int exposer_port() const;
+
+  prometheus::Registry& registry() { return *registry_; }
+  // Adds a collectable (e.g. domain gauges read from Redis) to /metrics. The caller keeps it
+  // alive; the exposer holds a weak pointer.
+  void RegisterCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
+
+  // For ServerBuilder::experimental().SetInterceptorCreators.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<GrpcServerMetrics> grpc_;
+  std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace rfs

@@ -1,0 +1,53 @@
+#include "common/money.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace rfs {
+
+absl::Status ValidateYen(int64_t yen, absl::string_view field) {
+  if (yen < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", yen, " yen is negative; amounts are 0 or more"));
+  }
+  if (yen > kMaxYen) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", yen, " yen is implausibly large (at most ", FormatThousands(kMaxYen),
+        "); amounts are in yen, not thousands"));
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatThousands(int64_t value) {
+  const bool negative = value < 0;
+  std::string digits = absl::StrCat(negative ? -static_cast<uint64_t>(value) : value);
+  std::string out;
+  const int n = static_cast<int>(digits.size());
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return negative ? "-" + out : out;
+}
+
+std::string FormatYenJa(int64_t yen) {
+  const int64_t abs = std::llabs(yen);
+  const std::string sign = yen < 0 ? "-" : "";
+  if (abs >= kYenPerOku) {
+    const int64_t whole = abs / kYenPerOku;
+    const int64_t cents = (abs % kYenPerOku) / (kYenPerOku / 100);  // two decimals, truncated
+    std::string frac;
+    if (cents != 0) {
+      frac = cents % 10 == 0 ? absl::StrCat(".", cents / 10)
+                             : absl::StrCat(".", cents < 10 ? "0" : "", cents);
+    }
+    return absl::StrCat(sign, FormatThousands(whole), frac, "億円");
+  }
+  if (abs >= 10'000 && abs % 10'000 == 0) {
+    return absl::StrCat(sign, FormatThousands(abs / 10'000), "万円");
+  }
+  return absl::StrCat(sign, FormatThousands(abs), "円");
+}
+
+}  // namespace rfs

@@ -1,0 +1,176 @@
+#include "services/registry/access_policy.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/codes.h"
+#include "services/registry/plan_validation.h"
+
+namespace rfs::registry {
+namespace {
+
+using v1::Plan;
+
+bool IsAuthor(const Principal& who, const Plan& plan) {
+  if (who.role != Role::kPrefecture && who.role != Role::kMunicipality) return false;
+  for (const auto& a : plan.authors()) {
+    if (a.local_government_code() == who.body_code) return true;
+  }
+  return false;
+}
+
+bool InBlock(const Principal& who, const Plan& plan) {
+  return who.role == Role::kBureau && who.block == plan.area().block();
+}
+
+bool AreaCovers(const Principal& who, const Plan& plan) {
+  if (who.role == Role::kPrefecture) {
+    for (const auto& p : plan.area().prefecture_codes()) {
+      if (p == who.body_code) return true;
+    }
+  }
+  if (who.role == Role::kMunicipality) {
+    for (const auto& m : plan.area().municipality_codes()) {
+      if (m == who.body_code) return true;
+    }
+    if (plan.area().municipality_codes().empty()) {
+      const std::string pref = PrefectureOf(who.body_code);
+      for (const auto& p : plan.area().prefecture_codes()) {
+        if (p == pref) return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool IsPublic(v1::PlanStage stage) {
+  return stage == v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR || stage == v1::PLAN_STAGE_SUBMITTED ||
+         stage == v1::PLAN_STAGE_PUBLISHED || stage == v1::PLAN_STAGE_REVISING;
+}
+
+// May change the plan's content, start its pre-consultation, withdraw or revise it.
+bool IsEditor(const Principal& who, const Plan& plan) {
+  return who.role == Role::kSecretariat ||
+         (InBlock(who, plan) && plan.type() == v1::PLAN_TYPE_A) || IsAuthor(who, plan);
+}
+
+// May decide a pre-consultation (事前相談の窓口).
+bool IsReviewer(const Principal& who, const Plan& plan) {
+  return who.role == Role::kSecretariat || InBlock(who, plan);
+}
+
+std::string Who(const Principal& who) {
+  std::string s = absl::StrCat("role ", RoleName(who.role));
+  if (!who.body_code.empty()) absl::StrAppend(&s, " (", who.body_code, ")");
+  if (!who.block.empty()) absl::StrAppend(&s, " (block ", who.block, ")");
+  return s;
+}
+
+absl::Status Denied(const Principal& who, absl::string_view what, absl::string_view rule) {
+  return absl::PermissionDeniedError(
+      absl::StrCat(Who(who), " may not ", what, ": ", rule));
+}
+
+absl::Status AuthorizeCreate(const Principal& who, const Plan& plan) {
+  switch (who.role) {
+    case Role::kSecretariat:
+      return absl::OkStatus();
+    case Role::kBureau:
+      if (plan.type() == v1::PLAN_TYPE_A && InBlock(who, plan)) return absl::OkStatus();
+      return Denied(who, "create this plan",
+                    "a regional bureau drafts type A plans of its own block");
+    case Role::kPrefecture:
+      if (IsAuthor(who, plan)) return absl::OkStatus();
+      return Denied(who, "create this plan", "a prefecture creates plans it is an author of");
+    case Role::kMunicipality:
+      if (plan.type() == v1::PLAN_TYPE_C && IsAuthor(who, plan)) return absl::OkStatus();
+      return Denied(who, "create this plan",
+                    "a municipality creates type C plans it is an author of");
+    default:
+      return Denied(who, "create plans", "read-only role");
+  }
+}
+
+absl::Status AuthorizeTransition(const Principal& who, const Plan& plan, v1::PlanStage target) {
+  const std::string what = absl::StrCat("move ", plan.name(), " to ", StageName(target));
+  switch (target) {
+    case v1::PLAN_STAGE_PRE_CONSULTATION:
+    case v1::PLAN_STAGE_WITHDRAWN:
+    case v1::PLAN_STAGE_REVISING:
+      if (IsEditor(who, plan)) return absl::OkStatus();
+      return Denied(who, what, "only the plan's authors, its block's bureau (type A) or the "
+                               "secretariat do this");
+    case v1::PLAN_STAGE_COORDINATION:
+      if (IsReviewer(who, plan)) return absl::OkStatus();
+      return Denied(who, what, "a pre-consultation is decided by the bureau of the plan's block "
+                               "or the secretariat");
+    case v1::PLAN_STAGE_DRAFTING:
+      if (IsReviewer(who, plan)) return absl::OkStatus();
+      return Denied(who, what, "a pre-consultation is returned by the bureau of the plan's block "
+                               "or the secretariat");
+    case v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR:
+    case v1::PLAN_STAGE_SUBMITTED:
+      if (who.role == Role::kSecretariat || IsAuthor(who, plan)) return absl::OkStatus();
+      return Denied(who, what, "the governor or mayor of an authoring local government does this");
+    case v1::PLAN_STAGE_PUBLISHED:
+      if (who.role == Role::kSecretariat) return absl::OkStatus();
+      return Denied(who, what, "only the national secretariat publishes nationally");
+    default:
+      return absl::OkStatus();  // an unknown target is refused by the lifecycle check
+  }
+}
+
+}  // namespace
+
+bool CanRead(const Principal& who, const Plan& plan) {
+  switch (who.role) {
+    case Role::kSecretariat:
+    case Role::kViewer:
+    case Role::kService:
+      return true;
+    case Role::kBureau:
+      return InBlock(who, plan) || IsPublic(plan.stage());
+    case Role::kPrefecture:
+    case Role::kMunicipality:
+      return IsAuthor(who, plan) || AreaCovers(who, plan) || IsPublic(plan.stage());
+  }
+  return false;
+}
+
+absl::Status Authorize(const Principal& who, const AccessRequest& request) {
+  if (request.action == Action::kReadReferenceData) return absl::OkStatus();
+  const Plan& plan = *request.plan;
+  switch (request.action) {
+    case Action::kCreatePlan:
+      return AuthorizeCreate(who, plan);
+    case Action::kReadPlan:
+      if (CanRead(who, plan)) return absl::OkStatus();
+      return Denied(who, absl::StrCat("read ", plan.name()),
+                    "before publication a plan is visible to its authors, the local "
+                    "governments of its area, its block's bureau and the secretariat");
+    case Action::kUpdatePlan:
+      if (IsEditor(who, plan)) return absl::OkStatus();
+      if (who.role == Role::kViewer || who.role == Role::kService) {
+        return Denied(who, absl::StrCat("change ", plan.name()), "read-only role");
+      }
+      return Denied(who, absl::StrCat("change ", plan.name()),
+                    "only the plan's authors, its block's bureau (type A) or the secretariat "
+                    "change a plan");
+    case Action::kTransitionPlan:
+      return AuthorizeTransition(who, plan, request.target);
+    case Action::kSignOffPlan: {
+      const std::string what = absl::StrCat("sign off ", plan.name(), " for ", request.author_code);
+      if (who.role != Role::kPrefecture && who.role != Role::kMunicipality) {
+        return Denied(who, what, "sign-offs are given by the authoring local governments");
+      }
+      if (who.body_code != request.author_code) {
+        return Denied(who, what, "a local government signs off only for itself");
+      }
+      if (!IsAuthor(who, plan)) return Denied(who, what, "not an author of this plan");
+      return absl::OkStatus();
+    }
+    case Action::kReadReferenceData:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rfs::registry

@@ -1,0 +1,43 @@
+// Authorization of the plan registry, in one place. Every RPC maps to an Action; every handler
+// asks Authorize before it reads or writes. Roles (DESIGN.md):
+//   secretariat   everything; alone publishes nationally (→ PUBLISHED)
+//   bureau        plans of its block: reads all, reviews pre-consultations, edits type A plans
+//   prefecture    plans it authors or co-authors; reads plans whose area includes it
+//   municipality  plans it authors or co-authors (creates type C); reads plans covering it
+//   viewer        reads every plan, writes nothing
+//   service       reads every plan (calls between rfs services)
+// Plans that are public (published by the governor or later) can be read by everyone
+// authenticated. Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/auth.h"
+#include "rfs/registry/v1/registry.pb.h"
+
+namespace rfs::registry {
+
+enum class Action {
+  kCreatePlan,         // plan: the plan to create
+  kReadPlan,           // plan: the current version (also versions, diff, history)
+  kUpdatePlan,         // plan: the current version, then the proposed one
+  kTransitionPlan,     // plan: the current version; target: the stage to move to
+  kSignOffPlan,        // plan: the current version; author_code: who signs
+  kReadReferenceData,  // no plan
+};
+
+struct AccessRequest {
+  Action action;
+  const v1::Plan* plan = nullptr;
+  v1::PlanStage target = v1::PLAN_STAGE_UNSPECIFIED;
+  std::string author_code;
+};
+
+// OK, or PERMISSION_DENIED saying what the caller's role lacks.
+absl::Status Authorize(const Principal& who, const AccessRequest& request);
+
+// The read rule alone, for filtering lists.
+bool CanRead(const Principal& who, const v1::Plan& plan);
+
+}  // namespace rfs::registry

@@ -1,0 +1,36 @@
+// rfs-registry: the plan registry (rfs.registry.v1.PlanRegistry). Wiring only.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/server.h"
+#include "services/registry/registry_server.h"
+
+ABSL_FLAG(int, version_cache_mb, 256, "In-process cache of immutable plan versions (MiB)");
+ABSL_FLAG(int, stats_interval_ms, 5000, "How often rfs_plans is refreshed from Redis");
+ABSL_FLAG(int, request_id_ttl_hours, 168, "How long CreatePlan request ids are remembered");
+
+int main(int argc, char** argv) {
+  rfs::ServerRunner::BlockTerminationSignals();
+  rfs::ParseFlagsWithEnv(argc, argv,
+                         "rfs-registry: the Regional Future Strategy plan registry.\n"
+                         "Flags also read RFS_<FLAG> from the environment.");
+  auto config = rfs::ServerConfigFromFlags({"rfs-registry", 50051, 9101});
+  if (!config.ok()) {
+    std::fprintf(stderr, "rfs-registry: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  rfs::registry::RegistryServerOptions options;
+  options.version_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_version_cache_mb)) << 20;
+  options.stats_interval = absl::Milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
+  options.registry.request_id_ttl_seconds = absl::GetFlag(FLAGS_request_id_ttl_hours) * 3600LL;
+
+  auto server = rfs::registry::RegistryServer::Start(*config, options);
+  if (!server.ok()) {
+    RFS_LOG(kError, "cannot start").Field("error", server.status().message());
+    return 1;
+  }
+  (*server)->runner().WaitForSignalAndShutdown();
+  return 0;
+}

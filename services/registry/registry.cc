@@ -1,0 +1,673 @@
+#include "services/registry/registry.h"
+
+#include <google/protobuf/util/field_mask_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/codes.h"
+#include "common/logging.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "services/registry/access_policy.h"
+#include "services/registry/lifecycle.h"
+#include "services/registry/plan_diff.h"
+
+namespace rfs::registry {
+
+using google::protobuf::util::FieldMaskUtil;
+using google::protobuf::util::TimeUtil;
+using v1::Plan;
+
+namespace {
+
+constexpr char kPlanPrefix[] = "plans/";
+
+// Fields an UpdatePlan may name (top level; sub-paths of message fields are allowed too).
+const absl::flat_hash_set<std::string>& MutableFields() {
+  static const auto* fields = new absl::flat_hash_set<std::string>{
+      "title",          "summary",          "authors",          "lead_author_code",
+      "area",           "strategic_fields", "other_fields",     "period",
+      "core_investments", "stakeholders",   "policy_issues",    "infrastructure_needs",
+      "support_measures", "priority_companies", "prefecture_totals", "attestations",
+      "indicators"};
+  return *fields;
+}
+
+void ClearOutputOnly(Plan* p) {
+  p->clear_name();
+  p->clear_stage();
+  p->clear_sign_offs();
+  p->clear_version();
+  p->clear_content_version();
+  p->clear_etag();
+  p->clear_create_time();
+  p->clear_update_time();
+  p->clear_created_by();
+  p->clear_updated_by();
+  p->clear_stage_comment();
+}
+
+bool SameContent(const Plan& a, const Plan& b) {
+  Plan x = a, y = b;
+  ClearOutputOnly(&x);
+  ClearOutputOnly(&y);
+  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+}
+
+v1::Actor ActorOf(const Principal& who) {
+  v1::Actor a;
+  a.set_subject(who.subject);
+  a.set_role(RoleName(who.role));
+  a.set_body_code(who.body_code);
+  a.set_block(who.block);
+  return a;
+}
+
+google::protobuf::Timestamp Now() {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+}
+
+const char* EventType(v1::ChangeKind kind) {
+  switch (kind) {
+    case v1::CHANGE_KIND_CREATE:
+      return "plan.created";
+    case v1::CHANGE_KIND_UPDATE:
+      return "plan.updated";
+    case v1::CHANGE_KIND_TRANSITION:
+      return "plan.stage_changed";
+    case v1::CHANGE_KIND_SIGN_OFF:
+      return "plan.signed_off";
+    default:
+      return "plan.changed";
+  }
+}
+
+common::v1::Event MakeEvent(const Plan& plan, const v1::AuditRecord& audit) {
+  common::v1::Event e;
+  e.set_id(absl::StrCat("registry/", plan.name(), "/v", plan.version()));
+  e.set_type(EventType(audit.kind()));
+  *e.mutable_time() = audit.time();
+  e.set_source("rfs-registry");
+  e.set_plan(plan.name());
+  e.set_plan_type(PlanTypeLetter(plan.type()));
+  e.set_block(plan.area().block());
+  for (const auto& p : plan.area().prefecture_codes()) e.add_prefecture_codes(p);
+  e.set_plan_version(plan.version());
+  e.set_actor(audit.actor().subject());
+  auto& attrs = *e.mutable_attributes();
+  if (audit.from_stage() != audit.to_stage()) {
+    attrs["from_stage"] = StageName(audit.from_stage());
+    attrs["to_stage"] = StageName(audit.to_stage());
+  }
+  if (!audit.changed_fields().empty()) {
+    attrs["changed_fields"] = absl::StrJoin(audit.changed_fields(), ",");
+  }
+  if (!audit.author_code().empty()) attrs["author_code"] = audit.author_code();
+  return e;
+}
+
+void LogAudit(const v1::AuditRecord& audit, const Plan& plan) {
+  RFS_LOG(kInfo, "audit")
+      .Field("actor", audit.actor().subject())
+      .Field("role", audit.actor().role())
+      .Field("action", v1::ChangeKind_Name(audit.kind()))
+      .Field("plan", plan.name())
+      .Field("version", plan.version())
+      .Field("stage", StageName(plan.stage()));
+}
+
+absl::Status CheckEtag(const Plan& current, const std::string& etag) {
+  int64_t version = 0;
+  if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("etag: '", etag, "' is not an etag of this service (like \"v3\")"));
+  }
+  if (version != current.version()) {
+    return absl::AbortedError(absl::StrCat(
+        current.name(), " changed since you read it (your etag ", etag, ", now ", current.etag(),
+        "); get it again and redo your change"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateComment(const std::string& comment) {
+  return ValidateText(comment, "comment", {2000, false, true});
+}
+
+// FNV-1a: a stable hash (absl::Hash is seeded per process) to bind page tokens to filters.
+uint64_t StableHash(absl::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string EncodeToken(absl::string_view kind, uint64_t binding, int64_t position) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kind, ":", absl::Hex(binding), ":", position));
+}
+
+absl::StatusOr<int64_t> DecodeToken(const std::string& token, absl::string_view kind,
+                                    uint64_t binding) {
+  if (token.empty()) return 0;
+  std::string raw;
+  std::vector<std::string> parts;
+  int64_t position = 0;
+  if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
+  if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
+      position < 0) {
+    return absl::InvalidArgumentError(
+        "page_token: not a token this method returned; start again without one");
+  }
+  if (parts[1] != absl::StrCat(absl::Hex(binding))) {
+    return absl::InvalidArgumentError(
+        "page_token: was issued for other filters or another plan; use the same request "
+        "with only the page_token changed");
+  }
+  return position;
+}
+
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", requested, " is negative; use 0 for the default"));
+  }
+  if (requested == 0) return default_size;
+  return std::min(requested, max_size);
+}
+
+}  // namespace
+
+std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
+
+absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_view field) {
+  absl::string_view id = name;
+  bool ok = absl::ConsumePrefix(&id, kPlanPrefix) && id.size() >= 3 && id.size() <= 16 &&
+            (id[0] == 'A' || id[0] == 'B' || id[0] == 'C') && id[1] == '-';
+  for (size_t i = 2; ok && i < id.size(); ++i) ok = absl::ascii_isdigit(id[i]);
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": '", name, "' is not a plan name (like plans/A-00001)"));
+  }
+  return std::string(id);
+}
+
+Plan BasicView(const Plan& p) {
+  Plan b;
+  b.set_name(p.name());
+  b.set_type(p.type());
+  b.set_title(p.title());
+  *b.mutable_authors() = p.authors();
+  b.set_lead_author_code(p.lead_author_code());
+  b.mutable_area()->set_block(p.area().block());
+  *b.mutable_area()->mutable_prefecture_codes() = p.area().prefecture_codes();
+  *b.mutable_area()->mutable_municipality_codes() = p.area().municipality_codes();
+  *b.mutable_strategic_fields() = p.strategic_fields();
+  *b.mutable_period() = p.period();
+  b.set_stage(p.stage());
+  b.set_version(p.version());
+  b.set_content_version(p.content_version());
+  b.set_etag(p.etag());
+  *b.mutable_create_time() = p.create_time();
+  *b.mutable_update_time() = p.update_time();
+  b.set_created_by(p.created_by());
+  b.set_updated_by(p.updated_by());
+  return b;
+}
+
+Registry::Registry(RegistryStore* store, const ReferenceData* reference, SubmissionGate* gate,
+                   RegistryOptions options)
+    : store_(store), reference_(reference), gate_(gate), options_(std::move(options)) {}
+
+absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::CreatePlanRequest& req) {
+  const std::string& request_id = req.request_id();
+  if (!request_id.empty()) {
+    bool ok = request_id.size() <= 128;
+    for (char c : request_id) {
+      ok &= absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          "request_id: 1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
+    }
+  }
+  if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
+  Plan plan = req.plan();
+  ClearOutputOnly(&plan);
+  RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, &plan));
+  RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, &plan}));
+
+  ASSIGN_OR_RETURN(int64_t sequence, store_->NextSequence());
+  plan.set_name(absl::StrCat(kPlanPrefix, PlanTypeLetter(plan.type()), "-",
+                             absl::Dec(sequence, absl::kZeroPad5)));
+  plan.set_stage(v1::PLAN_STAGE_DRAFTING);
+  plan.set_version(1);
+  plan.set_content_version(1);
+  plan.set_etag(EtagOf(1));
+  *plan.mutable_create_time() = Now();
+  *plan.mutable_update_time() = plan.create_time();
+  plan.set_created_by(who.subject);
+  plan.set_updated_by(who.subject);
+
+  PlanWrite write;
+  write.expected_version = 0;
+  write.plan = &plan;
+  const Plan summary = BasicView(plan);
+  write.summary = &summary;
+  write.sequence = sequence;
+  write.audit.set_kind(v1::CHANGE_KIND_CREATE);
+  *write.audit.mutable_time() = plan.create_time();
+  *write.audit.mutable_actor() = ActorOf(who);
+  write.audit.set_version(1);
+  write.audit.set_content_version(1);
+  write.audit.set_to_stage(plan.stage());
+  write.audit.set_request_id(request_id);
+  write.event = MakeEvent(plan, write.audit);
+  if (!request_id.empty()) write.request_key = RegistryStore::RequestKey(who.subject, request_id);
+  write.request_ttl_seconds = options_.request_id_ttl_seconds;
+
+  ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
+  switch (result.outcome) {
+    case WriteResult::Outcome::kWritten:
+      LogAudit(write.audit, plan);
+      return plan;
+    case WriteResult::Outcome::kDuplicateRequest: {
+      // The first request with this id succeeded: answer as it did (with the plan as it is now).
+      ASSIGN_OR_RETURN(auto existing, store_->GetCurrent(result.existing_id));
+      RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, existing.get()}));
+      return *existing;
+    }
+    default:
+      return absl::InternalError(absl::StrCat("plan id ", plan.name(), " is already taken"));
+  }
+}
+
+absl::StatusOr<Plan> Registry::GetPlan(const Principal& who, const v1::GetPlanRequest& req) {
+  ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
+  if (req.version() < 0) {
+    return absl::InvalidArgumentError("version: must be 0 (current) or a version number");
+  }
+  if (!v1::PlanView_IsValid(req.view())) return absl::InvalidArgumentError("view: unknown value");
+  ASSIGN_OR_RETURN(auto plan, req.version() == 0 ? store_->GetCurrent(id)
+                                                 : store_->GetVersion(id, req.version()));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, plan.get()}));
+  if (req.view() == v1::PLAN_VIEW_BASIC) return BasicView(*plan);
+  return *plan;
+}
+
+absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
+                                                          const v1::ListPlansRequest& req) {
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(req.page_size(), options_.default_page_size, options_.max_page_size));
+  if (!v1::PlanType_IsValid(req.type())) return absl::InvalidArgumentError("type: unknown value");
+  if (!v1::PlanStage_IsValid(req.stage())) return absl::InvalidArgumentError("stage: unknown value");
+  if (!v1::PlanView_IsValid(req.view())) return absl::InvalidArgumentError("view: unknown value");
+  if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("block: unknown block '", req.block(), "'"));
+  }
+  std::string prefecture;
+  if (!req.prefecture_code().empty()) {
+    ASSIGN_OR_RETURN(prefecture,
+                     NormalizeLocalGovernmentCode(req.prefecture_code(), "prefecture_code"));
+    if (!IsPrefectureCode(prefecture)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("prefecture_code: ", prefecture, " is not a prefecture's code"));
+    }
+  }
+  if (!req.strategic_field().empty() &&
+      reference_->FindStrategicField(req.strategic_field()) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("strategic_field: unknown strategic field '", req.strategic_field(), "'"));
+  }
+  RETURN_IF_ERROR(ValidateText(req.title_contains(), "title_contains", {200, false, false}));
+
+  // The most selective index is scanned; the others are membership checks.
+  std::vector<std::string> indexes;
+  if (!prefecture.empty()) indexes.push_back(RegistryStore::IndexKey("pref", prefecture));
+  if (!req.strategic_field().empty()) {
+    indexes.push_back(RegistryStore::IndexKey("field", req.strategic_field()));
+  }
+  if (!req.block().empty()) indexes.push_back(RegistryStore::IndexKey("block", req.block()));
+  if (req.stage() != v1::PLAN_STAGE_UNSPECIFIED) {
+    indexes.push_back(RegistryStore::IndexKey("stage", StageName(req.stage())));
+  }
+  if (req.type() != v1::PLAN_TYPE_UNSPECIFIED) {
+    indexes.push_back(RegistryStore::IndexKey("type", PlanTypeLetter(req.type())));
+  }
+  if (indexes.empty()) indexes.push_back("rfs:registry:idx:all");
+
+  const std::string folded_title = FoldAsciiCase(req.title_contains());
+  const uint64_t binding =
+      StableHash(absl::StrCat(absl::StrJoin(indexes, " "), "|", folded_title));
+  ASSIGN_OR_RETURN(int64_t after, DecodeToken(req.page_token(), "plans", binding));
+
+  ListQuery query;
+  query.primary_index = indexes.front();
+  query.other_indexes.assign(indexes.begin() + 1, indexes.end());
+  query.title_folded = folded_title;
+  query.after_sequence = after;
+
+  v1::ListPlansResponse response;
+  int64_t last_included = after;
+  bool more = false;
+  constexpr int kMaxScans = 10;
+  int scans = 0;
+  for (; scans < kMaxScans; ++scans) {
+    // One extra, to know whether a next page exists.
+    query.want = page_size - response.plans_size() + 1;
+    ASSIGN_OR_RETURN(ListBatch batch, store_->List(query));
+    for (ListItem& item : batch.items) {
+      if (!CanRead(who, item.summary)) continue;
+      if (response.plans_size() == page_size) {
+        more = true;
+        break;
+      }
+      last_included = item.sequence;
+      if (req.view() == v1::PLAN_VIEW_FULL) {
+        ASSIGN_OR_RETURN(std::string id, ParsePlanName(item.summary.name(), "stored plan name"));
+        ASSIGN_OR_RETURN(auto full, store_->GetVersion(id, item.summary.version()));
+        *response.add_plans() = *full;
+      } else {
+        *response.add_plans() = std::move(item.summary);
+      }
+    }
+    if (more || batch.exhausted) break;
+    query.after_sequence = batch.last_scanned;
+    if (response.plans_size() == page_size) {
+      // The page is full but the scan stopped before finding the extra one.
+      more = true;
+      break;
+    }
+  }
+  if (more) {
+    response.set_next_page_token(EncodeToken("plans", binding, last_included));
+  } else if (scans == kMaxScans) {
+    // Scanned a lot without filling the page: return what there is and continue later.
+    response.set_next_page_token(EncodeToken("plans", binding, query.after_sequence));
+  }
+  return response;
+}
+
+template <typename Change>
+absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std::string& name,
+                                                const std::string& etag, v1::ChangeKind kind,
+                                                Change change) {
+  ASSIGN_OR_RETURN(std::string id, ParsePlanName(name, "name"));
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> current, store_->GetCurrent(id));
+    if (!etag.empty()) RETURN_IF_ERROR(CheckEtag(*current, etag));
+    Plan next = *current;
+    v1::AuditRecord audit;
+    // change() authorizes, checks and edits `next`; false means there is nothing to write.
+    ASSIGN_OR_RETURN(bool changed, change(*current, &next, &audit));
+    if (!changed) return *current;
+
+    next.set_version(current->version() + 1);
+    next.set_etag(EtagOf(next.version()));
+    *next.mutable_update_time() = Now();
+    next.set_updated_by(who.subject);
+
+    audit.set_kind(kind);
+    *audit.mutable_time() = next.update_time();
+    *audit.mutable_actor() = ActorOf(who);
+    audit.set_version(next.version());
+    audit.set_content_version(next.content_version());
+    audit.set_from_stage(current->stage());
+    audit.set_to_stage(next.stage());
+
+    PlanWrite write;
+    write.expected_version = current->version();
+    write.plan = &next;
+    const Plan summary = BasicView(next);
+    write.summary = &summary;
+    write.audit = audit;
+    write.event = MakeEvent(next, audit);
+    ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
+    switch (result.outcome) {
+      case WriteResult::Outcome::kWritten:
+        LogAudit(audit, next);
+        return next;
+      case WriteResult::Outcome::kNotFound:
+        return absl::NotFoundError(absl::StrCat("plan ", name, " not found"));
+      case WriteResult::Outcome::kVersionConflict:
+        if (!etag.empty()) {
+          return absl::AbortedError(absl::StrCat(
+              name, " changed since you read it (your etag ", etag, ", now ",
+              EtagOf(result.current_version), "); get it again and redo your change"));
+        }
+        if (attempt >= options_.write_attempts) {
+          return absl::AbortedError(
+              absl::StrCat(name, " is being changed by others right now; try again"));
+        }
+        continue;  // someone wrote in between: redo the change on the new version
+      default:
+        return absl::InternalError("unexpected write outcome");
+    }
+  }
+}
+
+absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::UpdatePlanRequest& req) {
+  if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
+  if (req.update_mask().paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask: required; list the fields you change (e.g. \"title,indicators\"), or \"*\" "
+        "for all");
+  }
+  google::protobuf::FieldMask mask;
+  for (const std::string& path : req.update_mask().paths()) {
+    if (path == "*") {
+      for (const auto& f : MutableFields()) mask.add_paths(f);
+      continue;
+    }
+    const std::string top = path.substr(0, path.find('.'));
+    if (!MutableFields().contains(top)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask: '", path, "' cannot be updated",
+          top == "stage"   ? " (use TransitionPlan)"
+          : top == "type"  ? " (the type is fixed; create a new plan)"
+          : top == "sign_offs" ? " (use SignOffPlan)"
+                           : " (not a field, or set by the registry)"));
+    }
+    if (!FieldMaskUtil::IsValidPath<Plan>(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: '", path, "' is not a field path of Plan"));
+    }
+    mask.add_paths(path);
+  }
+  FieldMaskUtil::MergeOptions merge;
+  merge.set_replace_message_fields(true);
+  merge.set_replace_repeated_fields(true);
+
+  v1::AuditRecord template_audit;
+  for (const auto& p : mask.paths()) template_audit.add_changed_fields(p);
+
+  return WriteNextVersion(
+      who, req.plan().name(), req.plan().etag(), v1::CHANGE_KIND_UPDATE,
+      [&](const Plan& current, Plan* next, v1::AuditRecord* audit) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, &current}));
+        if (!ContentEditable(current.stage())) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              current.name(), " is ", StageName(current.stage()),
+              "; its content can change in DRAFTING, PRE_CONSULTATION, COORDINATION or "
+              "REVISING"));
+        }
+        FieldMaskUtil::MergeMessageTo(req.plan(), mask, merge, next);
+        RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, next));
+        RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, next}));
+        if (SameContent(current, *next)) return false;
+        next->set_content_version(current.version() + 1);
+        // Sign-offs were given on the old content.
+        next->clear_sign_offs();
+        *audit = template_audit;
+        return true;
+      });
+}
+
+absl::StatusOr<Plan> Registry::TransitionPlan(const Principal& who,
+                                              const v1::TransitionPlanRequest& req) {
+  RETURN_IF_ERROR(ValidateComment(req.comment()));
+  return WriteNextVersion(
+      who, req.name(), req.etag(), v1::CHANGE_KIND_TRANSITION,
+      [&](const Plan& current, Plan* next, v1::AuditRecord* audit) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(
+            Authorize(who, {Action::kTransitionPlan, &current, req.target_stage()}));
+        RETURN_IF_ERROR(CheckTransition(current.stage(), req.target_stage(), req.comment()));
+        if (NeedsSignOffs(req.target_stage())) {
+          std::vector<std::string> missing = MissingSignOffs(current);
+          if (!missing.empty()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                current.name(), " is a joint plan: every author signs off its current content "
+                                "before it moves to ",
+                StageName(req.target_stage()), "; missing sign-offs of ",
+                absl::StrJoin(missing, ", "), " (SignOffPlan)"));
+          }
+        }
+        if (req.target_stage() == v1::PLAN_STAGE_SUBMITTED && gate_ != nullptr) {
+          RETURN_IF_ERROR(gate_->CheckBeforeSubmit(current));
+        }
+        next->set_stage(req.target_stage());
+        next->set_stage_comment(req.comment());
+        audit->set_comment(req.comment());
+        return true;
+      });
+}
+
+absl::StatusOr<Plan> Registry::SignOffPlan(const Principal& who,
+                                           const v1::SignOffPlanRequest& req) {
+  RETURN_IF_ERROR(ValidateComment(req.comment()));
+  ASSIGN_OR_RETURN(std::string author, NormalizeLocalGovernmentCode(req.author_code(), "author_code"));
+  return WriteNextVersion(
+      who, req.name(), req.etag(), v1::CHANGE_KIND_SIGN_OFF,
+      [&](const Plan& current, Plan* next, v1::AuditRecord* audit) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(Authorize(who, {Action::kSignOffPlan, &current,
+                                        v1::PLAN_STAGE_UNSPECIFIED, author}));
+        if (!SignOffOpen(current.stage())) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              current.name(), " is ", StageName(current.stage()),
+              "; authors sign off in COORDINATION or REVISING"));
+        }
+        for (const auto& s : current.sign_offs()) {
+          if (s.author_code() == author && s.content_version() == current.content_version()) {
+            return false;  // already signed this content
+          }
+        }
+        next->clear_sign_offs();
+        for (const auto& s : current.sign_offs()) {
+          if (s.author_code() != author) *next->add_sign_offs() = s;
+        }
+        v1::SignOff* s = next->add_sign_offs();
+        s->set_author_code(author);
+        s->set_signed_by(who.subject);
+        *s->mutable_sign_time() = Now();
+        s->set_content_version(current.content_version());
+        s->set_comment(req.comment());
+        audit->set_author_code(author);
+        audit->set_comment(req.comment());
+        return true;
+      });
+}
+
+absl::StatusOr<v1::ListPlanVersionsResponse> Registry::ListPlanVersions(
+    const Principal& who, const v1::ListPlanVersionsRequest& req) {
+  ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
+  ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "versions", StableHash(id)));
+  ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
+  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, page_size));
+  v1::ListPlanVersionsResponse response;
+  for (const v1::AuditRecord& r : page.first) {
+    v1::PlanVersion* v = response.add_versions();
+    v->set_version(r.version());
+    *v->mutable_create_time() = r.time();
+    *v->mutable_actor() = r.actor();
+    v->set_kind(r.kind());
+    v->set_stage(r.to_stage());
+    v->set_content_version(r.content_version());
+  }
+  if (offset + page_size < page.second) {
+    response.set_next_page_token(EncodeToken("versions", StableHash(id), offset + page_size));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetPlanHistoryResponse> Registry::GetPlanHistory(
+    const Principal& who, const v1::GetPlanHistoryRequest& req) {
+  ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
+  ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
+  ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "history", StableHash(id)));
+  ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
+  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, page_size));
+  v1::GetPlanHistoryResponse response;
+  for (auto& r : page.first) *response.add_records() = std::move(r);
+  if (offset + page_size < page.second) {
+    response.set_next_page_token(EncodeToken("history", StableHash(id), offset + page_size));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DiffPlanVersionsResponse> Registry::DiffPlanVersions(
+    const Principal& who, const v1::DiffPlanVersionsRequest& req) {
+  ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
+  if (req.from_version() < 1) {
+    return absl::InvalidArgumentError("from_version: required, a version number (1 or more)");
+  }
+  if (req.to_version() < 0) {
+    return absl::InvalidArgumentError("to_version: a version number, or 0 for the current one");
+  }
+  ASSIGN_OR_RETURN(auto newer, req.to_version() == 0 ? store_->GetCurrent(id)
+                                                     : store_->GetVersion(id, req.to_version()));
+  if (req.from_version() > newer->version()) {
+    return absl::InvalidArgumentError(absl::StrCat("from_version: ", req.from_version(),
+                                                   " is after to_version ", newer->version()));
+  }
+  ASSIGN_OR_RETURN(auto older, store_->GetVersion(id, req.from_version()));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, newer.get()}));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, older.get()}));
+  v1::DiffPlanVersionsResponse response;
+  response.set_from_version(older->version());
+  response.set_to_version(newer->version());
+  for (auto& c : DiffPlans(*older, *newer)) *response.add_changes() = std::move(c);
+  return response;
+}
+
+absl::StatusOr<v1::ListReferenceDataResponse> Registry::ListReferenceData(
+    const Principal& who, const v1::ListReferenceDataRequest&) {
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadReferenceData}));
+  v1::ListReferenceDataResponse response;
+  for (const PrefectureInfo& p : reference_->prefectures()) {
+    v1::Prefecture* out = response.add_prefectures();
+    out->set_jis_code(p.jis_code);
+    out->set_local_government_code(p.local_government_code);
+    out->set_name_ja(p.name_ja);
+    out->set_name_en(p.name_en);
+    out->set_block(p.block);
+    out->set_tokyo_area(p.tokyo_area);
+  }
+  for (const BlockInfo& b : reference_->blocks()) {
+    v1::Block* out = response.add_blocks();
+    out->set_id(b.id);
+    out->set_name_ja(b.name_ja);
+    out->set_name_en(b.name_en);
+  }
+  for (const StrategicFieldInfo& f : reference_->strategic_fields()) {
+    v1::StrategicField* out = response.add_strategic_fields();
+    out->set_number(f.number);
+    out->set_id(f.id);
+    out->set_name_ja(f.name_ja);
+    out->set_name_en(f.name_en);
+  }
+  return response;
+}
+
+}  // namespace rfs::registry

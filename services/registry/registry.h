@@ -1,0 +1,75 @@
+// The plan registry's operations, independent of gRPC: each takes the authenticated caller
+// and a request message, and returns the response or a status with a canonical code and a
+// message a person can act on. Validation (plan_validation.h), authorization
+// (access_policy.h) and the lifecycle (lifecycle.h) are decided by pure functions; this class
+// sequences them around the store. Thread-safe: it holds no mutable state of its own.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/reference_data.h"
+#include "rfs/registry/v1/registry.pb.h"
+#include "services/registry/plan_validation.h"
+#include "services/registry/registry_store.h"
+#include "services/registry/submission_gate.h"
+
+namespace rfs::registry {
+
+struct RegistryOptions {
+  PlanLimits limits;
+  int default_page_size = 50;
+  int max_page_size = 500;
+  int64_t request_id_ttl_seconds = 7 * 24 * 3600;
+  // Writes without an etag are retried this often when another write got in between.
+  int write_attempts = 5;
+};
+
+class Registry {
+ public:
+  // `gate` may be null: no requirement check before SUBMITTED.
+  Registry(RegistryStore* store, const ReferenceData* reference, SubmissionGate* gate,
+           RegistryOptions options = {});
+
+  absl::StatusOr<v1::Plan> CreatePlan(const Principal& who, const v1::CreatePlanRequest& req);
+  absl::StatusOr<v1::Plan> GetPlan(const Principal& who, const v1::GetPlanRequest& req);
+  absl::StatusOr<v1::ListPlansResponse> ListPlans(const Principal& who,
+                                                  const v1::ListPlansRequest& req);
+  absl::StatusOr<v1::Plan> UpdatePlan(const Principal& who, const v1::UpdatePlanRequest& req);
+  absl::StatusOr<v1::Plan> TransitionPlan(const Principal& who,
+                                          const v1::TransitionPlanRequest& req);
+  absl::StatusOr<v1::Plan> SignOffPlan(const Principal& who, const v1::SignOffPlanRequest& req);
+  absl::StatusOr<v1::ListPlanVersionsResponse> ListPlanVersions(
+      const Principal& who, const v1::ListPlanVersionsRequest& req);
+  absl::StatusOr<v1::DiffPlanVersionsResponse> DiffPlanVersions(
+      const Principal& who, const v1::DiffPlanVersionsRequest& req);
+  absl::StatusOr<v1::GetPlanHistoryResponse> GetPlanHistory(const Principal& who,
+                                                            const v1::GetPlanHistoryRequest& req);
+  absl::StatusOr<v1::ListReferenceDataResponse> ListReferenceData(
+      const Principal& who, const v1::ListReferenceDataRequest& req);
+
+ private:
+  // Builds and writes the next version of `current` made by `change` (which edits a copy).
+  // Retries on a concurrent write unless the caller pinned an etag.
+  template <typename Change>
+  absl::StatusOr<v1::Plan> WriteNextVersion(const Principal& who, const std::string& name,
+                                            const std::string& etag, v1::ChangeKind kind,
+                                            Change change);
+
+  RegistryStore* store_;
+  const ReferenceData* reference_;
+  SubmissionGate* gate_;
+  const RegistryOptions options_;
+};
+
+// The BASIC view of a plan (what lists return).
+v1::Plan BasicView(const v1::Plan& plan);
+
+// "plans/A-00001" → "A-00001"; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_view field);
+
+// Etags are "v<version>".
+std::string EtagOf(int64_t version);
+
+}  // namespace rfs::registry

@@ -1,0 +1,38 @@
+#include "services/registry/registry_server.h"
+
+#include "common/status.h"
+
+namespace rfs::registry {
+
+absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
+    const ServerConfig& config, RegistryServerOptions options) {
+  std::unique_ptr<RegistryServer> s(new RegistryServer());
+  ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
+  ASSIGN_OR_RETURN(VerificationKey key, LoadVerificationKey(config.auth_key_file));
+  s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
+  s->pool_ = std::make_unique<RedisPool>(config.redis);
+  s->store_ = std::make_unique<RegistryStore>(s->pool_.get(), options.version_cache_bytes);
+  s->registry_ = std::make_unique<Registry>(s->store_.get(), s->reference_.get(), options.gate,
+                                            options.registry);
+  s->service_ = std::make_unique<PlanRegistryService>(s->registry_.get(), s->verifier_.get());
+
+  s->metrics_ = std::make_unique<Metrics>();
+  s->stats_ = std::make_shared<PlanStats>(s->store_.get(), options.stats_interval);
+  if (!config.metrics_listen.empty()) {
+    RETURN_IF_ERROR(s->metrics_->StartExposer(config.metrics_listen));
+  }
+  s->metrics_->RegisterCollectable(s->stats_);
+
+  RedisPool* pool = s->pool_.get();
+  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(),
+                                              [pool] { return pool->Ping(); });
+  s->runner_->AddService(s->service_.get(), v1::PlanRegistry::service_full_name());
+  RETURN_IF_ERROR(s->runner_->Start());
+  return s;
+}
+
+RegistryServer::~RegistryServer() {
+  if (runner_ != nullptr) runner_->Shutdown();
+}
+
+}  // namespace rfs::registry

@@ -1,0 +1,55 @@
+// Wires rfs-registry together: Redis pool, reference data, token verifier, store, Registry,
+// the gRPC adapter, metrics and the server. main.cc and the integration tests both start the
+// service through this, so tests run exactly what ships.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/config.h"
+#include "common/metrics.h"
+#include "common/redis.h"
+#include "common/reference_data.h"
+#include "common/server.h"
+#include "services/registry/plan_stats.h"
+#include "services/registry/registry.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/registry_store.h"
+
+namespace rfs::registry {
+
+struct RegistryServerOptions {
+  size_t version_cache_bytes = 256 << 20;
+  absl::Duration stats_interval = absl::Seconds(5);
+  RegistryOptions registry;
+  // Optional; not owned. Null: no requirement check before SUBMITTED.
+  SubmissionGate* gate = nullptr;
+};
+
+class RegistryServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<RegistryServer>> Start(const ServerConfig& config,
+                                                               RegistryServerOptions options);
+  ~RegistryServer();
+
+  int port() const { return runner_->port(); }
+  int metrics_port() const { return metrics_->exposer_port(); }
+  ServerRunner& runner() { return *runner_; }
+  PlanStats& stats() { return *stats_; }
+
+ private:
+  RegistryServer() = default;
+
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<ReferenceData> reference_;
+  std::unique_ptr<TokenVerifier> verifier_;
+  std::unique_ptr<RegistryStore> store_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<PlanRegistryService> service_;
+  std::shared_ptr<PlanStats> stats_;
+  std::unique_ptr<ServerRunner> runner_;
+};
+
+}  // namespace rfs::registry

@@ -1,0 +1,78 @@
+#include "services/registry/registry_service.h"
+
+#include "common/status.h"
+
+namespace rfs::registry {
+
+template <typename Response, typename Op>
+grpc::Status PlanRegistryService::Handle(grpc::ServerContext* ctx, Response* resp, Op op) {
+  absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  absl::StatusOr<Response> result = op(*who);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = std::move(*result);
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanRegistryService::CreatePlan(grpc::ServerContext* ctx,
+                                             const v1::CreatePlanRequest* req, v1::Plan* resp) {
+  return Handle(ctx, resp, [&](const Principal& who) { return registry_->CreatePlan(who, *req); });
+}
+
+grpc::Status PlanRegistryService::GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* req,
+                                          v1::Plan* resp) {
+  return Handle(ctx, resp, [&](const Principal& who) { return registry_->GetPlan(who, *req); });
+}
+
+grpc::Status PlanRegistryService::ListPlans(grpc::ServerContext* ctx,
+                                            const v1::ListPlansRequest* req,
+                                            v1::ListPlansResponse* resp) {
+  return Handle(ctx, resp, [&](const Principal& who) { return registry_->ListPlans(who, *req); });
+}
+
+grpc::Status PlanRegistryService::UpdatePlan(grpc::ServerContext* ctx,
+                                             const v1::UpdatePlanRequest* req, v1::Plan* resp) {
+  return Handle(ctx, resp, [&](const Principal& who) { return registry_->UpdatePlan(who, *req); });
+}
+
+grpc::Status PlanRegistryService::TransitionPlan(grpc::ServerContext* ctx,
+                                                 const v1::TransitionPlanRequest* req,
+                                                 v1::Plan* resp) {
+  return Handle(ctx, resp,
+                [&](const Principal& who) { return registry_->TransitionPlan(who, *req); });
+}
+
+grpc::Status PlanRegistryService::SignOffPlan(grpc::ServerContext* ctx,
+                                              const v1::SignOffPlanRequest* req, v1::Plan* resp) {
+  return Handle(ctx, resp, [&](const Principal& who) { return registry_->SignOffPlan(who, *req); });
+}
+
+grpc::Status PlanRegistryService::ListPlanVersions(grpc::ServerContext* ctx,
+                                                   const v1::ListPlanVersionsRequest* req,
+                                                   v1::ListPlanVersionsResponse* resp) {
+  return Handle(ctx, resp,
+                [&](const Principal& who) { return registry_->ListPlanVersions(who, *req); });
+}
+
+grpc::Status PlanRegistryService::DiffPlanVersions(grpc::ServerContext* ctx,
+                                                   const v1::DiffPlanVersionsRequest* req,
+                                                   v1::DiffPlanVersionsResponse* resp) {
+  return Handle(ctx, resp,
+                [&](const Principal& who) { return registry_->DiffPlanVersions(who, *req); });
+}
+
+grpc::Status PlanRegistryService::GetPlanHistory(grpc::ServerContext* ctx,
+                                                 const v1::GetPlanHistoryRequest* req,
+                                                 v1::GetPlanHistoryResponse* resp) {
+  return Handle(ctx, resp,
+                [&](const Principal& who) { return registry_->GetPlanHistory(who, *req); });
+}
+
+grpc::Status PlanRegistryService::ListReferenceData(grpc::ServerContext* ctx,
+                                                    const v1::ListReferenceDataRequest* req,
+                                                    v1::ListReferenceDataResponse* resp) {
+  return Handle(ctx, resp,
+                [&](const Principal& who) { return registry_->ListReferenceData(who, *req); });
+}
+
+}  // namespace rfs::registry

@@ -1,0 +1,48 @@
+// gRPC adapter of rfs.registry.v1.PlanRegistry: authenticates every call (one place: Handle),
+// hands the request to Registry, maps the absl::Status to grpc::Status. No logic lives here.
+// Thread-safe.
+#pragma once
+
+#include "common/auth.h"
+#include "rfs/registry/v1/registry.grpc.pb.h"
+#include "services/registry/registry.h"
+
+namespace rfs::registry {
+
+class PlanRegistryService final : public v1::PlanRegistry::Service {
+ public:
+  PlanRegistryService(Registry* registry, const TokenVerifier* verifier)
+      : registry_(registry), verifier_(verifier) {}
+
+  grpc::Status CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* req,
+                          v1::Plan* resp) override;
+  grpc::Status GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* req,
+                       v1::Plan* resp) override;
+  grpc::Status ListPlans(grpc::ServerContext* ctx, const v1::ListPlansRequest* req,
+                         v1::ListPlansResponse* resp) override;
+  grpc::Status UpdatePlan(grpc::ServerContext* ctx, const v1::UpdatePlanRequest* req,
+                          v1::Plan* resp) override;
+  grpc::Status TransitionPlan(grpc::ServerContext* ctx, const v1::TransitionPlanRequest* req,
+                              v1::Plan* resp) override;
+  grpc::Status SignOffPlan(grpc::ServerContext* ctx, const v1::SignOffPlanRequest* req,
+                           v1::Plan* resp) override;
+  grpc::Status ListPlanVersions(grpc::ServerContext* ctx, const v1::ListPlanVersionsRequest* req,
+                                v1::ListPlanVersionsResponse* resp) override;
+  grpc::Status DiffPlanVersions(grpc::ServerContext* ctx, const v1::DiffPlanVersionsRequest* req,
+                                v1::DiffPlanVersionsResponse* resp) override;
+  grpc::Status GetPlanHistory(grpc::ServerContext* ctx, const v1::GetPlanHistoryRequest* req,
+                              v1::GetPlanHistoryResponse* resp) override;
+  grpc::Status ListReferenceData(grpc::ServerContext* ctx,
+                                 const v1::ListReferenceDataRequest* req,
+                                 v1::ListReferenceDataResponse* resp) override;
+
+ private:
+  // Authenticates, runs `op` with the caller, and moves its result into `resp`.
+  template <typename Response, typename Op>
+  grpc::Status Handle(grpc::ServerContext* ctx, Response* resp, Op op);
+
+  Registry* registry_;
+  const TokenVerifier* verifier_;
+};
+
+}  // namespace rfs::registry

@@ -1,0 +1,398 @@
+#include "services/registry/registry_store.h"
+
+#include <array>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "services/registry/plan_validation.h"
+
+namespace rfs::registry {
+
+namespace {
+
+constexpr absl::string_view kPrefix = "rfs:registry:";
+
+std::string Key(absl::string_view suffix) { return absl::StrCat(kPrefix, suffix); }
+
+std::string VersionKeyPrefix(absl::string_view id) {
+  return absl::StrCat(kPrefix, "plan:", id, ":v:");
+}
+
+// Reads the current version number; returns the body only when the caller's cached version is
+// not current. Reply: nil (no plan) | {ver} | {ver, body}.
+const RedisScript& GetCurrentScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local v = redis.call('HGET', KEYS[1], 'ver')
+if not v then return false end
+if v == ARGV[1] then return {v} end
+return {v, redis.call('GET', ARGV[2] .. v)}
+)lua");
+  return *script;
+}
+
+// One atomic write of a plan version with everything that goes with it.
+// KEYS: 1 plan hash, 2 new version key, 3 history list, 4 idx:all, 5 stats, 6 outbox,
+//       7 request key (or the plan hash again when there is none)
+// ARGV: 1 expected version (0 = create), 2 new version, 3 body, 4 summary, 5 folded title,
+//       6 sequence (create only; updates keep the stored one), 7 stage, 8 stats field, 9 index keys (space separated), 10 audit record,
+//       11 plan id, 12 event id, 13 event type, 14 event, 15 request TTL seconds,
+//       16 "1" when KEYS[7] is a request key
+// Reply: {'OK', ver} | {'DUPLICATE', id} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'EXISTS'}
+const RedisScript& WriteScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local cur = redis.call('HGET', KEYS[1], 'ver')
+local has_request = ARGV[16] == '1'
+if ARGV[1] == '0' then
+  if has_request then
+    local existing = redis.call('GET', KEYS[7])
+    if existing then return {'DUPLICATE', existing} end
+  end
+  if cur then return {'EXISTS'} end
+else
+  if not cur then return {'NOT_FOUND'} end
+  if cur ~= ARGV[1] then return {'CONFLICT', cur} end
+end
+local id = ARGV[11]
+local seq = ARGV[6]
+if cur then seq = redis.call('HGET', KEYS[1], 'seq') end
+local old_idx = redis.call('HGET', KEYS[1], 'idx')
+if old_idx then
+  for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
+end
+for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
+redis.call('ZADD', KEYS[4], seq, id)
+local old_stats = redis.call('HGET', KEYS[1], 'stats')
+if old_stats then
+  if redis.call('HINCRBY', KEYS[5], old_stats, -1) <= 0 then redis.call('HDEL', KEYS[5], old_stats) end
+end
+redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'seq', seq, 'stage', ARGV[7], 'idx', ARGV[9],
+           'stats', ARGV[8], 'sum', ARGV[4], 'title', ARGV[5])
+redis.call('RPUSH', KEYS[3], ARGV[10])
+redis.call('XADD', KEYS[6], '*', 'id', ARGV[12], 'type', ARGV[13], 'event', ARGV[14])
+if has_request then redis.call('SET', KEYS[7], id, 'EX', ARGV[15]) end
+return {'OK', ARGV[2]}
+)lua");
+  return *script;
+}
+
+// Scans an index after a sequence number, keeps plans that are in every other index and whose
+// title contains the text, and returns their summaries.
+// KEYS: 1 primary index. ARGV: 1 after (exclusive), 2 want, 3 max scan, 4 folded title text,
+//       5 other index keys (space separated), 6 plan hash prefix
+// Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1, seq2, sum2, ...}
+const RedisScript& ListScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local after = ARGV[1]
+local want = tonumber(ARGV[2])
+local max_scan = tonumber(ARGV[3])
+local title = ARGV[4]
+local others = {}
+for k in string.gmatch(ARGV[5], '%S+') do others[#others + 1] = k end
+local out = {'0', after}
+local found, scanned = 0, 0
+while found < want and scanned < max_scan do
+  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. after, '+inf', 'WITHSCORES',
+                           'LIMIT', 0, 100)
+  local consumed = 0
+  for i = 1, #batch, 2 do
+    local id, score = batch[i], batch[i + 1]
+    consumed = i + 1
+    scanned = scanned + 1
+    after = score
+    local keep = true
+    for _, k in ipairs(others) do
+      if not redis.call('ZSCORE', k, id) then keep = false break end
+    end
+    local key = ARGV[6] .. id
+    if keep and title ~= '' then
+      local t = redis.call('HGET', key, 'title')
+      keep = t and string.find(t, title, 1, true) ~= nil
+    end
+    if keep then
+      out[#out + 1] = score
+      out[#out + 1] = redis.call('HGET', key, 'sum')
+      found = found + 1
+    end
+    if found >= want or scanned >= max_scan then break end
+  end
+  -- a batch shorter than asked for, read to its end, is the end of the index
+  if #batch < 200 and consumed == #batch then out[1] = '1' break end
+end
+out[2] = after
+return out
+)lua");
+  return *script;
+}
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("stored data is unreadable: ", what));
+}
+
+}  // namespace
+
+// In-process cache of immutable plan versions, with the newest version seen per plan. Bounded
+// by an approximate byte budget per shard; a full shard is emptied (plans are re-read once).
+class VersionCache {
+ public:
+  explicit VersionCache(size_t bytes) : budget_per_shard_(bytes / kShards) {}
+
+  std::shared_ptr<const v1::Plan> Get(const std::string& id, int64_t version) {
+    Shard& s = ShardOf(id);
+    absl::MutexLock lock(&s.mu);
+    auto it = s.plans.find(id);
+    if (it == s.plans.end()) return nullptr;
+    auto v = it->second.versions.find(version);
+    return v == it->second.versions.end() ? nullptr : v->second;
+  }
+
+  // The newest version cached for `id`, 0 when none.
+  int64_t Latest(const std::string& id) {
+    Shard& s = ShardOf(id);
+    absl::MutexLock lock(&s.mu);
+    auto it = s.plans.find(id);
+    return it == s.plans.end() ? 0 : it->second.latest;
+  }
+
+  void Put(const std::string& id, std::shared_ptr<const v1::Plan> plan, size_t bytes) {
+    if (budget_per_shard_ == 0) return;
+    Shard& s = ShardOf(id);
+    absl::MutexLock lock(&s.mu);
+    if (s.bytes + bytes > budget_per_shard_) {
+      s.plans.clear();
+      s.bytes = 0;
+    }
+    Entry& e = s.plans[id];
+    const int64_t version = plan->version();
+    if (e.versions.emplace(version, std::move(plan)).second) s.bytes += bytes;
+    e.latest = std::max(e.latest, version);
+  }
+
+ private:
+  static constexpr int kShards = 16;
+  struct Entry {
+    int64_t latest = 0;
+    absl::flat_hash_map<int64_t, std::shared_ptr<const v1::Plan>> versions;
+  };
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Entry> plans ABSL_GUARDED_BY(mu);
+    size_t bytes ABSL_GUARDED_BY(mu) = 0;
+  };
+  Shard& ShardOf(const std::string& id) { return shards_[absl::Hash<std::string>()(id) % kShards]; }
+
+  const size_t budget_per_shard_;
+  std::array<Shard, kShards> shards_;
+};
+
+RegistryStore::RegistryStore(RedisPool* pool, size_t cache_bytes)
+    : pool_(pool), cache_(std::make_unique<VersionCache>(cache_bytes)) {}
+
+RegistryStore::~RegistryStore() = default;
+
+std::string RegistryStore::PlanKey(absl::string_view id) { return Key(absl::StrCat("plan:", id)); }
+
+std::string RegistryStore::IndexKey(absl::string_view kind, absl::string_view value) {
+  return Key(absl::StrCat("idx:", kind, ":", value));
+}
+
+std::string RegistryStore::RequestKey(absl::string_view subject, absl::string_view request_id) {
+  return Key(absl::StrCat("req:", subject, ":", request_id));
+}
+
+std::vector<std::string> RegistryStore::IndexKeysOf(const v1::Plan& plan) {
+  std::vector<std::string> keys;
+  keys.push_back(IndexKey("type", PlanTypeLetter(plan.type())));
+  keys.push_back(IndexKey("block", plan.area().block()));
+  for (const auto& p : plan.area().prefecture_codes()) keys.push_back(IndexKey("pref", p));
+  for (const auto& f : plan.strategic_fields()) keys.push_back(IndexKey("field", f));
+  keys.push_back(IndexKey("stage", StageName(plan.stage())));
+  return keys;
+}
+
+absl::StatusOr<int64_t> RegistryStore::NextSequence() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"INCR", Key("seq")}));
+  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("seq is not a counter");
+  return reply->integer;
+}
+
+absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const std::string& id) {
+  const int64_t known = cache_->Latest(id);
+  const std::string known_text = absl::StrCat(known);
+  const std::string plan_key = PlanKey(id);
+  const std::string prefix = VersionKeyPrefix(id);
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(GetCurrentScript(), {plan_key}, {known_text, prefix}));
+  if (reply->type == REDIS_REPLY_NIL) {
+    return absl::NotFoundError(absl::StrCat("plan plans/", id, " not found"));
+  }
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("plan head");
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(ReplyString(reply->element[0]), &version)) return Corrupt("plan version");
+  if (reply->elements == 1) {
+    if (auto cached = cache_->Get(id, version)) return cached;
+    // Evicted between the two looks: read the version itself.
+    return GetVersion(id, version);
+  }
+  const redisReply* body = reply->element[1];
+  if (body->type != REDIS_REPLY_STRING) return Corrupt(absl::StrCat("plans/", id, " body"));
+  auto plan = std::make_shared<v1::Plan>();
+  if (!plan->ParseFromArray(body->str, static_cast<int>(body->len))) {
+    return Corrupt(absl::StrCat("plans/", id, " version ", version));
+  }
+  cache_->Put(id, plan, body->len);
+  return std::shared_ptr<const v1::Plan>(std::move(plan));
+}
+
+absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetVersion(const std::string& id,
+                                                                          int64_t version) {
+  if (auto cached = cache_->Get(id, version)) return cached;
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"GET", absl::StrCat(VersionKeyPrefix(id), version)}));
+  if (reply->type == REDIS_REPLY_NIL) {
+    return absl::NotFoundError(absl::StrCat("plans/", id, " has no version ", version));
+  }
+  auto plan = std::make_shared<v1::Plan>();
+  if (reply->type != REDIS_REPLY_STRING ||
+      !plan->ParseFromArray(reply->str, static_cast<int>(reply->len))) {
+    return Corrupt(absl::StrCat("plans/", id, " version ", version));
+  }
+  cache_->Put(id, plan, reply->len);
+  return std::shared_ptr<const v1::Plan>(std::move(plan));
+}
+
+absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
+  const v1::Plan& plan = *w.plan;
+  const std::string id(absl::StripPrefix(plan.name(), "plans/"));
+  const std::string plan_key = PlanKey(id);
+  const std::string version_key = absl::StrCat(VersionKeyPrefix(id), plan.version());
+  const std::string history_key = absl::StrCat(plan_key, ":hist");
+  const std::string all_key = Key("idx:all");
+  const std::string stats_key = Key("stats:plans");
+  const std::string outbox_key = Key("outbox");
+  const bool has_request = !w.request_key.empty();
+
+  const std::string body = plan.SerializeAsString();
+  const std::string summary = w.summary->SerializeAsString();
+  const std::string title = FoldAsciiCase(plan.title());
+  const std::string expected = absl::StrCat(w.expected_version);
+  const std::string version = absl::StrCat(plan.version());
+  const std::string sequence = absl::StrCat(w.sequence);
+  const std::string stage = StageName(plan.stage());
+  const std::string stats_field =
+      absl::StrCat(PlanTypeLetter(plan.type()), "|", stage, "|", plan.area().block());
+  const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
+  const std::string audit = w.audit.SerializeAsString();
+  const std::string event = w.event.SerializeAsString();
+  const std::string ttl = absl::StrCat(w.request_ttl_seconds);
+
+  ASSIGN_OR_RETURN(
+      RedisReplyPtr reply,
+      pool_->Eval(WriteScript(),
+                  {plan_key, version_key, history_key, all_key, stats_key, outbox_key,
+                   has_request ? absl::string_view(w.request_key) : absl::string_view(plan_key)},
+                  {expected, version, body, summary, title, sequence, stage, stats_field,
+                   index_keys, audit, id, w.event.id(), w.event.type(), event, ttl,
+                   has_request ? "1" : "0"}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
+  const absl::string_view outcome = ReplyString(reply->element[0]);
+  WriteResult result;
+  if (outcome == "OK") {
+    result.outcome = WriteResult::Outcome::kWritten;
+    // The new version is immutable: cache it so the next read needs no body transfer.
+    auto cached = std::make_shared<v1::Plan>(plan);
+    cache_->Put(id, std::move(cached), body.size());
+  } else if (outcome == "DUPLICATE") {
+    result.outcome = WriteResult::Outcome::kDuplicateRequest;
+    result.existing_id = std::string(ReplyString(reply->element[1]));
+  } else if (outcome == "CONFLICT") {
+    result.outcome = WriteResult::Outcome::kVersionConflict;
+    (void)absl::SimpleAtoi(ReplyString(reply->element[1]), &result.current_version);
+  } else if (outcome == "NOT_FOUND") {
+    result.outcome = WriteResult::Outcome::kNotFound;
+  } else {
+    result.outcome = WriteResult::Outcome::kExists;
+  }
+  return result;
+}
+
+absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
+  const std::string after = absl::StrCat(q.after_sequence);
+  const std::string want = absl::StrCat(q.want);
+  const std::string max_scan = absl::StrCat(q.max_scan);
+  const std::string others = absl::StrJoin(q.other_indexes, " ");
+  const std::string prefix = Key("plan:");
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(ListScript(), {q.primary_index},
+                               {after, want, max_scan, q.title_folded, others, prefix}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 || reply->elements % 2 != 0) {
+    return Corrupt("list reply");
+  }
+  ListBatch batch;
+  batch.exhausted = ReplyString(reply->element[0]) == "1";
+  if (!absl::SimpleAtoi(ReplyString(reply->element[1]), &batch.last_scanned)) {
+    return Corrupt("list cursor");
+  }
+  for (size_t i = 2; i < reply->elements; i += 2) {
+    ListItem item;
+    const redisReply* sum = reply->element[i + 1];
+    if (!absl::SimpleAtoi(ReplyString(reply->element[i]), &item.sequence) ||
+        sum->type != REDIS_REPLY_STRING ||
+        !item.summary.ParseFromArray(sum->str, static_cast<int>(sum->len))) {
+      return Corrupt("plan summary");
+    }
+    batch.items.push_back(std::move(item));
+  }
+  return batch;
+}
+
+absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> RegistryStore::History(
+    const std::string& id, int64_t offset, int64_t count) {
+  const std::string key = absl::StrCat(PlanKey(id), ":hist");
+  const std::string start = absl::StrCat(offset);
+  const std::string stop = absl::StrCat(offset + count - 1);
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto replies,
+                   lease.Pipeline({{"LRANGE", key, start, stop}, {"LLEN", key}}));
+  for (const auto& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+  }
+  std::vector<v1::AuditRecord> records;
+  const redisReply* list = replies[0].get();
+  for (size_t i = 0; i < list->elements; ++i) {
+    if (!records.emplace_back().ParseFromArray(list->element[i]->str,
+                                               static_cast<int>(list->element[i]->len))) {
+      return Corrupt(absl::StrCat("plans/", id, " history"));
+    }
+  }
+  return std::make_pair(std::move(records), static_cast<int64_t>(replies[1]->integer));
+}
+
+absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> RegistryStore::Counts() {
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto replies,
+                   lease.Pipeline({{"HGETALL", Key("stats:plans")}, {"XLEN", Key("outbox")}}));
+  for (const auto& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+  }
+  std::vector<PlanCount> counts;
+  const redisReply* hash = replies[0].get();
+  for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+    std::vector<std::string> parts = absl::StrSplit(ReplyString(hash->element[i]), '|');
+    int64_t n = 0;
+    if (parts.size() != 3 || !absl::SimpleAtoi(ReplyString(hash->element[i + 1]), &n)) continue;
+    counts.push_back({parts[0], parts[1], parts[2], n});
+  }
+  return std::make_pair(std::move(counts), static_cast<int64_t>(replies[1]->integer));
+}
+
+}  // namespace rfs::registry

@@ -1,0 +1,111 @@
+// Redis persistence of the plan registry. Key layout (all under rfs:registry:, written only
+// by rfs-registry; see docs/architecture.md):
+//   seq                      STRING  creation counter (plan ids and list order)
+//   plan:{id}                HASH    ver, seq, stage, idx, stats, sum (BASIC view), title
+//   plan:{id}:v:{n}          STRING  the full plan at version n (immutable)
+//   plan:{id}:hist           LIST    one AuditRecord per version, oldest first
+//   idx:all, idx:type:{T}, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
+//                            ZSET    plan ids scored by creation sequence
+//   req:{sub}:{request_id}   STRING  plan id created by that request (idempotency, with TTL)
+//   stats:plans              HASH    "type|stage|block" → number of plans
+//   outbox                   STREAM  events for the notification service
+// Every write is one Lua script: version compare, plan, version, indexes, counters, audit
+// record and outbox entry together, or nothing.
+//
+// Full plan versions are immutable, so they are cached in process by (id, version); reading
+// the current plan costs one round trip that returns only the version number when the cached
+// copy is current. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/redis.h"
+#include "rfs/common/v1/common.pb.h"
+#include "rfs/registry/v1/registry.pb.h"
+
+namespace rfs::registry {
+
+class VersionCache;
+
+// Everything one write puts into Redis.
+struct PlanWrite {
+  int64_t expected_version = 0;  // 0: create (the plan must not exist)
+  const v1::Plan* plan = nullptr;  // the full plan at its new version
+  const v1::Plan* summary = nullptr;  // its BASIC view
+  int64_t sequence = 0;            // create: creation sequence (list order)
+  v1::AuditRecord audit;
+  common::v1::Event event;
+  std::string request_key;         // create: idempotency key (scoped by caller), or empty
+  int64_t request_ttl_seconds = 7 * 24 * 3600;
+};
+
+struct WriteResult {
+  enum class Outcome { kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists };
+  Outcome outcome;
+  std::string existing_id;  // kDuplicateRequest: the plan the first request created
+  int64_t current_version = 0;  // kVersionConflict: the version found
+};
+
+// One page worth of index scan.
+struct ListQuery {
+  std::string primary_index;              // full key of the index to scan
+  std::vector<std::string> other_indexes; // full keys the plan must also be in
+  std::string title_folded;               // substring of the case-folded title, or empty
+  int64_t after_sequence = 0;             // exclusive
+  int want = 50;
+  int max_scan = 2000;
+};
+
+struct ListItem {
+  int64_t sequence;
+  v1::Plan summary;
+};
+
+struct ListBatch {
+  std::vector<ListItem> items;
+  bool exhausted = false;       // nothing after last_scanned
+  int64_t last_scanned = 0;
+};
+
+struct PlanCount {
+  std::string plan_type, stage, block;
+  int64_t count;
+};
+
+class RegistryStore {
+ public:
+  RegistryStore(RedisPool* pool, size_t cache_bytes);
+  ~RegistryStore();
+
+  // Full Redis key names.
+  static std::string PlanKey(absl::string_view id);
+  static std::string IndexKey(absl::string_view kind, absl::string_view value);
+  static std::string RequestKey(absl::string_view subject, absl::string_view request_id);
+  // Index keys a plan belongs to (by type, block, prefectures, fields, stage).
+  static std::vector<std::string> IndexKeysOf(const v1::Plan& plan);
+
+  absl::StatusOr<int64_t> NextSequence();
+  // The current version; NOT_FOUND when there is no such plan.
+  absl::StatusOr<std::shared_ptr<const v1::Plan>> GetCurrent(const std::string& id);
+  // A given version; NOT_FOUND when the plan or the version does not exist.
+  absl::StatusOr<std::shared_ptr<const v1::Plan>> GetVersion(const std::string& id,
+                                                             int64_t version);
+  absl::StatusOr<WriteResult> Write(const PlanWrite& write);
+  absl::StatusOr<ListBatch> List(const ListQuery& query);
+  // Audit records [offset, offset+count) and the total number.
+  absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> History(const std::string& id,
+                                                                          int64_t offset,
+                                                                          int64_t count);
+  // Plans by (type, stage, block), and the number of events waiting in the outbox.
+  absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> Counts();
+
+ private:
+  RedisPool* pool_;
+  std::unique_ptr<VersionCache> cache_;
+};
+
+}  // namespace rfs::registry

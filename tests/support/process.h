@@ -1,0 +1,55 @@
+// Child processes for tests: real redis-server and rfs binaries, started and killed like an
+// operator (or a crash) would. Not thread-safe; one owner.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace rfs::testing {
+
+// A fresh directory under $TMPDIR, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+class Process {
+ public:
+  Process() = default;
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Starts argv[0] with argv; stdout and stderr go to `log_file`.
+  void Start(const std::vector<std::string>& argv, const std::string& log_file);
+  // SIGTERM and wait (up to 10 s, then SIGKILL).
+  void Stop();
+  // SIGKILL and wait: a crash.
+  void Kill();
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Polls `ready` until it returns true or `timeout` passes. Returns whether it became true.
+bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout = absl::Seconds(20));
+
+// Directory of the build tree's binaries (set by CMake): RFS_BUILD_DIR.
+std::string BuildDir();
+// The source tree's data directory.
+std::string DataDir();
+
+}  // namespace rfs::testing

@@ -1,0 +1,153 @@
+#include "common/auth.h"
+
+#include <jwt.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "tests/support/process.h"
+
+namespace rfs {
+namespace {
+
+VerificationKey Secret(const std::string& s = std::string(40, 'k')) {
+  return {VerificationKey::Algorithm::kHs256, s};
+}
+
+TEST(Auth, MintedTokenVerifiesToItsClaims) {
+  TokenVerifier verifier(Secret(), nullptr);
+  auto token = MintToken(Secret(), {"clerk-1", Role::kPrefecture, "160008", "", absl::Hours(1)});
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto p = verifier.Verify(*token);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->subject, "clerk-1");
+  EXPECT_EQ(p->role, Role::kPrefecture);
+  EXPECT_EQ(p->body_code, "160008");
+  // Served from the cache the second time, same answer.
+  EXPECT_EQ(verifier.Verify(*token)->subject, "clerk-1");
+}
+
+TEST(Auth, ForgedSignatureIsUnauthenticated) {
+  TokenVerifier verifier(Secret(), nullptr);
+  auto token = MintToken(Secret(std::string(40, 'x')), {"mallory", Role::kSecretariat});
+  auto p = verifier.Verify(*token);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(Auth, TamperedPayloadIsUnauthenticated) {
+  TokenVerifier verifier(Secret(), nullptr);
+  auto token = MintToken(Secret(), {"viewer-1", Role::kViewer});
+  std::vector<std::string> parts = absl::StrSplit(*token, '.');
+  std::string payload;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[1], &payload));
+  const size_t at = payload.find("viewer\"");
+  ASSERT_NE(at, std::string::npos);
+  payload.replace(at, 6, "secretariat");
+  std::string forged = parts[0] + "." + absl::WebSafeBase64Escape(payload) + "." + parts[2];
+  EXPECT_EQ(verifier.Verify(forged).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(Auth, ExpiredTokenIsUnauthenticated) {
+  TokenVerifier verifier(Secret(), nullptr);
+  auto token = MintToken(Secret(), {"late", Role::kViewer, "", "", absl::Seconds(-10)});
+  auto p = verifier.Verify(*token);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(p.status().message().find("expired"), std::string::npos);
+}
+
+TEST(Auth, UnsignedTokenIsRefused) {
+  jwt_t* j = nullptr;
+  ASSERT_EQ(jwt_new(&j), 0);
+  jwt_add_grant(j, "sub", "nobody");
+  jwt_add_grant(j, "role", "secretariat");
+  jwt_add_grant_int(j, "exp", absl::ToUnixSeconds(absl::Now()) + 3600);
+  char* raw = jwt_encode_str(j);  // alg "none"
+  std::string token(raw);
+  free(raw);
+  jwt_free(j);
+  TokenVerifier verifier(Secret(), nullptr);
+  EXPECT_EQ(verifier.Verify(token).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(Auth, TokenWithoutExpiryIsRefused) {
+  jwt_t* j = nullptr;
+  ASSERT_EQ(jwt_new(&j), 0);
+  jwt_add_grant(j, "sub", "forever");
+  jwt_add_grant(j, "role", "viewer");
+  const std::string key(40, 'k');
+  jwt_set_alg(j, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  char* raw = jwt_encode_str(j);
+  std::string token(raw);
+  free(raw);
+  jwt_free(j);
+  TokenVerifier verifier(Secret(), nullptr);
+  auto p = verifier.Verify(token);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(p.status().message().find("exp"), std::string::npos);
+}
+
+TEST(Auth, ClaimsMustFitTheRole) {
+  EXPECT_FALSE(MintToken(Secret(), {"p", Role::kPrefecture, "162019"}).ok());  // a city code
+  EXPECT_FALSE(MintToken(Secret(), {"m", Role::kMunicipality, "160008"}).ok());  // a prefecture
+  EXPECT_FALSE(MintToken(Secret(), {"b", Role::kBureau, "", ""}).ok());  // no block
+  EXPECT_FALSE(MintToken(Secret(), {"", Role::kViewer}).ok());  // no subject
+  EXPECT_TRUE(MintToken(Secret(), {"m", Role::kMunicipality, "162019"}).ok());
+}
+
+TEST(Auth, ShortSecretAndPrivateKeyFilesAreRefused) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("short")) << "tooshort\n";
+  EXPECT_FALSE(LoadVerificationKey(dir.File("short")).ok());
+  std::ofstream(dir.File("private")) << "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n";
+  EXPECT_FALSE(LoadVerificationKey(dir.File("private")).ok());
+  std::ofstream(dir.File("good")) << std::string(48, 'z') << "\n";
+  auto key = LoadVerificationKey(dir.File("good"));
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->material, std::string(48, 'z'));  // trailing newline trimmed
+}
+
+// RS256: tokens signed by an identity provider's private key verify with its public key, and
+// an HS256 token "signed" with the public key text (algorithm confusion) does not.
+TEST(Auth, Rs256AndAlgorithmConfusion) {
+  testing::TempDir dir;
+  const std::string priv = dir.File("priv.pem"), pub = dir.File("pub.pem");
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+                         priv + " 2>/dev/null && openssl pkey -in " + priv + " -pubout -out " +
+                         pub + " 2>/dev/null")
+                            .c_str()),
+            0);
+  auto key = LoadVerificationKey(pub);
+  ASSERT_TRUE(key.ok()) << key.status();
+  ASSERT_EQ(key->algorithm, VerificationKey::Algorithm::kRs256);
+  TokenVerifier verifier(*key, nullptr);
+
+  std::ifstream in(priv);
+  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto sign = [](jwt_alg_t alg, const std::string& k) {
+    jwt_t* j = nullptr;
+    jwt_new(&j);
+    jwt_add_grant(j, "sub", "idp-user");
+    jwt_add_grant(j, "role", "secretariat");
+    jwt_add_grant_int(j, "exp", absl::ToUnixSeconds(absl::Now()) + 3600);
+    jwt_set_alg(j, alg, reinterpret_cast<const unsigned char*>(k.data()), k.size());
+    char* raw = jwt_encode_str(j);
+    std::string token = raw != nullptr ? raw : "";
+    free(raw);
+    jwt_free(j);
+    return token;
+  };
+  auto ok = verifier.Verify(sign(JWT_ALG_RS256, pem));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->subject, "idp-user");
+  EXPECT_EQ(verifier.Verify(sign(JWT_ALG_HS256, key->material)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace rfs

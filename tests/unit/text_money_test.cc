@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "common/money.h"
+#include "common/text.h"
+
+namespace rfs {
+namespace {
+
+TEST(Text, JapaneseOutsideBmpAndVariationSequencesAreKept) {
+  // 𠮷 (U+20BB7, outside the BMP) and 葛󠄀 (葛 + U+E0100, an ideographic variation sequence).
+  EXPECT_TRUE(ValidateText("𠮷野家 葛󠄀城市", "title", {200, true, false}).ok());
+  EXPECT_EQ(CountCodePoints("𠮷野"), 2u);
+}
+
+TEST(Text, PrivateUseCharactersAreRefusedWithPosition) {
+  auto s = ValidateText("富山\xEE\x80\x80県", "title", {200, true, false});  // U+E000
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("U+E000"), std::string::npos);
+  EXPECT_NE(s.message().find("position 3"), std::string::npos);
+  EXPECT_NE(s.message().find("外字"), std::string::npos);
+}
+
+TEST(Text, InvalidUtf8IsRefused) {
+  EXPECT_FALSE(ValidateText("\xff\xfe", "title", {200, false, false}).ok());
+  EXPECT_FALSE(ValidateText("\xC0\xAF", "title", {200, false, false}).ok());  // overlong '/'
+  EXPECT_FALSE(ValidateText("\xED\xA0\x80", "title", {200, false, false}).ok());  // surrogate
+}
+
+TEST(Text, LengthCountsCharactersNotBytes) {
+  std::string title;
+  for (int i = 0; i < 200; ++i) title += "あ";
+  EXPECT_TRUE(ValidateText(title, "title", {200, true, false}).ok());
+  title += "あ";
+  auto s = ValidateText(title, "title", {200, true, false});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("201 characters"), std::string::npos);
+}
+
+TEST(Text, RequiredAndSingleLine) {
+  EXPECT_FALSE(ValidateText("", "title", {200, true, false}).ok());
+  EXPECT_FALSE(ValidateText("　 ", "title", {200, true, false}).ok());  // ideographic space
+  EXPECT_FALSE(ValidateText("a\nb", "title", {200, true, false}).ok());
+  EXPECT_TRUE(ValidateText("a\nb", "summary", {200, false, true}).ok());
+}
+
+TEST(Text, DisplayWidthAlignsJapanese) {
+  EXPECT_EQ(DisplayWidth("abc"), 3u);
+  EXPECT_EQ(DisplayWidth("富山県"), 6u);
+  EXPECT_EQ(DisplayWidth("ＡＩ・半導体"), 12u);
+  EXPECT_EQ(DisplayWidth("葛󠄀"), 2u);
+  EXPECT_EQ(PadToWidth("富山", 6), "富山  ");
+  EXPECT_EQ(DisplayWidth(TruncateToWidth("北陸地域戦略産業クラスター", 9)), 9u);
+}
+
+TEST(Money, ValidateYen) {
+  EXPECT_TRUE(ValidateYen(0, "amount_yen").ok());
+  EXPECT_TRUE(ValidateYen(24'000'000'000, "amount_yen").ok());
+  auto s = ValidateYen(-1, "core_investments[0].amount_yen");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("negative"), std::string::npos);
+  EXPECT_FALSE(ValidateYen(kMaxYen + 1, "amount_yen").ok());
+}
+
+TEST(Money, FormatForPeople) {
+  EXPECT_EQ(FormatYenJa(24'000'000'000), "240億円");
+  EXPECT_EQ(FormatYenJa(440'000'000), "4.4億円");
+  EXPECT_EQ(FormatYenJa(5'500'000'000), "55億円");
+  EXPECT_EQ(FormatYenJa(123'000'000), "1.23億円");
+  EXPECT_EQ(FormatYenJa(50'000'000), "5,000万円");
+  EXPECT_EQ(FormatYenJa(1234), "1,234円");
+  EXPECT_EQ(FormatThousands(-1234567), "-1,234,567");
+}
+
+}  // namespace
+}  // namespace rfs

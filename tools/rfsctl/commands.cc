@@ -1,0 +1,615 @@
+#include "tools/rfsctl/commands.h"
+
+#include <unistd.h>
+
+#include <cmath>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "common/auth.h"
+#include "common/client.h"
+#include "common/config.h"
+#include "common/fiscal.h"
+#include "common/money.h"
+#include "common/text.h"
+#include "rfs/registry/v1/registry.grpc.pb.h"
+
+ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
+ABSL_FLAG(std::string, token, "", "Bearer token (RFS_TOKEN)");
+ABSL_FLAG(std::string, token_file, "", "File holding the bearer token (RFS_TOKEN_FILE)");
+ABSL_FLAG(bool, json, false, "Print protobuf JSON instead of tables");
+ABSL_FLAG(int, timeout_s, 10, "Deadline of each call in seconds");
+ABSL_FLAG(bool, tls, false, "Connect with TLS");
+ABSL_FLAG(std::string, ca_file, "", "TLS: CA certificates to trust");
+ABSL_FLAG(std::string, f, "", "Input file (protobuf JSON); '-' for standard input");
+ABSL_FLAG(std::string, request_id, "", "create: idempotency key (default: a new random one)");
+ABSL_FLAG(int64_t, version, 0, "get: version number (0 = current)");
+ABSL_FLAG(std::string, type, "", "list: plan type A, B or C");
+ABSL_FLAG(std::string, block, "", "list: regional block id; token: bureau's block");
+ABSL_FLAG(std::string, prefecture, "", "list: prefecture code (6 or 5 digits)");
+ABSL_FLAG(std::string, field, "", "list: strategic field id");
+ABSL_FLAG(std::string, stage, "", "list: lifecycle stage");
+ABSL_FLAG(std::string, title, "", "list: text in the title");
+ABSL_FLAG(int, page_size, 0, "list: plans per page");
+ABSL_FLAG(std::string, page_token, "", "list: page token from a previous page");
+ABSL_FLAG(bool, all, false, "list: follow page tokens to the end");
+ABSL_FLAG(std::string, mask, "", "update: comma-separated field paths to change, or '*'");
+ABSL_FLAG(std::string, etag, "", "update/transition/signoff: etag of the version you read");
+ABSL_FLAG(std::string, comment, "", "transition/signoff: comment");
+ABSL_FLAG(std::string, key_file, "", "token: HS256 key file (RFS_AUTH_KEY_FILE)");
+ABSL_FLAG(std::string, role, "", "token: secretariat, bureau, prefecture, municipality, viewer, service");
+ABSL_FLAG(std::string, sub, "", "token: subject (who you are)");
+ABSL_FLAG(std::string, body_code, "", "token: local government code of a prefecture or municipality");
+ABSL_FLAG(int, ttl_hours, 12, "token: lifetime in hours");
+
+namespace rfs::rfsctl {
+namespace {
+
+namespace v1 = registry::v1;
+using google::protobuf::Message;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kUsageError = 2;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "rfsctl: %s\n", message.c_str());
+  return kUsageError;
+}
+
+const char* CodeName(int code) {
+  static constexpr const char* kNames[] = {
+      "OK",        "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+      "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  return code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
+}
+
+// Prints the error and returns 10 + the gRPC code, so scripts can tell failures apart.
+int FailRpc(const grpc::Status& s) {
+  std::fprintf(stderr, "rfsctl: %s: %s\n", CodeName(s.error_code()), s.error_message().c_str());
+  return 10 + s.error_code();
+}
+
+std::string ToJson(const Message& m) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+absl::Status ReadJsonFile(const std::string& path, Message* m) {
+  std::string text;
+  if (path == "-") {
+    std::stringstream buf;
+    buf << std::cin.rdbuf();
+    text = buf.str();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::stringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+  }
+  auto status = google::protobuf::util::JsonStringToMessage(text, m);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a valid ", m->GetDescriptor()->name(), " in protobuf JSON: ",
+                     std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+std::string Token() {
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (!token.empty()) return token;
+  const std::string file = absl::GetFlag(FLAGS_token_file);
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::getline(in, token);
+  }
+  return std::string(absl::StripAsciiWhitespace(token));
+}
+
+std::string Stage(v1::PlanStage s) {
+  return std::string(absl::StripPrefix(v1::PlanStage_Name(s), "PLAN_STAGE_"));
+}
+
+std::string Type(v1::PlanType t) {
+  return std::string(absl::StripPrefix(v1::PlanType_Name(t), "PLAN_TYPE_"));
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), JapanTimeZone());
+}
+
+// A table whose columns line up with Japanese text (East Asian wide characters count two).
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header, size_t max_width = 48) : max_(max_width) {
+    rows_.push_back(std::move(header));
+  }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void Print() const {
+    std::vector<size_t> widths(rows_[0].size(), 0);
+    for (const auto& row : rows_) {
+      for (size_t i = 0; i < row.size(); ++i) {
+        widths[i] = std::max(widths[i], std::min(max_, DisplayWidth(row[i])));
+      }
+    }
+    for (const auto& row : rows_) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        const std::string cell = TruncateToWidth(row[i], max_);
+        line += i + 1 == row.size() ? cell : PadToWidth(cell, widths[i]) + "  ";
+      }
+      std::printf("%s\n", std::string(absl::StripTrailingAsciiWhitespace(line)).c_str());
+    }
+  }
+
+ private:
+  size_t max_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+class Client {
+ public:
+  Client() {
+    ChannelOptions options;
+    options.target = absl::GetFlag(FLAGS_addr);
+    options.tls = absl::GetFlag(FLAGS_tls);
+    options.ca_file = absl::GetFlag(FLAGS_ca_file);
+    stub_ = v1::PlanRegistry::NewStub(MakeChannel(options));
+    token_ = Token();
+  }
+  v1::PlanRegistry::Stub& stub() { return *stub_; }
+  void Prepare(grpc::ClientContext* ctx) {
+    PrepareCall(ctx, token_, absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
+  }
+  bool has_token() const { return !token_.empty(); }
+
+ private:
+  std::unique_ptr<v1::PlanRegistry::Stub> stub_;
+  std::string token_;
+};
+
+std::string IndicatorValue(const v1::Indicator& ind, const v1::PeriodValue& pv) {
+  if (!pv.has_value()) return pv.note().empty() ? "(未設定)" : "(未設定) " + pv.note();
+  if (ind.unit() == v1::INDICATOR_UNIT_YEN) return FormatYenJa(pv.value());
+  std::string v = FormatThousands(pv.value());
+  if (ind.decimal_places() > 0) {
+    const double scaled = pv.value() / std::pow(10.0, ind.decimal_places());
+    v = absl::StrFormat("%.*f", ind.decimal_places(), scaled);
+  }
+  switch (ind.unit()) {
+    case v1::INDICATOR_UNIT_PERSONS:
+      return v + "人";
+    case v1::INDICATOR_UNIT_PERCENT:
+      return v + "%";
+    case v1::INDICATOR_UNIT_YEN_PER_WORKER:
+      return v + "円/人";
+    default:
+      return v + ind.unit_label();
+  }
+}
+
+void PrintPlan(const v1::Plan& p) {
+  std::printf("%s  %s\n", p.name().c_str(), p.title().c_str());
+  std::printf("  type %s · stage %s · version %lld (etag %s) · block %s\n", Type(p.type()).c_str(),
+              Stage(p.stage()).c_str(), static_cast<long long>(p.version()), p.etag().c_str(),
+              p.area().block().c_str());
+  std::vector<std::string> authors;
+  for (const auto& a : p.authors()) {
+    authors.push_back(absl::StrCat(a.name().empty() ? a.local_government_code() : a.name(),
+                                   a.local_government_code() == p.lead_author_code() ? "（代表）" : ""));
+  }
+  std::printf("  authors: %s\n", absl::StrJoin(authors, ", ").c_str());
+  std::printf("  area: %s%s\n", absl::StrJoin(p.area().prefecture_codes(), ", ").c_str(),
+              p.area().municipality_codes().empty()
+                  ? ""
+                  : absl::StrCat(" (", p.area().municipality_codes_size(), " municipalities)").c_str());
+  if (!p.strategic_fields().empty()) {
+    std::printf("  strategic fields: %s\n", absl::StrJoin(p.strategic_fields(), ", ").c_str());
+  }
+  std::printf("  period: FY%d–FY%d · updated %s by %s\n", p.period().start_fiscal_year(),
+              p.period().end_fiscal_year(), Time(p.update_time()).c_str(), p.updated_by().c_str());
+  if (!p.stage_comment().empty()) std::printf("  stage comment: %s\n", p.stage_comment().c_str());
+  if (!p.core_investments().empty()) {
+    std::printf("\nCore investments (中核投資)\n");
+    Table t({"ID", "COMPANY", "SITE", "AMOUNT", "START", "CAPACITY"});
+    for (const auto& ci : p.core_investments()) {
+      t.Add({ci.id(), ci.company_name(), ci.site_name(),
+             ci.has_amount_yen() ? FormatYenJa(ci.amount_yen()) : "(不明)",
+             ci.has_start() ? FormatPeriod(ci.start()) : "", ci.capacity()});
+    }
+    t.Print();
+  }
+  if (!p.indicators().empty()) {
+    std::printf("\nIndicators (KGI/KPI)\n");
+    Table t({"ID", "KIND", "NAME", "BASELINE", "TARGET"});
+    for (const auto& ind : p.indicators()) {
+      const std::string kind =
+          ind.kind() == v1::INDICATOR_KIND_MANDATORY_KGI
+              ? std::string(absl::StripPrefix(v1::MandatoryKgi_Name(ind.mandatory_kgi()),
+                                              "MANDATORY_KGI_"))
+              : std::string(absl::StripPrefix(v1::IndicatorKind_Name(ind.kind()), "INDICATOR_KIND_"));
+      auto at = [&](const v1::PeriodValue& pv) {
+        const std::string period = pv.period().fiscal_year() ? FormatPeriod(pv.period()) + " " : "";
+        return period + IndicatorValue(ind, pv);
+      };
+      t.Add({ind.id(), kind, ind.name(), at(ind.baseline()), at(ind.target())});
+    }
+    t.Print();
+  }
+  if (!p.sign_offs().empty()) {
+    std::printf("\nSign-offs\n");
+    for (const auto& s : p.sign_offs()) {
+      std::printf("  %s by %s at %s (content v%lld)\n", s.author_code().c_str(),
+                  s.signed_by().c_str(), Time(s.sign_time()).c_str(),
+                  static_cast<long long>(s.content_version()));
+    }
+  }
+}
+
+int Output(const Message& m, void (*print)(const Message&)) {
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s", ToJson(m).c_str());
+  } else {
+    print(m);
+  }
+  return 0;
+}
+
+void PrintPlanMessage(const Message& m) { PrintPlan(static_cast<const v1::Plan&>(m)); }
+
+std::string NewRequestId() {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  return absl::StrFormat("rfsctl-%016x%016x", gen(), gen());
+}
+
+bool ParseStage(const std::string& text, v1::PlanStage* stage) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::StrReplaceAll({{"-", "_"}}, &upper);
+  if (!absl::StartsWith(upper, "PLAN_STAGE_")) upper = "PLAN_STAGE_" + upper;
+  return v1::PlanStage_Parse(upper, stage) && *stage != v1::PLAN_STAGE_UNSPECIFIED;
+}
+
+std::string PlanName(const std::string& arg) {
+  return absl::StartsWith(arg, "plans/") ? arg : "plans/" + arg;
+}
+
+int CmdToken() {
+  std::string key_file = absl::GetFlag(FLAGS_key_file);
+  if (key_file.empty()) {
+    if (const char* env = std::getenv("RFS_AUTH_KEY_FILE")) key_file = env;
+  }
+  if (key_file.empty()) return Fail("token: --key_file is required");
+  auto key = LoadVerificationKey(key_file);
+  if (!key.ok()) return Fail(std::string(key.status().message()));
+  TokenClaims claims;
+  claims.subject = absl::GetFlag(FLAGS_sub);
+  if (!ParseRole(absl::GetFlag(FLAGS_role), &claims.role)) {
+    return Fail("token: --role must be secretariat, bureau, prefecture, municipality, viewer or service");
+  }
+  if (claims.subject.empty()) claims.subject = absl::StrCat("dev-", absl::GetFlag(FLAGS_role));
+  claims.body_code = absl::GetFlag(FLAGS_body_code);
+  claims.block = absl::GetFlag(FLAGS_block);
+  claims.ttl = absl::Hours(absl::GetFlag(FLAGS_ttl_hours));
+  auto token = MintToken(*key, claims);
+  if (!token.ok()) return Fail(std::string(token.status().message()));
+  std::printf("%s\n", token->c_str());
+  return 0;
+}
+
+int CmdCreate(Client& c) {
+  const std::string file = absl::GetFlag(FLAGS_f);
+  if (file.empty()) return Fail("create: -f PLAN.json is required");
+  v1::CreatePlanRequest req;
+  if (auto s = ReadJsonFile(file, req.mutable_plan()); !s.ok()) return Fail(std::string(s.message()));
+  req.set_request_id(absl::GetFlag(FLAGS_request_id).empty() ? NewRequestId()
+                                                             : absl::GetFlag(FLAGS_request_id));
+  v1::Plan resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().CreatePlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
+  std::printf("created %s (version %lld, %s)\n", resp.name().c_str(),
+              static_cast<long long>(resp.version()), Stage(resp.stage()).c_str());
+  return 0;
+}
+
+int CmdGet(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("get: usage: rfsctl get NAME [--version N]");
+  v1::GetPlanRequest req;
+  req.set_name(PlanName(args[0]));
+  req.set_version(absl::GetFlag(FLAGS_version));
+  v1::Plan resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().GetPlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  return Output(resp, PrintPlanMessage);
+}
+
+int CmdList(Client& c) {
+  v1::ListPlansRequest req;
+  const std::string type = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_type));
+  if (!type.empty()) {
+    v1::PlanType t;
+    if (!v1::PlanType_Parse("PLAN_TYPE_" + type, &t)) return Fail("list: --type must be A, B or C");
+    req.set_type(t);
+  }
+  if (!absl::GetFlag(FLAGS_stage).empty()) {
+    v1::PlanStage st;
+    if (!ParseStage(absl::GetFlag(FLAGS_stage), &st)) return Fail("list: unknown --stage");
+    req.set_stage(st);
+  }
+  req.set_block(absl::AsciiStrToUpper(absl::GetFlag(FLAGS_block)));
+  req.set_prefecture_code(absl::GetFlag(FLAGS_prefecture));
+  req.set_strategic_field(absl::GetFlag(FLAGS_field));
+  req.set_title_contains(absl::GetFlag(FLAGS_title));
+  req.set_page_size(absl::GetFlag(FLAGS_page_size));
+  req.set_page_token(absl::GetFlag(FLAGS_page_token));
+  v1::ListPlansResponse all;
+  for (;;) {
+    v1::ListPlansResponse resp;
+    grpc::ClientContext ctx;
+    c.Prepare(&ctx);
+    grpc::Status s = c.stub().ListPlans(&ctx, req, &resp);
+    if (!s.ok()) return FailRpc(s);
+    for (auto& p : *resp.mutable_plans()) *all.add_plans() = std::move(p);
+    all.set_next_page_token(resp.next_page_token());
+    if (!absl::GetFlag(FLAGS_all) || resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s", ToJson(all).c_str());
+    return 0;
+  }
+  Table t({"NAME", "TYPE", "STAGE", "BLOCK", "VER", "UPDATED", "TITLE"}, 60);
+  for (const auto& p : all.plans()) {
+    t.Add({p.name(), Type(p.type()), Stage(p.stage()), p.area().block(),
+           absl::StrCat(p.version()), Time(p.update_time()), p.title()});
+  }
+  t.Print();
+  if (!all.next_page_token().empty()) {
+    std::printf("(more: --page_token %s, or --all)\n", all.next_page_token().c_str());
+  }
+  return 0;
+}
+
+int CmdUpdate(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 1 || absl::GetFlag(FLAGS_f).empty() || absl::GetFlag(FLAGS_mask).empty()) {
+    return Fail("update: usage: rfsctl update NAME -f FIELDS.json --mask title,indicators [--etag v3]");
+  }
+  v1::UpdatePlanRequest req;
+  if (auto s = ReadJsonFile(absl::GetFlag(FLAGS_f), req.mutable_plan()); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+  req.mutable_plan()->set_name(PlanName(args[0]));
+  if (!absl::GetFlag(FLAGS_etag).empty()) req.mutable_plan()->set_etag(absl::GetFlag(FLAGS_etag));
+  for (absl::string_view path : absl::StrSplit(absl::GetFlag(FLAGS_mask), ',', absl::SkipEmpty())) {
+    req.mutable_update_mask()->add_paths(std::string(absl::StripAsciiWhitespace(path)));
+  }
+  v1::Plan resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().UpdatePlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
+  std::printf("updated %s: version %lld (etag %s)\n", resp.name().c_str(),
+              static_cast<long long>(resp.version()), resp.etag().c_str());
+  return 0;
+}
+
+int CmdTransition(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 2) return Fail("transition: usage: rfsctl transition NAME STAGE [--comment TEXT]");
+  v1::TransitionPlanRequest req;
+  req.set_name(PlanName(args[0]));
+  v1::PlanStage stage;
+  if (!ParseStage(args[1], &stage)) return Fail(absl::StrCat("transition: unknown stage '", args[1], "'"));
+  req.set_target_stage(stage);
+  req.set_comment(absl::GetFlag(FLAGS_comment));
+  req.set_etag(absl::GetFlag(FLAGS_etag));
+  v1::Plan resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().TransitionPlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
+  std::printf("%s is now %s (version %lld)\n", resp.name().c_str(), Stage(resp.stage()).c_str(),
+              static_cast<long long>(resp.version()));
+  return 0;
+}
+
+int CmdSignOff(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 2) return Fail("signoff: usage: rfsctl signoff NAME AUTHOR_CODE [--comment TEXT]");
+  v1::SignOffPlanRequest req;
+  req.set_name(PlanName(args[0]));
+  req.set_author_code(args[1]);
+  req.set_comment(absl::GetFlag(FLAGS_comment));
+  req.set_etag(absl::GetFlag(FLAGS_etag));
+  v1::Plan resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().SignOffPlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
+  std::printf("%s signed off by %s (version %lld)\n", resp.name().c_str(), args[1].c_str(),
+              static_cast<long long>(resp.version()));
+  return 0;
+}
+
+int CmdVersions(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("versions: usage: rfsctl versions NAME");
+  v1::ListPlanVersionsRequest req;
+  req.set_name(PlanName(args[0]));
+  v1::ListPlanVersionsResponse all;
+  for (;;) {
+    v1::ListPlanVersionsResponse resp;
+    grpc::ClientContext ctx;
+    c.Prepare(&ctx);
+    grpc::Status s = c.stub().ListPlanVersions(&ctx, req, &resp);
+    if (!s.ok()) return FailRpc(s);
+    for (auto& v : *resp.mutable_versions()) *all.add_versions() = std::move(v);
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  if (absl::GetFlag(FLAGS_json)) return Output(all, nullptr);
+  Table t({"VERSION", "TIME", "ACTOR", "CHANGE", "STAGE", "CONTENT"});
+  for (const auto& v : all.versions()) {
+    t.Add({absl::StrCat(v.version()), Time(v.create_time()), v.actor().subject(),
+           std::string(absl::StripPrefix(v1::ChangeKind_Name(v.kind()), "CHANGE_KIND_")),
+           Stage(v.stage()), absl::StrCat("v", v.content_version())});
+  }
+  t.Print();
+  return 0;
+}
+
+int CmdHistory(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("history: usage: rfsctl history NAME");
+  v1::GetPlanHistoryRequest req;
+  req.set_name(PlanName(args[0]));
+  v1::GetPlanHistoryResponse all;
+  for (;;) {
+    v1::GetPlanHistoryResponse resp;
+    grpc::ClientContext ctx;
+    c.Prepare(&ctx);
+    grpc::Status s = c.stub().GetPlanHistory(&ctx, req, &resp);
+    if (!s.ok()) return FailRpc(s);
+    for (auto& r : *resp.mutable_records()) *all.add_records() = std::move(r);
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  if (absl::GetFlag(FLAGS_json)) return Output(all, nullptr);
+  Table t({"VER", "TIME", "WHO", "ROLE", "ACTION", "STAGE", "DETAIL"}, 60);
+  for (const auto& r : all.records()) {
+    std::string stage = Stage(r.to_stage());
+    if (r.from_stage() != r.to_stage() && r.from_stage() != v1::PLAN_STAGE_UNSPECIFIED) {
+      stage = Stage(r.from_stage()) + " → " + stage;
+    }
+    std::string detail = absl::StrJoin(r.changed_fields(), ",");
+    if (!r.author_code().empty()) detail = "author " + r.author_code();
+    if (!r.comment().empty()) detail += (detail.empty() ? "" : " · ") + r.comment();
+    t.Add({absl::StrCat(r.version()), Time(r.time()), r.actor().subject(), r.actor().role(),
+           std::string(absl::StripPrefix(v1::ChangeKind_Name(r.kind()), "CHANGE_KIND_")), stage,
+           detail});
+  }
+  t.Print();
+  return 0;
+}
+
+int CmdDiff(Client& c, const std::vector<std::string>& args) {
+  v1::DiffPlanVersionsRequest req;
+  int64_t from = 0, to = 0;
+  if (args.size() < 2 || args.size() > 3 || !absl::SimpleAtoi(args[1], &from) ||
+      (args.size() == 3 && !absl::SimpleAtoi(args[2], &to))) {
+    return Fail("diff: usage: rfsctl diff NAME FROM_VERSION [TO_VERSION]");
+  }
+  req.set_name(PlanName(args[0]));
+  req.set_from_version(from);
+  req.set_to_version(to);
+  v1::DiffPlanVersionsResponse resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().DiffPlanVersions(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  std::printf("%s: version %lld → %lld, %d change(s)\n", req.name().c_str(),
+              static_cast<long long>(resp.from_version()), static_cast<long long>(resp.to_version()),
+              resp.changes_size());
+  Table t({"CHANGE", "FIELD", "OLD", "NEW"}, 50);
+  for (const auto& ch : resp.changes()) {
+    t.Add({std::string(absl::StripPrefix(v1::FieldChangeType_Name(ch.change_type()),
+                                         "FIELD_CHANGE_TYPE_")),
+           ch.path(), ch.old_value(), ch.new_value()});
+  }
+  t.Print();
+  return 0;
+}
+
+int CmdRefData(Client& c) {
+  v1::ListReferenceDataResponse resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.stub().ListReferenceData(&ctx, v1::ListReferenceDataRequest(), &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  Table fields({"NO", "FIELD", "名称", "NAME"});
+  for (const auto& f : resp.strategic_fields()) {
+    fields.Add({absl::StrCat(f.number()), f.id(), f.name_ja(), f.name_en()});
+  }
+  fields.Print();
+  std::printf("\n");
+  Table prefs({"CODE", "都道府県", "NAME", "BLOCK", "TOKYO AREA"});
+  for (const auto& p : resp.prefectures()) {
+    prefs.Add({p.local_government_code(), p.name_ja(), p.name_en(), p.block(),
+               p.tokyo_area() ? "yes" : ""});
+  }
+  prefs.Print();
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::vector<char*> positional = ParseFlagsWithEnv(
+      argc, argv,
+      "rfsctl: command-line client of the rfs plan registry.\n"
+      "  rfsctl token --key_file KEY --role ROLE [--sub NAME] [--body_code CODE] [--block B]\n"
+      "  rfsctl [plan] create|get|list|update|transition|signoff|versions|history|diff ...\n"
+      "  rfsctl refdata\n"
+      "Environment: RFS_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (!args.empty() && args[0] == "plan") args.erase(args.begin());
+  if (args.empty()) {
+    return Fail("no command; try: token, create, get, list, update, transition, signoff, "
+                "versions, history, diff, refdata (--help for flags)");
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "token") return CmdToken();
+
+  Client client;
+  if (!client.has_token()) {
+    return Fail("no token: set RFS_TOKEN (e.g. export RFS_TOKEN=$(rfsctl token --key_file KEY "
+                "--role secretariat)) or pass --token / --token_file");
+  }
+  if (cmd == "create") return CmdCreate(client);
+  if (cmd == "get") return CmdGet(client, args);
+  if (cmd == "list") return CmdList(client);
+  if (cmd == "update") return CmdUpdate(client, args);
+  if (cmd == "transition") return CmdTransition(client, args);
+  if (cmd == "signoff" || cmd == "sign-off") return CmdSignOff(client, args);
+  if (cmd == "versions") return CmdVersions(client, args);
+  if (cmd == "history") return CmdHistory(client, args);
+  if (cmd == "diff") return CmdDiff(client, args);
+  if (cmd == "refdata") return CmdRefData(client);
+  return Fail(absl::StrCat("unknown command '", cmd, "'"));
+}
+
+}  // namespace rfs::rfsctl
