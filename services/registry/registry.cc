@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/random/distributions.h"
+#include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "common/codes.h"
 #include "common/logging.h"
@@ -448,7 +450,11 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
           return absl::AbortedError(
               absl::StrCat(name, " is being changed by others right now; try again"));
         }
-        continue;  // someone wrote in between: redo the change on the new version
+        // Someone wrote in between: redo the change on the new version, after a short random
+        // pause so that contending writers spread out.
+        thread_local absl::BitGen bitgen;  // a BitGen is not thread-safe
+        absl::SleepFor(absl::Microseconds(absl::Uniform(bitgen, 0, 500 * attempt)));
+        continue;
       default:
         return absl::InternalError("unexpected write outcome");
     }

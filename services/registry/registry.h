@@ -2,7 +2,7 @@
 // and a request message, and returns the response or a status with a canonical code and a
 // message a person can act on. Validation (plan_validation.h), authorization
 // (access_policy.h) and the lifecycle (lifecycle.h) are decided by pure functions; this class
-// sequences them around the store. Thread-safe: it holds no mutable state of its own.
+// sequences them around the store. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -23,7 +23,7 @@ struct RegistryOptions {
   int max_page_size = 500;
   int64_t request_id_ttl_seconds = 7 * 24 * 3600;
   // Writes without an etag are retried this often when another write got in between.
-  int write_attempts = 5;
+  int write_attempts = 10;
 };
 
 class Registry {

@@ -1,0 +1,575 @@
+// rfs-registry end to end: a real redis-server, the real gRPC server, calls over the network.
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/client.h"
+#include "common/health_client.h"
+#include "tests/support/http.h"
+#include "tests/support/registry_fixture.h"
+
+namespace rfs::testing {
+namespace {
+
+using namespace registry::v1;
+
+#define ASSERT_OK(expr)                                  \
+  do {                                                   \
+    const grpc::Status s_ = (expr);                      \
+    ASSERT_TRUE(s_.ok()) << s_.error_message();          \
+  } while (0)
+
+class RegistryTest : public RegistryFixture {
+ protected:
+  std::vector<std::string> Names(const ListPlansResponse& r) {
+    std::vector<std::string> names;
+    for (const auto& p : r.plans()) names.push_back(p.name());
+    return names;
+  }
+  int64_t DbSize() {
+    int64_t n = -1;
+    EXPECT_TRUE(absl::SimpleAtoi(redis_->Cli("DBSIZE"), &n));
+    return n;
+  }
+};
+
+TEST_F(RegistryTest, JointPlanFromDraftToPublicationAndRevision) {
+  // The Hokuriku bureau drafts the joint A plan of Toyama, Ishikawa and Fukui.
+  Plan plan;
+  ASSERT_OK(Create(Bureau(), PlanA(), &plan));
+  EXPECT_EQ(plan.name(), "plans/A-00001");
+  EXPECT_EQ(plan.stage(), PLAN_STAGE_DRAFTING);
+  EXPECT_EQ(plan.version(), 1);
+  EXPECT_EQ(plan.authors(0).name(), "富山県");
+  EXPECT_EQ(plan.created_by(), "bureau-HOKURIKU");
+  const std::string name = plan.name();
+
+  Plan got;
+  ASSERT_OK(Get(Prefecture(kIshikawa), name, &got));
+  EXPECT_EQ(got.title(), PlanA().title());
+  EXPECT_FALSE(got.indicators(0).target().has_value());  // "○○" target still unset
+
+  // Toyama sets the CAPEX target: a new version.
+  Plan change;
+  change.set_name(name);
+  *change.mutable_indicators() = got.indicators();
+  change.mutable_indicators(0)->mutable_target()->set_value(100'000'000'000);
+  Plan v2;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "indicators", &v2));
+  EXPECT_EQ(v2.version(), 2);
+  EXPECT_EQ(v2.content_version(), 2);
+  EXPECT_EQ(v2.indicators(0).target().value(), 100'000'000'000);
+
+  Plan p;
+  ASSERT_OK(Transition(Prefecture(kToyama), name, PLAN_STAGE_PRE_CONSULTATION, &p));
+  ASSERT_OK(Transition(Bureau(), name, PLAN_STAGE_COORDINATION, &p));
+
+  // Joint plan: the governor cannot publish before every author signs off.
+  ASSERT_OK(SignOff(Prefecture(kToyama), name, kToyama, &p));
+  ASSERT_OK(SignOff(Prefecture(kIshikawa), name, kIshikawa, &p));
+  grpc::Status early = Transition(Prefecture(kToyama), name, PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(early.error_message(), kFukui)) << early.error_message();
+  ASSERT_OK(SignOff(Prefecture(kFukui), name, kFukui, &p));
+  const int64_t signed_version = p.version();
+  ASSERT_OK(SignOff(Prefecture(kFukui), name, kFukui, &p));  // again: nothing new
+  EXPECT_EQ(p.version(), signed_version);
+
+  ASSERT_OK(Transition(Prefecture(kToyama), name, PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+  ASSERT_OK(Transition(Prefecture(kToyama), name, PLAN_STAGE_SUBMITTED, &p));
+  EXPECT_EQ(Transition(Prefecture(kToyama), name, PLAN_STAGE_PUBLISHED, &p).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Transition(Secretariat(), name, PLAN_STAGE_PUBLISHED, &p));
+  EXPECT_EQ(p.stage(), PLAN_STAGE_PUBLISHED);
+
+  // Published content is frozen until the semi-annual revision.
+  Plan retitle;
+  retitle.set_name(name);
+  retitle.set_title("改定版");
+  EXPECT_EQ(Update(Prefecture(kToyama), retitle, "title", &p).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_OK(Transition(Prefecture(kToyama), name, PLAN_STAGE_REVISING, &p));
+  ASSERT_OK(Update(Prefecture(kToyama), retitle, "title", &p));
+  EXPECT_TRUE(p.sign_offs().empty());  // sign-offs were on the old content
+  EXPECT_EQ(Transition(Secretariat(), name, PLAN_STAGE_PUBLISHED, &p).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  for (const char* author : {kToyama, kIshikawa, kFukui}) {
+    ASSERT_OK(SignOff(Prefecture(author), name, author, &p));
+  }
+  ASSERT_OK(Transition(Secretariat(), name, PLAN_STAGE_PUBLISHED, &p));
+  const int64_t last = p.version();
+
+  // Version 1 is still readable as it was.
+  Plan v1;
+  ASSERT_OK(Get(Viewer(), name, &v1, 1));
+  EXPECT_EQ(v1.title(), PlanA().title());
+  EXPECT_EQ(v1.stage(), PLAN_STAGE_DRAFTING);
+
+  // Versions, diff and history tell the story.
+  ListPlanVersionsRequest vreq;
+  vreq.set_name(name);
+  ListPlanVersionsResponse versions;
+  {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Viewer(), absl::Seconds(5));
+    ASSERT_OK(stub_->ListPlanVersions(&ctx, vreq, &versions));
+  }
+  ASSERT_EQ(versions.versions_size(), last);
+  EXPECT_EQ(versions.versions(0).kind(), CHANGE_KIND_CREATE);
+  EXPECT_EQ(versions.versions(1).kind(), CHANGE_KIND_UPDATE);
+  EXPECT_EQ(versions.versions(last - 1).stage(), PLAN_STAGE_PUBLISHED);
+
+  DiffPlanVersionsRequest dreq;
+  dreq.set_name(name);
+  dreq.set_from_version(1);
+  DiffPlanVersionsResponse diff;
+  {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Viewer(), absl::Seconds(5));
+    ASSERT_OK(stub_->DiffPlanVersions(&ctx, dreq, &diff));
+  }
+  EXPECT_EQ(diff.to_version(), last);
+  std::set<std::string> paths;
+  for (const auto& c : diff.changes()) paths.insert(c.path());
+  EXPECT_TRUE(paths.count("title"));
+  EXPECT_TRUE(paths.count("indicators[kgi-capex].target.value"));
+  EXPECT_TRUE(paths.count("stage"));
+
+  GetPlanHistoryRequest hreq;
+  hreq.set_name(name);
+  hreq.set_page_size(3);
+  std::vector<AuditRecord> records;
+  for (;;) {
+    GetPlanHistoryResponse page;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Secretariat(), absl::Seconds(5));
+    ASSERT_OK(stub_->GetPlanHistory(&ctx, hreq, &page));
+    records.insert(records.end(), page.records().begin(), page.records().end());
+    if (page.next_page_token().empty()) break;
+    hreq.set_page_token(page.next_page_token());
+  }
+  ASSERT_EQ(static_cast<int64_t>(records.size()), last);
+  EXPECT_EQ(records[0].actor().subject(), "bureau-HOKURIKU");
+  EXPECT_EQ(records[1].actor().subject(), "pref-160008");
+  EXPECT_EQ(records[1].changed_fields(0), "indicators");
+  EXPECT_EQ(records[last - 1].actor().role(), "secretariat");
+  for (int64_t i = 0; i < last; ++i) EXPECT_EQ(records[i].version(), i + 1);
+
+  // Every write went into the outbox.
+  EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), absl::StrCat(last));
+}
+
+TEST_F(RegistryTest, PreConsultationReturnedToDraftingWithComment) {
+  Plan plan = MustCreate(PlanB());
+  Plan p;
+  ASSERT_OK(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  grpc::Status no_comment = Transition(Bureau(), plan.name(), PLAN_STAGE_DRAFTING, &p);
+  EXPECT_EQ(no_comment.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(no_comment.error_message(), "comment"));
+  ASSERT_OK(Transition(Bureau(), plan.name(), PLAN_STAGE_DRAFTING, &p,
+                       "B3: 域内取引の目標値を設定してください"));
+  EXPECT_EQ(p.stage(), PLAN_STAGE_DRAFTING);
+  EXPECT_EQ(p.stage_comment(), "B3: 域内取引の目標値を設定してください");
+  // Not a move of the lifecycle.
+  grpc::Status jump = Transition(Secretariat(), plan.name(), PLAN_STAGE_SUBMITTED, &p);
+  EXPECT_EQ(jump.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(jump.error_message(), "PRE_CONSULTATION")) << jump.error_message();
+}
+
+TEST_F(RegistryTest, StaleEtagIsAbortedAndNothingIsWritten) {
+  Plan plan = MustCreate(PlanB());
+  Plan first = plan, second = plan;
+  first.set_title("一人目の変更");
+  second.set_title("二人目の変更");
+  Plan out;
+  ASSERT_OK(Update(Prefecture(kToyama), first, "title", &out));  // carries etag v1
+  grpc::Status stale = Update(Prefecture(kToyama), second, "title", &out);  // also v1
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_TRUE(absl::StrContains(stale.error_message(), "v2")) << stale.error_message();
+  Plan now;
+  ASSERT_OK(Get(Secretariat(), plan.name(), &now));
+  EXPECT_EQ(now.title(), "一人目の変更");
+  EXPECT_EQ(now.version(), 2);
+  EXPECT_EQ(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &out, "",
+                       "v1")
+                .error_code(),
+            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &out, "",
+                       "seven")
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RegistryTest, ConcurrentUpdatesWithoutEtagAllLand) {
+  Plan plan = MustCreate(PlanB());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        Plan change;
+        change.set_name(plan.name());
+        change.add_other_fields(absl::StrCat("分野", t, "-", i));
+        Plan out;
+        if (Update(Prefecture(kToyama), change, "other_fields", &out).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 20);
+  Plan now;
+  ASSERT_OK(Get(Secretariat(), plan.name(), &now));
+  EXPECT_EQ(now.version(), 21);
+}
+
+TEST_F(RegistryTest, RetriedCreateWithTheSameRequestIdCreatesOnePlan) {
+  Plan a, b, c;
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &a, "req-0001"));
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &b, "req-0001"));
+  EXPECT_EQ(a.name(), b.name());
+  // The same id from someone else is their own request.
+  ASSERT_OK(Create(Secretariat(), PlanB(), &c, "req-0001"));
+  EXPECT_NE(c.name(), a.name());
+  ListPlansResponse list;
+  ASSERT_OK(List(Secretariat(), ListPlansRequest(), &list));
+  EXPECT_EQ(list.plans_size(), 2);
+  EXPECT_EQ(Create(Prefecture(kToyama), PlanB(), &a, "bad id with spaces").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RegistryTest, BadInputIsRefusedNamingTheFieldAndNothingIsWritten) {
+  MustCreate(PlanB());
+  const int64_t keys = DbSize();
+  const std::string outbox = redis_->Cli("XLEN rfs:registry:outbox");
+  struct Case {
+    std::function<void(Plan*)> spoil;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](Plan* p) { p->mutable_authors(0)->set_local_government_code("160009"); },
+       "authors[0].local_government_code"},
+      {[](Plan* p) { p->mutable_area()->set_prefecture_codes(0, "480007"); },
+       "area.prefecture_codes[0]"},
+      {[](Plan* p) { p->add_strategic_fields("ROBOTS"); }, "strategic_fields[0]"},
+      {[](Plan* p) { p->mutable_priority_companies(0)->set_purchases_inside_prefecture_yen(-1); },
+       "priority_companies[0].purchases_inside_prefecture_yen"},
+      {[](Plan* p) { p->mutable_indicators(0)->mutable_target()->mutable_period()->set_fiscal_year(2020); },
+       "indicators[0].target.period"},
+      {[](Plan* p) { p->set_title(""); }, "title"},
+      {[](Plan* p) { p->set_title(std::string(300, 'x')); }, "title"},
+      {[](Plan* p) { p->mutable_area()->add_prefecture_codes(kIshikawa); }, "area.prefecture_codes"},
+      {[](Plan* p) {
+         for (int i = 0; i < 600; ++i) p->add_priority_companies()->set_name("社");
+       },
+       "priority_companies"},
+  };
+  for (const Case& c : cases) {
+    Plan bad = PlanB();
+    c.spoil(&bad);
+    Plan out;
+    grpc::Status s = Create(Prefecture(kToyama), bad, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_TRUE(absl::StartsWith(s.error_message(), c.field)) << s.error_message();
+  }
+  // A bad update leaves the plan as it was.
+  Plan got;
+  ASSERT_OK(Get(Secretariat(), "plans/B-00001", &got));
+  Plan bad_update;
+  bad_update.set_name(got.name());
+  bad_update.mutable_period()->set_start_fiscal_year(2031);
+  bad_update.mutable_period()->set_end_fiscal_year(2030);
+  Plan out;
+  EXPECT_EQ(Update(Prefecture(kToyama), bad_update, "period", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DbSize(), keys);
+  EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), outbox);
+  Plan after;
+  ASSERT_OK(Get(Secretariat(), "plans/B-00001", &after));
+  EXPECT_EQ(after.version(), 1);
+}
+
+TEST_F(RegistryTest, UpdateMaskRules) {
+  Plan plan = MustCreate(PlanB());
+  Plan change;
+  change.set_name(plan.name());
+  change.set_stage(PLAN_STAGE_PUBLISHED);
+  Plan out;
+  grpc::Status s = Update(Secretariat(), change, "stage", &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "TransitionPlan"));
+  EXPECT_EQ(Update(Secretariat(), change, "", &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Update(Secretariat(), change, "type", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Update(Secretariat(), change, "area.no_such_field", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A nested path changes only that field.
+  change = Plan();
+  change.set_name(plan.name());
+  change.mutable_area()->add_municipality_codes(kToyamaCity);
+  ASSERT_OK(Update(Secretariat(), change, "area.municipality_codes", &out));
+  EXPECT_EQ(out.area().municipality_codes_size(), 1);
+  EXPECT_EQ(out.area().prefecture_codes(0), kToyama);
+
+  // An update that changes nothing makes no version.
+  const int64_t version = out.version();
+  ASSERT_OK(Update(Secretariat(), change, "area.municipality_codes", &out));
+  EXPECT_EQ(out.version(), version);
+
+  // "*" replaces every mutable field.
+  Plan whole = PlanB();
+  whole.set_name(plan.name());
+  whole.set_title("全面改訂");
+  ASSERT_OK(Update(Secretariat(), whole, "*", &out));
+  EXPECT_EQ(out.title(), "全面改訂");
+  EXPECT_EQ(out.area().municipality_codes_size(), 2);
+}
+
+TEST_F(RegistryTest, AuthorizationIsEnforcedOnEveryWrite) {
+  Plan b = MustCreate(PlanB());  // Toyama prefecture's plan
+  Plan out;
+  Plan change;
+  change.set_name(b.name());
+  change.set_title("乗っ取り");
+  // A municipality cannot touch a prefecture's plan.
+  EXPECT_EQ(Update(Municipality(kToyamaCity), change, "title", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A viewer cannot write.
+  EXPECT_EQ(Update(Viewer(), change, "title", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(Viewer(), PlanB(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // A bureau acts only in its block.
+  EXPECT_EQ(Create(Bureau("KINKI"), PlanA(), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Transition(Prefecture(kToyama), b.name(), PLAN_STAGE_PRE_CONSULTATION, &out));
+  EXPECT_EQ(Transition(Bureau("KINKI"), b.name(), PLAN_STAGE_COORDINATION, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Another prefecture cannot read a draft, nor write it; nor move it out of its own reach.
+  EXPECT_EQ(Get(Prefecture(kAichi), b.name(), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  Plan move_away;
+  move_away.set_name(b.name());
+  move_away.add_authors()->set_local_government_code(kToyamaCity);
+  move_away.set_lead_author_code(kToyamaCity);
+  EXPECT_NE(Update(Prefecture(kToyama), move_away, "authors,lead_author_code", &out).error_code(),
+            grpc::StatusCode::OK);
+  // A prefecture cannot create a plan it does not author.
+  EXPECT_EQ(Create(Prefecture(kAichi), PlanB(), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Nothing changed.
+  Plan now;
+  ASSERT_OK(Get(Secretariat(), b.name(), &now));
+  EXPECT_EQ(now.title(), PlanB().title());
+}
+
+TEST_F(RegistryTest, ListShowsOnlyWhatTheCallerMayRead) {
+  MustCreate(PlanA());  // Hokuriku, draft
+  MustCreate(PlanB());  // Toyama, draft
+  MustCreate(PlanC());  // Kanazawa, draft
+  ListPlansResponse r;
+  ASSERT_OK(List(Prefecture(kAichi), ListPlansRequest(), &r));
+  EXPECT_EQ(r.plans_size(), 0);
+  ASSERT_OK(List(Prefecture(kIshikawa), ListPlansRequest(), &r));
+  EXPECT_EQ(Names(r), (std::vector<std::string>{"plans/A-00001", "plans/C-00003"}));
+  ASSERT_OK(List(Municipality(kToyamaCity), ListPlansRequest(), &r));
+  EXPECT_EQ(Names(r), (std::vector<std::string>{"plans/A-00001", "plans/B-00002"}));
+  ASSERT_OK(List(Bureau("KINKI"), ListPlansRequest(), &r));
+  EXPECT_EQ(r.plans_size(), 0);
+  ASSERT_OK(List(Viewer(), ListPlansRequest(), &r));
+  EXPECT_EQ(r.plans_size(), 3);
+}
+
+TEST_F(RegistryTest, ListFilters) {
+  MustCreate(PlanA());
+  MustCreate(PlanB());
+  MustCreate(PlanC());
+  Plan a2 = PlanA();
+  a2.set_title("北陸地域「部素材・CE産業分野」戦略産業クラスター計画");
+  a2.clear_strategic_fields();
+  a2.add_strategic_fields("MATERIALS");
+  MustCreate(a2);
+  Plan out;
+  ASSERT_OK(Transition(Secretariat(), "plans/B-00002", PLAN_STAGE_PRE_CONSULTATION, &out));
+
+  auto names = [&](std::function<void(ListPlansRequest*)> filter) {
+    ListPlansRequest req;
+    filter(&req);
+    ListPlansResponse r;
+    grpc::Status s = List(Viewer(), req, &r);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return Names(r);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names([](auto* r) { r->set_type(PLAN_TYPE_A); }),
+            (V{"plans/A-00001", "plans/A-00004"}));
+  EXPECT_EQ(names([](auto* r) { r->set_strategic_field("MATERIALS"); }), (V{"plans/A-00004"}));
+  EXPECT_EQ(names([](auto* r) { r->set_prefecture_code("17000"); }),  // 5 digits accepted
+            (V{"plans/A-00001", "plans/C-00003", "plans/A-00004"}));
+  EXPECT_EQ(names([](auto* r) { r->set_stage(PLAN_STAGE_PRE_CONSULTATION); }),
+            (V{"plans/B-00002"}));
+  EXPECT_EQ(names([](auto* r) { r->set_block("HOKURIKU"); r->set_type(PLAN_TYPE_C); }),
+            (V{"plans/C-00003"}));
+  EXPECT_EQ(names([](auto* r) { r->set_title_contains("部素材"); }), (V{"plans/A-00004"}));
+  EXPECT_EQ(names([](auto* r) { r->set_title_contains("ce産業"); }), (V{"plans/A-00004"}));
+  EXPECT_EQ(names([](auto* r) { r->set_block("KINKI"); }), V{});
+
+  ListPlansResponse r;
+  ListPlansRequest bad;
+  bad.set_block("ATLANTIS");
+  EXPECT_EQ(List(Viewer(), bad, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  bad = ListPlansRequest();
+  bad.set_page_size(-1);
+  EXPECT_EQ(List(Viewer(), bad, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  bad = ListPlansRequest();
+  bad.set_prefecture_code("162019");  // a city, not a prefecture
+  EXPECT_EQ(List(Viewer(), bad, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RegistryTest, PagingIsStableWhilePlansAreInserted) {
+  std::vector<std::string> existing;
+  for (int i = 0; i < 23; ++i) existing.push_back(MustCreate(PlanC()).name());
+  std::atomic<bool> stop{false};
+  std::thread inserter([&] {
+    while (!stop) MustCreate(PlanB());
+  });
+  std::vector<std::string> seen;
+  ListPlansRequest req;
+  req.set_page_size(5);
+  int pages = 0;
+  for (;;) {
+    ListPlansResponse page;
+    ASSERT_OK(List(Viewer(), req, &page));
+    EXPECT_LE(page.plans_size(), 5);
+    for (const auto& p : page.plans()) seen.push_back(p.name());
+    ++pages;
+    if (page.next_page_token().empty() || seen.size() > 400) break;
+    req.set_page_token(page.next_page_token());
+    if (pages == 3) {
+      // A token used with other filters is refused.
+      ListPlansRequest other = req;
+      other.set_type(PLAN_TYPE_C);
+      ListPlansResponse r;
+      EXPECT_EQ(List(Viewer(), other, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    }
+  }
+  stop = true;
+  inserter.join();
+  // Every plan that existed before is listed exactly once, in creation order, first.
+  ASSERT_GE(seen.size(), existing.size());
+  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.begin() + existing.size()), existing);
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), seen.size()) << "a plan was listed twice";
+}
+
+TEST_F(RegistryTest, EveryRpcNeedsAValidToken) {
+  grpc::GenericStub generic(channel_);
+  const auto* service = PlanRegistry::service_full_name();
+  const google::protobuf::ServiceDescriptor* desc =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+  ASSERT_NE(desc, nullptr);
+  EXPECT_EQ(desc->method_count(), 10);
+  TokenClaims other_key_claims;
+  other_key_claims.subject = "mallory";
+  other_key_claims.role = Role::kSecretariat;
+  const std::string forged =
+      *MintToken({VerificationKey::Algorithm::kHs256, std::string(40, 'z')}, other_key_claims);
+  for (int i = 0; i < desc->method_count(); ++i) {
+    const std::string method = absl::StrCat("/", service, "/", desc->method(i)->name());
+    for (const std::string& token : {std::string(), std::string("not-a-jwt"), forged}) {
+      grpc::ClientContext ctx;
+      PrepareCall(&ctx, token, absl::Seconds(5));
+      grpc::Slice empty("");  // an empty message of any request type
+      grpc::ByteBuffer request(&empty, 1), response;
+      std::promise<grpc::Status> done;
+      generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                        [&](grpc::Status s) { done.set_value(s); });
+      EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << method << " with token '" << token.substr(0, 10) << "'";
+    }
+  }
+}
+
+TEST_F(RegistryTest, ReferenceData) {
+  ListReferenceDataResponse r;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, Viewer(), absl::Seconds(5));
+  ASSERT_OK(stub_->ListReferenceData(&ctx, ListReferenceDataRequest(), &r));
+  EXPECT_EQ(r.prefectures_size(), 47);
+  EXPECT_EQ(r.strategic_fields_size(), 17);
+  EXPECT_EQ(r.blocks_size(), 10);
+  EXPECT_EQ(r.strategic_fields(4).name_ja(), "航空・宇宙");
+  EXPECT_TRUE(r.prefectures(12).tokyo_area());  // Tokyo
+}
+
+TEST_F(RegistryTest, RedisOutageIsUnavailableAndRecovers) {
+  Plan plan = MustCreate(PlanB());
+  EXPECT_EQ(*CheckHealth(channel_, PlanRegistry::service_full_name()), ServingStatus::kServing);
+
+  redis_->Stop();
+  Plan out;
+  grpc::Status down = Create(Prefecture(kToyama), PlanB(), &out);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+  EXPECT_EQ(Get(Secretariat(), "plans/B-00009", &out).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(WaitFor([&] {
+    auto s = CheckHealth(channel_, PlanRegistry::service_full_name());
+    return s.ok() && *s == ServingStatus::kNotServing;
+  }));
+  EXPECT_EQ(*CheckHealth(channel_, ""), ServingStatus::kNotServing);
+  EXPECT_EQ(*CheckHealth(channel_, "liveness"), ServingStatus::kServing);  // no restart
+
+  redis_->Start();  // same data directory: the AOF brings the plan back
+  EXPECT_TRUE(WaitFor([&] {
+    auto s = CheckHealth(channel_, PlanRegistry::service_full_name());
+    return s.ok() && *s == ServingStatus::kServing;
+  }));
+  ASSERT_OK(Get(Secretariat(), plan.name(), &out));
+  EXPECT_EQ(out.title(), plan.title());
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out));
+}
+
+TEST_F(RegistryTest, MetricsCountPlansAndRpcs) {
+  server_.reset();
+  config_.metrics_listen = "127.0.0.1:0";
+  StartRegistry();
+  MustCreate(PlanA());
+  MustCreate(PlanB());
+  Plan out;
+  ASSERT_OK(Transition(Secretariat(), "plans/B-00002", PLAN_STAGE_PRE_CONSULTATION, &out));
+  EXPECT_EQ(Get(Viewer(), "plans/B-09999", &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(server_->stats().Refresh().ok());
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "rfs_plans{block=\"HOKURIKU\",plan_type=\"A\",stage=\"DRAFTING\"} 1"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "rfs_plans{block=\"HOKURIKU\",plan_type=\"B\",stage=\"PRE_CONSULTATION\"} 1"));
+  EXPECT_FALSE(absl::StrContains(metrics, "plan_type=\"B\",stage=\"DRAFTING\"} 1"));
+  EXPECT_TRUE(absl::StrContains(metrics, "rfs_outbox_pending{service=\"registry\"} 3"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics,
+      "grpc_server_handled_total{grpc_code=\"NotFound\",grpc_method=\"GetPlan\","
+      "grpc_service=\"rfs.registry.v1.PlanRegistry\",grpc_type=\"unary\"} 1"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(metrics, "grpc_server_started_total{grpc_method=\"CreatePlan\""));
+  EXPECT_TRUE(absl::StrContains(metrics, "grpc_server_handling_seconds_bucket{grpc_method=\"TransitionPlan\""));
+
+  // Counts come from Redis, so a restarted (or another) replica reports the same.
+  server_.reset();
+  StartRegistry();
+  ASSERT_TRUE(server_->stats().Refresh().ok());
+  const std::string again = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_TRUE(absl::StrContains(
+      again, "rfs_plans{block=\"HOKURIKU\",plan_type=\"A\",stage=\"DRAFTING\"} 1"))
+      << again;
+}
+
+}  // namespace
+}  // namespace rfs::testing

@@ -1,0 +1,140 @@
+#include "tests/support/registry_fixture.h"
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/client.h"
+
+namespace rfs::testing {
+
+using namespace registry::v1;
+
+void RegistryFixture::SetUp() {
+  dir_ = std::make_unique<TempDir>();
+  redis_ = std::make_unique<RedisServer>(dir_->path());
+  redis_->Start();
+  std::ofstream(dir_->File("auth.key")) << "integration-test-secret-0123456789abcdef\n";
+  key_ = *LoadVerificationKey(dir_->File("auth.key"));
+
+  config_.service_name = "rfs-registry";
+  config_.listen = "127.0.0.1:0";
+  config_.metrics_listen = "";  // the exposer takes ~2 s to stop; tests that read it enable it
+  config_.redis.endpoint = *ParseRedisUrl(redis_->url());
+  config_.redis.pool_size = 8;
+  config_.redis.command_timeout = absl::Seconds(2);
+  config_.redis.backoff_max = absl::Milliseconds(200);
+  config_.redis.acquire_timeout = absl::Seconds(2);
+  config_.auth_key_file = dir_->File("auth.key");
+  config_.data_dir = DataDir();
+  config_.health_interval = absl::Milliseconds(50);
+  config_.shutdown_grace = absl::Seconds(1);
+  StartRegistry();
+}
+
+void RegistryFixture::StartRegistry() {
+  registry::RegistryServerOptions options;
+  options.stats_interval = absl::Milliseconds(100);
+  auto server = registry::RegistryServer::Start(config_, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  ChannelOptions channel;
+  channel.target = absl::StrCat("127.0.0.1:", server_->port());
+  channel_ = MakeChannel(channel);
+  stub_ = PlanRegistry::NewStub(channel_);
+}
+
+void RegistryFixture::TearDown() {
+  server_.reset();
+  redis_.reset();
+  dir_.reset();
+}
+
+std::string RegistryFixture::Token(Role role, const std::string& body_code,
+                                   const std::string& block, const std::string& subject) {
+  TokenClaims claims;
+  claims.subject = subject.empty() ? absl::StrCat("user-", RoleName(role)) : subject;
+  claims.role = role;
+  claims.body_code = body_code;
+  claims.block = block;
+  auto token = MintToken(key_, claims);
+  EXPECT_TRUE(token.ok()) << token.status();
+  return token.ok() ? *token : "";
+}
+
+namespace {
+void Prepare(grpc::ClientContext* ctx, const std::string& token) {
+  PrepareCall(ctx, token, absl::Seconds(10));
+}
+}  // namespace
+
+grpc::Status RegistryFixture::Create(const std::string& token, const Plan& plan, Plan* out,
+                                     const std::string& request_id) {
+  CreatePlanRequest req;
+  *req.mutable_plan() = plan;
+  req.set_request_id(request_id);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->CreatePlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Get(const std::string& token, const std::string& name, Plan* out,
+                                  int64_t version) {
+  GetPlanRequest req;
+  req.set_name(name);
+  req.set_version(version);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->GetPlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::List(const std::string& token, const ListPlansRequest& req,
+                                   ListPlansResponse* out) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->ListPlans(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Update(const std::string& token, const Plan& plan,
+                                     const std::string& mask, Plan* out) {
+  UpdatePlanRequest req;
+  *req.mutable_plan() = plan;
+  for (absl::string_view p : absl::StrSplit(mask, ',', absl::SkipEmpty())) {
+    req.mutable_update_mask()->add_paths(std::string(p));
+  }
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->UpdatePlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Transition(const std::string& token, const std::string& name,
+                                         PlanStage stage, Plan* out, const std::string& comment,
+                                         const std::string& etag) {
+  TransitionPlanRequest req;
+  req.set_name(name);
+  req.set_target_stage(stage);
+  req.set_comment(comment);
+  req.set_etag(etag);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->TransitionPlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::SignOff(const std::string& token, const std::string& name,
+                                      const std::string& author, Plan* out) {
+  SignOffPlanRequest req;
+  req.set_name(name);
+  req.set_author_code(author);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return stub_->SignOffPlan(&ctx, req, out);
+}
+
+Plan RegistryFixture::MustCreate(const Plan& plan) {
+  Plan out;
+  grpc::Status s = Create(Secretariat(), plan, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out;
+}
+
+}  // namespace rfs::testing
