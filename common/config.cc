@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/status.h"
 
@@ -53,6 +54,9 @@ absl::Status ValidateHostPort(const std::string& addr, absl::string_view flag) {
 }  // namespace
 
 std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage) {
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a debug aid that
+  // costs a graph update per lock, gRPC's own locks included). Tests keep it; binaries don't.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(usage);
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     const std::string env = absl::StrCat("RFS_", absl::AsciiStrToUpper(name));

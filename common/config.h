@@ -40,6 +40,7 @@ struct ServerConfig {
 
 // Applies RFS_* environment variables to flags and parses the command line (argv wins).
 // Returns the positional arguments. Exits with a message on a malformed flag or variable.
+// Call first in main: it also sets process-wide defaults (see config.cc).
 std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage);
 
 // Builds and validates the server configuration from the flags of common/config.cc.

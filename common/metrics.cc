@@ -213,6 +213,37 @@ void Metrics::RegisterCollectable(const std::shared_ptr<prometheus::Collectable>
   if (exposer_ != nullptr) exposer_->RegisterCollectable(collectable);
 }
 
+namespace {
+
+class RedisRoundTrips : public prometheus::Collectable {
+ public:
+  RedisRoundTrips(std::function<uint64_t()> count, std::string service)
+      : count_(std::move(count)), service_(std::move(service)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily f;
+    f.name = "rfs_redis_round_trips_total";
+    f.help = "Round trips to Redis (a command, a pipeline or a script call each count one).";
+    f.type = prometheus::MetricType::Counter;
+    prometheus::ClientMetric m;
+    m.label = {{"service", service_}};
+    m.counter.value = static_cast<double>(count_());
+    f.metric.push_back(std::move(m));
+    return {std::move(f)};
+  }
+
+ private:
+  std::function<uint64_t()> count_;
+  std::string service_;
+};
+
+}  // namespace
+
+void Metrics::CountRedisRoundTrips(const std::string& service, std::function<uint64_t()> count) {
+  auto collector = std::make_shared<RedisRoundTrips>(std::move(count), service);
+  owned_collectables_.push_back(collector);
+  RegisterCollectable(collector);
+}
+
 int Metrics::exposer_port() const {
   if (exposer_ == nullptr) return 0;
   auto ports = exposer_->GetListeningPorts();

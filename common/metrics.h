@@ -8,6 +8,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ class Metrics {
   // alive; the exposer holds a weak pointer.
   void RegisterCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
 
+  // Exposes rfs_redis_round_trips_total{service}, read by `count` at each scrape (whatever it
+  // reads must outlive the exposer).
+  void CountRedisRoundTrips(const std::string& service, std::function<uint64_t()> count);
+
   // For ServerBuilder::experimental().SetInterceptorCreators.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
 
@@ -45,6 +50,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<GrpcServerMetrics> grpc_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> owned_collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

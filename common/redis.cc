@@ -147,6 +147,7 @@ absl::StatusOr<RedisReplyPtr> RedisLease::Raw(const std::vector<absl::string_vie
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
+  pool_->round_trips_.fetch_add(1, std::memory_order_relaxed);
   void* raw = redisCommandArgv(context_, static_cast<int>(argv.size()), ptrs.data(), lens.data());
   if (raw == nullptr) return Broken();
   return RedisReplyPtr(static_cast<redisReply*>(raw));
@@ -172,6 +173,7 @@ absl::StatusOr<std::vector<RedisReplyPtr>> RedisLease::Pipeline(
       return Broken();
     }
   }
+  pool_->round_trips_.fetch_add(1, std::memory_order_relaxed);
   std::vector<RedisReplyPtr> replies;
   replies.reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {

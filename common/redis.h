@@ -9,6 +9,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -119,6 +120,8 @@ class RedisPool {
   absl::Status Ping();
 
   const RedisOptions& options() const { return options_; }
+  // Round trips made so far (a command, a pipeline or a script call each count one).
+  uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
 
  private:
   friend class RedisLease;
@@ -126,6 +129,7 @@ class RedisPool {
   void Release(redisContext* context, bool broken);
 
   const RedisOptions options_;
+  std::atomic<uint64_t> round_trips_{0};
   absl::Mutex mu_;
   std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being connected

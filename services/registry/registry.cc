@@ -203,29 +203,6 @@ absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_
   return std::string(id);
 }
 
-Plan BasicView(const Plan& p) {
-  Plan b;
-  b.set_name(p.name());
-  b.set_type(p.type());
-  b.set_title(p.title());
-  *b.mutable_authors() = p.authors();
-  b.set_lead_author_code(p.lead_author_code());
-  b.mutable_area()->set_block(p.area().block());
-  *b.mutable_area()->mutable_prefecture_codes() = p.area().prefecture_codes();
-  *b.mutable_area()->mutable_municipality_codes() = p.area().municipality_codes();
-  *b.mutable_strategic_fields() = p.strategic_fields();
-  *b.mutable_period() = p.period();
-  b.set_stage(p.stage());
-  b.set_version(p.version());
-  b.set_content_version(p.content_version());
-  b.set_etag(p.etag());
-  *b.mutable_create_time() = p.create_time();
-  *b.mutable_update_time() = p.update_time();
-  b.set_created_by(p.created_by());
-  b.set_updated_by(p.updated_by());
-  return b;
-}
-
 Registry::Registry(RegistryStore* store, const ReferenceData* reference, SubmissionGate* gate,
                    RegistryOptions options)
     : store_(store), reference_(reference), gate_(gate), options_(std::move(options)) {}
@@ -293,17 +270,28 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   }
 }
 
-absl::StatusOr<Plan> Registry::GetPlan(const Principal& who, const v1::GetPlanRequest& req) {
-  ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
+void Registry::GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
+                            absl::AnyInvocable<void(absl::StatusOr<grpc::Slice>)> done) {
+  absl::StatusOr<std::string> id = ParsePlanName(req.name(), "name");
+  if (!id.ok()) return done(id.status());
   if (req.version() < 0) {
-    return absl::InvalidArgumentError("version: must be 0 (current) or a version number");
+    return done(absl::InvalidArgumentError("version: must be 0 (current) or a version number"));
   }
-  if (!v1::PlanView_IsValid(req.view())) return absl::InvalidArgumentError("view: unknown value");
-  ASSIGN_OR_RETURN(auto plan, req.version() == 0 ? store_->GetCurrent(id)
-                                                 : store_->GetVersion(id, req.version()));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, plan.get()}));
-  if (req.view() == v1::PLAN_VIEW_BASIC) return BasicView(*plan);
-  return *plan;
+  if (!v1::PlanView_IsValid(req.view())) return done(absl::InvalidArgumentError("view: unknown value"));
+  const bool basic = req.view() == v1::PLAN_VIEW_BASIC;
+  auto finish = [who, basic, done = std::move(done)](absl::StatusOr<CachedPlanPtr> plan) mutable {
+    if (!plan.ok()) return done(plan.status());
+    // Authorized on the version read: its authors, area and stage.
+    if (absl::Status allowed = Authorize(who, {Action::kReadPlan, &(*plan)->plan}); !allowed.ok()) {
+      return done(allowed);
+    }
+    done(basic ? (*plan)->basic : (*plan)->full);
+  };
+  if (req.version() == 0) {
+    store_->GetCurrentAsync(*id, std::move(finish));
+  } else {
+    store_->GetVersionAsync(*id, req.version(), std::move(finish));
+  }
 }
 
 absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,

@@ -33,7 +33,10 @@ class Registry {
            RegistryOptions options = {});
 
   absl::StatusOr<v1::Plan> CreatePlan(const Principal& who, const v1::CreatePlanRequest& req);
-  absl::StatusOr<v1::Plan> GetPlan(const Principal& who, const v1::GetPlanRequest& req);
+  // Reads a plan without blocking a thread (the hot path): `done` receives the serialized
+  // plan (FULL or BASIC view), shared with the cache, on the Redis loop thread or at once.
+  void GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
+                    absl::AnyInvocable<void(absl::StatusOr<grpc::Slice>)> done);
   absl::StatusOr<v1::ListPlansResponse> ListPlans(const Principal& who,
                                                   const v1::ListPlansRequest& req);
   absl::StatusOr<v1::Plan> UpdatePlan(const Principal& who, const v1::UpdatePlanRequest& req);
@@ -62,9 +65,6 @@ class Registry {
   SubmissionGate* gate_;
   const RegistryOptions options_;
 };
-
-// The BASIC view of a plan (what lists return).
-v1::Plan BasicView(const v1::Plan& plan);
 
 // "plans/A-00001" → "A-00001"; INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_view field);

@@ -11,7 +11,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   ASSIGN_OR_RETURN(VerificationKey key, LoadVerificationKey(config.auth_key_file));
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
   s->pool_ = std::make_unique<RedisPool>(config.redis);
-  s->store_ = std::make_unique<RegistryStore>(s->pool_.get(), options.version_cache_bytes);
+  s->async_ = std::make_unique<AsyncRedis>(config.redis);
+  s->store_ = std::make_unique<RegistryStore>(s->pool_.get(), s->async_.get(),
+                                              options.version_cache_bytes);
   s->registry_ = std::make_unique<Registry>(s->store_.get(), s->reference_.get(), options.gate,
                                             options.registry);
   s->service_ = std::make_unique<PlanRegistryService>(s->registry_.get(), s->verifier_.get());
@@ -22,6 +24,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     RETURN_IF_ERROR(s->metrics_->StartExposer(config.metrics_listen));
   }
   s->metrics_->RegisterCollectable(s->stats_);
+  RedisPool* pool_ptr = s->pool_.get();
+  AsyncRedis* async_ptr = s->async_.get();
+  s->metrics_->CountRedisRoundTrips("registry", [pool_ptr, async_ptr] {
+    return pool_ptr->round_trips() + async_ptr->round_trips();
+  });
 
   RedisPool* pool = s->pool_.get();
   s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(),
@@ -33,6 +40,8 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
 
 RegistryServer::~RegistryServer() {
   if (runner_ != nullptr) runner_->Shutdown();
+  // The exposer reads the pool and the stats: stop it before they go.
+  metrics_.reset();
 }
 
 }  // namespace rfs::registry

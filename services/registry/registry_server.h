@@ -43,6 +43,7 @@ class RegistryServer {
 
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<AsyncRedis> async_;
   std::unique_ptr<ReferenceData> reference_;
   std::unique_ptr<TokenVerifier> verifier_;
   std::unique_ptr<RegistryStore> store_;

@@ -19,9 +19,30 @@ grpc::Status PlanRegistryService::CreatePlan(grpc::ServerContext* ctx,
   return Handle(ctx, resp, [&](const Principal& who) { return registry_->CreatePlan(who, *req); });
 }
 
-grpc::Status PlanRegistryService::GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* req,
-                                          v1::Plan* resp) {
-  return Handle(ctx, resp, [&](const Principal& who) { return registry_->GetPlan(who, *req); });
+grpc::ServerUnaryReactor* PlanRegistryService::GetPlan(grpc::CallbackServerContext* ctx,
+                                                       const grpc::ByteBuffer* req,
+                                                       grpc::ByteBuffer* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
+  v1::GetPlanRequest request;
+  grpc::Slice bytes;
+  if (!req->DumpToSingleSlice(&bytes).ok() ||
+      !request.ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()))) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "request is not a GetPlanRequest"));
+    return reactor;
+  }
+  registry_->GetPlanAsync(*who, request,
+                          [reactor, resp](absl::StatusOr<grpc::Slice> plan) {
+                            if (!plan.ok()) return reactor->Finish(ToGrpcStatus(plan.status()));
+                            *resp = grpc::ByteBuffer(&*plan, 1);
+                            reactor->Finish(grpc::Status::OK);
+                          });
+  return reactor;
 }
 
 grpc::Status PlanRegistryService::ListPlans(grpc::ServerContext* ctx,

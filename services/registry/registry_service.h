@@ -1,5 +1,7 @@
-// gRPC adapter of rfs.registry.v1.PlanRegistry: authenticates every call (one place: Handle),
-// hands the request to Registry, maps the absl::Status to grpc::Status. No logic lives here.
+// gRPC adapter of rfs.registry.v1.PlanRegistry: authenticates every call (one place:
+// Authenticate), hands the request to Registry, maps the absl::Status to grpc::Status. No logic
+// lives here. GetPlan, the hot read, uses the callback API with raw bytes: the response is the
+// cached serialized plan, and no thread waits on Redis. The other methods are synchronous.
 // Thread-safe.
 #pragma once
 
@@ -9,15 +11,16 @@
 
 namespace rfs::registry {
 
-class PlanRegistryService final : public v1::PlanRegistry::Service {
+class PlanRegistryService final
+    : public v1::PlanRegistry::WithRawCallbackMethod_GetPlan<v1::PlanRegistry::Service> {
  public:
   PlanRegistryService(Registry* registry, const TokenVerifier* verifier)
       : registry_(registry), verifier_(verifier) {}
 
   grpc::Status CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* req,
                           v1::Plan* resp) override;
-  grpc::Status GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* req,
-                       v1::Plan* resp) override;
+  grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* ctx,
+                                    const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) override;
   grpc::Status ListPlans(grpc::ServerContext* ctx, const v1::ListPlansRequest* req,
                          v1::ListPlansResponse* resp) override;
   grpc::Status UpdatePlan(grpc::ServerContext* ctx, const v1::UpdatePlanRequest* req,

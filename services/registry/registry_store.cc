@@ -146,7 +146,7 @@ class VersionCache {
  public:
   explicit VersionCache(size_t bytes) : budget_per_shard_(bytes / kShards) {}
 
-  std::shared_ptr<const v1::Plan> Get(const std::string& id, int64_t version) {
+  CachedPlanPtr Get(const std::string& id, int64_t version) {
     Shard& s = ShardOf(id);
     absl::MutexLock lock(&s.mu);
     auto it = s.plans.find(id);
@@ -163,7 +163,7 @@ class VersionCache {
     return it == s.plans.end() ? 0 : it->second.latest;
   }
 
-  void Put(const std::string& id, std::shared_ptr<const v1::Plan> plan, size_t bytes) {
+  void Put(const std::string& id, CachedPlanPtr plan, size_t bytes) {
     if (budget_per_shard_ == 0) return;
     Shard& s = ShardOf(id);
     absl::MutexLock lock(&s.mu);
@@ -172,7 +172,7 @@ class VersionCache {
       s.bytes = 0;
     }
     Entry& e = s.plans[id];
-    const int64_t version = plan->version();
+    const int64_t version = plan->plan.version();
     if (e.versions.emplace(version, std::move(plan)).second) s.bytes += bytes;
     e.latest = std::max(e.latest, version);
   }
@@ -181,7 +181,7 @@ class VersionCache {
   static constexpr int kShards = 16;
   struct Entry {
     int64_t latest = 0;
-    absl::flat_hash_map<int64_t, std::shared_ptr<const v1::Plan>> versions;
+    absl::flat_hash_map<int64_t, CachedPlanPtr> versions;
   };
   struct Shard {
     absl::Mutex mu;
@@ -194,10 +194,54 @@ class VersionCache {
   std::array<Shard, kShards> shards_;
 };
 
-RegistryStore::RegistryStore(RedisPool* pool, size_t cache_bytes)
-    : pool_(pool), cache_(std::make_unique<VersionCache>(cache_bytes)) {}
+RegistryStore::RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes)
+    : pool_(pool), async_(async), cache_(std::make_unique<VersionCache>(cache_bytes)) {}
 
 RegistryStore::~RegistryStore() = default;
+
+v1::Plan BasicView(const v1::Plan& p) {
+  v1::Plan b;
+  b.set_name(p.name());
+  b.set_type(p.type());
+  b.set_title(p.title());
+  *b.mutable_authors() = p.authors();
+  b.set_lead_author_code(p.lead_author_code());
+  b.mutable_area()->set_block(p.area().block());
+  *b.mutable_area()->mutable_prefecture_codes() = p.area().prefecture_codes();
+  *b.mutable_area()->mutable_municipality_codes() = p.area().municipality_codes();
+  *b.mutable_strategic_fields() = p.strategic_fields();
+  *b.mutable_period() = p.period();
+  b.set_stage(p.stage());
+  b.set_version(p.version());
+  b.set_content_version(p.content_version());
+  b.set_etag(p.etag());
+  *b.mutable_create_time() = p.create_time();
+  *b.mutable_update_time() = p.update_time();
+  b.set_created_by(p.created_by());
+  b.set_updated_by(p.updated_by());
+  return b;
+}
+
+CachedPlanPtr RegistryStore::Cache(const std::string& id, v1::Plan plan, std::string bytes) {
+  auto cached = std::make_shared<CachedPlan>();
+  const std::string basic = BasicView(plan).SerializeAsString();
+  const size_t size = bytes.size() + basic.size();
+  cached->full = grpc::Slice(bytes);
+  cached->basic = grpc::Slice(basic);
+  cached->plan = std::move(plan);
+  cache_->Put(id, cached, size);
+  return cached;
+}
+
+absl::StatusOr<CachedPlanPtr> RegistryStore::Decode(const std::string& id, int64_t version,
+                                                    absl::string_view bytes) {
+  v1::Plan plan;
+  if (!plan.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+      plan.version() != version) {
+    return Corrupt(absl::StrCat("plans/", id, " version ", version));
+  }
+  return Cache(id, std::move(plan), std::string(bytes));
+}
 
 std::string RegistryStore::PlanKey(absl::string_view id) { return Key(absl::StrCat("plan:", id)); }
 
@@ -225,13 +269,9 @@ absl::StatusOr<int64_t> RegistryStore::NextSequence() {
   return reply->integer;
 }
 
-absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const std::string& id) {
-  const int64_t known = cache_->Latest(id);
-  const std::string known_text = absl::StrCat(known);
-  const std::string plan_key = PlanKey(id);
-  const std::string prefix = VersionKeyPrefix(id);
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(GetCurrentScript(), {plan_key}, {known_text, prefix}));
+absl::StatusOr<CachedPlanPtr> RegistryStore::OnHead(const std::string& id,
+                                                    const redisReply* reply, int64_t* fetch) {
+  *fetch = 0;
   if (reply->type == REDIS_REPLY_NIL) {
     return absl::NotFoundError(absl::StrCat("plan plans/", id, " not found"));
   }
@@ -240,34 +280,67 @@ absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const 
   if (!absl::SimpleAtoi(ReplyString(reply->element[0]), &version)) return Corrupt("plan version");
   if (reply->elements == 1) {
     if (auto cached = cache_->Get(id, version)) return cached;
-    // Evicted between the two looks: read the version itself.
-    return GetVersion(id, version);
+    *fetch = version;  // evicted between the two looks
+    return CachedPlanPtr();
   }
   const redisReply* body = reply->element[1];
   if (body->type != REDIS_REPLY_STRING) return Corrupt(absl::StrCat("plans/", id, " body"));
-  auto plan = std::make_shared<v1::Plan>();
-  if (!plan->ParseFromArray(body->str, static_cast<int>(body->len))) {
-    return Corrupt(absl::StrCat("plans/", id, " version ", version));
-  }
-  cache_->Put(id, plan, body->len);
-  return std::shared_ptr<const v1::Plan>(std::move(plan));
+  return Decode(id, version, ReplyString(body));
+}
+
+absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const std::string& id) {
+  const std::string known = absl::StrCat(cache_->Latest(id));
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(GetCurrentScript(), {PlanKey(id)}, {known, VersionKeyPrefix(id)}));
+  int64_t fetch = 0;
+  ASSIGN_OR_RETURN(CachedPlanPtr cached, OnHead(id, reply.get(), &fetch));
+  if (fetch != 0) return GetVersion(id, fetch);
+  return std::shared_ptr<const v1::Plan>(cached, &cached->plan);
 }
 
 absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetVersion(const std::string& id,
                                                                           int64_t version) {
-  if (auto cached = cache_->Get(id, version)) return cached;
+  if (auto cached = cache_->Get(id, version)) {
+    return std::shared_ptr<const v1::Plan>(cached, &cached->plan);
+  }
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
                    pool_->Command({"GET", absl::StrCat(VersionKeyPrefix(id), version)}));
   if (reply->type == REDIS_REPLY_NIL) {
     return absl::NotFoundError(absl::StrCat("plans/", id, " has no version ", version));
   }
-  auto plan = std::make_shared<v1::Plan>();
-  if (reply->type != REDIS_REPLY_STRING ||
-      !plan->ParseFromArray(reply->str, static_cast<int>(reply->len))) {
-    return Corrupt(absl::StrCat("plans/", id, " version ", version));
-  }
-  cache_->Put(id, plan, reply->len);
-  return std::shared_ptr<const v1::Plan>(std::move(plan));
+  if (reply->type != REDIS_REPLY_STRING) return Corrupt(absl::StrCat("plans/", id, " version"));
+  ASSIGN_OR_RETURN(CachedPlanPtr cached, Decode(id, version, ReplyString(reply.get())));
+  return std::shared_ptr<const v1::Plan>(cached, &cached->plan);
+}
+
+void RegistryStore::GetCurrentAsync(const std::string& id, PlanCallback done) {
+  std::string known = absl::StrCat(cache_->Latest(id));
+  async_->Eval(GetCurrentScript(), {PlanKey(id)}, {std::move(known), VersionKeyPrefix(id)},
+               [this, id, done = std::move(done)](
+                   absl::StatusOr<const redisReply*> reply) mutable {
+                 if (!reply.ok()) return done(reply.status());
+                 int64_t fetch = 0;
+                 absl::StatusOr<CachedPlanPtr> cached = OnHead(id, *reply, &fetch);
+                 if (cached.ok() && fetch != 0) return GetVersionAsync(id, fetch, std::move(done));
+                 done(std::move(cached));
+               });
+}
+
+void RegistryStore::GetVersionAsync(const std::string& id, int64_t version, PlanCallback done) {
+  if (auto cached = cache_->Get(id, version)) return done(std::move(cached));
+  async_->Command({"GET", absl::StrCat(VersionKeyPrefix(id), version)},
+                  [this, id, version, done = std::move(done)](
+                      absl::StatusOr<const redisReply*> reply) mutable {
+                    if (!reply.ok()) return done(reply.status());
+                    if ((*reply)->type == REDIS_REPLY_NIL) {
+                      return done(absl::NotFoundError(
+                          absl::StrCat("plans/", id, " has no version ", version)));
+                    }
+                    if ((*reply)->type != REDIS_REPLY_STRING) {
+                      return done(Corrupt(absl::StrCat("plans/", id, " version")));
+                    }
+                    done(Decode(id, version, ReplyString(*reply)));
+                  });
 }
 
 absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
@@ -309,8 +382,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   if (outcome == "OK") {
     result.outcome = WriteResult::Outcome::kWritten;
     // The new version is immutable: cache it so the next read needs no body transfer.
-    auto cached = std::make_shared<v1::Plan>(plan);
-    cache_->Put(id, std::move(cached), body.size());
+    Cache(id, plan, body);
   } else if (outcome == "DUPLICATE") {
     result.outcome = WriteResult::Outcome::kDuplicateRequest;
     result.existing_id = std::string(ReplyString(reply->element[1]));

@@ -22,7 +22,11 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/support/slice.h>
+
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "common/async_redis.h"
 #include "common/redis.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
@@ -30,6 +34,18 @@
 namespace rfs::registry {
 
 class VersionCache;
+
+// An immutable plan version with its wire forms, shared by readers without copying.
+struct CachedPlan {
+  v1::Plan plan;
+  grpc::Slice full;   // the serialized plan
+  grpc::Slice basic;  // its serialized BASIC view
+};
+using CachedPlanPtr = std::shared_ptr<const CachedPlan>;
+using PlanCallback = absl::AnyInvocable<void(absl::StatusOr<CachedPlanPtr>)>;
+
+// The BASIC view of a plan (what lists return).
+v1::Plan BasicView(const v1::Plan& plan);
 
 // Everything one write puts into Redis.
 struct PlanWrite {
@@ -78,7 +94,9 @@ struct PlanCount {
 
 class RegistryStore {
  public:
-  RegistryStore(RedisPool* pool, size_t cache_bytes);
+  // `pool` serves writes and most reads; `async` (may be null) serves GetPlan without
+  // blocking a thread. Neither is owned.
+  RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes);
   ~RegistryStore();
 
   // Full Redis key names.
@@ -94,6 +112,11 @@ class RegistryStore {
   // A given version; NOT_FOUND when the plan or the version does not exist.
   absl::StatusOr<std::shared_ptr<const v1::Plan>> GetVersion(const std::string& id,
                                                              int64_t version);
+  // The same reads without blocking: `done` runs on the async client's loop thread, or at once
+  // on a cache hit of a given version (no round trip).
+  void GetCurrentAsync(const std::string& id, PlanCallback done);
+  void GetVersionAsync(const std::string& id, int64_t version, PlanCallback done);
+
   absl::StatusOr<WriteResult> Write(const PlanWrite& write);
   absl::StatusOr<ListBatch> List(const ListQuery& query);
   // Audit records [offset, offset+count) and the total number.
@@ -104,7 +127,17 @@ class RegistryStore {
   absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> Counts();
 
  private:
+  // Parses a stored version and caches it with its wire forms.
+  absl::StatusOr<CachedPlanPtr> Decode(const std::string& id, int64_t version,
+                                       absl::string_view bytes);
+  CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
+  // Reads the reply of the head script: the cached version, or `*fetch` set to a version
+  // whose body must be read (evicted meanwhile).
+  absl::StatusOr<CachedPlanPtr> OnHead(const std::string& id, const redisReply* reply,
+                                       int64_t* fetch);
+
   RedisPool* pool_;
+  AsyncRedis* async_;
   std::unique_ptr<VersionCache> cache_;
 };
 

@@ -1,0 +1,335 @@
+// rfs-bench: closed-loop load on one server with one client, for every scenario at the same
+// concurrency, so that each RPC is measured as a ratio to grpc.health.v1.Health/Check on the
+// same server in the same run (DESIGN.md, "Performance: how it is measured").
+//
+// Each of --concurrency callers keeps one call in flight (callback API, generic stub, requests
+// serialized once). Errors are counted twice: by the client from the status it receives, and
+// from the server's own grpc_server_handled_total (a gRPC error is still HTTP 200). Redis round
+// trips per call come from the server's rfs_redis_round_trips_total.
+//
+//   rfs-bench --target 127.0.0.1:50051 --metrics_port 9101 --token T --plan plans/A-00001
+//             --create_file data/samples/x.json [--concurrency 32] [--seconds 5] [--json out]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/client.h"
+#include "common/config.h"
+#include "common/health_client.h"
+#include "nlohmann/json.hpp"
+#include "rfs/registry/v1/registry.pb.h"
+#include "tests/support/http.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
+ABSL_FLAG(int, metrics_port, 9101, "Server's metrics port (server-side error and Redis counts)");
+ABSL_FLAG(std::string, token, "", "Bearer token for the registry RPCs");
+ABSL_FLAG(std::string, plan, "plans/A-00001", "GetPlan: the plan to read");
+ABSL_FLAG(std::string, create_file, "", "CreatePlan: plan JSON to create repeatedly");
+ABSL_FLAG(int, concurrency, 32, "Calls in flight");
+ABSL_FLAG(int, channels, 2, "Client connections the calls are spread over");
+ABSL_FLAG(double, seconds, 5, "Measured seconds per scenario");
+ABSL_FLAG(double, warmup_seconds, 1, "Unmeasured seconds before each scenario");
+ABSL_FLAG(std::string, json, "", "Write the results here as JSON");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create", "Scenarios to run, in order");
+ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
+ABSL_FLAG(double, redis_set_ops, 0, "Redis SET ops/s measured by redis-benchmark (reported)");
+
+namespace rfs::bench {
+namespace {
+
+namespace v1 = registry::v1;
+using Clock = std::chrono::steady_clock;
+
+struct Scenario {
+  std::string key;      // "get"
+  std::string label;    // "GetPlan"
+  std::string method;   // full method path
+  // Makes the request of call number `n` (most scenarios return the same buffer).
+  std::function<grpc::ByteBuffer(uint64_t n)> request;
+  double min_ratio = 0;       // target, 0 = none
+  double max_p99_ms = 0;      // target, 0 = none
+  double max_round_trips = 0; // target, 0 = none
+};
+
+struct Result {
+  std::string key, label;
+  double rps = 0, p50_ms = 0, p99_ms = 0;
+  uint64_t calls = 0, client_errors = 0, server_errors = 0;
+  double round_trips_per_call = -1;
+  std::map<std::string, uint64_t> error_codes;
+};
+
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Sums a metric's samples in Prometheus text whose line contains every `needles` entry;
+// `exclude` skips lines containing it.
+double SumMetric(const std::string& text, const std::string& name,
+                 const std::vector<std::string>& needles, const std::string& exclude = "") {
+  double sum = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    if (line.size() > name.size() && line[name.size()] != '{' && line[name.size()] != ' ') continue;
+    bool match = true;
+    for (const auto& n : needles) match &= line.find(n) != std::string::npos;
+    if (!exclude.empty() && line.find(exclude) != std::string::npos) match = false;
+    if (!match) continue;
+    double v = 0;
+    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) sum += v;
+  }
+  return sum;
+}
+
+class Runner {
+ public:
+  Runner() {
+    for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("rfs.bench.channel", i);  // distinct args: distinct connections
+      args.SetMaxReceiveMessageSize(64 << 20);
+      stubs_.push_back(std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+          absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+    }
+    token_ = absl::GetFlag(FLAGS_token);
+  }
+
+  Result Run(const Scenario& s) {
+    Phase(s, absl::GetFlag(FLAGS_warmup_seconds), nullptr);
+    const std::string before = testing::HttpGet(absl::GetFlag(FLAGS_metrics_port), "/metrics");
+    Result r;
+    r.key = s.key;
+    r.label = s.label;
+    Phase(s, absl::GetFlag(FLAGS_seconds), &r);
+    const std::string after = testing::HttpGet(absl::GetFlag(FLAGS_metrics_port), "/metrics");
+    const std::string method_name = s.method.substr(s.method.rfind('/') + 1);
+    const std::vector<std::string> label = {"grpc_method=\"" + method_name + "\""};
+    r.server_errors = static_cast<uint64_t>(
+        SumMetric(after, "grpc_server_handled_total", label, "grpc_code=\"OK\"") -
+        SumMetric(before, "grpc_server_handled_total", label, "grpc_code=\"OK\""));
+    const double server_calls = SumMetric(after, "grpc_server_handled_total", label) -
+                                SumMetric(before, "grpc_server_handled_total", label);
+    const double trips = SumMetric(after, "rfs_redis_round_trips_total", {}) -
+                         SumMetric(before, "rfs_redis_round_trips_total", {});
+    if (server_calls > 0 && !before.empty()) r.round_trips_per_call = trips / server_calls;
+    return r;
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext ctx;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+    Clock::time_point start;
+  };
+
+  // Runs the closed loop for `seconds`; fills `out` unless it is the warm-up.
+  void Phase(const Scenario& s, double seconds, Result* out) {
+    const int concurrency = absl::GetFlag(FLAGS_concurrency);
+    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(seconds));
+    std::mutex mu;
+    std::condition_variable cv;
+    int active = concurrency;
+    std::vector<double> latencies;
+    latencies.reserve(1 << 20);
+    std::map<std::string, uint64_t> errors;
+    std::atomic<uint64_t> counter{0};
+
+    std::function<void(int)> start_call = [&](int slot) {
+      auto* call = new Call();
+      call->request = s.request(counter.fetch_add(1));
+      if (!token_.empty()) call->ctx.AddMetadata("authorization", "Bearer " + token_);
+      call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      call->start = Clock::now();
+      stubs_[slot % stubs_.size()]->UnaryCall(
+          &call->ctx, s.method, grpc::StubOptions(), &call->request, &call->response,
+          [&, call, slot](grpc::Status status) {
+            const auto now = Clock::now();
+            const double ms = std::chrono::duration<double, std::milli>(now - call->start).count();
+            delete call;
+            bool again = now < end;
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              if (out != nullptr) {
+                latencies.push_back(ms);
+                if (!status.ok()) ++errors[absl::StrCat(status.error_code())];
+              }
+              if (!again) {
+                if (--active == 0) cv.notify_all();
+              }
+            }
+            if (again) start_call(slot);
+          });
+    };
+    const auto begin = Clock::now();
+    for (int i = 0; i < concurrency; ++i) start_call(i);
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return active == 0; });
+    if (out == nullptr) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+    std::sort(latencies.begin(), latencies.end());
+    out->calls = latencies.size();
+    out->rps = latencies.size() / elapsed;
+    if (!latencies.empty()) {
+      out->p50_ms = latencies[latencies.size() / 2];
+      out->p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+    }
+    for (const auto& [code, n] : errors) out->client_errors += n;
+    out->error_codes = errors;
+  }
+
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::string token_;
+};
+
+int Main(int argc, char** argv) {
+  ParseFlagsWithEnv(argc, argv, "rfs-bench: load generator; see tools/bench/run.sh");
+  std::vector<Scenario> all;
+  {
+    Scenario s{"health", "Health/Check", kHealthCheckMethod};
+    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
+    s.request = [req](uint64_t) { return req; };
+    all.push_back(s);
+  }
+  {
+    v1::GetPlanRequest get;
+    get.set_name(absl::GetFlag(FLAGS_plan));
+    Scenario s{"get", "GetPlan", "/rfs.registry.v1.PlanRegistry/GetPlan"};
+    grpc::ByteBuffer req = ToBuffer(get.SerializeAsString());
+    s.request = [req](uint64_t) { return req; };
+    s.min_ratio = 0.5;
+    s.max_p99_ms = 5;
+    s.max_round_trips = 1;
+    all.push_back(s);
+  }
+  {
+    v1::ListPlansRequest list;
+    Scenario s{"list", "ListPlans", "/rfs.registry.v1.PlanRegistry/ListPlans"};
+    grpc::ByteBuffer req = ToBuffer(list.SerializeAsString());
+    s.request = [req](uint64_t) { return req; };
+    all.push_back(s);
+  }
+  {
+    v1::CreatePlanRequest create;
+    const std::string file = absl::GetFlag(FLAGS_create_file);
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!google::protobuf::util::JsonStringToMessage(text.str(), create.mutable_plan()).ok()) {
+      std::fprintf(stderr, "rfs-bench: cannot read --create_file %s\n", file.c_str());
+      return 2;
+    }
+    // The plan is serialized once; each call appends its own request_id (field 2).
+    const std::string plan_part = create.SerializeAsString();
+    const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+    Scenario s{"create", "CreatePlan", "/rfs.registry.v1.PlanRegistry/CreatePlan"};
+    s.request = [plan_part, run](uint64_t n) {
+      v1::CreatePlanRequest id_only;
+      id_only.set_request_id(absl::StrCat("bench-", run, "-", n));
+      return ToBuffer(plan_part + id_only.SerializeAsString());
+    };
+    s.min_ratio = 0.25;
+    all.push_back(s);
+  }
+
+  Runner runner;
+  std::vector<Result> results;
+  for (absl::string_view key : absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
+    for (const Scenario& s : all) {
+      if (s.key == key) results.push_back(runner.Run(s));
+    }
+  }
+  double base = 0;
+  for (const Result& r : results) {
+    if (r.key == "health") base = r.rps;
+  }
+
+  std::printf("\nrfs bench: %d calls in flight, %d connection(s), %.0f s per scenario\n",
+              absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
+              absl::GetFlag(FLAGS_seconds));
+  std::printf("%-13s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
+              "ratio", "errors", "srv err", "redis/rpc", "target");
+  nlohmann::json out = nlohmann::json::object();
+  out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
+  out["seconds"] = absl::GetFlag(FLAGS_seconds);
+  out["redis_limit"] = {{"get_ops_per_s", absl::GetFlag(FLAGS_redis_get_ops)},
+                        {"set_ops_per_s", absl::GetFlag(FLAGS_redis_set_ops)}};
+  bool all_met = true;
+  for (const Result& r : results) {
+    const Scenario* s = nullptr;
+    for (const Scenario& sc : all) {
+      if (sc.key == r.key) s = &sc;
+    }
+    const double ratio = base > 0 ? r.rps / base : 0;
+    std::string target;
+    bool met = r.client_errors == 0 && r.server_errors == 0;
+    if (s->min_ratio > 0) {
+      met &= ratio >= s->min_ratio;
+      target += absl::StrFormat("ratio ≥ %.2f", s->min_ratio);
+    }
+    if (s->max_p99_ms > 0) {
+      met &= r.p99_ms <= s->max_p99_ms;
+      target += absl::StrFormat(", p99 ≤ %.0f ms", s->max_p99_ms);
+    }
+    if (s->max_round_trips > 0) {
+      met &= r.round_trips_per_call >= 0 && r.round_trips_per_call <= s->max_round_trips + 1e-9;
+      target += absl::StrFormat(", ≤ %.0f redis round trip", s->max_round_trips);
+    }
+    if (!target.empty()) {
+      target += met ? "  MET" : "  NOT MET";
+      all_met &= met;
+    }
+    const std::string trips =
+        r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
+    std::printf("%-13s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
+                r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
+                static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
+    out["results"].push_back({{"rpc", r.label},
+                              {"requests_per_s", r.rps},
+                              {"p50_ms", r.p50_ms},
+                              {"p99_ms", r.p99_ms},
+                              {"ratio_to_health_check", ratio},
+                              {"calls", r.calls},
+                              {"client_errors", r.client_errors},
+                              {"server_errors", r.server_errors},
+                              {"error_codes", r.error_codes},
+                              {"redis_round_trips_per_call", r.round_trips_per_call},
+                              {"target", target}});
+  }
+  if (absl::GetFlag(FLAGS_redis_get_ops) > 0) {
+    std::printf("Redis limit (redis-benchmark, same Redis): GET %.0f ops/s, SET %.0f ops/s\n",
+                absl::GetFlag(FLAGS_redis_get_ops), absl::GetFlag(FLAGS_redis_set_ops));
+  }
+  out["all_targets_met"] = all_met;
+  const std::string json_path = absl::GetFlag(FLAGS_json);
+  if (!json_path.empty()) std::ofstream(json_path) << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace rfs::bench
+
+int main(int argc, char** argv) { return rfs::bench::Main(argc, argv); }
