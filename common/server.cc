@@ -74,6 +74,11 @@ absl::Status ServerRunner::Start() {
   grpc::ResourceQuota quota(config_.service_name);
   quota.SetMaxThreads(config_.max_threads);
   builder.SetResourceQuota(quota);
+  // Sync handlers block on Redis. gRPC's default lets at most 2 idle pollers live per queue
+  // and ends the rest, so under load threads are created and destroyed per request; keep
+  // them instead (bounded by the quota above).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              config_.max_threads);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(config_.max_message_bytes);
   // Keepalive: ping idle connections every 60 s, drop them if no answer in 20 s; let clients

@@ -330,20 +330,21 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   if (req.stage() != v1::PLAN_STAGE_UNSPECIFIED) {
     indexes.push_back(RegistryStore::IndexKey("stage", StageName(req.stage())));
   }
-  if (req.type() != v1::PLAN_TYPE_UNSPECIFIED) {
-    indexes.push_back(RegistryStore::IndexKey("type", PlanTypeLetter(req.type())));
-  }
-  if (indexes.empty()) indexes.push_back("rfs:registry:idx:all");
+  if (indexes.empty()) indexes.push_back(RegistryStore::AllIndexKey());
+  const std::string id_prefix = req.type() == v1::PLAN_TYPE_UNSPECIFIED
+                                    ? ""
+                                    : absl::StrCat(PlanTypeLetter(req.type()), "-");
 
   const std::string folded_title = FoldAsciiCase(req.title_contains());
-  const uint64_t binding =
-      StableHash(absl::StrCat(absl::StrJoin(indexes, " "), "|", folded_title));
+  const uint64_t binding = StableHash(
+      absl::StrCat(absl::StrJoin(indexes, " "), "|", id_prefix, "|", folded_title));
   ASSIGN_OR_RETURN(int64_t after, DecodeToken(req.page_token(), "plans", binding));
 
   ListQuery query;
   query.primary_index = indexes.front();
   query.other_indexes.assign(indexes.begin() + 1, indexes.end());
   query.title_folded = folded_title;
+  query.id_prefix = id_prefix;
   query.after_sequence = after;
 
   v1::ListPlansResponse response;

@@ -88,7 +88,7 @@ return {'OK', ARGV[2]}
 // Scans an index after a sequence number, keeps plans that are in every other index and whose
 // title contains the text, and returns their summaries.
 // KEYS: 1 primary index. ARGV: 1 after (exclusive), 2 want, 3 max scan, 4 folded title text,
-//       5 other index keys (space separated), 6 plan hash prefix
+//       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or ""
 // Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1, seq2, sum2, ...}
 const RedisScript& ListScript() {
   static const RedisScript* script = new RedisScript(R"lua(
@@ -109,8 +109,9 @@ while found < want and scanned < max_scan do
     consumed = i + 1
     scanned = scanned + 1
     after = score
-    local keep = true
+    local keep = ARGV[7] == '' or string.sub(id, 1, #ARGV[7]) == ARGV[7]
     for _, k in ipairs(others) do
+      if not keep then break end
       if not redis.call('ZSCORE', k, id) then keep = false break end
     end
     local key = ARGV[6] .. id
@@ -249,13 +250,14 @@ std::string RegistryStore::IndexKey(absl::string_view kind, absl::string_view va
   return Key(absl::StrCat("idx:", kind, ":", value));
 }
 
+std::string RegistryStore::AllIndexKey() { return Key("idx:all"); }
+
 std::string RegistryStore::RequestKey(absl::string_view subject, absl::string_view request_id) {
   return Key(absl::StrCat("req:", subject, ":", request_id));
 }
 
 std::vector<std::string> RegistryStore::IndexKeysOf(const v1::Plan& plan) {
   std::vector<std::string> keys;
-  keys.push_back(IndexKey("type", PlanTypeLetter(plan.type())));
   keys.push_back(IndexKey("block", plan.area().block()));
   for (const auto& p : plan.area().prefecture_codes()) keys.push_back(IndexKey("pref", p));
   for (const auto& f : plan.strategic_fields()) keys.push_back(IndexKey("field", f));
@@ -349,7 +351,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string plan_key = PlanKey(id);
   const std::string version_key = absl::StrCat(VersionKeyPrefix(id), plan.version());
   const std::string history_key = absl::StrCat(plan_key, ":hist");
-  const std::string all_key = Key("idx:all");
+  const std::string all_key = AllIndexKey();
   const std::string stats_key = Key("stats:plans");
   const std::string outbox_key = Key("outbox");
   const bool has_request = !w.request_key.empty();
@@ -380,9 +382,9 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
   if (outcome == "OK") {
+    // Not cached here: copying the plan costs every write, while only some versions are read
+    // again; the first read of a new version takes the body in its one round trip.
     result.outcome = WriteResult::Outcome::kWritten;
-    // The new version is immutable: cache it so the next read needs no body transfer.
-    Cache(id, plan, body);
   } else if (outcome == "DUPLICATE") {
     result.outcome = WriteResult::Outcome::kDuplicateRequest;
     result.existing_id = std::string(ReplyString(reply->element[1]));
@@ -405,7 +407,8 @@ absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
   const std::string prefix = Key("plan:");
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
                    pool_->Eval(ListScript(), {q.primary_index},
-                               {after, want, max_scan, q.title_folded, others, prefix}));
+                               {after, want, max_scan, q.title_folded, others, prefix,
+                                q.id_prefix}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 || reply->elements % 2 != 0) {
     return Corrupt("list reply");
   }

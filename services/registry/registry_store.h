@@ -4,8 +4,9 @@
 //   plan:{id}                HASH    ver, seq, stage, idx, stats, sum (BASIC view), title
 //   plan:{id}:v:{n}          STRING  the full plan at version n (immutable)
 //   plan:{id}:hist           LIST    one AuditRecord per version, oldest first
-//   idx:all, idx:type:{T}, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
-//                            ZSET    plan ids scored by creation sequence
+//   idx:all, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
+//                            ZSET    plan ids scored by creation sequence (the type is the
+//                                    plan id's first letter, so it needs no index)
 //   req:{sub}:{request_id}   STRING  plan id created by that request (idempotency, with TTL)
 //   stats:plans              HASH    "type|stage|block" → number of plans
 //   outbox                   STREAM  events for the notification service
@@ -71,6 +72,7 @@ struct ListQuery {
   std::string primary_index;              // full key of the index to scan
   std::vector<std::string> other_indexes; // full keys the plan must also be in
   std::string title_folded;               // substring of the case-folded title, or empty
+  std::string id_prefix;                  // plan ids must start with this ("A-"), or empty
   int64_t after_sequence = 0;             // exclusive
   int want = 50;
   int max_scan = 2000;
@@ -102,8 +104,9 @@ class RegistryStore {
   // Full Redis key names.
   static std::string PlanKey(absl::string_view id);
   static std::string IndexKey(absl::string_view kind, absl::string_view value);
+  static std::string AllIndexKey();
   static std::string RequestKey(absl::string_view subject, absl::string_view request_id);
-  // Index keys a plan belongs to (by type, block, prefectures, fields, stage).
+  // Index keys a plan belongs to (by block, prefectures, fields, stage).
   static std::vector<std::string> IndexKeysOf(const v1::Plan& plan);
 
   absl::StatusOr<int64_t> NextSequence();
