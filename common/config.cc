@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -13,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/status.h"
@@ -30,6 +32,10 @@ ABSL_FLAG(int, max_threads, 64, "Cap on the gRPC server's threads");
 ABSL_FLAG(int, max_message_bytes, 8 << 20, "Largest gRPC message received or sent");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM");
 ABSL_FLAG(int, health_interval_ms, 1000, "How often Redis reachability is checked for health");
+ABSL_FLAG(int, shutdown_delay_seconds, 0, "After SIGTERM, how long to answer NOT_SERVING before draining (load balancers catch up)");
+ABSL_FLAG(int, max_connection_age_seconds, 1800, "Close client connections after this age so load spreads over new replicas (0: never)");
+ABSL_FLAG(std::string, health_listen, "", "Also serve grpc.health.v1 alone, in plaintext, here (host:port), for probes when --tls_cert_file is set");
+ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password (instead of putting it in --redis)");
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM); empty serves plaintext");
 ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca_file, "", "CA (PEM) that client certificates must chain to (mTLS); empty: no client certificates");
@@ -95,6 +101,16 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
     return absl::InvalidArgumentError(absl::StrCat("--redis: ", endpoint.status().message()));
   }
   config.redis.endpoint = *endpoint;
+  const std::string password_file = absl::GetFlag(FLAGS_redis_password_file);
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::string password;
+    if (!in || !std::getline(in, password)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis_password_file: cannot read ", password_file));
+    }
+    config.redis.endpoint.password = std::string(absl::StripAsciiWhitespace(password));
+  }
   config.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
   if (config.redis.pool_size < 1 || config.redis.pool_size > 1024) {
     return absl::InvalidArgumentError("--redis_pool_size must be 1..1024");
@@ -144,6 +160,18 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
     return absl::InvalidArgumentError("--shutdown_grace_seconds must be 0..600");
   }
   config.shutdown_grace = absl::Seconds(grace);
+  const int delay = absl::GetFlag(FLAGS_shutdown_delay_seconds);
+  if (delay < 0 || delay > 300) {
+    return absl::InvalidArgumentError("--shutdown_delay_seconds must be 0..300");
+  }
+  config.shutdown_delay = absl::Seconds(delay);
+  const int age = absl::GetFlag(FLAGS_max_connection_age_seconds);
+  if (age < 0) return absl::InvalidArgumentError("--max_connection_age_seconds must be >= 0");
+  config.max_connection_age = age == 0 ? absl::InfiniteDuration() : absl::Seconds(age);
+  config.health_listen = absl::GetFlag(FLAGS_health_listen);
+  if (!config.health_listen.empty()) {
+    RETURN_IF_ERROR(ValidateHostPort(config.health_listen, "health_listen"));
+  }
   const int health_ms = absl::GetFlag(FLAGS_health_interval_ms);
   if (health_ms < 10) return absl::InvalidArgumentError("--health_interval_ms must be >= 10");
   config.health_interval = absl::Milliseconds(health_ms);

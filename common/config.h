@@ -34,6 +34,12 @@ struct ServerConfig {
   int max_threads = 64;
   int max_message_bytes = 8 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Between NOT_SERVING and Shutdown: time for load balancers to stop sending.
+  absl::Duration shutdown_delay = absl::ZeroDuration();
+  // Connections are closed (gracefully) after this age so clients rebalance across replicas.
+  absl::Duration max_connection_age = absl::Minutes(30);
+  // A plaintext listener serving only grpc.health.v1 (for probes when the main port is TLS).
+  std::string health_listen;
   absl::Duration health_interval = absl::Seconds(1);
   TlsConfig tls;
 };

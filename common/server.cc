@@ -88,6 +88,11 @@ absl::Status ServerRunner::Start() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  if (config_.max_connection_age != absl::InfiniteDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(config_.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30'000);
+  }
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   if (metrics_ != nullptr) creators.push_back(metrics_->NewInterceptorFactory());
@@ -99,8 +104,21 @@ absl::Status ServerRunner::Start() {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen,
                                                " (address in use, or bad TLS files?)"));
   }
+  if (!config_.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
+                                    &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      server_->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on --health_listen ", config_.health_listen));
+    }
+  }
   // Liveness never follows Redis: a Redis outage must not restart every pod.
-  server_->GetHealthCheckService()->SetServingStatus(kLivenessServiceName, true);
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s != nullptr) s->GetHealthCheckService()->SetServingStatus(kLivenessServiceName, true);
+  }
   SetServing(readiness_().ok());
   health_thread_ = std::thread([this] { HealthLoop(); });
   RFS_LOG(kInfo, "server started")
@@ -112,9 +130,12 @@ absl::Status ServerRunner::Start() {
 }
 
 void ServerRunner::SetServing(bool serving) {
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus("", serving);
-  for (auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s == nullptr) continue;
+    auto* health = s->GetHealthCheckService();
+    health->SetServingStatus("", serving);
+    for (auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  }
   if (serving != last_serving_) {
     RFS_LOG(kInfo, serving ? "ready: serving" : "not ready: redis unreachable");
   }
@@ -156,10 +177,16 @@ void ServerRunner::Shutdown() {
   stopping_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
   // Readiness first, so load balancers stop sending, then drain.
+  SetServing(false);
+  absl::SleepFor(config_.shutdown_delay);
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoSeconds(config_.shutdown_grace));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
   RFS_LOG(kInfo, "server stopped");
 }
 

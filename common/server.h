@@ -1,7 +1,9 @@
 // Server bootstrap shared by every rfs service: TLS or plaintext listener, the health service
 // (readiness follows a probe, normally Redis PING; "liveness" is SERVING while the process
 // runs), server reflection, the metrics interceptor, a thread cap, explicit message sizes and
-// keepalive, and graceful shutdown (NOT_SERVING first, then Shutdown with a deadline).
+// keepalive, a maximum connection age, and graceful shutdown (NOT_SERVING first, an optional
+// delay, then Shutdown with a deadline). With --health_listen, a second plaintext server
+// answers only grpc.health.v1, mirroring the main one, for probes that speak no TLS.
 //
 // Not thread-safe to configure; Start/Shutdown/Wait may be called from different threads once.
 #pragma once
@@ -42,6 +44,8 @@ class ServerRunner {
   absl::Status Start();
   // The port bound for config.listen (useful when it was 0).
   int port() const { return port_; }
+  // The port bound for config.health_listen, 0 when there is none.
+  int health_port() const { return health_port_; }
 
   // Blocks SIGTERM and SIGINT in the calling thread and the threads it starts later. Call
   // first thing in main, then WaitForSignalAndShutdown().
@@ -61,7 +65,9 @@ class ServerRunner {
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::string> extra_listeners_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // plaintext, health only (--health_listen)
   int port_ = 0;
+  int health_port_ = 0;
   absl::Notification stopping_;
   std::thread health_thread_;
   bool last_serving_ = false;

@@ -571,5 +571,42 @@ TEST_F(RegistryTest, MetricsCountPlansAndRpcs) {
       << again;
 }
 
+TEST_F(RegistryTest, TlsWithAPlaintextHealthPortForProbes) {
+  const std::string cert = dir_->File("cert.pem"), key = dir_->File("key.pem");
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " +
+                         cert + " -days 1 -subj /CN=localhost -addext "
+                                "subjectAltName=DNS:localhost 2>/dev/null")
+                            .c_str()),
+            0);
+  server_.reset();
+  config_.listen = "localhost:0";
+  config_.tls.cert_file = cert;
+  config_.tls.key_file = key;
+  config_.health_listen = "127.0.0.1:0";
+  StartRegistry();
+  ASSERT_GT(server_->runner().health_port(), 0);
+
+  ChannelOptions tls;
+  tls.target = absl::StrCat("localhost:", server_->port());
+  tls.tls = true;
+  tls.ca_file = cert;
+  stub_ = PlanRegistry::NewStub(MakeChannel(tls));
+  Plan out;
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out));
+  // The TLS port refuses plaintext; the health port answers in plaintext, health only.
+  stub_ = PlanRegistry::NewStub(MakeChannel({absl::StrCat("127.0.0.1:", server_->port())}));
+  EXPECT_EQ(Get(Secretariat(), out.name(), &out).error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto health = MakeChannel({absl::StrCat("127.0.0.1:", server_->runner().health_port())});
+  EXPECT_EQ(*CheckHealth(health, ""), ServingStatus::kServing);
+  EXPECT_EQ(*CheckHealth(health, "liveness"), ServingStatus::kServing);
+  stub_ = PlanRegistry::NewStub(health);
+  EXPECT_EQ(Get(Secretariat(), out.name(), &out).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  redis_->Stop();
+  EXPECT_TRUE(WaitFor([&] {
+    auto s = CheckHealth(health, PlanRegistry::service_full_name());
+    return s.ok() && *s == ServingStatus::kNotServing;
+  }));
+}
+
 }  // namespace
 }  // namespace rfs::testing

@@ -30,6 +30,8 @@
 #include "common/client.h"
 #include "common/config.h"
 #include "common/fiscal.h"
+#include "common/health_client.h"
+#include "common/status.h"
 #include "common/money.h"
 #include "common/text.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
@@ -552,6 +554,23 @@ int CmdDiff(Client& c, const std::vector<std::string>& args) {
   return 0;
 }
 
+// Health of a server: prints SERVING / NOT_SERVING for the service name ("" = the server as a
+// whole, "liveness"); exit 0 only when SERVING. Needs no token (like a probe).
+int CmdHealth(const std::vector<std::string>& args) {
+  ChannelOptions options;
+  options.target = absl::GetFlag(FLAGS_addr);
+  options.tls = absl::GetFlag(FLAGS_tls);
+  options.ca_file = absl::GetFlag(FLAGS_ca_file);
+  const std::string service = args.empty() ? "" : args[0];
+  auto status = CheckHealth(MakeChannel(options), service,
+                            absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
+  if (!status.ok()) return FailRpc(ToGrpcStatus(status.status()));
+  static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
+  const int s = static_cast<int>(*status);
+  std::printf("%s\n", s >= 0 && s <= 3 ? kNames[s] : "UNKNOWN");
+  return *status == ServingStatus::kServing ? 0 : 1;
+}
+
 int CmdRefData(Client& c) {
   v1::ListReferenceDataResponse resp;
   grpc::ClientContext ctx;
@@ -583,6 +602,7 @@ int Main(int argc, char** argv) {
       "  rfsctl token --key_file KEY --role ROLE [--sub NAME] [--body_code CODE] [--block B]\n"
       "  rfsctl [plan] create|get|list|update|transition|signoff|versions|history|diff ...\n"
       "  rfsctl refdata\n"
+      "  rfsctl health [SERVICE]   (no token needed; exit 0 when SERVING)\n"
       "Environment: RFS_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
@@ -593,6 +613,7 @@ int Main(int argc, char** argv) {
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "token") return CmdToken();
+  if (cmd == "health") return CmdHealth(args);
 
   Client client;
   if (!client.has_token()) {

@@ -12,6 +12,7 @@
 //   rfsctl [plan] history NAME
 //   rfsctl [plan] diff NAME FROM_VERSION [TO_VERSION]
 //   rfsctl refdata
+//   rfsctl health [SERVICE]
 //
 // Global: --addr (RFS_ADDR), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
 // Exit codes: 0 success, 2 usage or local error, 10 + the gRPC status code otherwise
