@@ -95,7 +95,17 @@ void AsyncRedis::Submit(std::unique_ptr<Request> request) {
   if (first) event_active(wake_, 0, 0);
 }
 
+void AsyncRedis::ReconnectNow() {
+  reconnect_now_.store(true);
+  event_active(wake_, 0, 0);
+}
+
 void AsyncRedis::Drain() {
+  if (reconnect_now_.exchange(false) && context_ == nullptr && !stopping_.load()) {
+    backoff_ = options_.backoff_initial;
+    next_connect_ = absl::InfinitePast();
+    Connect();
+  }
   std::vector<std::unique_ptr<Request>> batch;
   {
     absl::MutexLock lock(&mu_);
@@ -200,14 +210,14 @@ void AsyncRedis::OnConnect(const redisAsyncContext* ac, int status) {
     self->Drop(ac->errstr);
     return;
   }
-  self->connected_ = true;
+  self->connected_.store(true, std::memory_order_release);
   self->backoff_ = self->options_.backoff_initial;
 }
 
 void AsyncRedis::OnDisconnect(const redisAsyncContext* ac, int status) {
   auto* self = static_cast<AsyncRedis*>(ac->data);
   if (self->context_ == ac) self->context_ = nullptr;
-  self->connected_ = false;
+  self->connected_.store(false, std::memory_order_release);
   if (!self->stopping_.load()) self->Drop(status == REDIS_OK ? "closed" : ac->errstr);
 }
 
@@ -218,7 +228,7 @@ void AsyncRedis::Drop(const std::string& why) {
     context_ = nullptr;
     redisAsyncFree(c);  // deferred by hiredis when called from inside its callback
   }
-  connected_ = false;
+  connected_.store(false, std::memory_order_release);
   if (next_connect_ <= absl::Now()) {
     RFS_LOG(kWarning, "async redis connection down").Field("error", why);
     next_connect_ = absl::Now() + backoff_;

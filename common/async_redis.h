@@ -49,6 +49,12 @@ class AsyncRedis {
   void Eval(const RedisScript& script, std::vector<std::string> keys,
             std::vector<std::string> args, Callback done);
 
+  // Whether the connection is up (and set up). Thread-safe.
+  bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // Connects now if disconnected, skipping the backoff (e.g. once a health check saw Redis
+  // answer again). Thread-safe.
+  void ReconnectNow();
+
   // Round trips so far, counted like RedisPool's.
   uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
 
@@ -83,7 +89,8 @@ class AsyncRedis {
   event* wake_ = nullptr;
   event* tick_ = nullptr;
   redisAsyncContext* context_ = nullptr;
-  bool connected_ = false;
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> reconnect_now_{false};
   std::deque<Request*> in_flight_;  // in send order, which is reply order
   absl::Time next_connect_ = absl::InfinitePast();
   absl::Duration backoff_;

@@ -11,7 +11,7 @@ namespace {
 
 // Decodes one code point at `s[*i]`, advancing `*i`. Returns -1 on malformed UTF-8 (overlong
 // forms, surrogates and values above U+10FFFF included).
-int32_t DecodeOne(absl::string_view s, size_t* i) {
+inline int32_t DecodeOne(absl::string_view s, size_t* i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = byte(*i);
   int len;
@@ -68,10 +68,12 @@ bool IsWide(int32_t cp) {
 
 }  // namespace
 
-absl::Status ValidateText(absl::string_view text, absl::string_view field, const TextRule& rule) {
+namespace {
+
+// What is wrong at a position, found by the exact (slow) walk below.
+absl::Status Explain(absl::string_view text, absl::string_view field, const TextRule& rule) {
   size_t i = 0;
   size_t chars = 0;
-  bool blank = true;
   while (i < text.size()) {
     const size_t at = i;
     const int32_t cp = DecodeOne(text, &i);
@@ -91,8 +93,53 @@ absl::Status ValidateText(absl::string_view text, absl::string_view field, const
           "%s: control character U+%04X at position %d is not allowed%s", field, cp, chars + 1,
           rule.multiline ? "" : " (this field is a single line)"));
     }
-    if (cp != ' ' && cp != 0x3000 && cp != '\n' && cp != '\t' && cp != '\r') blank = false;
     ++chars;
+  }
+  return absl::InternalError("ValidateText: no fault found");
+}
+
+}  // namespace
+
+// One pass over the bytes, without assembling code points: a lead byte's length comes from
+// its high bits, its continuation bytes are checked, and the few lead/second-byte pairs that
+// mean an overlong form, a surrogate, a C1 control or a private-use character send the text to
+// Explain() for the exact message. Plans are mostly Japanese, so this loop is on the write path.
+absl::Status ValidateText(absl::string_view text, absl::string_view field, const TextRule& rule) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  size_t chars = 0;
+  bool blank = true;
+  while (i < n) {
+    const unsigned char b = p[i];
+    ++chars;
+    if (b < 0x80) {
+      if (b < 0x20 || b == 0x7F) {
+        if (!(rule.multiline && (b == '\n' || b == '\t' || b == '\r'))) {
+          return Explain(text, field, rule);
+        }
+      } else if (b != ' ') {
+        blank = false;
+      }
+      ++i;
+      continue;
+    }
+    const size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+    if (b < 0xC2 || b > 0xF4 || i + len > n) return Explain(text, field, rule);
+    const unsigned char b1 = p[i + 1];
+    bool ok = (b1 & 0xC0) == 0x80;
+    for (size_t k = 2; k < len; ++k) ok &= (p[i + k] & 0xC0) == 0x80;
+    if (!ok ||
+        (b == 0xC2 && b1 < 0xA0) ||                  // C1 controls U+0080..U+009F
+        (b == 0xE0 && b1 < 0xA0) ||                  // overlong 3-byte form
+        (b == 0xED && b1 >= 0xA0) ||                 // surrogates
+        b == 0xEE || (b == 0xEF && b1 < 0xA4) ||     // private use U+E000..U+F8FF
+        (b == 0xF0 && b1 < 0x90) ||                  // overlong 4-byte form
+        (b == 0xF3 && b1 >= 0xB0) || b == 0xF4) {    // planes 15-16 (private use), > U+10FFFF
+      return Explain(text, field, rule);
+    }
+    if (!(b == 0xE3 && b1 == 0x80 && p[i + 2] == 0x80)) blank = false;  // U+3000 is a space
+    i += len;
   }
   if (rule.required && blank) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": required, must not be empty"));

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libevent-dev prometheus-cpp-dev libjwt-dev libssl-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev
   redis-server redis-tools
 )
 

@@ -30,9 +30,16 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     return pool_ptr->round_trips() + async_ptr->round_trips();
   });
 
+  // Ready when both Redis clients can serve: the blocking pool (writes, lists) and the async
+  // client (GetPlan). A good ping wakes the async client out of its backoff.
   RedisPool* pool = s->pool_.get();
-  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(),
-                                              [pool] { return pool->Ping(); });
+  AsyncRedis* async = s->async_.get();
+  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(), [pool, async] {
+    if (absl::Status ping = pool->Ping(); !ping.ok()) return ping;
+    if (async->connected()) return absl::OkStatus();
+    async->ReconnectNow();
+    return absl::UnavailableError("the async redis client is reconnecting");
+  });
   s->runner_->AddService(s->service_.get(), v1::PlanRegistry::service_full_name());
   RETURN_IF_ERROR(s->runner_->Start());
   return s;

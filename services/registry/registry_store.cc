@@ -63,17 +63,23 @@ end
 local id = ARGV[11]
 local seq = ARGV[6]
 if cur then seq = redis.call('HGET', KEYS[1], 'seq') end
-local old_idx = redis.call('HGET', KEYS[1], 'idx')
-if old_idx then
-  for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
+if cur then
+  -- an update: move the plan between index sets and counters only where they differ
+  local old_idx = redis.call('HGET', KEYS[1], 'idx')
+  if old_idx ~= ARGV[9] then
+    for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
+    for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
+  end
+  local old_stats = redis.call('HGET', KEYS[1], 'stats')
+  if old_stats ~= ARGV[8] then
+    if redis.call('HINCRBY', KEYS[5], old_stats, -1) <= 0 then redis.call('HDEL', KEYS[5], old_stats) end
+    redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
+  end
+else
+  for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
+  redis.call('ZADD', KEYS[4], seq, id)
+  redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
 end
-for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
-redis.call('ZADD', KEYS[4], seq, id)
-local old_stats = redis.call('HGET', KEYS[1], 'stats')
-if old_stats then
-  if redis.call('HINCRBY', KEYS[5], old_stats, -1) <= 0 then redis.call('HDEL', KEYS[5], old_stats) end
-end
-redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
 redis.call('SET', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'seq', seq, 'stage', ARGV[7], 'idx', ARGV[9],
            'stats', ARGV[8], 'sum', ARGV[4], 'title', ARGV[5])

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "absl/strings/escaping.h"
 #include "common/money.h"
 #include "common/text.h"
 
@@ -69,6 +72,53 @@ TEST(Money, FormatForPeople) {
   EXPECT_EQ(FormatYenJa(50'000'000), "5,000万円");
   EXPECT_EQ(FormatYenJa(1234), "1,234円");
   EXPECT_EQ(FormatThousands(-1234567), "-1,234,567");
+}
+
+}  // namespace
+}  // namespace rfs
+
+namespace rfs {
+namespace {
+
+// Reference: decode strictly, then apply the rules; used to check the fast byte-level path.
+bool ReferenceOk(const std::string& s, bool multiline) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < len; ++k) {
+      const unsigned char cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000) return false;
+    const bool ok_control = multiline && (cp == '\n' || cp == '\t' || cp == '\r');
+    if ((cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) && !ok_control) return false;
+    i += len;
+  }
+  return true;
+}
+
+TEST(Text, FastCheckAgreesWithAStrictDecoderOnRandomInput) {
+  std::mt19937 rng(20261128);
+  const std::vector<std::string> pieces = {
+      "a", " ", "\n", "\x01", "\x7f", "富", "　", "（", "ａ", "𠮷", "\xEE\x80\x80", "\xEF\xA3\xBF",
+      "\xEF\xA4\x80", "\xC2\x80", "\xC2\xA0", "\xED\xA0\x80", "\xE0\x80\xAF", "\xF0\x80\x80\xAF",
+      "\xF3\xB0\x80\x80", "\xF4\x80\x80\x80", "\xC0\xAF", "\xFF", "\x80", "\xE3", "\xE3\x81",
+      "葛\xF3\xA0\x84\x80"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int n = rng() % 6;
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    for (bool multiline : {false, true}) {
+      EXPECT_EQ(ValidateText(s, "f", {1000, false, multiline}).ok(), ReferenceOk(s, multiline))
+          << "input bytes: " << absl::BytesToHexString(s) << " multiline " << multiline;
+    }
+  }
 }
 
 }  // namespace

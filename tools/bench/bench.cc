@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -44,12 +45,14 @@ ABSL_FLAG(int, metrics_port, 9101, "Server's metrics port (server-side error and
 ABSL_FLAG(std::string, token, "", "Bearer token for the registry RPCs");
 ABSL_FLAG(std::string, plan, "plans/A-00001", "GetPlan: the plan to read");
 ABSL_FLAG(std::string, create_file, "", "CreatePlan: plan JSON to create repeatedly");
+ABSL_FLAG(std::string, create_small_file, "", "CreatePlan (small): a smaller plan, to show the cost's dependence on size");
+ABSL_FLAG(int, rounds, 3, "Rounds over all scenarios; each figure is the median over rounds");
 ABSL_FLAG(int, concurrency, 32, "Calls in flight");
 ABSL_FLAG(int, channels, 2, "Client connections the calls are spread over");
 ABSL_FLAG(double, seconds, 5, "Measured seconds per scenario");
 ABSL_FLAG(double, warmup_seconds, 1, "Unmeasured seconds before each scenario");
 ABSL_FLAG(std::string, json, "", "Write the results here as JSON");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create", "Scenarios to run, in order");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small", "Scenarios to run, in order, in each round");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
 ABSL_FLAG(double, redis_set_ops, 0, "Redis SET ops/s measured by redis-benchmark (reported)");
 
@@ -145,6 +148,12 @@ class Runner {
     Clock::time_point start;
   };
 
+  // One caller: at most one call in flight, so its fields need no lock.
+  struct Slot {
+    std::vector<double> latencies;
+    std::map<std::string, uint64_t> errors;
+  };
+
   // Runs the closed loop for `seconds`; fills `out` unless it is the warm-up.
   void Phase(const Scenario& s, double seconds, Result* out) {
     const int concurrency = absl::GetFlag(FLAGS_concurrency);
@@ -152,44 +161,48 @@ class Runner {
                                         std::chrono::duration<double>(seconds));
     std::mutex mu;
     std::condition_variable cv;
-    int active = concurrency;
-    std::vector<double> latencies;
-    latencies.reserve(1 << 20);
-    std::map<std::string, uint64_t> errors;
+    std::atomic<int> active{concurrency};
+    std::vector<Slot> slots(concurrency);
+    for (Slot& slot : slots) slot.latencies.reserve(1 << 16);
     std::atomic<uint64_t> counter{0};
+    const std::string authorization = token_.empty() ? "" : "Bearer " + token_;
 
     std::function<void(int)> start_call = [&](int slot) {
       auto* call = new Call();
-      call->request = s.request(counter.fetch_add(1));
-      if (!token_.empty()) call->ctx.AddMetadata("authorization", "Bearer " + token_);
+      call->request = s.request(counter.fetch_add(1, std::memory_order_relaxed));
+      if (!authorization.empty()) call->ctx.AddMetadata("authorization", authorization);
       call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       call->start = Clock::now();
       stubs_[slot % stubs_.size()]->UnaryCall(
           &call->ctx, s.method, grpc::StubOptions(), &call->request, &call->response,
           [&, call, slot](grpc::Status status) {
             const auto now = Clock::now();
-            const double ms = std::chrono::duration<double, std::milli>(now - call->start).count();
-            delete call;
-            bool again = now < end;
-            {
-              std::lock_guard<std::mutex> lock(mu);
-              if (out != nullptr) {
-                latencies.push_back(ms);
-                if (!status.ok()) ++errors[absl::StrCat(status.error_code())];
-              }
-              if (!again) {
-                if (--active == 0) cv.notify_all();
-              }
+            if (out != nullptr) {
+              slots[slot].latencies.push_back(
+                  std::chrono::duration<double, std::milli>(now - call->start).count());
+              if (!status.ok()) ++slots[slot].errors[absl::StrCat(status.error_code())];
             }
-            if (again) start_call(slot);
+            delete call;
+            if (now < end) return start_call(slot);
+            if (active.fetch_sub(1) == 1) {
+              std::lock_guard<std::mutex> lock(mu);
+              cv.notify_all();
+            }
           });
     };
     const auto begin = Clock::now();
     for (int i = 0; i < concurrency; ++i) start_call(i);
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return active == 0; });
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return active.load() == 0; });
+    }
     if (out == nullptr) return;
     const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+    std::vector<double> latencies;
+    for (Slot& slot : slots) {
+      latencies.insert(latencies.end(), slot.latencies.begin(), slot.latencies.end());
+      for (const auto& [code, n] : slot.errors) out->error_codes[code] += n;
+    }
     std::sort(latencies.begin(), latencies.end());
     out->calls = latencies.size();
     out->rps = latencies.size() / elapsed;
@@ -197,8 +210,7 @@ class Runner {
       out->p50_ms = latencies[latencies.size() / 2];
       out->p99_ms = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
     }
-    for (const auto& [code, n] : errors) out->client_errors += n;
-    out->error_codes = errors;
+    for (const auto& [code, n] : out->error_codes) out->client_errors += n;
   }
 
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
@@ -232,49 +244,86 @@ int Main(int argc, char** argv) {
     s.request = [req](uint64_t) { return req; };
     all.push_back(s);
   }
-  {
+  const std::tuple<const char*, const char*, std::string> creates[] = {
+      {"create", "CreatePlan", absl::GetFlag(FLAGS_create_file)},
+      {"create_small", "CreatePlan small", absl::GetFlag(FLAGS_create_small_file)}};
+  for (const auto& [key, label, file] : creates) {
+    if (file.empty()) continue;
     v1::CreatePlanRequest create;
-    const std::string file = absl::GetFlag(FLAGS_create_file);
     std::ifstream in(file);
     std::stringstream text;
     text << in.rdbuf();
     if (!google::protobuf::util::JsonStringToMessage(text.str(), create.mutable_plan()).ok()) {
-      std::fprintf(stderr, "rfs-bench: cannot read --create_file %s\n", file.c_str());
+      std::fprintf(stderr, "rfs-bench: cannot read %s\n", file.c_str());
       return 2;
     }
     // The plan is serialized once; each call appends its own request_id (field 2).
     const std::string plan_part = create.SerializeAsString();
-    const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
-    Scenario s{"create", "CreatePlan", "/rfs.registry.v1.PlanRegistry/CreatePlan"};
+    const std::string run = absl::StrCat(key, absl::ToUnixNanos(absl::Now()));
+    Scenario s{key, label, "/rfs.registry.v1.PlanRegistry/CreatePlan"};
     s.request = [plan_part, run](uint64_t n) {
       v1::CreatePlanRequest id_only;
       id_only.set_request_id(absl::StrCat("bench-", run, "-", n));
       return ToBuffer(plan_part + id_only.SerializeAsString());
     };
-    s.min_ratio = 0.25;
+    if (std::string(key) == "create") s.min_ratio = 0.25;
     all.push_back(s);
   }
 
   Runner runner;
-  std::vector<Result> results;
-  for (absl::string_view key : absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
-    for (const Scenario& s : all) {
-      if (s.key == key) results.push_back(runner.Run(s));
+  // Scenarios interleaved over rounds, so a disturbance of the machine hits all alike; each
+  // figure is the median of its rounds.
+  std::map<std::string, std::vector<Result>> by_key;
+  std::vector<std::string> order;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    for (absl::string_view key : absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
+      for (const Scenario& s : all) {
+        if (s.key != key) continue;
+        if (round == 0) order.push_back(s.key);
+        by_key[s.key].push_back(runner.Run(s));
+      }
     }
+  }
+  std::vector<Result> results;
+  for (const std::string& key : order) {
+    std::vector<Result>& runs = by_key[key];
+    auto median = [&](auto field) {
+      std::vector<double> v;
+      for (const Result& r : runs) v.push_back(field(r));
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    Result m = runs.front();
+    m.rps = median([](const Result& r) { return r.rps; });
+    m.p50_ms = median([](const Result& r) { return r.p50_ms; });
+    m.p99_ms = median([](const Result& r) { return r.p99_ms; });
+    m.round_trips_per_call = median([](const Result& r) { return r.round_trips_per_call; });
+    m.calls = m.client_errors = m.server_errors = 0;
+    m.error_codes.clear();
+    for (const Result& r : runs) {  // errors are summed, never medianed away
+      m.calls += r.calls;
+      m.client_errors += r.client_errors;
+      m.server_errors += r.server_errors;
+      for (const auto& [code, n] : r.error_codes) m.error_codes[code] += n;
+    }
+    results.push_back(m);
   }
   double base = 0;
   for (const Result& r : results) {
     if (r.key == "health") base = r.rps;
   }
 
-  std::printf("\nrfs bench: %d calls in flight, %d connection(s), %.0f s per scenario\n",
-              absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
-              absl::GetFlag(FLAGS_seconds));
-  std::printf("%-13s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
+  std::printf(
+      "\nrfs bench: %d calls in flight, %d connection(s), %.0f s per scenario, median of %d "
+      "interleaved rounds\n",
+      absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
+      absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_rounds));
+  std::printf("%-16s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
               "ratio", "errors", "srv err", "redis/rpc", "target");
   nlohmann::json out = nlohmann::json::object();
   out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
   out["seconds"] = absl::GetFlag(FLAGS_seconds);
+  out["rounds"] = absl::GetFlag(FLAGS_rounds);
   out["redis_limit"] = {{"get_ops_per_s", absl::GetFlag(FLAGS_redis_get_ops)},
                         {"set_ops_per_s", absl::GetFlag(FLAGS_redis_set_ops)}};
   bool all_met = true;
@@ -304,7 +353,7 @@ int Main(int argc, char** argv) {
     }
     const std::string trips =
         r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
-    std::printf("%-13s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
+    std::printf("%-16s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
                 r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
                 static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
     out["results"].push_back({{"rpc", r.label},

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD_DIR:-build}
-SECONDS_PER=${BENCH_SECONDS:-5}
+SECONDS_PER=${BENCH_SECONDS:-3}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONCURRENCY=${BENCH_CONCURRENCY:-32}
 OUT=bench-results
 mkdir -p "$OUT"
@@ -36,12 +37,15 @@ export RFS_ADDR="127.0.0.1:$port"
 export RFS_TOKEN=$("$BUILD/tools/rfsctl/rfsctl" token --key_file "$work/auth.key" --role secretariat --sub bench)
 for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" refdata >/dev/null 2>&1 && break; sleep 0.05; done
 
+# GetPlan and CreatePlan use the largest sample (the seed's Hokuriku AI/semiconductor plan);
+# "CreatePlan small" the smallest, to show how the cost of a write grows with the plan.
 sample=${BENCH_SAMPLE:-data/samples/hokuriku-a-ai-semiconductor.json}
+small=${BENCH_SMALL_SAMPLE:-data/samples/ishikawa-c-illustrative.json}
 [[ -f $sample ]] || sample=$(ls data/samples/*.json | head -1)
 plan=$("$BUILD/tools/rfsctl/rfsctl" create -f "$sample" --json | sed -n 's/.*"name": "\(plans\/[^"]*\)".*/\1/p' | head -1)
 for f in $(ls data/samples/*.json 2>/dev/null); do "$BUILD/tools/rfsctl/rfsctl" create -f "$f" >/dev/null; done
 size=$("$BUILD/tools/rfsctl/rfsctl" get "$plan" --json | wc -c)
-echo "bench: GetPlan reads $plan (${size} bytes as JSON); ${SECONDS_PER}s per scenario"
+echo "bench: GetPlan reads $plan (${size} bytes as JSON); ${SECONDS_PER}s per scenario, $ROUNDS rounds"
 
 # The Redis limit, same Redis, unpipelined, same concurrency.
 rb() { redis-benchmark -s "$work/redis.sock" -c "$CONCURRENCY" -n 200000 -d 64 -t "$1" --csv 2>/dev/null |
@@ -50,7 +54,7 @@ get_ops=$(rb get); set_ops=$(rb set)
 redis-cli -s "$work/redis.sock" del key:__rand_int__ >/dev/null
 
 "$BUILD/tools/bench/rfs-bench" --target "127.0.0.1:$port" --metrics_port "$mport" \
-  --token "$RFS_TOKEN" --plan "$plan" --create_file "$sample" \
-  --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER" \
+  --token "$RFS_TOKEN" --plan "$plan" --create_file "$sample" --create_small_file "$small" \
+  --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER" --rounds "$ROUNDS" \
   --redis_get_ops "${get_ops:-0}" --redis_set_ops "${set_ops:-0}" --json "$OUT/bench.json"
 echo "JSON: $OUT/bench.json"
