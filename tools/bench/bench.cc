@@ -164,12 +164,11 @@ class Runner {
     std::atomic<int> active{concurrency};
     std::vector<Slot> slots(concurrency);
     for (Slot& slot : slots) slot.latencies.reserve(1 << 16);
-    std::atomic<uint64_t> counter{0};
     const std::string authorization = token_.empty() ? "" : "Bearer " + token_;
 
     std::function<void(int)> start_call = [&](int slot) {
       auto* call = new Call();
-      call->request = s.request(counter.fetch_add(1, std::memory_order_relaxed));
+      call->request = s.request(counter_.fetch_add(1, std::memory_order_relaxed));
       if (!authorization.empty()) call->ctx.AddMetadata("authorization", authorization);
       call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       call->start = Clock::now();
@@ -215,6 +214,9 @@ class Runner {
 
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::string token_;
+  // Numbers every call of the run: CreatePlan request ids must never repeat across phases and
+  // rounds, or a measured create would be answered as a retry of an earlier one.
+  std::atomic<uint64_t> counter_{0};
 };
 
 int Main(int argc, char** argv) {
