@@ -25,22 +25,33 @@ if [[ ! -s $key ]]; then
   (umask 077 && head -c 48 /dev/urandom | base64 > "$key")
 fi
 
+if redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null 2>&1; then
+  echo "make run: a Redis is already running on $RUN_DIR (pid $(cat "$RUN_DIR/redis.pid" 2>/dev/null || echo '?')); is another 'make run' using this directory? Stop it, or set RFS_RUN_DIR" >&2
+  exit 1
+fi
+
 pids=()
+started_redis=0
+# Stops what this script started. Ctrl-C is a normal end (exit 0); any other end keeps the
+# status of what failed.
 stop() {
+  local status=$1
   trap - INT TERM EXIT
   echo
   echo "stopping..."
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done
-  redis-cli -s "$RUN_DIR/redis.sock" shutdown >/dev/null 2>&1 || true
+  ((started_redis)) && { redis-cli -s "$RUN_DIR/redis.sock" shutdown >/dev/null 2>&1 || true; }
   echo "stopped; data kept in $RUN_DIR"
-  exit 0
+  exit "$status"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 # Redis: the system of record. AOF with fsync every second; unix socket only (no TCP port).
 redis-server --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 \
   --dir "$RUN_DIR/redis" --appendonly yes --appendfsync everysec --save '' \
   --logfile "$RUN_DIR/logs/redis.log" --daemonize yes --pidfile "$RUN_DIR/redis.pid"
+started_redis=1
 for _ in $(seq 200); do redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.05; done
 redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null || { echo "make run: redis did not start; see $RUN_DIR/logs/redis.log" >&2; exit 1; }
 
@@ -60,7 +71,8 @@ for _ in $(seq 200); do "$RFSCTL" refdata >/dev/null 2>&1 && break; sleep 0.05; 
 if [[ $("$RFSCTL" list --json | grep -c '"name"' || true) == 0 ]]; then
   for f in data/samples/*.json; do
     printf '  %-45s ' "$(basename "$f")"
-    "$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)"
+    "$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)" ||
+      { echo "make run: could not load $f" >&2; exit 1; }
   done
 else
   echo "registry already holds plans: samples not loaded again"
@@ -82,4 +94,4 @@ Try:
   $BUILD/tools/rfsctl/rfsctl token --key_file $key --role prefecture --body_code 160008 --sub toyama
 Stop with Ctrl-C.
 MSG
-wait "${pids[@]}"
+wait "${pids[@]}" || { echo "make run: rfs-registry stopped; see $RUN_DIR/logs/registry.log" >&2; exit 1; }

@@ -69,7 +69,12 @@ absl::Status Denied(const Principal& who, absl::string_view what, absl::string_v
       absl::StrCat(Who(who), " may not ", what, ": ", rule));
 }
 
-absl::Status AuthorizeCreate(const Principal& who, const Plan& plan) {
+absl::Status AuthorizeCreate(const Principal& who, const Plan* plan_or_null) {
+  if (who.role == Role::kViewer || who.role == Role::kService) {
+    return Denied(who, "create plans", "read-only role");
+  }
+  if (plan_or_null == nullptr) return absl::OkStatus();  // the role may create some plans
+  const Plan& plan = *plan_or_null;
   switch (who.role) {
     case Role::kSecretariat:
       return absl::OkStatus();
@@ -137,10 +142,11 @@ bool CanRead(const Principal& who, const Plan& plan) {
 
 absl::Status Authorize(const Principal& who, const AccessRequest& request) {
   if (request.action == Action::kReadReferenceData) return absl::OkStatus();
+  if (request.action == Action::kCreatePlan) return AuthorizeCreate(who, request.plan);
   const Plan& plan = *request.plan;
   switch (request.action) {
     case Action::kCreatePlan:
-      return AuthorizeCreate(who, plan);
+      break;
     case Action::kReadPlan:
       if (CanRead(who, plan)) return absl::OkStatus();
       return Denied(who, absl::StrCat("read ", plan.name()),

@@ -19,7 +19,7 @@
 namespace rfs::registry {
 
 enum class Action {
-  kCreatePlan,         // plan: the plan to create
+  kCreatePlan,         // plan: the plan to create, or null: may the role create at all
   kReadPlan,           // plan: the current version (also versions, diff, history)
   kUpdatePlan,         // plan: the current version, then the proposed one
   kTransitionPlan,     // plan: the current version; target: the stage to move to

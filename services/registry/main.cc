@@ -21,12 +21,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rfs-registry: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  rfs::registry::RegistryServerOptions options;
-  options.version_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_version_cache_mb)) << 20;
-  options.stats_interval = absl::Milliseconds(absl::GetFlag(FLAGS_stats_interval_ms));
-  options.registry.request_id_ttl_seconds = absl::GetFlag(FLAGS_request_id_ttl_hours) * 3600LL;
+  auto options = rfs::registry::OptionsFromFlags(absl::GetFlag(FLAGS_version_cache_mb),
+                                                 absl::GetFlag(FLAGS_stats_interval_ms),
+                                                 absl::GetFlag(FLAGS_request_id_ttl_hours));
+  if (!options.ok()) {
+    std::fprintf(stderr, "rfs-registry: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
 
-  auto server = rfs::registry::RegistryServer::Start(*config, options);
+  auto server = rfs::registry::RegistryServer::Start(*config, *options);
   if (!server.ok()) {
     RFS_LOG(kError, "cannot start").Field("error", server.status().message());
     return 1;

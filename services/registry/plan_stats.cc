@@ -2,11 +2,13 @@
 
 #include <prometheus/metric_family.h>
 
+#include "absl/time/clock.h"
 #include "common/logging.h"
 
 namespace rfs::registry {
 
-PlanStats::PlanStats(RegistryStore* store, absl::Duration interval) : store_(store) {
+PlanStats::PlanStats(RegistryStore* store, absl::Duration interval)
+    : store_(store), interval_(interval) {
   thread_ = std::thread([this, interval] {
     do {
       absl::Status s = Refresh();
@@ -26,13 +28,13 @@ absl::Status PlanStats::Refresh() {
   absl::MutexLock lock(&mu_);
   counts_ = std::move(counts->first);
   outbox_pending_ = counts->second;
-  have_data_ = true;
+  refreshed_ = absl::Now();
   return absl::OkStatus();
 }
 
 std::vector<prometheus::MetricFamily> PlanStats::Collect() const {
   absl::MutexLock lock(&mu_);
-  if (!have_data_) return {};  // no data yet is not zero plans
+  if (absl::Now() - refreshed_ > 3 * interval_) return {};  // unknown is not zero plans
   prometheus::MetricFamily plans;
   plans.name = "rfs_plans";
   plans.help = "Plans by type, lifecycle stage and regional block (from shared state).";

@@ -3,7 +3,9 @@
 //   rfs_plans{plan_type,stage,block}   plans by type, stage and block
 //   rfs_outbox_pending{service}        events written but not yet delivered
 // A background thread refreshes a snapshot every `interval`; a scrape renders the snapshot and
-// never waits on Redis. Thread-safe.
+// never waits on Redis. A snapshot older than three intervals (Redis unreachable) is not
+// shown: no data is honest, stale numbers are not. Counts that fell to zero stay, as 0.
+// Thread-safe.
 #pragma once
 
 #include <memory>
@@ -34,7 +36,8 @@ class PlanStats : public prometheus::Collectable {
   mutable absl::Mutex mu_;
   std::vector<PlanCount> counts_ ABSL_GUARDED_BY(mu_);
   int64_t outbox_pending_ ABSL_GUARDED_BY(mu_) = 0;
-  bool have_data_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  const absl::Duration interval_;
   absl::Notification stop_;
   std::thread thread_;
 };

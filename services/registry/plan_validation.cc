@@ -183,6 +183,17 @@ class Validator {
         return Invalid("area.block", absl::StrCat("unknown block '", area->block(), "' (one of ",
                                                   absl::StrJoin(ids, ", "), ")"));
       }
+      // The block is who reviews and drafts the plan (its bureau): the area lies inside it;
+      // places beyond it belong in area.enclaves.
+      for (int i = 0; i < area->prefecture_codes_size(); ++i) {
+        const PrefectureInfo* pref = ref_.FindPrefecture(area->prefecture_codes(i));
+        if (pref->block != area->block()) {
+          return Invalid(At("area.prefecture_codes", i),
+                         absl::StrCat(pref->name_en, " (", pref->local_government_code,
+                                      ") is in block ", pref->block, ", not ", area->block(),
+                                      "; list places outside the block in area.enclaves"));
+        }
+      }
     }
     return absl::OkStatus();
   }
@@ -203,14 +214,24 @@ class Validator {
         return Invalid(field + ".local_government_code",
                        absl::StrCat(code, " is listed twice"));
       }
+      // Authors govern the area. Only a type A (cross-prefecture) plan may also be authored
+      // by a government of one of its enclaves.
       bool enclave = false;
-      for (const auto& e : plan_.area().enclaves()) {
-        enclave |= e.local_government_code() == code ||
-                   e.local_government_code() == PrefectureOf(code);
+      if (plan_.type() == v1::PLAN_TYPE_A) {
+        for (const auto& e : plan_.area().enclaves()) {
+          enclave |= e.local_government_code() == code ||
+                     e.local_government_code() == PrefectureOf(code);
+        }
       }
-      if (!InArea(code) && !enclave) {
+      const bool listed_municipality =
+          IsPrefectureCode(code) || plan_.area().municipality_codes().empty() ||
+          area_municipalities_.contains(code);
+      if ((!InArea(code) || !listed_municipality) && !enclave) {
         return Invalid(field + ".local_government_code",
-                       absl::StrCat(code, " is outside the plan's area (area.prefecture_codes)"));
+                       absl::StrCat(code, " is outside the plan's area (",
+                                    InArea(code) ? "area.municipality_codes"
+                                                 : "area.prefecture_codes",
+                                    ")"));
       }
       if (IsPrefectureCode(code) && author->name().empty()) {
         if (const PrefectureInfo* p = ref_.FindPrefecture(code)) author->set_name(p->name_ja);
@@ -226,10 +247,12 @@ class Validator {
       return Invalid("lead_author_code",
                      absl::StrCat(plan_.lead_author_code(), " is not one of the authors"));
     }
-    if (plan_.type() == v1::PLAN_TYPE_B && !IsPrefectureCode(plan_.lead_author_code())) {
+    if (plan_.type() == v1::PLAN_TYPE_B &&
+        plan_.lead_author_code() != plan_.area().prefecture_codes(0)) {
       return Invalid("lead_author_code",
-                     "a type B plan is led by its prefecture (the governor); the lead author "
-                     "must be the prefecture");
+                     absl::StrCat("a type B plan is led by its prefecture (the governor); the lead "
+                                  "author must be ",
+                                  plan_.area().prefecture_codes(0)));
     }
     return absl::OkStatus();
   }
@@ -573,8 +596,9 @@ class Validator {
       RETURN_IF_ERROR(PeriodValue(ind, ind.target(), field + ".target", false));
       const bool has_base = PeriodSet(ind.baseline().period());
       const bool has_target = PeriodSet(ind.target().period());
+      // A target ends after its baseline does (FY2025 may target a baseline of FY2025 H2).
       if (has_base && has_target &&
-          ComparePeriodStart(ind.target().period(), ind.baseline().period()) < 0) {
+          PeriodEnd(ind.target().period()) < PeriodEnd(ind.baseline().period())) {
         return Invalid(field + ".target.period",
                        absl::StrCat(FormatPeriod(ind.target().period()),
                                     " is before the baseline period ",
@@ -589,13 +613,13 @@ class Validator {
         if (m > 0 && ComparePeriodStart(ms.period(), ind.milestones(m - 1).period()) <= 0) {
           return Invalid(mfield + ".period", "milestones must be in period order, one per period");
         }
-        if (has_base && ComparePeriodStart(ms.period(), ind.baseline().period()) <= 0) {
+        if (has_base && PeriodEnd(ms.period()) <= PeriodEnd(ind.baseline().period())) {
           return Invalid(mfield + ".period",
                          absl::StrCat(FormatPeriod(ms.period()),
                                       " is not after the baseline period ",
                                       FormatPeriod(ind.baseline().period())));
         }
-        if (has_target && ComparePeriodStart(ms.period(), ind.target().period()) > 0) {
+        if (has_target && PeriodEnd(ms.period()) > PeriodEnd(ind.target().period())) {
           return Invalid(mfield + ".period",
                          absl::StrCat(FormatPeriod(ms.period()), " is after the target period ",
                                       FormatPeriod(ind.target().period())));

@@ -165,8 +165,10 @@ absl::StatusOr<int64_t> DecodeToken(const std::string& token, absl::string_view 
   std::vector<std::string> parts;
   int64_t position = 0;
   if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
+  // Positions are list positions or offsets; far below 2^40, so arithmetic on them never
+  // overflows.
   if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
-      position < 0) {
+      position < 0 || position > (int64_t{1} << 40)) {
     return absl::InvalidArgumentError(
         "page_token: not a token this method returned; start again without one");
   }
@@ -219,6 +221,8 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
           "request_id: 1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
     }
   }
+  // Roles that never create plans are told so before anything about their input.
+  RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, nullptr}));
   if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
   Plan plan = req.plan();
   ClearOutputOnly(&plan);
@@ -242,7 +246,6 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   write.plan = &plan;
   const Plan summary = BasicView(plan);
   write.summary = &summary;
-  write.sequence = sequence;
   write.audit.set_kind(v1::CHANGE_KIND_CREATE);
   *write.audit.mutable_time() = plan.create_time();
   *write.audit.mutable_actor() = ActorOf(who);
@@ -279,19 +282,26 @@ void Registry::GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
   }
   if (!v1::PlanView_IsValid(req.view())) return done(absl::InvalidArgumentError("view: unknown value"));
   const bool basic = req.view() == v1::PLAN_VIEW_BASIC;
-  auto finish = [who, basic, done = std::move(done)](absl::StatusOr<CachedPlanPtr> plan) mutable {
-    if (!plan.ok()) return done(plan.status());
-    // Authorized on the version read: its authors, area and stage.
-    if (absl::Status allowed = Authorize(who, {Action::kReadPlan, &(*plan)->plan}); !allowed.ok()) {
-      return done(allowed);
-    }
-    done(basic ? (*plan)->basic : (*plan)->full);
-  };
-  if (req.version() == 0) {
-    store_->GetCurrentAsync(*id, std::move(finish));
-  } else {
-    store_->GetVersionAsync(*id, req.version(), std::move(finish));
-  }
+  // Who may read a plan is decided on its current version (its authors, area and stage), for
+  // every version, as for history and diffs.
+  store_->GetCurrentAsync(
+      *id, [this, who, id = *id, version = req.version(), basic, done = std::move(done)](
+               absl::StatusOr<CachedPlanPtr> current) mutable {
+        if (!current.ok()) return done(current.status());
+        if (absl::Status allowed = Authorize(who, {Action::kReadPlan, &(*current)->plan});
+            !allowed.ok()) {
+          return done(allowed);
+        }
+        if (version == 0 || version == (*current)->plan.version()) {
+          return done(basic ? (*current)->basic : (*current)->full);
+        }
+        store_->GetVersionAsync(id, version,
+                                [basic, done = std::move(done)](
+                                    absl::StatusOr<CachedPlanPtr> plan) mutable {
+                                  if (!plan.ok()) return done(plan.status());
+                                  done(basic ? (*plan)->basic : (*plan)->full);
+                                });
+      });
 }
 
 absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
@@ -526,8 +536,8 @@ absl::StatusOr<Plan> Registry::TransitionPlan(const Principal& who,
                 absl::StrJoin(missing, ", "), " (SignOffPlan)"));
           }
         }
-        if (req.target_stage() == v1::PLAN_STAGE_SUBMITTED && gate_ != nullptr) {
-          RETURN_IF_ERROR(gate_->CheckBeforeSubmit(current));
+        if (gate_ != nullptr && GatedMove(current.stage(), req.target_stage())) {
+          RETURN_IF_ERROR(gate_->Check(current, req.target_stage()));
         }
         next->set_stage(req.target_stage());
         next->set_stage_comment(req.comment());
@@ -620,15 +630,17 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Registry::DiffPlanVersions(
   if (req.to_version() < 0) {
     return absl::InvalidArgumentError("to_version: a version number, or 0 for the current one");
   }
-  ASSIGN_OR_RETURN(auto newer, req.to_version() == 0 ? store_->GetCurrent(id)
-                                                     : store_->GetVersion(id, req.to_version()));
+  ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
+  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
+  std::shared_ptr<const Plan> newer = current;
+  if (req.to_version() != 0 && req.to_version() != current->version()) {
+    ASSIGN_OR_RETURN(newer, store_->GetVersion(id, req.to_version()));
+  }
   if (req.from_version() > newer->version()) {
     return absl::InvalidArgumentError(absl::StrCat("from_version: ", req.from_version(),
                                                    " is after to_version ", newer->version()));
   }
   ASSIGN_OR_RETURN(auto older, store_->GetVersion(id, req.from_version()));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, newer.get()}));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, older.get()}));
   v1::DiffPlanVersionsResponse response;
   response.set_from_version(older->version());
   response.set_to_version(newer->version());

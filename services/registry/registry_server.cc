@@ -4,6 +4,25 @@
 
 namespace rfs::registry {
 
+absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
+                                                       int stats_interval_ms,
+                                                       int request_id_ttl_hours) {
+  if (version_cache_mb < 0 || version_cache_mb > 65536) {
+    return absl::InvalidArgumentError("--version_cache_mb must be 0..65536 (0 turns it off)");
+  }
+  if (stats_interval_ms < 100) {
+    return absl::InvalidArgumentError("--stats_interval_ms must be at least 100");
+  }
+  if (request_id_ttl_hours < 1 || request_id_ttl_hours > 24 * 365 * 10) {
+    return absl::InvalidArgumentError("--request_id_ttl_hours must be 1..87600");
+  }
+  RegistryServerOptions options;
+  options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
+  options.stats_interval = absl::Milliseconds(stats_interval_ms);
+  options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     const ServerConfig& config, RegistryServerOptions options) {
   std::unique_ptr<RegistryServer> s(new RegistryServer());
@@ -34,8 +53,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   // client (GetPlan). A good ping wakes the async client out of its backoff.
   RedisPool* pool = s->pool_.get();
   AsyncRedis* async = s->async_.get();
-  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(), [pool, async] {
+  RegistryStore* store = s->store_.get();
+  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(), [pool, async, store] {
     if (absl::Status ping = pool->Ping(); !ping.ok()) return ping;
+    if (absl::Status same = store->CheckRedisIdentity(); !same.ok()) return same;
     if (async->connected()) return absl::OkStatus();
     async->ReconnectNow();
     return absl::UnavailableError("the async redis client is reconnecting");

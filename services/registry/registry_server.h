@@ -27,6 +27,12 @@ struct RegistryServerOptions {
   SubmissionGate* gate = nullptr;
 };
 
+// The registry's own flags, checked: a cache of 0..65536 MiB, a stats interval of at least
+// 100 ms, a request id memory of 1 hour to 10 years.
+absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
+                                                       int stats_interval_ms,
+                                                       int request_id_ttl_hours);
+
 class RegistryServer {
  public:
   static absl::StatusOr<std::unique_ptr<RegistryServer>> Start(const ServerConfig& config,

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "common/logging.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/registry/plan_validation.h"
@@ -40,16 +41,16 @@ return {v, redis.call('GET', ARGV[2] .. v)}
 
 // One atomic write of a plan version with everything that goes with it.
 // KEYS: 1 plan hash, 2 new version key, 3 history list, 4 idx:all, 5 stats, 6 outbox,
-//       7 request key (or the plan hash again when there is none)
+//       7 request key (or the plan hash again when there is none), 8 list order counter
 // ARGV: 1 expected version (0 = create), 2 new version, 3 body, 4 summary, 5 folded title,
-//       6 sequence (create only; updates keep the stored one), 7 stage, 8 stats field, 9 index keys (space separated), 10 audit record,
-//       11 plan id, 12 event id, 13 event type, 14 event, 15 request TTL seconds,
-//       16 "1" when KEYS[7] is a request key
+//       6 stage, 7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
+//       11 event id, 12 event type, 13 event, 14 request TTL seconds (> 0),
+//       15 "1" when KEYS[7] is a request key
 // Reply: {'OK', ver} | {'DUPLICATE', id} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'EXISTS'}
 const RedisScript& WriteScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 local cur = redis.call('HGET', KEYS[1], 'ver')
-local has_request = ARGV[16] == '1'
+local has_request = ARGV[15] == '1'
 if ARGV[1] == '0' then
   if has_request then
     local existing = redis.call('GET', KEYS[7])
@@ -60,38 +61,43 @@ else
   if not cur then return {'NOT_FOUND'} end
   if cur ~= ARGV[1] then return {'CONFLICT', cur} end
 end
-local id = ARGV[11]
-local seq = ARGV[6]
-if cur then seq = redis.call('HGET', KEYS[1], 'seq') end
+-- Every check is above this line: Redis does not roll a script back, so nothing below may fail
+-- after the first write (only commands on keys and values of this script's own making).
+local id = ARGV[10]
+local seq
 if cur then
   -- an update: move the plan between index sets and counters only where they differ
-  local old_idx = redis.call('HGET', KEYS[1], 'idx')
-  if old_idx ~= ARGV[9] then
+  seq = redis.call('HGET', KEYS[1], 'seq')
+  local old_idx = redis.call('HGET', KEYS[1], 'idx') or ''
+  if old_idx ~= ARGV[8] then
     for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
-    for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
+    for k in string.gmatch(ARGV[8], '%S+') do redis.call('ZADD', k, seq, id) end
   end
-  local old_stats = redis.call('HGET', KEYS[1], 'stats')
-  if old_stats ~= ARGV[8] then
-    if redis.call('HINCRBY', KEYS[5], old_stats, -1) <= 0 then redis.call('HDEL', KEYS[5], old_stats) end
-    redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
+  local old_stats = redis.call('HGET', KEYS[1], 'stats') or ''
+  if old_stats ~= ARGV[7] then
+    if old_stats ~= '' then redis.call('HINCRBY', KEYS[5], old_stats, -1) end
+    redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
   end
 else
-  for k in string.gmatch(ARGV[9], '%S+') do redis.call('ZADD', k, seq, id) end
+  -- Lists run in commit order: a plan committed before a listing began is never skipped by it,
+  -- however its number (taken earlier, outside this script) compares with others.
+  seq = redis.call('INCR', KEYS[8])
+  for k in string.gmatch(ARGV[8], '%S+') do redis.call('ZADD', k, seq, id) end
   redis.call('ZADD', KEYS[4], seq, id)
-  redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
+  redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
 end
 redis.call('SET', KEYS[2], ARGV[3])
-redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'seq', seq, 'stage', ARGV[7], 'idx', ARGV[9],
-           'stats', ARGV[8], 'sum', ARGV[4], 'title', ARGV[5])
-redis.call('RPUSH', KEYS[3], ARGV[10])
-redis.call('XADD', KEYS[6], '*', 'id', ARGV[12], 'type', ARGV[13], 'event', ARGV[14])
-if has_request then redis.call('SET', KEYS[7], id, 'EX', ARGV[15]) end
+redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'seq', seq, 'stage', ARGV[6], 'idx', ARGV[8],
+           'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5])
+redis.call('RPUSH', KEYS[3], ARGV[9])
+redis.call('XADD', KEYS[6], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
+if has_request then redis.call('SET', KEYS[7], id, 'EX', ARGV[14]) end
 return {'OK', ARGV[2]}
 )lua");
   return *script;
 }
 
-// Scans an index after a sequence number, keeps plans that are in every other index and whose
+// Scans an index after a list position, keeps plans that are in every other index and whose
 // title contains the text, and returns their summaries.
 // KEYS: 1 primary index. ARGV: 1 after (exclusive), 2 want, 3 max scan, 4 folded title text,
 //       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or ""
@@ -168,6 +174,14 @@ class VersionCache {
     absl::MutexLock lock(&s.mu);
     auto it = s.plans.find(id);
     return it == s.plans.end() ? 0 : it->second.latest;
+  }
+
+  void Clear() {
+    for (Shard& s : shards_) {
+      absl::MutexLock lock(&s.mu);
+      s.plans.clear();
+      s.bytes = 0;
+    }
   }
 
   void Put(const std::string& id, CachedPlanPtr plan, size_t bytes) {
@@ -259,7 +273,8 @@ std::string RegistryStore::IndexKey(absl::string_view kind, absl::string_view va
 std::string RegistryStore::AllIndexKey() { return Key("idx:all"); }
 
 std::string RegistryStore::RequestKey(absl::string_view subject, absl::string_view request_id) {
-  return Key(absl::StrCat("req:", subject, ":", request_id));
+  // The subject's length first: subjects and request ids may both contain ':'.
+  return Key(absl::StrCat("req:", subject.size(), ":", subject, ":", request_id));
 }
 
 std::vector<std::string> RegistryStore::IndexKeysOf(const v1::Plan& plan) {
@@ -367,22 +382,23 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string title = FoldAsciiCase(plan.title());
   const std::string expected = absl::StrCat(w.expected_version);
   const std::string version = absl::StrCat(plan.version());
-  const std::string sequence = absl::StrCat(w.sequence);
   const std::string stage = StageName(plan.stage());
   const std::string stats_field =
       absl::StrCat(PlanTypeLetter(plan.type()), "|", stage, "|", plan.area().block());
   const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
   const std::string audit = w.audit.SerializeAsString();
   const std::string event = w.event.SerializeAsString();
-  const std::string ttl = absl::StrCat(w.request_ttl_seconds);
+  const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
+  const std::string order_key = Key("order");
 
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
       pool_->Eval(WriteScript(),
                   {plan_key, version_key, history_key, all_key, stats_key, outbox_key,
-                   has_request ? absl::string_view(w.request_key) : absl::string_view(plan_key)},
-                  {expected, version, body, summary, title, sequence, stage, stats_field,
-                   index_keys, audit, id, w.event.id(), w.event.type(), event, ttl,
+                   has_request ? absl::string_view(w.request_key) : absl::string_view(plan_key),
+                   order_key},
+                  {expected, version, body, summary, title, stage, stats_field, index_keys,
+                   audit, id, w.event.id(), w.event.type(), event, ttl,
                    has_request ? "1" : "0"}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
@@ -456,6 +472,22 @@ absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> RegistryStore::
     }
   }
   return std::make_pair(std::move(records), static_cast<int64_t>(replies[1]->integer));
+}
+
+absl::Status RegistryStore::CheckRedisIdentity() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"INFO", "server"}));
+  const absl::string_view info = ReplyString(reply.get());
+  const size_t at = info.find("run_id:");
+  if (at == absl::string_view::npos) return absl::OkStatus();
+  const size_t end = info.find_first_of("\r\n", at);
+  const std::string run_id(info.substr(at + 7, end == absl::string_view::npos ? end : end - at - 7));
+  absl::MutexLock lock(&identity_mu_);
+  if (!redis_run_id_.empty() && run_id != redis_run_id_) {
+    cache_->Clear();
+    RFS_LOG(kInfo, "redis restarted or replaced: plan cache dropped");
+  }
+  redis_run_id_ = run_id;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> RegistryStore::Counts() {

@@ -1,13 +1,15 @@
 // Redis persistence of the plan registry. Key layout (all under rfs:registry:, written only
 // by rfs-registry; see docs/architecture.md):
-//   seq                      STRING  creation counter (plan ids and list order)
-//   plan:{id}                HASH    ver, seq, stage, idx, stats, sum (BASIC view), title
+//   seq                      STRING  plan number counter (plan ids)
+//   order                    STRING  list position counter (commit order of creates)
+//   plan:{id}                HASH    ver, seq (list position), stage, idx, stats, sum (BASIC
+//                                    view), title
 //   plan:{id}:v:{n}          STRING  the full plan at version n (immutable)
 //   plan:{id}:hist           LIST    one AuditRecord per version, oldest first
 //   idx:all, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
-//                            ZSET    plan ids scored by creation sequence (the type is the
+//                            ZSET    plan ids scored by list position (the type is the
 //                                    plan id's first letter, so it needs no index)
-//   req:{sub}:{request_id}   STRING  plan id created by that request (idempotency, with TTL)
+//   req:{len}:{sub}:{request_id}  STRING  plan id created by that request (idempotency, TTL)
 //   stats:plans              HASH    "type|stage|block" → number of plans
 //   outbox                   STREAM  events for the notification service
 // Every write is one Lua script: version compare, plan, version, indexes, counters, audit
@@ -27,6 +29,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/async_redis.h"
 #include "common/redis.h"
 #include "rfs/common/v1/common.pb.h"
@@ -53,7 +56,6 @@ struct PlanWrite {
   int64_t expected_version = 0;  // 0: create (the plan must not exist)
   const v1::Plan* plan = nullptr;  // the full plan at its new version
   const v1::Plan* summary = nullptr;  // its BASIC view
-  int64_t sequence = 0;            // create: creation sequence (list order)
   v1::AuditRecord audit;
   common::v1::Event event;
   std::string request_key;         // create: idempotency key (scoped by caller), or empty
@@ -126,6 +128,11 @@ class RegistryStore {
   absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> History(const std::string& id,
                                                                           int64_t offset,
                                                                           int64_t count);
+  // Drops the version cache when Redis is a different process than last time (its run id
+  // changed: a restart, a failover, or a restore from backup, after which plan numbers may be
+  // reused for other plans). Called with the readiness check.
+  absl::Status CheckRedisIdentity();
+
   // Plans by (type, stage, block), and the number of events waiting in the outbox.
   absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> Counts();
 
@@ -142,6 +149,8 @@ class RegistryStore {
   RedisPool* pool_;
   AsyncRedis* async_;
   std::unique_ptr<VersionCache> cache_;
+  absl::Mutex identity_mu_;
+  std::string redis_run_id_ ABSL_GUARDED_BY(identity_mu_);
 };
 
 }  // namespace rfs::registry

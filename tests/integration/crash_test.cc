@@ -179,5 +179,38 @@ TEST_F(CrashTest, SigtermDrainsAndStopsCleanly) {
   EXPECT_EQ(text.find("\"level\":\"error\""), std::string::npos) << text;
 }
 
+TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
+  struct Case {
+    std::vector<std::string> flags;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--redis", "localhost:6379"}, "--redis"},
+      {{"--auth_key_file", "/nonexistent"}, "--auth_key_file"},
+      {{"--listen", "nowhere"}, "--listen"},
+      {{"--stats_interval_ms", "0"}, "--stats_interval_ms"},
+      {{"--version_cache_mb", "-1"}, "--version_cache_mb"},
+      {{"--request_id_ttl_hours", "0"}, "--request_id_ttl_hours"},
+      {{"--tls_cert_file", dir_.File("auth.key")}, "--tls_key_file"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {BuildDir() + "/services/registry/rfs-registry", "--redis",
+                                     redis_->url(), "--auth_key_file", dir_.File("auth.key"),
+                                     "--listen", "127.0.0.1:0", "--metrics_listen", "off",
+                                     "--data_dir", DataDir()};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());  // later flags win
+    std::string cmd;
+    for (const auto& a : argv) cmd += "'" + a + "' ";
+    FILE* p = popen((cmd + "2>&1").c_str(), "r");
+    std::string out;
+    char buf[1024];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    EXPECT_EQ(WEXITSTATUS(status), 2) << c.says << ": " << out;
+    EXPECT_NE(out.find(c.says), std::string::npos) << out;
+  }
+}
+
 }  // namespace
 }  // namespace rfs::testing

@@ -355,12 +355,25 @@ TEST_F(RegistryTest, AuthorizationIsEnforcedOnEveryWrite) {
   // Another prefecture cannot read a draft, nor write it; nor move it out of its own reach.
   EXPECT_EQ(Get(Prefecture(kAichi), b.name(), &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  Plan move_away;
-  move_away.set_name(b.name());
-  move_away.add_authors()->set_local_government_code(kToyamaCity);
-  move_away.set_lead_author_code(kToyamaCity);
-  EXPECT_NE(Update(Prefecture(kToyama), move_away, "authors,lead_author_code", &out).error_code(),
-            grpc::StatusCode::OK);
+  // An editor cannot move a plan out of its own reach: Toyama may not hand the joint A plan
+  // over to Ishikawa and Fukui alone (a valid plan, refused by the policy on its new shape).
+  Plan a = MustCreate(PlanA());
+  Plan hand_over;
+  hand_over.set_name(a.name());
+  hand_over.add_authors()->set_local_government_code(kIshikawa);
+  hand_over.add_authors()->set_local_government_code(kFukui);
+  hand_over.set_lead_author_code(kIshikawa);
+  EXPECT_EQ(Update(Prefecture(kToyama), hand_over, "authors,lead_author_code", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The service role reads but does not write; a bureau does not edit a prefecture's B plan;
+  // authors do not decide their own pre-consultation.
+  EXPECT_EQ(Update(Token(Role::kService, "", "", "svc"), change, "title", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Update(Bureau(), change, "title", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Transition(Prefecture(kToyama), b.name(), PLAN_STAGE_DRAFTING, &out, "自分で差戻し")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // A prefecture cannot create a plan it does not author.
   EXPECT_EQ(Create(Prefecture(kAichi), PlanB(), &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
@@ -368,6 +381,60 @@ TEST_F(RegistryTest, AuthorizationIsEnforcedOnEveryWrite) {
   Plan now;
   ASSERT_OK(Get(Secretariat(), b.name(), &now));
   EXPECT_EQ(now.title(), PlanB().title());
+}
+
+TEST_F(RegistryTest, EveryReadOfAPlanNeedsReadPermission) {
+  Plan b = MustCreate(PlanB());  // a Toyama draft
+  Plan out;
+  Plan change = b;
+  change.set_title("第2版");
+  ASSERT_OK(Update(Prefecture(kToyama), change, "title", &out));
+  const std::string outsider = Prefecture(kAichi);
+  EXPECT_EQ(Get(outsider, b.name(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(outsider, b.name(), &out, 1).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto call = [&](auto method, auto request, auto* response) {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, outsider, absl::Seconds(5));
+    return ((*stub_).*method)(&ctx, request, response).error_code();
+  };
+  ListPlanVersionsRequest versions;
+  versions.set_name(b.name());
+  ListPlanVersionsResponse versions_out;
+  EXPECT_EQ(call(&PlanRegistry::Stub::ListPlanVersions, versions, &versions_out),
+            grpc::StatusCode::PERMISSION_DENIED);
+  GetPlanHistoryRequest history;
+  history.set_name(b.name());
+  GetPlanHistoryResponse history_out;
+  EXPECT_EQ(call(&PlanRegistry::Stub::GetPlanHistory, history, &history_out),
+            grpc::StatusCode::PERMISSION_DENIED);
+  DiffPlanVersionsRequest diff;
+  diff.set_name(b.name());
+  diff.set_from_version(1);
+  DiffPlanVersionsResponse diff_out;
+  EXPECT_EQ(call(&PlanRegistry::Stub::DiffPlanVersions, diff, &diff_out),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The author reads every version; a viewer too.
+  ASSERT_OK(Get(Prefecture(kToyama), b.name(), &out, 1));
+  EXPECT_EQ(out.title(), PlanB().title());
+  ASSERT_OK(Get(Viewer(), b.name(), &out, 2));
+  EXPECT_EQ(out.title(), "第2版");
+  EXPECT_EQ(Get(Viewer(), b.name(), &out, 9).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RegistryTest, ConcurrentRetriesOfOneCreateMakeOnePlan) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> names(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Plan out;
+      if (Create(Prefecture(kToyama), PlanB(), &out, "same-request").ok()) names[t] = out.name();
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> distinct(names.begin(), names.end());
+  EXPECT_EQ(distinct.size(), 1u) << "one plan for one request id";
+  EXPECT_FALSE(names[0].empty());
+  EXPECT_EQ(redis_->Cli("ZCARD rfs:registry:idx:all"), "1");
 }
 
 TEST_F(RegistryTest, ListShowsOnlyWhatTheCallerMayRead) {
@@ -513,11 +580,19 @@ TEST_F(RegistryTest, RedisOutageIsUnavailableAndRecovers) {
   Plan plan = MustCreate(PlanB());
   EXPECT_EQ(*CheckHealth(channel_, PlanRegistry::service_full_name()), ServingStatus::kServing);
 
-  redis_->Stop();
   Plan out;
+  ASSERT_OK(Get(Secretariat(), plan.name(), &out));  // now cached in process
+  redis_->Stop();
   grpc::Status down = Create(Prefecture(kToyama), PlanB(), &out);
   EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
-  EXPECT_EQ(Get(Secretariat(), "plans/B-00009", &out).error_code(), grpc::StatusCode::UNAVAILABLE);
+  // Even a cached plan is not served without Redis: its current version is unknown.
+  EXPECT_EQ(Get(Secretariat(), plan.name(), &out).error_code(), grpc::StatusCode::UNAVAILABLE);
+  Plan change = plan;
+  change.set_title("停電中");
+  EXPECT_EQ(Update(Prefecture(kToyama), change, "title", &out).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  ListPlansResponse list;
+  EXPECT_EQ(List(Viewer(), ListPlansRequest(), &list).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(WaitFor([&] {
     auto s = CheckHealth(channel_, PlanRegistry::service_full_name());
     return s.ok() && *s == ServingStatus::kNotServing;

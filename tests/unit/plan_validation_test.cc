@@ -111,6 +111,65 @@ TEST_F(PlanValidationTest, TypeBIsLedByItsPrefecture) {
   ExpectInvalid(p, "lead_author_code", "led by its prefecture");
 }
 
+TEST_F(PlanValidationTest, TypeBIsLedByTheAreasPrefectureNotAnEnclave) {
+  // Ishikawa lists itself as an enclave to lead a plan for Toyama: refused.
+  Plan p = PlanB();
+  v1::Enclave* e = p.mutable_area()->add_enclaves();
+  e->set_local_government_code(kIshikawa);
+  e->set_reason("隣県");
+  p.add_authors()->set_local_government_code(kIshikawa);
+  p.set_lead_author_code(kIshikawa);
+  ExpectInvalid(p, "authors[1].local_government_code", "outside the plan's area");
+  p.mutable_authors()->RemoveLast();
+  p.set_lead_author_code(kIshikawa);
+  ExpectInvalid(p, "lead_author_code", "not one of the authors");
+}
+
+TEST_F(PlanValidationTest, MunicipalAuthorsAmongTheListedMunicipalities) {
+  Plan p = PlanB();  // area lists Toyama city and Takaoka city
+  p.add_authors()->set_local_government_code("162043");  // Uozu city, not listed
+  ExpectInvalid(p, "authors[1].local_government_code", "area.municipality_codes");
+  p.mutable_authors(1)->set_local_government_code(kTakaokaCity);
+  EXPECT_TRUE(Validate(&p).ok()) << Validate(&p);
+}
+
+TEST_F(PlanValidationTest, TypeAPrefecturesLieInItsBlock) {
+  Plan p = PlanA();
+  p.mutable_area()->add_prefecture_codes("130001");  // Tokyo is in KANTO
+  ExpectInvalid(p, "area.prefecture_codes[3]", "is in block KANTO, not HOKURIKU");
+  p = PlanA();
+  v1::Enclave* e = p.mutable_area()->add_enclaves();
+  e->set_local_government_code("130001");
+  e->set_reason("研究開発拠点");
+  EXPECT_TRUE(Validate(&p).ok()) << Validate(&p);
+}
+
+TEST_F(PlanValidationTest, OverlongTextInNestedFields) {
+  Plan p = PlanA();
+  p.mutable_core_investments(0)->set_company_name(std::string(201, 'x'));
+  ExpectInvalid(p, "core_investments[0].company_name", "too long");
+  p = PlanA();
+  p.mutable_indicators(0)->mutable_target()->set_note(std::string(4001, 'n'));
+  ExpectInvalid(p, "indicators[0].target.note", "too long");
+  p = PlanA();
+  v1::Stakeholder* s = p.add_stakeholders();
+  s->set_kind(v1::STAKEHOLDER_KIND_UNIVERSITY);
+  s->set_name("金沢工業大学");
+  s->set_action(std::string(4001, 'a'));
+  ExpectInvalid(p, "stakeholders[0].action", "too long");
+}
+
+TEST_F(PlanValidationTest, TargetMayEndWithItsBaselineYear) {
+  Plan p = PlanA();
+  v1::Indicator* ind = p.mutable_indicators(1);
+  ind->mutable_baseline()->mutable_period()->set_fiscal_year(2025);
+  ind->mutable_baseline()->mutable_period()->set_half(common::v1::FISCAL_HALF_H2);
+  ind->mutable_target()->mutable_period()->set_fiscal_year(2025);  // the whole FY2025
+  EXPECT_TRUE(Validate(&p).ok()) << Validate(&p);
+  ind->mutable_target()->mutable_period()->set_half(common::v1::FISCAL_HALF_H1);
+  ExpectInvalid(p, "indicators[1].target.period", "before the baseline period FY2025 H2");
+}
+
 TEST_F(PlanValidationTest, BlockOfTypeBMustMatchItsPrefecture) {
   Plan p = PlanB();
   p.mutable_area()->set_block("KANTO");

@@ -109,14 +109,21 @@ TEST(Text, FastCheckAgreesWithAStrictDecoderOnRandomInput) {
       "a", " ", "\n", "\x01", "\x7f", "富", "　", "（", "ａ", "𠮷", "\xEE\x80\x80", "\xEF\xA3\xBF",
       "\xEF\xA4\x80", "\xC2\x80", "\xC2\xA0", "\xED\xA0\x80", "\xE0\x80\xAF", "\xF0\x80\x80\xAF",
       "\xF3\xB0\x80\x80", "\xF4\x80\x80\x80", "\xC0\xAF", "\xFF", "\x80", "\xE3", "\xE3\x81",
-      "葛\xF3\xA0\x84\x80"};
+      "葛\xF3\xA0\x84\x80", "\xF3\xBF\xBF\xBE", "\xF4\x8F\xBF\xBF", "\xF4\x90\x80\x80"};
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int n = rng() % 6;
     for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
     for (bool multiline : {false, true}) {
-      EXPECT_EQ(ValidateText(s, "f", {1000, false, multiline}).ok(), ReferenceOk(s, multiline))
+      const absl::Status status = ValidateText(s, "f", {1000, false, multiline});
+      EXPECT_EQ(status.ok(), ReferenceOk(s, multiline))
           << "input bytes: " << absl::BytesToHexString(s) << " multiline " << multiline;
+      if (!status.ok()) {
+        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+        EXPECT_EQ(status.message().find("contains a character"), std::string::npos)
+            << "the fast path refused what the exact walk cannot explain: "
+            << absl::BytesToHexString(s);
+      }
     }
   }
 }

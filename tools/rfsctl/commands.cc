@@ -34,6 +34,7 @@
 #include "common/status.h"
 #include "common/money.h"
 #include "common/text.h"
+#include "nlohmann/json.hpp"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
@@ -322,7 +323,13 @@ int CmdToken() {
   claims.ttl = absl::Hours(absl::GetFlag(FLAGS_ttl_hours));
   auto token = MintToken(*key, claims);
   if (!token.ok()) return Fail(std::string(token.status().message()));
-  std::printf("%s\n", token->c_str());
+  if (absl::GetFlag(FLAGS_json)) {
+    const nlohmann::json out = {{"token", *token},
+                                {"expires_in_seconds", absl::ToInt64Seconds(claims.ttl)}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s\n", token->c_str());
+  }
   return 0;
 }
 
@@ -567,7 +574,12 @@ int CmdHealth(const std::vector<std::string>& args) {
   if (!status.ok()) return FailRpc(ToGrpcStatus(status.status()));
   static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
   const int s = static_cast<int>(*status);
-  std::printf("%s\n", s >= 0 && s <= 3 ? kNames[s] : "UNKNOWN");
+  const char* name = s >= 0 && s <= 3 ? kNames[s] : "UNKNOWN";
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", nlohmann::json({{"service", service}, {"status", name}}).dump().c_str());
+  } else {
+    std::printf("%s\n", name);
+  }
   return *status == ServingStatus::kServing ? 0 : 1;
 }
 
