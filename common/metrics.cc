@@ -30,11 +30,21 @@ const char* CodeName(int code) {
   return code >= 0 && code < kCodes ? kNames[code] : "Unknown";
 }
 
+// Failures that are the server's (or its dependencies') doing, logged at error level; the
+// others are the caller's (bad input, no permission...) and logged at info.
 bool IsServerFault(int code) {
-  return code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL ||
-         code == grpc::StatusCode::DATA_LOSS || code == grpc::StatusCode::UNAVAILABLE ||
-         code == grpc::StatusCode::DEADLINE_EXCEEDED ||
-         code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::UNIMPLEMENTED;
+  switch (code) {
+    case grpc::UNKNOWN:
+    case grpc::INTERNAL:
+    case grpc::DATA_LOSS:
+    case grpc::UNAVAILABLE:
+    case grpc::DEADLINE_EXCEEDED:
+    case grpc::RESOURCE_EXHAUSTED:
+    case grpc::UNIMPLEMENTED:  // a client calling a method this build does not have
+      return true;
+    default:
+      return false;
+  }
 }
 
 const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
