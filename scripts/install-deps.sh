@@ -8,7 +8,7 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libevent-dev prometheus-cpp-dev libjwt-dev libssl-dev
   nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev
-  redis-server redis-tools
+  redis-server redis-tools openssl
 )
 
 missing=()
