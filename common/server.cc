@@ -66,9 +66,6 @@ absl::Status ServerRunner::Start() {
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, *credentials, &port_);
-  for (const std::string& address : extra_listeners_) {
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials());
-  }
   for (auto& [service, name] : services_) builder.RegisterService(service);
 
   grpc::ResourceQuota quota(config_.service_name);

@@ -37,8 +37,6 @@ class ServerRunner {
   // Registers a service (not owned; must outlive the runner). Its full name is used as the
   // health service name.
   void AddService(grpc::Service* service, const std::string& health_name);
-  // Also serve on this address (e.g. a unix socket for tests). Plaintext.
-  void AddExtraListener(const std::string& address) { extra_listeners_.push_back(address); }
 
   // Builds, binds and starts. Fails when the port cannot be bound or TLS files are bad.
   absl::Status Start();
@@ -63,7 +61,6 @@ class ServerRunner {
   Metrics* metrics_;
   std::function<absl::Status()> readiness_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
-  std::vector<std::string> extra_listeners_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // plaintext, health only (--health_listen)
   int port_ = 0;
