@@ -20,6 +20,9 @@ struct ChannelOptions {
   std::string cert_file;       // mTLS client certificate
   std::string key_file;
   int max_message_bytes = 8 << 20;
+  // Upper bound of the reconnect backoff; 0 keeps gRPC's default (up to 120 s). Calls between
+  // services use a short one, so a restarted peer is reached again within seconds.
+  int max_reconnect_backoff_ms = 0;
 };
 
 std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);

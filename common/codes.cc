@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace rfs {
 namespace {
@@ -73,6 +74,18 @@ absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view
                                                    check, ")"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ParsePlanName(absl::string_view name, absl::string_view field) {
+  absl::string_view id = name;
+  bool ok = absl::ConsumePrefix(&id, "plans/") && id.size() >= 3 && id.size() <= 16 &&
+            (id[0] == 'A' || id[0] == 'B' || id[0] == 'C') && id[1] == '-';
+  for (size_t i = 2; ok && i < id.size(); ++i) ok = absl::ascii_isdigit(id[i]);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", name, "' is not a plan name (like plans/A-00001)"));
+  }
+  return std::string(id);
 }
 
 }  // namespace rfs

@@ -33,4 +33,8 @@ int CorporateNumberCheckDigit(absl::string_view body12);
 // INVALID_ARGUMENT naming `field`.
 absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view field);
 
+// The plan id of a resource name "plans/{type letter}-{digits}" ("plans/A-00001" → "A-00001");
+// INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::string> ParsePlanName(absl::string_view name, absl::string_view field);
+
 }  // namespace rfs

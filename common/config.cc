@@ -38,6 +38,8 @@ ABSL_FLAG(std::string, health_listen, "", "Also serve grpc.health.v1 alone, in p
 ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password (instead of putting it in --redis)");
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM); empty serves plaintext");
 ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM)");
+ABSL_FLAG(std::string, service_token_file, "", "Bearer token for calls to other rfs services (role service); empty: minted from the HS256 --auth_key_file");
+ABSL_FLAG(std::string, peer_ca_file, "", "CA (PEM) of the other rfs services' TLS certificates; set: calls to them use TLS (with --tls_cert_file as client certificate)");
 ABSL_FLAG(std::string, tls_client_ca_file, "", "CA (PEM) that client certificates must chain to (mTLS); empty: no client certificates");
 
 namespace rfs {
@@ -191,7 +193,31 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
       return absl::InvalidArgumentError(absl::StrCat("cannot read TLS file ", *f));
     }
   }
+  config.service_token_file = absl::GetFlag(FLAGS_service_token_file);
+  if (!config.service_token_file.empty() && !Readable(config.service_token_file)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--service_token_file: cannot read ", config.service_token_file));
+  }
+  config.peer_ca_file = absl::GetFlag(FLAGS_peer_ca_file);
+  if (!config.peer_ca_file.empty() && !Readable(config.peer_ca_file)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--peer_ca_file: cannot read ", config.peer_ca_file));
+  }
   return config;
+}
+
+ChannelOptions PeerChannelOptions(const ServerConfig& config, const std::string& target) {
+  ChannelOptions options;
+  options.target = target;
+  options.max_message_bytes = config.max_message_bytes;
+  options.max_reconnect_backoff_ms = 2000;
+  if (!config.peer_ca_file.empty()) {
+    options.tls = true;
+    options.ca_file = config.peer_ca_file;
+    options.cert_file = config.tls.cert_file;
+    options.key_file = config.tls.key_file;
+  }
+  return options;
 }
 
 }  // namespace rfs

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/client.h"
 #include "common/redis.h"
 
 namespace rfs {
@@ -42,6 +43,10 @@ struct ServerConfig {
   std::string health_listen;
   absl::Duration health_interval = absl::Seconds(1);
   TlsConfig tls;
+  // Token for calls to other rfs services; empty: minted from the HS256 auth key.
+  std::string service_token_file;
+  // Set: calls to other rfs services use TLS, trusting this CA.
+  std::string peer_ca_file;
 };
 
 // Applies RFS_* environment variables to flags and parses the command line (argv wins).
@@ -51,5 +56,9 @@ std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage);
 
 // Builds and validates the server configuration from the flags of common/config.cc.
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaults);
+
+// Channel options for calling another rfs service at `target` (host:port or unix:///path),
+// with TLS when --peer_ca_file is set.
+ChannelOptions PeerChannelOptions(const ServerConfig& config, const std::string& target);
 
 }  // namespace rfs

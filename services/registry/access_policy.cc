@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/codes.h"
+#include "common/plan_access.h"
 #include "services/registry/plan_validation.h"
 
 namespace rfs::registry {
@@ -9,42 +10,8 @@ namespace {
 
 using v1::Plan;
 
-bool IsAuthor(const Principal& who, const Plan& plan) {
-  if (who.role != Role::kPrefecture && who.role != Role::kMunicipality) return false;
-  for (const auto& a : plan.authors()) {
-    if (a.local_government_code() == who.body_code) return true;
-  }
-  return false;
-}
-
-bool InBlock(const Principal& who, const Plan& plan) {
-  return who.role == Role::kBureau && who.block == plan.area().block();
-}
-
-bool AreaCovers(const Principal& who, const Plan& plan) {
-  if (who.role == Role::kPrefecture) {
-    for (const auto& p : plan.area().prefecture_codes()) {
-      if (p == who.body_code) return true;
-    }
-  }
-  if (who.role == Role::kMunicipality) {
-    for (const auto& m : plan.area().municipality_codes()) {
-      if (m == who.body_code) return true;
-    }
-    if (plan.area().municipality_codes().empty()) {
-      const std::string pref = PrefectureOf(who.body_code);
-      for (const auto& p : plan.area().prefecture_codes()) {
-        if (p == pref) return true;
-      }
-    }
-  }
-  return false;
-}
-
-bool IsPublic(v1::PlanStage stage) {
-  return stage == v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR || stage == v1::PLAN_STAGE_SUBMITTED ||
-         stage == v1::PLAN_STAGE_PUBLISHED || stage == v1::PLAN_STAGE_REVISING;
-}
+bool IsAuthor(const Principal& who, const Plan& plan) { return IsPlanAuthor(who, plan); }
+bool InBlock(const Principal& who, const Plan& plan) { return IsPlanBureau(who, plan); }
 
 // May change the plan's content, start its pre-consultation, withdraw or revise it.
 bool IsEditor(const Principal& who, const Plan& plan) {
@@ -53,9 +20,7 @@ bool IsEditor(const Principal& who, const Plan& plan) {
 }
 
 // May decide a pre-consultation (事前相談の窓口).
-bool IsReviewer(const Principal& who, const Plan& plan) {
-  return who.role == Role::kSecretariat || InBlock(who, plan);
-}
+bool IsReviewer(const Principal& who, const Plan& plan) { return IsPlanReviewer(who, plan); }
 
 std::string Who(const Principal& who) {
   std::string s = absl::StrCat("role ", RoleName(who.role));
@@ -125,20 +90,7 @@ absl::Status AuthorizeTransition(const Principal& who, const Plan& plan, v1::Pla
 
 }  // namespace
 
-bool CanRead(const Principal& who, const Plan& plan) {
-  switch (who.role) {
-    case Role::kSecretariat:
-    case Role::kViewer:
-    case Role::kService:
-      return true;
-    case Role::kBureau:
-      return InBlock(who, plan) || IsPublic(plan.stage());
-    case Role::kPrefecture:
-    case Role::kMunicipality:
-      return IsAuthor(who, plan) || AreaCovers(who, plan) || IsPublic(plan.stage());
-  }
-  return false;
-}
+bool CanRead(const Principal& who, const Plan& plan) { return CanReadPlan(who, plan); }
 
 absl::Status Authorize(const Principal& who, const AccessRequest& request) {
   if (request.action == Action::kReadReferenceData) return absl::OkStatus();

@@ -10,6 +10,8 @@
 ABSL_FLAG(int, version_cache_mb, 256, "In-process cache of immutable plan versions (MiB)");
 ABSL_FLAG(int, stats_interval_ms, 5000, "How often rfs_plans is refreshed from Redis");
 ABSL_FLAG(int, request_id_ttl_hours, 168, "How long CreatePlan request ids are remembered");
+ABSL_FLAG(std::string, requirements_address, "localhost:50052", "rfs-requirements address (host:port or unix:///path) for the submission gate; empty turns the gate off");
+ABSL_FLAG(int, requirements_timeout_ms, 10000, "Deadline of one requirement check");
 
 int main(int argc, char** argv) {
   rfs::ServerRunner::BlockTerminationSignals();
@@ -23,7 +25,9 @@ int main(int argc, char** argv) {
   }
   auto options = rfs::registry::OptionsFromFlags(absl::GetFlag(FLAGS_version_cache_mb),
                                                  absl::GetFlag(FLAGS_stats_interval_ms),
-                                                 absl::GetFlag(FLAGS_request_id_ttl_hours));
+                                                 absl::GetFlag(FLAGS_request_id_ttl_hours),
+                                                 absl::GetFlag(FLAGS_requirements_address),
+                                                 absl::GetFlag(FLAGS_requirements_timeout_ms));
   if (!options.ok()) {
     std::fprintf(stderr, "rfs-registry: %s\n", std::string(options.status().message()).c_str());
     return 2;

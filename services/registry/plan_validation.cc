@@ -549,6 +549,7 @@ class Validator {
           CheckEnum(ind.aggregation(), v1::Aggregation_IsValid, true, field + ".aggregation"));
       RETURN_IF_ERROR(
           CheckEnum(ind.direction(), v1::Direction_IsValid, true, field + ".direction"));
+      RETURN_IF_ERROR(CheckEnum(ind.topic(), v1::IndicatorTopic_IsValid, false, field + ".topic"));
       RETURN_IF_ERROR(ValidateText(ind.name(), field + ".name", {limits_.name_chars, true, false}));
       RETURN_IF_ERROR(ValidateText(ind.description(), field + ".description",
                                    {limits_.text_chars, false, true}));

@@ -55,6 +55,25 @@ void ClearOutputOnly(Plan* p) {
   p->clear_created_by();
   p->clear_updated_by();
   p->clear_stage_comment();
+  p->clear_requirement_check();
+}
+
+// FAILED_PRECONDITION for a gated move whose check did not pass, naming what is missing.
+absl::Status NotPassed(const Plan& plan, v1::PlanStage target,
+                       const common::v1::RequirementCheckSummary& check) {
+  std::string what;
+  if (check.unmet_requirement_ids_size() > 0) {
+    absl::StrAppend(&what, "unmet requirements: ", absl::StrJoin(check.unmet_requirement_ids(), ", "));
+  }
+  if (check.pending_requirement_ids_size() > 0) {
+    absl::StrAppend(&what, what.empty() ? "" : "; ", "awaiting a reviewer's decision: ",
+                    absl::StrJoin(check.pending_requirement_ids(), ", "));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      plan.name(), " cannot move to ", StageName(target), ": the requirement check (ruleset ",
+      check.ruleset_version(), ") is ",
+      check.verdict() == common::v1::CHECK_VERDICT_FAIL ? "FAIL" : "PENDING_REVIEW", " — ", what,
+      ". See rfs.requirements.v1.RequirementCheck/CheckPlan (rfsctl check ", plan.name(), ")"));
 }
 
 bool SameContent(const Plan& a, const Plan& b) {
@@ -192,18 +211,6 @@ absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
 }  // namespace
 
 std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
-
-absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_view field) {
-  absl::string_view id = name;
-  bool ok = absl::ConsumePrefix(&id, kPlanPrefix) && id.size() >= 3 && id.size() <= 16 &&
-            (id[0] == 'A' || id[0] == 'B' || id[0] == 'C') && id[1] == '-';
-  for (size_t i = 2; ok && i < id.size(); ++i) ok = absl::ascii_isdigit(id[i]);
-  if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", name, "' is not a plan name (like plans/A-00001)"));
-  }
-  return std::string(id);
-}
 
 Registry::Registry(RegistryStore* store, const ReferenceData* reference, SubmissionGate* gate,
                    RegistryOptions options)
@@ -536,8 +543,13 @@ absl::StatusOr<Plan> Registry::TransitionPlan(const Principal& who,
                 absl::StrJoin(missing, ", "), " (SignOffPlan)"));
           }
         }
-        if (gate_ != nullptr && GatedMove(current.stage(), req.target_stage())) {
-          RETURN_IF_ERROR(gate_->Check(current, req.target_stage()));
+        if (gate_ != nullptr && CheckedMove(current.stage(), req.target_stage())) {
+          ASSIGN_OR_RETURN(common::v1::RequirementCheckSummary check, gate_->Check(current));
+          if (GatedMove(current.stage(), req.target_stage()) &&
+              check.verdict() != common::v1::CHECK_VERDICT_PASS) {
+            return NotPassed(current, req.target_stage(), check);
+          }
+          *next->mutable_requirement_check() = std::move(check);
         }
         next->set_stage(req.target_stage());
         next->set_stage_comment(req.comment());

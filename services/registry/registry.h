@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/auth.h"
+#include "common/codes.h"
 #include "common/reference_data.h"
 #include "rfs/registry/v1/registry.pb.h"
 #include "services/registry/plan_validation.h"
@@ -65,9 +66,6 @@ class Registry {
   SubmissionGate* gate_;
   const RegistryOptions options_;
 };
-
-// "plans/A-00001" → "A-00001"; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> ParsePlanName(const std::string& name, absl::string_view field);
 
 // Etags are "v<version>".
 std::string EtagOf(int64_t version);

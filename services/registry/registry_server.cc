@@ -1,12 +1,15 @@
 #include "services/registry/registry_server.h"
 
+#include "common/logging.h"
 #include "common/status.h"
 
 namespace rfs::registry {
 
 absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
-                                                       int request_id_ttl_hours) {
+                                                       int request_id_ttl_hours,
+                                                       std::string requirements_address,
+                                                       int requirements_timeout_ms) {
   if (version_cache_mb < 0 || version_cache_mb > 65536) {
     return absl::InvalidArgumentError("--version_cache_mb must be 0..65536 (0 turns it off)");
   }
@@ -16,7 +19,12 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
   if (request_id_ttl_hours < 1 || request_id_ttl_hours > 24 * 365 * 10) {
     return absl::InvalidArgumentError("--request_id_ttl_hours must be 1..87600");
   }
+  if (requirements_timeout_ms < 10 || requirements_timeout_ms > 600'000) {
+    return absl::InvalidArgumentError("--requirements_timeout_ms must be 10..600000");
+  }
   RegistryServerOptions options;
+  options.requirements_address = std::move(requirements_address);
+  options.requirements_timeout = absl::Milliseconds(requirements_timeout_ms);
   options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
   options.stats_interval = absl::Milliseconds(stats_interval_ms);
   options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
@@ -33,7 +41,16 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   s->async_ = std::make_unique<AsyncRedis>(config.redis);
   s->store_ = std::make_unique<RegistryStore>(s->pool_.get(), s->async_.get(),
                                               options.version_cache_bytes);
-  s->registry_ = std::make_unique<Registry>(s->store_.get(), s->reference_.get(), options.gate,
+  if (!options.requirements_address.empty()) {
+    ASSIGN_OR_RETURN(s->service_token_, ServiceToken::Create(config));
+    s->gate_ = std::make_unique<RequirementsGate>(
+        MakeChannel(PeerChannelOptions(config, options.requirements_address)),
+        s->service_token_.get(), options.requirements_timeout);
+  } else {
+    RFS_LOG(kWarning, "no --requirements_address: plans enter PRE_CONSULTATION and SUBMITTED "
+                      "without a requirement check");
+  }
+  s->registry_ = std::make_unique<Registry>(s->store_.get(), s->reference_.get(), s->gate_.get(),
                                             options.registry);
   s->service_ = std::make_unique<PlanRegistryService>(s->registry_.get(), s->verifier_.get());
 

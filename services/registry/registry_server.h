@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "common/auth.h"
@@ -12,6 +13,7 @@
 #include "common/redis.h"
 #include "common/reference_data.h"
 #include "common/server.h"
+#include "common/service_token.h"
 #include "services/registry/plan_stats.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
@@ -23,15 +25,20 @@ struct RegistryServerOptions {
   size_t version_cache_bytes = 256 << 20;
   absl::Duration stats_interval = absl::Seconds(5);
   RegistryOptions registry;
-  // Optional; not owned. Null: no requirement check before SUBMITTED.
-  SubmissionGate* gate = nullptr;
+  // Where rfs-requirements listens (host:port or unix:///path). Empty: no requirement check
+  // on the way to PRE_CONSULTATION and SUBMITTED (the service logs a warning at start).
+  std::string requirements_address;
+  // Deadline of one requirement check.
+  absl::Duration requirements_timeout = absl::Seconds(10);
 };
 
 // The registry's own flags, checked: a cache of 0..65536 MiB, a stats interval of at least
 // 100 ms, a request id memory of 1 hour to 10 years.
 absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
-                                                       int request_id_ttl_hours);
+                                                       int request_id_ttl_hours,
+                                                       std::string requirements_address,
+                                                       int requirements_timeout_ms);
 
 class RegistryServer {
  public:
@@ -52,6 +59,8 @@ class RegistryServer {
   std::unique_ptr<AsyncRedis> async_;
   std::unique_ptr<ReferenceData> reference_;
   std::unique_ptr<TokenVerifier> verifier_;
+  std::unique_ptr<ServiceToken> service_token_;
+  std::unique_ptr<SubmissionGate> gate_;
   std::unique_ptr<RegistryStore> store_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<PlanRegistryService> service_;

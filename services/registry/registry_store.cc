@@ -240,6 +240,7 @@ v1::Plan BasicView(const v1::Plan& p) {
   *b.mutable_update_time() = p.update_time();
   b.set_created_by(p.created_by());
   b.set_updated_by(p.updated_by());
+  if (p.has_requirement_check()) *b.mutable_requirement_check() = p.requirement_check();
   return b;
 }
 

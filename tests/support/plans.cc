@@ -103,4 +103,116 @@ Plan PlanC() {
   return p;
 }
 
+namespace {
+
+// Milestones every fiscal year between baseline and target, so REC-MILESTONES is met.
+void Yearly(Indicator* ind) {
+  ind->clear_milestones();
+  const int from = ind->baseline().period().fiscal_year();
+  const int to = ind->target().period().fiscal_year();
+  const int64_t base = ind->baseline().value();
+  const int64_t goal = ind->target().has_value() ? ind->target().value() : base;
+  for (int y = from + 1; y < to; ++y) {
+    PeriodValue* m = ind->add_milestones();
+    m->mutable_period()->set_fiscal_year(y);
+    m->set_value(base + (goal - base) * (y - from) / (to - from));
+  }
+}
+
+void YearlyAll(Plan* p) {
+  for (Indicator& ind : *p->mutable_indicators()) Yearly(&ind);
+}
+
+}  // namespace
+
+Indicator* AddTopicIndicator(Plan* plan, const char* id, IndicatorKind kind, IndicatorTopic topic,
+                             int64_t target) {
+  Indicator* ind = plan->add_indicators();
+  ind->set_id(id);
+  ind->set_kind(kind);
+  ind->set_topic(topic);
+  ind->set_name(id);
+  ind->set_unit(topic == INDICATOR_TOPIC_JOBS ? INDICATOR_UNIT_PERSONS
+                : topic == INDICATOR_TOPIC_WAGES ? INDICATOR_UNIT_PERCENT
+                                                 : INDICATOR_UNIT_YEN);
+  ind->set_aggregation(AGGREGATION_LEVEL);
+  ind->set_direction(DIRECTION_INCREASE);
+  ind->mutable_baseline()->mutable_period()->set_fiscal_year(2025);
+  ind->mutable_baseline()->set_value(0);
+  ind->mutable_target()->mutable_period()->set_fiscal_year(2030);
+  if (target >= 0) ind->mutable_target()->set_value(target);
+  Yearly(ind);
+  return ind;
+}
+
+void Attest(Plan* plan, const char* requirement_id, const char* statement, const char* evidence) {
+  Attestation* a = nullptr;
+  for (Attestation& existing : *plan->mutable_attestations()) {
+    if (existing.requirement_id() == requirement_id) a = &existing;
+  }
+  if (a == nullptr) a = plan->add_attestations();
+  a->set_requirement_id(requirement_id);
+  a->set_statement(statement);
+  a->set_evidence(evidence);
+}
+
+Plan CompletePlanA() {
+  Plan p = PlanA();
+  p.mutable_indicators(0)->mutable_target()->set_value(200'000'000'000);  // kgi-capex
+  InfrastructureNeed* need = p.add_infrastructure_needs();
+  need->set_kind(INFRASTRUCTURE_KIND_POWER);
+  need->set_description("砺波地区への特別高圧送電線の増強");
+  Stakeholder* s = p.add_stakeholders();
+  s->set_kind(STAKEHOLDER_KIND_BUSINESS_ASSOCIATION);
+  s->set_name("北陸経済連合会");
+  s->set_action("サプライチェーン企業のマッチング");
+  AddTopicIndicator(&p, "kgi-own-field-workers", INDICATOR_KIND_OWN_KGI, INDICATOR_TOPIC_JOBS,
+                    12000);
+  AddTopicIndicator(&p, "kpi-field-investment", INDICATOR_KIND_KPI, INDICATOR_TOPIC_UNSPECIFIED,
+                    100'000'000'000);
+  YearlyAll(&p);
+  Attest(&p, "A2", "パワー半導体製造装置で世界シェア上位の企業群で構成される。",
+         "各社の2025年度有価証券報告書");
+  Attest(&p, "A3", "経済産業省・文部科学省と2026年度予算について調整を開始した。",
+         "2026年4月以降の経済産業省・文部科学省との協議記録");
+  return p;
+}
+
+Plan CompletePlanB() {
+  Plan p = PlanB();
+  AddKgi(&p, "kgi-value-added", MANDATORY_KGI_VALUE_ADDED, "付加価値増加額", INDICATOR_UNIT_YEN)
+      ->mutable_target()
+      ->set_value(8'000'000'000);
+  AddKgi(&p, "kgi-talent", MANDATORY_KGI_TALENT, "産業ニーズに即した人材育成数",
+         INDICATOR_UNIT_PERSONS)
+      ->mutable_target()
+      ->set_value(500);
+  AddTopicIndicator(&p, "kgi-own-inside-purchases", INDICATOR_KIND_OWN_KGI,
+                    INDICATOR_TOPIC_IN_REGION_TRANSACTIONS, 12'000'000'000);
+  AddTopicIndicator(&p, "kpi-inside-sales", INDICATOR_KIND_KPI, INDICATOR_TOPIC_IN_REGION_SALES,
+                    5'000'000'000);
+  AddTopicIndicator(&p, "kpi-wage-growth", INDICATOR_KIND_KPI, INDICATOR_TOPIC_WAGES, 15);
+  YearlyAll(&p);
+  Attest(&p, "B1", "重点支援企業の製品は輸出比率15%を目指す。", "各社の事業計画書（2026年度）");
+  Attest(&p, "B4", "県に専任の伴走支援チームを計画期間中置く。", "2026年度組織規則改正");
+  return p;
+}
+
+Plan CompletePlanC() {
+  Plan p = PlanC();
+  AddKgi(&p, "kgi-labor-productivity-rate", MANDATORY_KGI_LABOR_PRODUCTIVITY_RATE,
+         "一人当たり付加価値労働生産性の増加率", INDICATOR_UNIT_PERCENT)
+      ->mutable_target()
+      ->set_value(10);
+  AddTopicIndicator(&p, "kgi-own-inside-transactions", INDICATOR_KIND_OWN_KGI,
+                    INDICATOR_TOPIC_IN_REGION_TRANSACTIONS, 300'000'000);
+  AddTopicIndicator(&p, "kpi-inside-sales", INDICATOR_KIND_KPI, INDICATOR_TOPIC_IN_REGION_SALES,
+                    200'000'000);
+  AddTopicIndicator(&p, "kpi-new-workers", INDICATOR_KIND_KPI, INDICATOR_TOPIC_JOBS, 40);
+  YearlyAll(&p);
+  Attest(&p, "C1", "金箔・漆器の新製品で海外の高級ホテル向け販路を開く。", "2026年度商談会記録");
+  Attest(&p, "C3", "市役所に伝統工芸相談窓口を設置した。", "2026年4月1日 設置要綱");
+  return p;
+}
+
 }  // namespace rfs::testing

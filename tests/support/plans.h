@@ -22,4 +22,20 @@ registry::v1::Plan PlanB();
 // Type C, Kanazawa city in Ishikawa.
 registry::v1::Plan PlanC();
 
+// Plans that meet every quantitative requirement of their type, with the attestations of the
+// qualitative ones (which then await review), an own KGI, a KPI and yearly milestones.
+// CompletePlanB attracts no company from outside (B2 not applicable).
+registry::v1::Plan CompletePlanA();
+registry::v1::Plan CompletePlanB();
+registry::v1::Plan CompletePlanC();
+
+// Adds an indicator of `kind` with `topic`, baseline FY2025 = 0 and a target in FY2030 (value
+// `target`, or none when negative), and a milestone each fiscal year in between.
+registry::v1::Indicator* AddTopicIndicator(registry::v1::Plan* plan, const char* id,
+                                           registry::v1::IndicatorKind kind,
+                                           registry::v1::IndicatorTopic topic, int64_t target);
+// Adds (or replaces) the attestation of `requirement_id`.
+void Attest(registry::v1::Plan* plan, const char* requirement_id, const char* statement,
+            const char* evidence);
+
 }  // namespace rfs::testing

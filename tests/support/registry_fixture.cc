@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "common/client.h"
 
@@ -29,23 +30,54 @@ void RegistryFixture::SetUp() {
   config_.data_dir = DataDir();
   config_.health_interval = absl::Milliseconds(50);
   config_.shutdown_grace = absl::Seconds(1);
+  if (start_requirements_) {
+    requirements_config_ = config_;
+    requirements_config_.service_name = "rfs-requirements";
+    requirements_config_.listen = "unix://" + dir_->File("requirements.sock");
+    config_.listen = "unix://" + dir_->File("registry.sock");
+    StartRequirements();
+  }
   StartRegistry();
+}
+
+void RegistryFixture::StartRequirements(bool metrics) {
+  requirements_.reset();
+  requirements::RequirementsServerOptions options;
+  options.ruleset_file = DataDir() + "/ruleset.json";
+  options.registry_address = config_.listen;
+  options.registry_timeout = absl::Seconds(5);
+  options.stats_interval = absl::Milliseconds(100);
+  ServerConfig config = requirements_config_;
+  config.metrics_listen = metrics ? "127.0.0.1:0" : "";
+  auto server = requirements::RequirementsServer::Start(config, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  requirements_ = std::move(*server);
+  ChannelOptions channel;
+  channel.target = requirements_config_.listen;
+  requirements_stub_ = requirements::v1::RequirementCheck::NewStub(MakeChannel(channel));
 }
 
 void RegistryFixture::StartRegistry() {
   registry::RegistryServerOptions options;
   options.stats_interval = absl::Milliseconds(100);
+  if (start_requirements_) {
+    options.requirements_address = requirements_config_.listen;
+    options.requirements_timeout = absl::Seconds(5);
+  }
   auto server = registry::RegistryServer::Start(config_, options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
   ChannelOptions channel;
-  channel.target = absl::StrCat("127.0.0.1:", server_->port());
+  channel.target = absl::StartsWith(config_.listen, "unix://")
+                       ? config_.listen
+                       : absl::StrCat("127.0.0.1:", server_->port());
   channel_ = MakeChannel(channel);
   stub_ = PlanRegistry::NewStub(channel_);
 }
 
 void RegistryFixture::TearDown() {
   server_.reset();
+  requirements_.reset();
   redis_.reset();
   dir_.reset();
 }
@@ -128,6 +160,61 @@ grpc::Status RegistryFixture::SignOff(const std::string& token, const std::strin
   grpc::ClientContext ctx;
   Prepare(&ctx, token);
   return stub_->SignOffPlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Check(const std::string& token, const std::string& name,
+                                    requirements::v1::CheckPlanResponse* out, int64_t version) {
+  requirements::v1::CheckPlanRequest req;
+  req.set_name(name);
+  req.set_version(version);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return requirements_stub_->CheckPlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::CheckInline(const std::string& token, const Plan& plan,
+                                          requirements::v1::CheckPlanResponse* out) {
+  requirements::v1::CheckPlanRequest req;
+  *req.mutable_plan() = plan;
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return requirements_stub_->CheckPlan(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Review(const std::string& token, const std::string& name,
+                                     const std::string& id,
+                                     requirements::v1::ReviewDecision decision,
+                                     const std::string& comment, requirements::v1::Review* out,
+                                     int64_t version) {
+  requirements::v1::RecordReviewRequest req;
+  req.set_name(name);
+  req.set_requirement_id(id);
+  req.set_decision(decision);
+  req.set_comment(comment);
+  req.set_version(version);
+  requirements::v1::Review ignored;
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return requirements_stub_->RecordReview(&ctx, req, out != nullptr ? out : &ignored);
+}
+
+grpc::Status RegistryFixture::ListReviews(const std::string& token, const std::string& name,
+                                          bool history,
+                                          requirements::v1::ListReviewsResponse* out) {
+  requirements::v1::ListReviewsRequest req;
+  req.set_name(name);
+  req.set_history(history);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return requirements_stub_->ListReviews(&ctx, req, out);
+}
+
+grpc::Status RegistryFixture::Score(const std::string& token,
+                                    const requirements::v1::ScorePriorityCompaniesRequest& req,
+                                    requirements::v1::ScorePriorityCompaniesResponse* out) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, token);
+  return requirements_stub_->ScorePriorityCompanies(&ctx, req, out);
 }
 
 Plan RegistryFixture::MustCreate(const Plan& plan) {

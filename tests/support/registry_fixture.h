@@ -1,5 +1,7 @@
 // Integration fixture: a real redis-server on a private unix socket and a real rfs-registry
 // gRPC server (in process, through the same RegistryServer wiring as the binary) on port 0.
+// With start_requirements_ set (in the test class's constructor), rfs-requirements runs too,
+// both on private unix sockets, the registry's submission gate calling it.
 #pragma once
 
 #include <memory>
@@ -10,7 +12,9 @@
 
 #include "common/auth.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
+#include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "services/registry/registry_server.h"
+#include "services/requirements/requirements_server.h"
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -24,6 +28,8 @@ class RegistryFixture : public ::testing::Test {
 
   // Starts (again) the registry on the fixture's Redis.
   void StartRegistry();
+  // Starts (again) the requirement service; with metrics when `metrics` (port 0).
+  void StartRequirements(bool metrics = false);
 
   // A token for a role (signed with the fixture's key).
   std::string Token(Role role, const std::string& body_code = "", const std::string& block = "",
@@ -55,6 +61,19 @@ class RegistryFixture : public ::testing::Test {
   grpc::Status SignOff(const std::string& token, const std::string& name,
                        const std::string& author, registry::v1::Plan* out);
 
+  // The requirement service's RPCs.
+  grpc::Status Check(const std::string& token, const std::string& name,
+                     requirements::v1::CheckPlanResponse* out, int64_t version = 0);
+  grpc::Status CheckInline(const std::string& token, const registry::v1::Plan& plan,
+                           requirements::v1::CheckPlanResponse* out);
+  grpc::Status Review(const std::string& token, const std::string& name, const std::string& id,
+                      requirements::v1::ReviewDecision decision, const std::string& comment,
+                      requirements::v1::Review* out = nullptr, int64_t version = 0);
+  grpc::Status ListReviews(const std::string& token, const std::string& name, bool history,
+                           requirements::v1::ListReviewsResponse* out);
+  grpc::Status Score(const std::string& token, const requirements::v1::ScorePriorityCompaniesRequest& req,
+                     requirements::v1::ScorePriorityCompaniesResponse* out);
+
   // Creates a plan as the secretariat and returns it (fails the test on error).
   registry::v1::Plan MustCreate(const registry::v1::Plan& plan);
 
@@ -65,6 +84,11 @@ class RegistryFixture : public ::testing::Test {
   std::unique_ptr<registry::RegistryServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<registry::v1::PlanRegistry::Stub> stub_;
+
+  bool start_requirements_ = false;
+  ServerConfig requirements_config_;
+  std::unique_ptr<requirements::RequirementsServer> requirements_;
+  std::unique_ptr<requirements::v1::RequirementCheck::Stub> requirements_stub_;
 };
 
 }  // namespace rfs::testing

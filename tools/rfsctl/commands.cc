@@ -36,8 +36,12 @@
 #include "common/text.h"
 #include "nlohmann/json.hpp"
 #include "rfs/registry/v1/registry.grpc.pb.h"
+#include "rfs/requirements/v1/requirements.grpc.pb.h"
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
+ABSL_FLAG(std::string, requirements_addr, "localhost:50052", "Requirement service address (RFS_REQUIREMENTS_ADDR)");
+ABSL_FLAG(std::string, lang, "ja", "check/reviews: language of the report, ja or en");
+ABSL_FLAG(bool, history, false, "reviews: every decision ever recorded, not only the latest");
 ABSL_FLAG(std::string, token, "", "Bearer token (RFS_TOKEN)");
 ABSL_FLAG(std::string, token_file, "", "File holding the bearer token (RFS_TOKEN_FILE)");
 ABSL_FLAG(bool, json, false, "Print protobuf JSON instead of tables");
@@ -46,7 +50,7 @@ ABSL_FLAG(bool, tls, false, "Connect with TLS");
 ABSL_FLAG(std::string, ca_file, "", "TLS: CA certificates to trust");
 ABSL_FLAG(std::string, f, "", "Input file (protobuf JSON); '-' for standard input");
 ABSL_FLAG(std::string, request_id, "", "create: idempotency key (default: a new random one)");
-ABSL_FLAG(int64_t, version, 0, "get: version number (0 = current)");
+ABSL_FLAG(int64_t, version, 0, "get/check: version number (0 = current); review: the version you read");
 ABSL_FLAG(std::string, type, "", "list: plan type A, B or C");
 ABSL_FLAG(std::string, block, "", "list: regional block id; token: bureau's block");
 ABSL_FLAG(std::string, prefecture, "", "list: prefecture code (6 or 5 digits)");
@@ -58,7 +62,7 @@ ABSL_FLAG(std::string, page_token, "", "list: page token from a previous page");
 ABSL_FLAG(bool, all, false, "list: follow page tokens to the end");
 ABSL_FLAG(std::string, mask, "", "update: comma-separated field paths to change, or '*'");
 ABSL_FLAG(std::string, etag, "", "update/transition/signoff: etag of the version you read");
-ABSL_FLAG(std::string, comment, "", "transition/signoff: comment");
+ABSL_FLAG(std::string, comment, "", "transition/signoff/review: comment");
 ABSL_FLAG(std::string, key_file, "", "token: HS256 key file (RFS_AUTH_KEY_FILE)");
 ABSL_FLAG(std::string, role, "", "token: secretariat, bureau, prefecture, municipality, viewer, service");
 ABSL_FLAG(std::string, sub, "", "token: subject (who you are)");
@@ -185,9 +189,12 @@ class Client {
     options.tls = absl::GetFlag(FLAGS_tls);
     options.ca_file = absl::GetFlag(FLAGS_ca_file);
     stub_ = v1::PlanRegistry::NewStub(MakeChannel(options));
+    options.target = absl::GetFlag(FLAGS_requirements_addr);
+    requirements_ = requirements::v1::RequirementCheck::NewStub(MakeChannel(options));
     token_ = Token();
   }
   v1::PlanRegistry::Stub& stub() { return *stub_; }
+  requirements::v1::RequirementCheck::Stub& requirements() { return *requirements_; }
   void Prepare(grpc::ClientContext* ctx) {
     PrepareCall(ctx, token_, absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
   }
@@ -195,6 +202,7 @@ class Client {
 
  private:
   std::unique_ptr<v1::PlanRegistry::Stub> stub_;
+  std::unique_ptr<requirements::v1::RequirementCheck::Stub> requirements_;
   std::string token_;
 };
 
@@ -223,6 +231,21 @@ void PrintPlan(const v1::Plan& p) {
   std::printf("  type %s · stage %s · version %lld (etag %s) · block %s\n", Type(p.type()).c_str(),
               Stage(p.stage()).c_str(), static_cast<long long>(p.version()), p.etag().c_str(),
               p.area().block().c_str());
+  if (p.has_requirement_check()) {
+    const auto& rc = p.requirement_check();
+    std::string ids;
+    if (rc.unmet_requirement_ids_size() > 0) {
+      absl::StrAppend(&ids, " · unmet ", absl::StrJoin(rc.unmet_requirement_ids(), ","));
+    }
+    if (rc.pending_requirement_ids_size() > 0) {
+      absl::StrAppend(&ids, " · awaiting review ", absl::StrJoin(rc.pending_requirement_ids(), ","));
+    }
+    std::printf("  requirement check: %s of version %lld%s%s\n",
+                std::string(absl::StripPrefix(common::v1::CheckVerdict_Name(rc.verdict()),
+                                              "CHECK_VERDICT_")).c_str(),
+                static_cast<long long>(rc.plan_version()), ids.c_str(),
+                rc.content_version() == p.content_version() ? "" : " (content changed since)");
+  }
   std::vector<std::string> authors;
   for (const auto& a : p.authors()) {
     authors.push_back(absl::StrCat(a.name().empty() ? a.local_government_code() : a.name(),
@@ -605,22 +628,213 @@ int CmdRefData(Client& c) {
   return 0;
 }
 
+// ---- Requirement service ----
+
+namespace rq = requirements::v1;
+
+bool English() { return absl::GetFlag(FLAGS_lang) == "en"; }
+
+const char* Mark(rq::RequirementStatus status) {
+  switch (status) {
+    case rq::REQUIREMENT_STATUS_SATISFIED:
+      return "✓";
+    case rq::REQUIREMENT_STATUS_NOT_SATISFIED:
+      return "✗";
+    case rq::REQUIREMENT_STATUS_NEEDS_REVIEW:
+      return "…";
+    default:
+      return "-";
+  }
+}
+
+std::string VerdictText(common::v1::CheckVerdict v) {
+  const bool en = English();
+  switch (v) {
+    case common::v1::CHECK_VERDICT_PASS:
+      return en ? "PASS" : "適合 (PASS)";
+    case common::v1::CHECK_VERDICT_PENDING_REVIEW:
+      return en ? "PENDING_REVIEW" : "確認待ち (PENDING_REVIEW)";
+    case common::v1::CHECK_VERDICT_FAIL:
+      return en ? "FAIL" : "不適合 (FAIL)";
+    default:
+      return "?";
+  }
+}
+
+void PrintReport(const Message& m) {
+  const auto& r = static_cast<const rq::CheckPlanResponse&>(m);
+  const rq::Report& report = r.report();
+  const bool en = English();
+  std::printf("%s%s%s\n", report.plan().empty() ? (en ? "(inline plan)" : "（未登録の計画）") : report.plan().c_str(),
+              report.plan_version() > 0 ? absl::StrCat(" v", report.plan_version()).c_str() : "",
+              report.title().empty() ? "" : absl::StrCat("  ", report.title()).c_str());
+  std::printf("%s %s · ruleset %s%s\n\n", en ? "verdict" : "判定", VerdictText(report.verdict()).c_str(),
+              report.ruleset_version().c_str(), r.cached() ? (en ? " · cached" : " · キャッシュ") : "");
+  Table t({"", "ID", en ? "REQUIREMENT" : "要件", en ? "WHY" : "説明"}, 60);
+  for (const auto& x : report.results()) {
+    const bool recommended = x.severity() == rq::SEVERITY_RECOMMENDED;
+    const std::string title = en ? x.title_en() : x.title_ja();
+    t.Add({Mark(x.status()), x.id(),
+           recommended ? absl::StrCat(en ? "(recommended) " : "（推奨）", title) : title,
+           en ? x.explanation_en() : x.explanation_ja()});
+  }
+  t.Print();
+  bool header = false;
+  for (const auto& x : report.results()) {
+    const std::string remedy = en ? x.remedy_en() : x.remedy_ja();
+    if (x.status() != rq::REQUIREMENT_STATUS_NOT_SATISFIED &&
+        x.status() != rq::REQUIREMENT_STATUS_NEEDS_REVIEW) {
+      continue;
+    }
+    if (remedy.empty()) continue;
+    if (!header) std::printf("\n%s\n", en ? "What would satisfy them:" : "対応:");
+    header = true;
+    std::printf("  %s %s: %s\n", Mark(x.status()), x.id().c_str(), remedy.c_str());
+  }
+  std::printf("\n%s\n", en ? "✓ satisfied  ✗ not satisfied  … awaits review  - not applicable"
+                           : "✓ 充足  ✗ 未充足  … 確認待ち  - 対象外");
+}
+
+int CmdCheck(Client& c, const std::vector<std::string>& args) {
+  rq::CheckPlanRequest req;
+  const std::string file = absl::GetFlag(FLAGS_f);
+  if (!file.empty() && args.empty()) {
+    if (auto s = ReadJsonFile(file, req.mutable_plan()); !s.ok()) return Fail(std::string(s.message()));
+  } else if (args.size() == 1 && file.empty()) {
+    req.set_name(PlanName(args[0]));
+    req.set_version(absl::GetFlag(FLAGS_version));
+  } else {
+    return Fail("check: usage: rfsctl check NAME [--version N] [--lang en] | rfsctl check -f PLAN.json");
+  }
+  rq::CheckPlanResponse resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.requirements().CheckPlan(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  Output(resp, PrintReport);
+  // Like health: 0 when the plan passes, 1 when it does not (yet).
+  return resp.report().verdict() == common::v1::CHECK_VERDICT_PASS ? 0 : 1;
+}
+
+void PrintReview(const rq::Review& r, Table* t) {
+  t->Add({r.requirement_id(),
+          r.decision() == rq::REVIEW_DECISION_ACCEPTED ? (English() ? "ACCEPTED" : "確認")
+                                                       : (English() ? "RETURNED" : "差戻し"),
+          r.current() ? (English() ? "yes" : "有効") : (English() ? "no (content changed)" : "無効（内容変更）"),
+          Time(r.record_time()), absl::StrCat(r.reviewer(), " (", r.reviewer_role(), ")"),
+          r.comment()});
+}
+
+std::vector<std::string> ReviewHeader() {
+  return English() ? std::vector<std::string>{"REQ", "DECISION", "CURRENT", "TIME", "REVIEWER", "COMMENT"}
+                   : std::vector<std::string>{"要件", "判断", "適用", "日時", "確認者", "コメント"};
+}
+
+int CmdReview(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 3) {
+    return Fail("review: usage: rfsctl review NAME REQUIREMENT accept|return [--comment TEXT] [--version N]");
+  }
+  rq::RecordReviewRequest req;
+  req.set_name(PlanName(args[0]));
+  req.set_requirement_id(absl::AsciiStrToUpper(args[1]));
+  const std::string decision = absl::AsciiStrToLower(args[2]);
+  if (decision == "accept" || decision == "accepted") {
+    req.set_decision(rq::REVIEW_DECISION_ACCEPTED);
+  } else if (decision == "return" || decision == "returned") {
+    req.set_decision(rq::REVIEW_DECISION_RETURNED);
+  } else {
+    return Fail(absl::StrCat("review: decision '", args[2], "' is not accept or return"));
+  }
+  req.set_comment(absl::GetFlag(FLAGS_comment));
+  req.set_version(absl::GetFlag(FLAGS_version));
+  rq::Review resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.requirements().RecordReview(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  std::printf("%s %s: %s\n", resp.plan().c_str(), resp.requirement_id().c_str(),
+              rq::ReviewDecision_Name(resp.decision()).c_str());
+  return 0;
+}
+
+int CmdReviews(Client& c, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("reviews: usage: rfsctl reviews NAME [--history]");
+  rq::ListReviewsRequest req;
+  req.set_name(PlanName(args[0]));
+  req.set_history(absl::GetFlag(FLAGS_history));
+  rq::ListReviewsResponse resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.requirements().ListReviews(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  Table t(ReviewHeader(), 60);
+  for (const auto& r : resp.reviews()) PrintReview(r, &t);
+  t.Print();
+  return 0;
+}
+
+int CmdScore(Client& c, const std::vector<std::string>& args) {
+  rq::ScorePriorityCompaniesRequest req;
+  const std::string file = absl::GetFlag(FLAGS_f);
+  if (!file.empty() && args.empty()) {
+    if (auto s = ReadJsonFile(file, req.mutable_figures()); !s.ok()) return Fail(std::string(s.message()));
+  } else if (args.size() == 1 && file.empty()) {
+    req.set_name(PlanName(args[0]));
+  } else {
+    return Fail("score: usage: rfsctl score NAME | rfsctl score -f FIGURES.json (CompanyFigures)");
+  }
+  rq::ScorePriorityCompaniesResponse resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.requirements().ScorePriorityCompanies(&ctx, req, &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  Table t({"COMPANY", "コネクター度", "順位", "ハブ度", "順位"});
+  for (const auto& x : resp.scores()) {
+    t.Add({x.name(), absl::StrFormat("%.4f%%", 100 * x.connector_degree()),
+           absl::StrCat(x.connector_rank()), absl::StrFormat("%.4f%%", 100 * x.hub_degree()),
+           absl::StrCat(x.hub_rank())});
+  }
+  t.Print();
+  if (resp.fiscal_year() != 0) std::printf("(prefecture totals of FY%d)\n", resp.fiscal_year());
+  return 0;
+}
+
+int CmdRuleset(Client& c) {
+  rq::Ruleset resp;
+  grpc::ClientContext ctx;
+  c.Prepare(&ctx);
+  grpc::Status s = c.requirements().GetRuleset(&ctx, rq::GetRulesetRequest(), &resp);
+  if (!s.ok()) return FailRpc(s);
+  if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
+  std::printf("ruleset %s\n  A4 large-scale investment: %s in total\n  milestones: at least every %d fiscal year(s)\n",
+              resp.version().c_str(), FormatYenJa(resp.a4_min_total_investment_yen()).c_str(),
+              resp.milestone_max_gap_fiscal_years());
+  return 0;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
   std::vector<char*> positional = ParseFlagsWithEnv(
       argc, argv,
-      "rfsctl: command-line client of the rfs plan registry.\n"
+      "rfsctl: command-line client of the rfs plan registry and requirement check.\n"
       "  rfsctl token --key_file KEY --role ROLE [--sub NAME] [--body_code CODE] [--block B]\n"
       "  rfsctl [plan] create|get|list|update|transition|signoff|versions|history|diff ...\n"
       "  rfsctl refdata\n"
+      "  rfsctl check NAME [--version N] [--lang en] | check -f PLAN.json   (exit 0 when PASS)\n"
+      "  rfsctl review NAME REQUIREMENT accept|return [--comment TEXT] [--version N]\n"
+      "  rfsctl reviews NAME [--history] · score NAME | score -f FIGURES.json · ruleset\n"
       "  rfsctl health [SERVICE]   (no token needed; exit 0 when SERVING)\n"
-      "Environment: RFS_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
+      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
     return Fail("no command; try: token, create, get, list, update, transition, signoff, "
-                "versions, history, diff, refdata (--help for flags)");
+                "versions, history, diff, refdata, check, review, reviews, score, ruleset (--help "
+                "for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
@@ -642,6 +856,11 @@ int Main(int argc, char** argv) {
   if (cmd == "history") return CmdHistory(client, args);
   if (cmd == "diff") return CmdDiff(client, args);
   if (cmd == "refdata") return CmdRefData(client);
+  if (cmd == "check") return CmdCheck(client, args);
+  if (cmd == "review") return CmdReview(client, args);
+  if (cmd == "reviews") return CmdReviews(client, args);
+  if (cmd == "score") return CmdScore(client, args);
+  if (cmd == "ruleset") return CmdRuleset(client);
   return Fail(absl::StrCat("unknown command '", cmd, "'"));
 }
 

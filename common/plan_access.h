@@ -1,0 +1,29 @@
+// Who may see a plan: the one read rule every rfs service applies before it shows a plan or
+// anything derived from it (a requirement report, KPI figures). The registry's policy
+// (services/registry/access_policy.cc) builds its write rules on the same predicates.
+//   secretariat, viewer, service  every plan
+//   bureau                        plans of its block
+//   prefecture, municipality      plans it authors or co-authors, plans whose area covers it
+// Public plans (published by the governor or later) are readable by everyone authenticated.
+// Pure functions; safe from any thread.
+#pragma once
+
+#include "common/auth.h"
+#include "rfs/registry/v1/registry.pb.h"
+
+namespace rfs {
+
+// A prefecture or municipality among the plan's authors.
+bool IsPlanAuthor(const Principal& who, const registry::v1::Plan& plan);
+// A bureau whose block is the plan's block.
+bool IsPlanBureau(const Principal& who, const registry::v1::Plan& plan);
+// A prefecture or municipality inside the plan's area.
+bool PlanAreaCovers(const Principal& who, const registry::v1::Plan& plan);
+// Published by the governor, submitted, published nationally or being revised.
+bool IsPublicStage(registry::v1::PlanStage stage);
+// The read rule above.
+bool CanReadPlan(const Principal& who, const registry::v1::Plan& plan);
+// May decide a pre-consultation (事前相談の窓口): the secretariat, or the plan block's bureau.
+bool IsPlanReviewer(const Principal& who, const registry::v1::Plan& plan);
+
+}  // namespace rfs

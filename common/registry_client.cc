@@ -1,0 +1,58 @@
+#include "common/registry_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/client.h"
+#include "common/status.h"
+
+namespace rfs {
+namespace {
+constexpr absl::Duration kRetryWait = absl::Seconds(2);
+}  // namespace
+
+RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
+                               absl::Duration timeout)
+    : stub_(registry::v1::PlanRegistry::NewStub(std::move(channel))),
+      token_(token),
+      timeout_(timeout) {}
+
+absl::StatusOr<registry::v1::Plan> RegistryClient::GetPlan(const std::string& name,
+                                                           int64_t version,
+                                                           registry::v1::PlanView view) {
+  registry::v1::GetPlanRequest request;
+  request.set_name(name);
+  request.set_version(version);
+  request.set_view(view);
+  grpc::Status status;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    grpc::ClientContext context;
+    if (attempt == 0) {
+      PrepareCall(&context, token_->Get(), timeout_);
+    } else {
+      // The retry waits (briefly) for the channel to reconnect instead of failing fast while
+      // it is in backoff, e.g. right after the peer restarted.
+      PrepareCall(&context, token_->Get(), std::min(timeout_, kRetryWait));
+      context.set_wait_for_ready(true);
+    }
+    registry::v1::Plan plan;
+    status = stub_->GetPlan(&context, request, &plan);
+    if (status.ok()) return plan;
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(
+          absl::StrCat("the plan registry is unreachable (", status.error_message(),
+                       "); try again shortly"));
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::InternalError(absl::StrCat(
+          "the plan registry refused this service's token (", status.error_message(),
+          "); check --service_token_file / --auth_key_file of both services"));
+    default:
+      return FromGrpcStatus(status);
+  }
+}
+
+}  // namespace rfs

@@ -1,0 +1,33 @@
+// How rfs services read plans: rfs.registry.v1.PlanRegistry/GetPlan with the service token, a
+// deadline, and one retry after a short pause when the registry is unavailable (GetPlan is
+// idempotent). Errors keep their meaning for the caller: NOT_FOUND and INVALID_ARGUMENT pass
+// through; an unreachable registry is UNAVAILABLE saying so; a rejected service token is
+// INTERNAL (a deployment fault, not the caller's). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/service_token.h"
+#include "rfs/registry/v1/registry.grpc.pb.h"
+
+namespace rfs {
+
+class RegistryClient {
+ public:
+  RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
+                 absl::Duration timeout);
+
+  // The plan `name` ("plans/A-00001") at `version` (0: current) in `view`.
+  absl::StatusOr<registry::v1::Plan> GetPlan(const std::string& name, int64_t version,
+                                             registry::v1::PlanView view);
+
+ private:
+  std::unique_ptr<registry::v1::PlanRegistry::Stub> stub_;
+  ServiceToken* token_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace rfs

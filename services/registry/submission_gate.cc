@@ -1,0 +1,56 @@
+#include "services/registry/submission_gate.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/client.h"
+#include "common/status.h"
+
+namespace rfs::registry {
+namespace {
+constexpr absl::Duration kRetryWait = absl::Seconds(2);
+}  // namespace
+
+RequirementsGate::RequirementsGate(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
+                                   absl::Duration timeout)
+    : stub_(requirements::v1::RequirementCheck::NewStub(std::move(channel))),
+      token_(token),
+      timeout_(timeout) {}
+
+absl::StatusOr<common::v1::RequirementCheckSummary> RequirementsGate::Check(
+    const v1::Plan& plan) {
+  requirements::v1::CheckPlanRequest request;
+  request.set_name(plan.name());
+  request.set_version(plan.version());
+  grpc::Status status;
+  requirements::v1::CheckPlanResponse response;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    grpc::ClientContext context;
+    if (attempt == 0) {
+      PrepareCall(&context, token_->Get(), timeout_);
+    } else {
+      // The retry waits (briefly) for the channel to reconnect instead of failing fast while
+      // it is in backoff, e.g. right after the peer restarted.
+      PrepareCall(&context, token_->Get(), std::min(timeout_, kRetryWait));
+      context.set_wait_for_ready(true);
+    }
+    status = stub_->CheckPlan(&context, request, &response);
+    if (status.ok() || status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return absl::UnavailableError(absl::StrCat(
+          "the requirement check service is unreachable (", status.error_message(), "); ",
+          plan.name(), " was not moved: try again shortly"));
+    }
+    return absl::InternalError(absl::StrCat("the requirement check of ", plan.name(),
+                                            " failed: ", status.error_message()));
+  }
+  if (response.summary().verdict() == common::v1::CHECK_VERDICT_UNSPECIFIED) {
+    return absl::InternalError(
+        absl::StrCat("the requirement check of ", plan.name(), " returned no verdict"));
+  }
+  return std::move(*response.mutable_summary());
+}
+
+}  // namespace rfs::registry

@@ -1,0 +1,337 @@
+#include "services/requirements/checker.h"
+
+#include <algorithm>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/codes.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "services/requirements/access_policy.h"
+#include "services/requirements/rules.h"
+#include "services/requirements/scoring.h"
+
+namespace rfs::requirements {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using registry::v1::Plan;
+
+constexpr char kSource[] = "rfs-requirements";
+constexpr size_t kMaxCommentChars = 2000;
+
+google::protobuf::Timestamp Now() {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+}
+
+const char* TypeLetter(registry::v1::PlanType type) {
+  switch (type) {
+    case registry::v1::PLAN_TYPE_A:
+      return "A";
+    case registry::v1::PLAN_TYPE_B:
+      return "B";
+    case registry::v1::PLAN_TYPE_C:
+      return "C";
+    default:
+      return "unknown";
+  }
+}
+
+const char* VerdictLabel(common::v1::CheckVerdict v) {
+  switch (v) {
+    case common::v1::CHECK_VERDICT_PASS:
+      return "PASS";
+    case common::v1::CHECK_VERDICT_PENDING_REVIEW:
+      return "PENDING_REVIEW";
+    case common::v1::CHECK_VERDICT_FAIL:
+      return "FAIL";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+// The envelope of an event about `plan`.
+common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string id,
+                           std::string type) {
+  common::v1::Event e;
+  e.set_id(std::move(id));
+  e.set_type(std::move(type));
+  *e.mutable_time() = Now();
+  e.set_source(kSource);
+  e.set_plan(plan.name());
+  e.set_plan_type(TypeLetter(plan.type()));
+  e.set_block(plan.area().block());
+  *e.mutable_prefecture_codes() = plan.area().prefecture_codes();
+  e.set_plan_version(plan.version());
+  e.set_actor(who.subject);
+  return e;
+}
+
+}  // namespace
+
+Checker::Checker(RequirementsStore* store, RegistryClient* registry, Ruleset ruleset,
+                 prometheus::Registry& metrics)
+    : store_(store),
+      registry_(registry),
+      ruleset_(std::move(ruleset)),
+      checks_(prometheus::BuildCounter()
+                  .Name("rfs_requirement_checks_total")
+                  .Help("Requirement check reports served (computed or from the cache), by plan "
+                        "type and verdict.")
+                  .Register(metrics)) {
+  auto& cache = prometheus::BuildCounter()
+                    .Name("rfs_cache_requests_total")
+                    .Help("Cache lookups by cache and result (hit, miss).")
+                    .Register(metrics);
+  cache_hit_ = &cache.Add({{"cache", "requirement_report"}, {"result", "hit"}});
+  cache_miss_ = &cache.Add({{"cache", "requirement_report"}, {"result", "miss"}});
+  // Every series exists from the start, so rates and dashboards see zeros, not gaps.
+  for (const char* type : {"A", "B", "C"}) {
+    for (const char* verdict : {"PASS", "PENDING_REVIEW", "FAIL"}) {
+      checks_.Add({{"plan_type", type}, {"verdict", verdict}});
+    }
+  }
+}
+
+void Checker::CountCheck(const v1::Report& report) {
+  checks_.Add({{"plan_type", TypeLetter(report.plan_type())},
+               {"verdict", VerdictLabel(report.verdict())}})
+      .Increment();
+}
+
+absl::StatusOr<v1::CheckPlanResponse> Checker::CheckPlan(const Principal& who,
+                                                         const v1::CheckPlanRequest& req) {
+  switch (req.source_case()) {
+    case v1::CheckPlanRequest::kName:
+      return CheckRegistered(who, req);
+    case v1::CheckPlanRequest::kPlan:
+      if (req.version() != 0) {
+        return absl::InvalidArgumentError("version: only with name (an inline plan has none)");
+      }
+      return CheckInline(who, req.plan());
+    default:
+      return absl::InvalidArgumentError(
+          "name or plan: give the plan to check, by name (plans/A-00001) or inline");
+  }
+}
+
+absl::StatusOr<v1::CheckPlanResponse> Checker::CheckRegistered(const Principal& who,
+                                                               const v1::CheckPlanRequest& req) {
+  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
+  if (req.version() < 0) {
+    return absl::InvalidArgumentError("version: a version number, or 0 for the current one");
+  }
+  ASSIGN_OR_RETURN(const Plan basic,
+                   registry_->GetPlan(req.name(), req.version(), registry::v1::PLAN_VIEW_BASIC));
+  RETURN_IF_ERROR(Authorize(who, Action::kCheckPlan, &basic));
+
+  v1::CheckPlanResponse response;
+  ASSIGN_OR_RETURN(std::optional<std::string> cached,
+                   store_->GetReport(id, basic.content_version(), ruleset_.version));
+  if (cached.has_value()) {
+    v1::Report* report = response.mutable_report();
+    if (!report->ParseFromString(*cached)) {
+      return absl::DataLossError(absl::StrCat("cached report of ", req.name(), " is corrupt"));
+    }
+    // The report holds for every version with this content; say which one was asked for.
+    report->set_plan_version(basic.version());
+    response.set_cached(true);
+    *response.mutable_summary() = Summarize(*report);
+    cache_hit_->Increment();
+    CountCheck(*report);
+    return response;
+  }
+  cache_miss_->Increment();
+
+  ASSIGN_OR_RETURN(const Plan plan,
+                   registry_->GetPlan(req.name(), basic.version(), registry::v1::PLAN_VIEW_FULL));
+  ASSIGN_OR_RETURN(const ReviewState reviews, store_->GetReviews(id));
+  v1::Report report = Evaluate(plan, ruleset_, reviews.latest);
+  *report.mutable_check_time() = Now();
+
+  common::v1::Event event =
+      EventFor(plan, who,
+               absl::StrCat("requirements/", plan.name(), "/check/c", plan.content_version(), "/",
+                            ruleset_.version, "/g", reviews.generation),
+               "requirement.check_completed");
+  auto& attributes = *event.mutable_attributes();
+  attributes["verdict"] = VerdictLabel(report.verdict());
+  attributes["ruleset_version"] = ruleset_.version;
+  attributes["content_version"] = absl::StrCat(plan.content_version());
+  const common::v1::RequirementCheckSummary summary = Summarize(report);
+  attributes["unmet"] = absl::StrJoin(summary.unmet_requirement_ids(), ",");
+  attributes["pending_review"] = absl::StrJoin(summary.pending_requirement_ids(), ",");
+  // Not stored when a review was recorded meanwhile: the next check computes it afresh.
+  RETURN_IF_ERROR(store_->PutReport(id, report, reviews.generation, event).status());
+
+  CountCheck(report);
+  *response.mutable_summary() = summary;
+  *response.mutable_report() = std::move(report);
+  return response;
+}
+
+absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
+                                                           const Plan& given) {
+  RETURN_IF_ERROR(Authorize(who, Action::kCheckInline));
+  if (given.type() != registry::v1::PLAN_TYPE_A && given.type() != registry::v1::PLAN_TYPE_B &&
+      given.type() != registry::v1::PLAN_TYPE_C) {
+    return absl::InvalidArgumentError(
+        "plan.type: required, PLAN_TYPE_A, PLAN_TYPE_B or PLAN_TYPE_C (the requirements differ "
+        "by type)");
+  }
+  // An inline plan is not registered: no name, no versions, no reviews apply to it.
+  Plan plan = given;
+  plan.clear_name();
+  plan.clear_version();
+  plan.clear_content_version();
+  v1::CheckPlanResponse response;
+  v1::Report* report = response.mutable_report();
+  *report = Evaluate(plan, ruleset_, {});
+  *report->mutable_check_time() = Now();
+  *response.mutable_summary() = Summarize(*report);
+  CountCheck(*report);
+  return response;
+}
+
+absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
+                                                 const v1::RecordReviewRequest& req) {
+  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
+  if (req.requirement_id().empty()) {
+    return absl::InvalidArgumentError("requirement_id: required, e.g. A2");
+  }
+  if (req.decision() != v1::REVIEW_DECISION_ACCEPTED &&
+      req.decision() != v1::REVIEW_DECISION_RETURNED) {
+    return absl::InvalidArgumentError("decision: required, ACCEPTED or RETURNED");
+  }
+  RETURN_IF_ERROR(ValidateText(req.comment(), "comment",
+                               {kMaxCommentChars,
+                                req.decision() == v1::REVIEW_DECISION_RETURNED, true}));
+  if (req.version() < 0) {
+    return absl::InvalidArgumentError("version: the plan version you reviewed, or 0");
+  }
+  ASSIGN_OR_RETURN(const Plan plan,
+                   registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+  RETURN_IF_ERROR(Authorize(who, Action::kRecordReview, &plan));
+  if (plan.stage() == registry::v1::PLAN_STAGE_WITHDRAWN) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(req.name(), " is withdrawn; its requirements are no longer reviewed"));
+  }
+  if (!IsAttestedRequirement(plan.type(), req.requirement_id())) {
+    const char* attested = plan.type() == registry::v1::PLAN_TYPE_A   ? "A2, A3"
+                           : plan.type() == registry::v1::PLAN_TYPE_B ? "B1, B2, B4"
+                                                                      : "C1, C3";
+    return absl::InvalidArgumentError(absl::StrCat(
+        "requirement_id: '", req.requirement_id(), "' is not an attested requirement of a type ",
+        TypeLetter(plan.type()), " plan; the ones a reviewer decides are ", attested,
+        " (the others are decided from the plan's figures)"));
+  }
+  if (req.requirement_id() == "B2" && !AttractsFromOutside(plan)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "B2 does not apply to ", req.name(),
+        ": no core investment or priority company is attracted from outside the region"));
+  }
+  const std::string digest = AttestationDigest(plan, req.requirement_id());
+  if (digest.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(req.name(), " has no attestation of ", req.requirement_id(),
+                     " to review; its authors add one first"));
+  }
+  if (req.version() > plan.version()) {
+    return absl::InvalidArgumentError(absl::StrCat("version: ", req.name(), " has no version ",
+                                                   req.version(), " (current ", plan.version(),
+                                                   ")"));
+  }
+  if (req.version() > 0 && plan.content_version() > req.version()) {
+    return absl::AbortedError(absl::StrCat(
+        req.name(), " changed after version ", req.version(), " (content now of version ",
+        plan.content_version(), "); read it again before deciding"));
+  }
+
+  v1::Review review;
+  review.set_plan(plan.name());
+  review.set_requirement_id(req.requirement_id());
+  review.set_decision(req.decision());
+  review.set_comment(req.comment());
+  review.set_reviewer(who.subject);
+  review.set_reviewer_role(RoleName(who.role));
+  *review.mutable_record_time() = Now();
+  review.set_plan_version(plan.version());
+  review.set_content_digest(digest);
+
+  common::v1::Event event = EventFor(
+      plan, who,
+      absl::StrCat("requirements/", plan.name(), "/review/", req.requirement_id(), "/",
+                   TimeUtil::TimestampToNanoseconds(review.record_time())),
+      "requirement.review_recorded");
+  (*event.mutable_attributes())["requirement_id"] = req.requirement_id();
+  (*event.mutable_attributes())["decision"] = v1::ReviewDecision_Name(req.decision());
+  RETURN_IF_ERROR(store_->RecordReview(id, review, event));
+  review.set_current(true);
+  return review;
+}
+
+absl::StatusOr<v1::ListReviewsResponse> Checker::ListReviews(const Principal& who,
+                                                             const v1::ListReviewsRequest& req) {
+  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
+  ASSIGN_OR_RETURN(const Plan plan,
+                   registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+  RETURN_IF_ERROR(Authorize(who, Action::kListReviews, &plan));
+  std::vector<v1::Review> reviews;
+  if (req.history()) {
+    ASSIGN_OR_RETURN(reviews, store_->ReviewLog(id));
+  } else {
+    ASSIGN_OR_RETURN(ReviewState state, store_->GetReviews(id));
+    for (auto& [rid, review] : state.latest) reviews.push_back(std::move(review));
+    std::sort(reviews.begin(), reviews.end(), [](const v1::Review& a, const v1::Review& b) {
+      return a.requirement_id() < b.requirement_id();
+    });
+  }
+  v1::ListReviewsResponse response;
+  for (auto& review : reviews) {
+    const std::string digest = AttestationDigest(plan, review.requirement_id());
+    review.set_current(!digest.empty() && digest == review.content_digest());
+    *response.add_reviews() = std::move(review);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompanies(
+    const Principal& who, const v1::ScorePriorityCompaniesRequest& req) {
+  switch (req.source_case()) {
+    case v1::ScorePriorityCompaniesRequest::kName: {
+      RETURN_IF_ERROR(ParsePlanName(req.name(), "name").status());
+      ASSIGN_OR_RETURN(const Plan plan,
+                       registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+      RETURN_IF_ERROR(Authorize(who, Action::kScorePlan, &plan));
+      if (plan.type() != registry::v1::PLAN_TYPE_B) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            req.name(), " is a type ", TypeLetter(plan.type()),
+            " plan; priority-support companies belong to type B plans"));
+      }
+      return ScoreCompanies(plan.priority_companies(), plan.prefecture_totals(),
+                            absl::StrCat(req.name(), " priority_companies"),
+                            absl::StrCat(req.name(), " prefecture_totals"));
+    }
+    case v1::ScorePriorityCompaniesRequest::kFigures:
+      RETURN_IF_ERROR(Authorize(who, Action::kScoreInline));
+      return ScoreCompanies(req.figures().companies(), req.figures().totals(),
+                            "figures.companies", "figures.totals");
+    default:
+      return absl::InvalidArgumentError(
+          "name or figures: give a type B plan (plans/B-00001) or the figures inline");
+  }
+}
+
+absl::StatusOr<v1::Ruleset> Checker::GetRuleset(const Principal& who) {
+  RETURN_IF_ERROR(Authorize(who, Action::kReadRuleset));
+  v1::Ruleset r;
+  r.set_version(ruleset_.version);
+  r.set_a4_min_total_investment_yen(ruleset_.a4_min_total_investment_yen);
+  r.set_milestone_max_gap_fiscal_years(ruleset_.milestone_max_gap_fiscal_years);
+  return r;
+}
+
+}  // namespace rfs::requirements

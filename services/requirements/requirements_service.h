@@ -1,0 +1,37 @@
+// gRPC adapter of rfs.requirements.v1.RequirementCheck: authenticates every call (one place:
+// Handle), hands the request to the Checker, maps the absl::Status to grpc::Status. No logic
+// lives here. Thread-safe.
+#pragma once
+
+#include "common/auth.h"
+#include "rfs/requirements/v1/requirements.grpc.pb.h"
+#include "services/requirements/checker.h"
+
+namespace rfs::requirements {
+
+class RequirementCheckService final : public v1::RequirementCheck::Service {
+ public:
+  RequirementCheckService(Checker* checker, const TokenVerifier* verifier)
+      : checker_(checker), verifier_(verifier) {}
+
+  grpc::Status CheckPlan(grpc::ServerContext* ctx, const v1::CheckPlanRequest* req,
+                         v1::CheckPlanResponse* resp) override;
+  grpc::Status RecordReview(grpc::ServerContext* ctx, const v1::RecordReviewRequest* req,
+                            v1::Review* resp) override;
+  grpc::Status ListReviews(grpc::ServerContext* ctx, const v1::ListReviewsRequest* req,
+                           v1::ListReviewsResponse* resp) override;
+  grpc::Status ScorePriorityCompanies(grpc::ServerContext* ctx,
+                                      const v1::ScorePriorityCompaniesRequest* req,
+                                      v1::ScorePriorityCompaniesResponse* resp) override;
+  grpc::Status GetRuleset(grpc::ServerContext* ctx, const v1::GetRulesetRequest* req,
+                          v1::Ruleset* resp) override;
+
+ private:
+  template <typename Response, typename Op>
+  grpc::Status Handle(grpc::ServerContext* ctx, Response* resp, Op op);
+
+  Checker* checker_;
+  const TokenVerifier* verifier_;
+};
+
+}  // namespace rfs::requirements

@@ -1,0 +1,142 @@
+#include "services/requirements/requirements_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace rfs::requirements {
+namespace {
+
+constexpr char kGenerationField[] = "#gen";
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("unexpected Redis data: ", what));
+}
+
+std::string ReportField(int64_t content_version, absl::string_view ruleset_version) {
+  return absl::StrCat(content_version, ":", ruleset_version);
+}
+
+// KEYS: 1 review hash, 2 report hash, 3 outbox
+// ARGV: 1 generation expected, 2 report field, 3 report bytes, 4 max reports per plan,
+//       5 event id, 6 event type, 7 event bytes
+const RedisScript& PutReportScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local gen = redis.call('HGET', KEYS[1], '#gen') or '0'
+if gen ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 1 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then redis.call('DEL', KEYS[2]) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('XADD', KEYS[3], '*', 'id', ARGV[5], 'type', ARGV[6], 'event', ARGV[7])
+return 1
+)lua");
+  return *script;
+}
+
+// KEYS: 1 review hash, 2 review log, 3 report hash, 4 outbox
+// ARGV: 1 requirement id, 2 review bytes, 3 event id, 4 event type, 5 event bytes
+const RedisScript& RecordReviewScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local gen = redis.call('HINCRBY', KEYS[1], '#gen', 1)
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('XADD', KEYS[4], '*', 'id', ARGV[3], 'type', ARGV[4], 'event', ARGV[5])
+return gen
+)lua");
+  return *script;
+}
+
+}  // namespace
+
+std::string RequirementsStore::Key(absl::string_view suffix) {
+  return absl::StrCat("rfs:requirements:", suffix);
+}
+
+absl::StatusOr<std::optional<std::string>> RequirementsStore::GetReport(
+    const std::string& plan_id, int64_t content_version, const std::string& ruleset_version) {
+  const std::string key = Key(absl::StrCat("report:", plan_id));
+  const std::string field = ReportField(content_version, ruleset_version);
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"HGET", key, field}));
+  if (reply->type == REDIS_REPLY_NIL) return std::optional<std::string>();
+  if (reply->type != REDIS_REPLY_STRING) return Corrupt("cached report");
+  return std::optional<std::string>(std::string(ReplyString(reply.get())));
+}
+
+absl::StatusOr<bool> RequirementsStore::PutReport(const std::string& plan_id,
+                                                  const v1::Report& report, int64_t generation,
+                                                  const common::v1::Event& event) {
+  const std::string review_key = Key(absl::StrCat("review:", plan_id));
+  const std::string report_key = Key(absl::StrCat("report:", plan_id));
+  const std::string outbox = Key("outbox");
+  const std::string gen = absl::StrCat(generation);
+  const std::string field = ReportField(report.content_version(), report.ruleset_version());
+  const std::string bytes = report.SerializeAsString();
+  const std::string max = absl::StrCat(kMaxReportsPerPlan);
+  const std::string event_bytes = event.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(PutReportScript(), {review_key, report_key, outbox},
+                               {gen, field, bytes, max, event.id(), event.type(), event_bytes}));
+  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("report store reply");
+  return reply->integer == 1;
+}
+
+absl::StatusOr<ReviewState> RequirementsStore::GetReviews(const std::string& plan_id) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"HGETALL", Key(absl::StrCat("review:", plan_id))}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) return Corrupt("reviews");
+  ReviewState state;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    const absl::string_view field = ReplyString(reply->element[i]);
+    const absl::string_view value = ReplyString(reply->element[i + 1]);
+    if (field == kGenerationField) {
+      if (!absl::SimpleAtoi(value, &state.generation)) return Corrupt("review generation");
+      continue;
+    }
+    v1::Review review;
+    if (!review.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return Corrupt(absl::StrCat("review ", field));
+    }
+    state.latest.emplace(std::string(field), std::move(review));
+  }
+  return state;
+}
+
+absl::Status RequirementsStore::RecordReview(const std::string& plan_id, const v1::Review& review,
+                                             const common::v1::Event& event) {
+  const std::string review_key = Key(absl::StrCat("review:", plan_id));
+  const std::string log_key = absl::StrCat(review_key, ":log");
+  const std::string report_key = Key(absl::StrCat("report:", plan_id));
+  const std::string outbox = Key("outbox");
+  const std::string bytes = review.SerializeAsString();
+  const std::string event_bytes = event.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(RecordReviewScript(), {review_key, log_key, report_key, outbox},
+                               {review.requirement_id(), bytes, event.id(), event.type(),
+                                event_bytes}));
+  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("review reply");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::string& plan_id) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"LRANGE", Key(absl::StrCat("review:", plan_id, ":log")), "0",
+                                   "-1"}));
+  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("review log");
+  std::vector<v1::Review> out(reply->elements);
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const absl::string_view value = ReplyString(reply->element[i]);
+    if (!out[i].ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return Corrupt("review log entry");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> RequirementsStore::OutboxLength() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"XLEN", Key("outbox")}));
+  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("outbox length");
+  return reply->integer;
+}
+
+}  // namespace rfs::requirements

@@ -1,0 +1,62 @@
+// The requirement service's state in Redis, under rfs:requirements: (docs/architecture.md):
+//   report:{plan_id}       hash  "{content_version}:{ruleset_version}" → Report (the cache)
+//   review:{plan_id}       hash  requirement id → latest Review; "#gen" → review generation
+//   review:{plan_id}:log   list  every Review recorded, oldest first (the audit trail)
+//   outbox                 stream of rfs.common.v1.Event (id, type, event)
+// Recording a review is one Lua script: the decision, its audit entry, the outbox event, the
+// generation bump and the removal of the plan's cached reports. A report is stored only if the
+// generation it was computed under is still current, so a report made with old decisions never
+// lands after a newer review. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/redis.h"
+#include "rfs/common/v1/common.pb.h"
+#include "rfs/requirements/v1/requirements.pb.h"
+#include "services/requirements/rules.h"
+
+namespace rfs::requirements {
+
+struct ReviewState {
+  ReviewMap latest;        // by requirement id
+  int64_t generation = 0;  // bumped by every recorded review
+};
+
+class RequirementsStore {
+ public:
+  // At most this many cached reports per plan (versions × rulesets); the hash is emptied when
+  // it is full, and refilled by the next checks.
+  static constexpr int kMaxReportsPerPlan = 32;
+
+  explicit RequirementsStore(RedisPool* pool) : pool_(pool) {}
+
+  // The cached report bytes of (plan, content version, ruleset version), if any.
+  absl::StatusOr<std::optional<std::string>> GetReport(const std::string& plan_id,
+                                                       int64_t content_version,
+                                                       const std::string& ruleset_version);
+  // Stores a report computed under `generation`, with its "requirement check completed" event,
+  // unless a review was recorded since (then nothing is written; returns false).
+  absl::StatusOr<bool> PutReport(const std::string& plan_id, const v1::Report& report,
+                                 int64_t generation, const common::v1::Event& event);
+  // The latest decisions and the generation.
+  absl::StatusOr<ReviewState> GetReviews(const std::string& plan_id);
+  // Records a decision (see above).
+  absl::Status RecordReview(const std::string& plan_id, const v1::Review& review,
+                            const common::v1::Event& event);
+  // Every decision recorded, oldest first.
+  absl::StatusOr<std::vector<v1::Review>> ReviewLog(const std::string& plan_id);
+  // Events waiting in the outbox.
+  absl::StatusOr<int64_t> OutboxLength();
+
+  static std::string Key(absl::string_view suffix);
+
+ private:
+  RedisPool* pool_;
+};
+
+}  // namespace rfs::requirements

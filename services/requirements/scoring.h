@@ -1,0 +1,25 @@
+// Connector degree and hub degree of priority-support companies (重点支援企業, DOMAIN.md):
+//   connector degree (コネクター度) = company's sales outside the prefecture
+//                                   / the prefecture's total sales outside the prefecture
+//   hub degree (ハブ度)            = company's purchases inside the prefecture
+//                                   / the prefecture's total purchases inside the prefecture
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rfs/requirements/v1/requirements.pb.h"
+
+namespace rfs::requirements {
+
+// Scores and ranks (1 = highest; equal degrees share a rank: 1, 2, 2, 4). Impossible figures
+// give INVALID_ARGUMENT naming the company and the figure: a missing or negative figure, a
+// total that is missing or zero, a company above the prefecture's total, companies adding up
+// to more than the total. `prefix` is put before field names ("figures." or "plan ...: ").
+absl::StatusOr<v1::ScorePriorityCompaniesResponse> ScoreCompanies(
+    const google::protobuf::RepeatedPtrField<registry::v1::PriorityCompany>& companies,
+    const registry::v1::PrefectureTotals& totals, const std::string& companies_field,
+    const std::string& totals_field);
+
+}  // namespace rfs::requirements

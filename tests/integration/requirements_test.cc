@@ -1,0 +1,429 @@
+// rfs-requirements end to end: a real redis-server, the real registry and requirement servers
+// on private unix sockets, the registry's submission gate calling the requirement service.
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "rfs/common/v1/common.pb.h"
+#include "services/requirements/requirements_store.h"
+#include "tests/support/http.h"
+#include "tests/support/registry_fixture.h"
+
+namespace rfs::testing {
+namespace {
+
+using namespace registry::v1;
+using requirements::v1::CheckPlanResponse;
+using requirements::v1::ListReviewsResponse;
+using requirements::v1::REVIEW_DECISION_ACCEPTED;
+using requirements::v1::REVIEW_DECISION_RETURNED;
+
+#define ASSERT_OK(expr)                         \
+  do {                                          \
+    const grpc::Status s_ = (expr);             \
+    ASSERT_TRUE(s_.ok()) << s_.error_message(); \
+  } while (0)
+
+constexpr auto kPass = common::v1::CHECK_VERDICT_PASS;
+constexpr auto kPending = common::v1::CHECK_VERDICT_PENDING_REVIEW;
+constexpr auto kFail = common::v1::CHECK_VERDICT_FAIL;
+
+class RequirementsTest : public RegistryFixture {
+ protected:
+  RequirementsTest() { start_requirements_ = true; }
+
+  requirements::v1::RequirementStatus StatusOf(const CheckPlanResponse& r, const std::string& id) {
+    for (const auto& x : r.report().results()) {
+      if (x.id() == id) return x.status();
+    }
+    ADD_FAILURE() << "no result " << id;
+    return requirements::v1::REQUIREMENT_STATUS_UNSPECIFIED;
+  }
+  int64_t Count(const std::string& args) {
+    int64_t n = -1;
+    EXPECT_TRUE(absl::SimpleAtoi(redis_->Cli(args), &n)) << args;
+    return n;
+  }
+  int64_t OutboxLength() { return Count("XLEN rfs:requirements:outbox"); }
+};
+
+TEST_F(RequirementsTest, CheckIsCachedPerContentAndRecomputedForNewContent) {
+  const Plan plan = MustCreate(CompletePlanA());
+  CheckPlanResponse first;
+  ASSERT_OK(Check(Prefecture(kIshikawa), plan.name(), &first));
+  EXPECT_FALSE(first.cached());
+  EXPECT_EQ(first.report().verdict(), kPending);
+  EXPECT_EQ(first.report().plan(), plan.name());
+  EXPECT_EQ(first.report().plan_version(), 1);
+  EXPECT_EQ(first.report().title(), plan.title());
+  EXPECT_EQ(StatusOf(first, "A2"), requirements::v1::REQUIREMENT_STATUS_NEEDS_REVIEW);
+  EXPECT_EQ(first.summary().verdict(), kPending);
+  EXPECT_TRUE(absl::StartsWith(first.report().ruleset_version(), "2026.05+"));
+  EXPECT_EQ(OutboxLength(), 1);  // "requirement check completed"
+
+  CheckPlanResponse again;
+  ASSERT_OK(Check(Viewer(), plan.name(), &again));
+  EXPECT_TRUE(again.cached());
+  EXPECT_EQ(again.report().results_size(), first.report().results_size());
+  EXPECT_EQ(OutboxLength(), 1);  // served from the cache: no new event
+
+  // A stage change keeps the content: still the cached report, for the new version.
+  Plan moved;
+  ASSERT_OK(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &moved));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &again));
+  EXPECT_TRUE(again.cached());
+  EXPECT_EQ(again.report().plan_version(), moved.version());
+  EXPECT_EQ(again.report().content_version(), 1);
+
+  // New content: a new report.
+  Plan change;
+  change.set_name(plan.name());
+  change.add_strategic_fields("AI_SEMICONDUCTOR");
+  change.add_strategic_fields("SHIPBUILDING");
+  Plan v3;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "strategic_fields", &v3));
+  CheckPlanResponse fresh;
+  ASSERT_OK(Check(Secretariat(), plan.name(), &fresh));
+  EXPECT_FALSE(fresh.cached());
+  EXPECT_EQ(fresh.report().content_version(), v3.version());
+  EXPECT_EQ(OutboxLength(), 2);
+
+  // An older version is checked as it was.
+  CheckPlanResponse old;
+  ASSERT_OK(Check(Secretariat(), plan.name(), &old, 1));
+  EXPECT_TRUE(old.cached());
+  EXPECT_EQ(old.report().plan_version(), 1);
+  EXPECT_EQ(old.report().content_version(), 1);
+}
+
+TEST_F(RequirementsTest, ReviewsDecideAttestedRequirementsAndResetWhenContentChanges) {
+  const Plan plan = MustCreate(CompletePlanA());
+  CheckPlanResponse r;
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  ASSERT_EQ(r.report().verdict(), kPending);
+
+  requirements::v1::Review review;
+  ASSERT_OK(Review(Bureau("HOKURIKU"), plan.name(), "A2", REVIEW_DECISION_ACCEPTED, "確認済み",
+                   &review, 1));
+  EXPECT_EQ(review.reviewer(), "bureau-HOKURIKU");
+  EXPECT_EQ(review.reviewer_role(), "bureau");
+  EXPECT_TRUE(review.current());
+  ASSERT_OK(Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_RETURNED,
+                   "予算要求額を記載してください"));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  EXPECT_FALSE(r.cached());  // the review invalidated the cached report
+  EXPECT_EQ(r.report().verdict(), kFail);
+  EXPECT_EQ(StatusOf(r, "A2"), requirements::v1::REQUIREMENT_STATUS_SATISFIED);
+  EXPECT_EQ(StatusOf(r, "A3"), requirements::v1::REQUIREMENT_STATUS_NOT_SATISFIED);
+
+  // The authors revise A3; the returned decision no longer applies.
+  Plan change;
+  change.set_name(plan.name());
+  *change.mutable_attestations() = plan.attestations();
+  change.mutable_attestations(1)->set_statement("経済産業省と2026年度予算50億円について調整中。");
+  Plan v2;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "attestations", &v2));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  EXPECT_EQ(StatusOf(r, "A3"), requirements::v1::REQUIREMENT_STATUS_NEEDS_REVIEW);
+  EXPECT_EQ(StatusOf(r, "A2"), requirements::v1::REQUIREMENT_STATUS_SATISFIED);
+  EXPECT_EQ(r.report().verdict(), kPending);
+
+  ListReviewsResponse latest;
+  ASSERT_OK(ListReviews(Prefecture(kToyama), plan.name(), false, &latest));
+  ASSERT_EQ(latest.reviews_size(), 2);
+  EXPECT_EQ(latest.reviews(0).requirement_id(), "A2");
+  EXPECT_TRUE(latest.reviews(0).current());
+  EXPECT_EQ(latest.reviews(1).requirement_id(), "A3");
+  EXPECT_FALSE(latest.reviews(1).current());
+
+  // A decision on a version whose content has changed since is refused.
+  EXPECT_EQ(Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_ACCEPTED, "", nullptr, 1)
+                .error_code(),
+            grpc::StatusCode::ABORTED);
+  ASSERT_OK(Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_ACCEPTED, "", nullptr,
+                   v2.version()));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  EXPECT_EQ(r.report().verdict(), kPass);
+
+  ListReviewsResponse history;
+  ASSERT_OK(ListReviews(Secretariat(), plan.name(), true, &history));
+  ASSERT_EQ(history.reviews_size(), 3);
+  EXPECT_EQ(history.reviews(1).decision(), REVIEW_DECISION_RETURNED);
+  EXPECT_FALSE(history.reviews(1).current());
+  EXPECT_TRUE(history.reviews(2).current());
+  // Events: two checks before the update... every review and every computed report.
+  EXPECT_GE(OutboxLength(), 6);
+  EXPECT_TRUE(absl::StrContains(redis_->Cli("XRANGE rfs:requirements:outbox - + COUNT 100"),
+                                "requirement.review_recorded"));
+}
+
+TEST_F(RequirementsTest, BadOrUnauthorizedReviewsAreRefusedAndWriteNothing) {
+  const Plan plan = MustCreate(CompletePlanA());
+  const int64_t keys = Count("DBSIZE");
+  auto code = [&](const std::string& token, const std::string& id,
+                  requirements::v1::ReviewDecision d, const std::string& comment) {
+    return Review(token, plan.name(), id, d, comment).error_code();
+  };
+  EXPECT_EQ(code(Prefecture(kToyama), "A2", REVIEW_DECISION_ACCEPTED, ""),
+            grpc::StatusCode::PERMISSION_DENIED);  // authors do not review themselves
+  EXPECT_EQ(code(Bureau("KINKI"), "A2", REVIEW_DECISION_ACCEPTED, ""),
+            grpc::StatusCode::PERMISSION_DENIED);  // another block's bureau
+  EXPECT_EQ(code(Viewer(), "A2", REVIEW_DECISION_ACCEPTED, ""),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(code(Secretariat(), "A4", REVIEW_DECISION_ACCEPTED, ""),
+            grpc::StatusCode::INVALID_ARGUMENT);  // decided from figures
+  EXPECT_EQ(code(Secretariat(), "A2", REVIEW_DECISION_RETURNED, ""),
+            grpc::StatusCode::INVALID_ARGUMENT);  // returning needs a comment
+  EXPECT_EQ(code(Secretariat(), "A2", requirements::v1::REVIEW_DECISION_UNSPECIFIED, ""),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Review(Secretariat(), "plans/A-99999", "A2", REVIEW_DECISION_ACCEPTED, "")
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Review(Secretariat(), "A-1", "A2", REVIEW_DECISION_ACCEPTED, "").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // No attestation of A3 to decide on.
+  Plan change;
+  change.set_name(plan.name());
+  *change.mutable_attestations() = plan.attestations();
+  change.mutable_attestations()->RemoveLast();
+  Plan v2;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "attestations", &v2));
+  const int64_t after_update = Count("DBSIZE");
+  const grpc::Status missing =
+      Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_ACCEPTED, "");
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(missing.error_message(), "no attestation of A3"));
+  EXPECT_EQ(Count("DBSIZE"), after_update);
+  EXPECT_GT(after_update, keys);  // the registry wrote; the requirement service did not
+  EXPECT_EQ(Count("EXISTS rfs:requirements:review:A-00001"), 0);
+  EXPECT_EQ(OutboxLength(), 0);
+}
+
+TEST_F(RequirementsTest, SubmissionIsGatedByThePassingCheck) {
+  // A type B plan of Toyama alone, missing KGIs and attestations.
+  const Plan plan = MustCreate(PlanB());
+  const std::string name = plan.name();
+  const std::string toyama = Prefecture(kToyama);
+  Plan p;
+  ASSERT_OK(Transition(toyama, name, PLAN_STAGE_PRE_CONSULTATION, &p));
+  // The advisory check is stored with the plan.
+  ASSERT_TRUE(p.has_requirement_check());
+  EXPECT_EQ(p.requirement_check().verdict(), kFail);
+  EXPECT_EQ(p.requirement_check().plan_version(), 1);
+  EXPECT_EQ(p.requirement_check().content_version(), 1);
+  EXPECT_TRUE(absl::StartsWith(p.requirement_check().ruleset_version(), "2026.05+"));
+  EXPECT_EQ(absl::StrJoin(p.requirement_check().unmet_requirement_ids(), ","),
+            "B1,B3,B4,KGI-VALUE_ADDED,KGI-TALENT");
+  ASSERT_OK(Transition(Bureau(), name, PLAN_STAGE_COORDINATION, &p));
+  ASSERT_OK(Transition(toyama, name, PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+
+  const int64_t before = p.version();
+  const grpc::Status refused = Transition(toyama, name, PLAN_STAGE_SUBMITTED, &p);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(refused.error_message(),
+                                "unmet requirements: B1, B3, B4, KGI-VALUE_ADDED, KGI-TALENT"))
+      << refused.error_message();
+  Plan now;
+  ASSERT_OK(Get(toyama, name, &now));
+  EXPECT_EQ(now.version(), before);
+  EXPECT_EQ(now.stage(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR);
+
+  // Back through a revision of the content... the published-by-governor plan cannot be edited,
+  // so the gate is met by a new plan that is complete.
+  const Plan good = MustCreate(CompletePlanB());
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  EXPECT_EQ(p.requirement_check().verdict(), kPending);
+  EXPECT_EQ(absl::StrJoin(p.requirement_check().pending_requirement_ids(), ","), "B1,B4");
+  ASSERT_OK(Transition(Bureau(), good.name(), PLAN_STAGE_COORDINATION, &p));
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+  const grpc::Status pending = Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p);
+  EXPECT_EQ(pending.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(pending.error_message(), "awaiting a reviewer's decision: B1, B4"))
+      << pending.error_message();
+  ASSERT_OK(Review(Bureau(), good.name(), "B1", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Review(Bureau(), good.name(), "B4", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p));
+  EXPECT_EQ(p.stage(), PLAN_STAGE_SUBMITTED);
+  EXPECT_EQ(p.requirement_check().verdict(), kPass);
+  EXPECT_TRUE(p.requirement_check().unmet_requirement_ids().empty());
+}
+
+TEST_F(RequirementsTest, TransitionFailsUnavailableWhileTheCheckerIsDown) {
+  const Plan plan = MustCreate(CompletePlanC());
+  requirements_.reset();
+  Plan p;
+  const grpc::Status down =
+      Transition(Municipality(kKanazawaCity), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &p);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+  Plan now;
+  ASSERT_OK(Get(Secretariat(), plan.name(), &now));
+  EXPECT_EQ(now.version(), 1);
+  EXPECT_EQ(now.stage(), PLAN_STAGE_DRAFTING);
+  EXPECT_FALSE(now.has_requirement_check());
+
+  StartRequirements();
+  ASSERT_OK(Transition(Municipality(kKanazawaCity), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  EXPECT_EQ(p.requirement_check().verdict(), kPending);
+}
+
+TEST_F(RequirementsTest, CheckNeedsTheRegistryAndReadAccess) {
+  const Plan plan = MustCreate(CompletePlanC());
+  CheckPlanResponse r;
+  EXPECT_EQ(Check(Prefecture(kAichi), plan.name(), &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // not its area, not public
+  EXPECT_EQ(Check(Bureau("KINKI"), plan.name(), &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Check(Prefecture(kIshikawa), plan.name(), &r));  // its area
+  EXPECT_EQ(Check(Secretariat(), "plans/C-99999", &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Check(Secretariat(), plan.name(), &r, 7).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Check(Secretariat(), "C-00001", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Check(Secretariat(), plan.name(), &r, -1).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  server_.reset();  // the registry goes away
+  const grpc::Status down = Check(Secretariat(), plan.name(), &r);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(down.error_message(), "plan registry is unreachable"));
+  // Inline checks do not need the registry.
+  ASSERT_OK(CheckInline(Viewer(), CompletePlanC(), &r));
+}
+
+TEST_F(RequirementsTest, InlineCheckIsADryRunThatStoresNothing) {
+  const int64_t keys = Count("DBSIZE");
+  CheckPlanResponse r;
+  Plan draft = PlanA();
+  draft.set_name("plans/A-00042");  // ignored: an inline plan is not a registered one
+  ASSERT_OK(CheckInline(Municipality(kToyamaCity), draft, &r));
+  EXPECT_EQ(r.report().plan(), "");
+  EXPECT_EQ(r.report().plan_version(), 0);
+  EXPECT_EQ(r.report().verdict(), kFail);
+  EXPECT_FALSE(r.cached());
+  EXPECT_EQ(Count("DBSIZE"), keys);
+  Plan untyped = PlanA();
+  untyped.clear_type();
+  const grpc::Status bad = CheckInline(Viewer(), untyped, &r);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(bad.error_message(), "plan.type")) << bad.error_message();
+  requirements::v1::CheckPlanRequest empty;
+  requirements::v1::CheckPlanResponse out;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, Viewer(), absl::Seconds(5));
+  EXPECT_EQ(requirements_stub_->CheckPlan(&ctx, empty, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RequirementsTest, ScoresPriorityCompaniesOfAPlanOrInlineFigures) {
+  Plan b = CompletePlanB();
+  PriorityCompany* second = b.add_priority_companies();
+  second->set_name("第二精工株式会社");
+  second->set_sales_outside_prefecture_yen(6'000'000'000);
+  second->set_purchases_inside_prefecture_yen(900'000'000);
+  const Plan plan = MustCreate(b);
+  requirements::v1::ScorePriorityCompaniesRequest req;
+  req.set_name(plan.name());
+  requirements::v1::ScorePriorityCompaniesResponse scores;
+  ASSERT_OK(Score(Prefecture(kToyama), req, &scores));
+  ASSERT_EQ(scores.scores_size(), 2);
+  EXPECT_DOUBLE_EQ(scores.scores(0).connector_degree(), 3e9 / 4e12);
+  EXPECT_EQ(scores.scores(0).connector_rank(), 2);
+  EXPECT_EQ(scores.scores(1).connector_rank(), 1);
+  EXPECT_EQ(scores.scores(1).hub_rank(), 1);
+  EXPECT_EQ(scores.fiscal_year(), 2024);
+
+  const Plan a = MustCreate(CompletePlanA());
+  req.set_name(a.name());
+  EXPECT_EQ(Score(Secretariat(), req, &scores).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  requirements::v1::ScorePriorityCompaniesRequest inline_req;
+  auto* figures = inline_req.mutable_figures();
+  *figures->mutable_totals() = b.prefecture_totals();
+  PriorityCompany* big = figures->add_companies();
+  big->set_name("過大商事");
+  big->set_sales_outside_prefecture_yen(5'000'000'000'000);  // above the prefecture's 4兆円
+  big->set_purchases_inside_prefecture_yen(1);
+  const grpc::Status bad = Score(Viewer(), inline_req, &scores);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(
+      bad.error_message(), "figures.companies[0] (過大商事).sales_outside_prefecture_yen"))
+      << bad.error_message();
+}
+
+TEST_F(RequirementsTest, EveryRpcNeedsAToken) {
+  auto forged = [] {
+    return std::string("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZSI6InNlY3JldGFyaWF0In0.x");
+  };
+  for (const std::string& token : {std::string(), forged()}) {
+    CheckPlanResponse r;
+    EXPECT_EQ(Check(token, "plans/A-00001", &r).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(Review(token, "plans/A-00001", "A2", REVIEW_DECISION_ACCEPTED, "").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    ListReviewsResponse l;
+    EXPECT_EQ(ListReviews(token, "plans/A-00001", false, &l).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    requirements::v1::ScorePriorityCompaniesResponse s;
+    EXPECT_EQ(Score(token, {}, &s).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    requirements::v1::Ruleset ruleset;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, token, absl::Seconds(5));
+    EXPECT_EQ(requirements_stub_->GetRuleset(&ctx, {}, &ruleset).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  requirements::v1::Ruleset ruleset;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, Viewer(), absl::Seconds(5));
+  ASSERT_OK(requirements_stub_->GetRuleset(&ctx, {}, &ruleset));
+  EXPECT_EQ(ruleset.a4_min_total_investment_yen(), 2'000'000'000);
+  EXPECT_EQ(ruleset.milestone_max_gap_fiscal_years(), 1);
+}
+
+TEST_F(RequirementsTest, MetricsCountChecksAndCacheResults) {
+  StartRequirements(/*metrics=*/true);
+  const Plan plan = MustCreate(CompletePlanB());
+  CheckPlanResponse r;
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+  ASSERT_OK(CheckInline(Secretariat(), PlanC(), &r));
+  const std::string text = HttpGet(requirements_->metrics_port(), "/metrics");
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(rfs_requirement_checks_total{plan_type="B",verdict="PENDING_REVIEW"} 2)"))
+      << text;
+  EXPECT_TRUE(
+      absl::StrContains(text, R"(rfs_requirement_checks_total{plan_type="C",verdict="FAIL"} 1)"));
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(rfs_cache_requests_total{cache="requirement_report",result="hit"} 1)"));
+  EXPECT_TRUE(absl::StrContains(
+      text, R"(rfs_cache_requests_total{cache="requirement_report",result="miss"} 1)"));
+  EXPECT_TRUE(absl::StrContains(text, "grpc_server_handled_total"));
+}
+
+// The store never lands a report computed before a review recorded meanwhile.
+TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
+  RedisPool pool(config_.redis);
+  requirements::RequirementsStore store(&pool);
+  requirements::v1::Report report;
+  report.set_content_version(1);
+  report.set_ruleset_version("r1");
+  common::v1::Event event;
+  event.set_id("e1");
+  event.set_type("requirement.check_completed");
+  requirements::v1::Review review;
+  review.set_requirement_id("A2");
+  ASSERT_TRUE(store.RecordReview("A-00001", review, event).ok());  // generation 0 → 1
+  auto stale = store.PutReport("A-00001", report, /*generation=*/0, event);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(*stale);
+  auto cached = store.GetReport("A-00001", 1, "r1");
+  ASSERT_TRUE(cached.ok());
+  EXPECT_FALSE(cached->has_value());
+  auto fresh = store.PutReport("A-00001", report, /*generation=*/1, event);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(*fresh);
+  cached = store.GetReport("A-00001", 1, "r1");
+  ASSERT_TRUE(cached.ok() && cached->has_value());
+}
+
+}  // namespace
+}  // namespace rfs::testing
