@@ -1,5 +1,7 @@
 #include "common/registry_client.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/client.h"
@@ -10,11 +12,77 @@ namespace {
 constexpr absl::Duration kRetryWait = absl::Seconds(2);
 }  // namespace
 
+
 RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
                                absl::Duration timeout)
     : stub_(registry::v1::PlanRegistry::NewStub(std::move(channel))),
       token_(token),
       timeout_(timeout) {}
+
+namespace {
+
+// What the caller sees of a failed GetPlan (see the header).
+absl::Status MapRegistryError(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(
+          absl::StrCat("the plan registry is unreachable (", status.error_message(),
+                       "); try again shortly"));
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::InternalError(absl::StrCat(
+          "the plan registry refused this service's token (", status.error_message(),
+          "); check --service_token_file / --auth_key_file of both services"));
+    default:
+      return FromGrpcStatus(status);
+  }
+}
+
+}  // namespace
+
+struct RegistryClient::AsyncCall {
+  grpc::ClientContext context;
+  registry::v1::GetPlanRequest request;
+  registry::v1::Plan response;
+  int attempt = 0;
+  Done done;
+};
+
+void RegistryClient::GetPlanAsync(const std::string& name, int64_t version,
+                                  registry::v1::PlanView view, Done done) {
+  auto call = std::make_unique<AsyncCall>();
+  call->request.set_name(name);
+  call->request.set_version(version);
+  call->request.set_view(view);
+  call->done = std::move(done);
+  StartAsync(std::move(call));
+}
+
+void RegistryClient::StartAsync(std::unique_ptr<AsyncCall> call) {
+  if (call->attempt == 0) {
+    PrepareCall(&call->context, token_->Get(), timeout_);
+  } else {
+    PrepareCall(&call->context, token_->Get(), std::min(timeout_, kRetryWait));
+    call->context.set_wait_for_ready(true);
+  }
+  AsyncCall* raw = call.release();
+  stub_->async()->GetPlan(&raw->context, &raw->request, &raw->response,
+                          [this, raw](grpc::Status status) {
+                            std::unique_ptr<AsyncCall> call(raw);
+                            if (status.ok()) return call->done(std::move(call->response));
+                            if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                                call->attempt == 0) {
+                              // A fresh context: one may not be reused for a second call.
+                              auto retry = std::make_unique<AsyncCall>();
+                              retry->request = std::move(call->request);
+                              retry->done = std::move(call->done);
+                              retry->attempt = 1;
+                              return StartAsync(std::move(retry));
+                            }
+                            call->done(MapRegistryError(status));
+                          });
+}
 
 absl::StatusOr<registry::v1::Plan> RegistryClient::GetPlan(const std::string& name,
                                                            int64_t version,
@@ -39,20 +107,7 @@ absl::StatusOr<registry::v1::Plan> RegistryClient::GetPlan(const std::string& na
     if (status.ok()) return plan;
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::UnavailableError(
-          absl::StrCat("the plan registry is unreachable (", status.error_message(),
-                       "); try again shortly"));
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return absl::InternalError(absl::StrCat(
-          "the plan registry refused this service's token (", status.error_message(),
-          "); check --service_token_file / --auth_key_file of both services"));
-    default:
-      return FromGrpcStatus(status);
-  }
+  return MapRegistryError(status);
 }
 
 }  // namespace rfs

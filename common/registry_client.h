@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/service_token.h"
@@ -16,6 +17,8 @@
 namespace rfs {
 
 class RegistryClient {
+  struct AsyncCall;
+
  public:
   RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
                  absl::Duration timeout);
@@ -24,7 +27,15 @@ class RegistryClient {
   absl::StatusOr<registry::v1::Plan> GetPlan(const std::string& name, int64_t version,
                                              registry::v1::PlanView view);
 
+  // The same without blocking a thread: `done` runs once, on a gRPC thread, and must not
+  // block.
+  using Done = absl::AnyInvocable<void(absl::StatusOr<registry::v1::Plan>)>;
+  void GetPlanAsync(const std::string& name, int64_t version, registry::v1::PlanView view,
+                    Done done);
+
  private:
+  void StartAsync(std::unique_ptr<AsyncCall> call);
+
   std::unique_ptr<registry::v1::PlanRegistry::Stub> stub_;
   ServiceToken* token_;
   const absl::Duration timeout_;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# make run: the whole suite on this machine. Starts redis-server (AOF on) and rfs-registry,
-# loads the sample plans into an empty registry, prints the endpoints, a token and an rfsctl
-# example, and stops everything cleanly on Ctrl-C.
+# make run: the whole suite on this machine. Starts redis-server (AOF on), rfs-registry and
+# rfs-requirements, loads the sample plans into an empty registry and shows their requirement
+# check verdicts, prints the endpoints, a token and rfsctl examples, and stops everything
+# cleanly on Ctrl-C.
 #
 # Environment: RFS_RUN_DIR (data directory, default .run/), RFS_REGISTRY_PORT (50051),
-# RFS_REGISTRY_METRICS_PORT (9101), BUILD_DIR (build).
+# RFS_REGISTRY_METRICS_PORT (9101), RFS_REQUIREMENTS_PORT (50052),
+# RFS_REQUIREMENTS_METRICS_PORT (9102), BUILD_DIR (build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -12,11 +14,13 @@ BUILD=${BUILD_DIR:-build}
 RUN_DIR=$(mkdir -p "${RFS_RUN_DIR:-.run}" && cd "${RFS_RUN_DIR:-.run}" && pwd)
 REGISTRY_PORT=${RFS_REGISTRY_PORT:-50051}
 REGISTRY_METRICS=${RFS_REGISTRY_METRICS_PORT:-9101}
+REQUIREMENTS_PORT=${RFS_REQUIREMENTS_PORT:-50052}
+REQUIREMENTS_METRICS=${RFS_REQUIREMENTS_METRICS_PORT:-9102}
 RFSCTL="$root/$BUILD/tools/rfsctl/rfsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$REGISTRY_PORT" "$REGISTRY_METRICS"; do
-  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT" >&2; exit 1; }
+for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS"; do
+  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT" >&2; exit 1; }
 done
 
 mkdir -p "$RUN_DIR/redis" "$RUN_DIR/logs"
@@ -58,14 +62,23 @@ redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null || { echo "make run: redis di
 export RFS_REDIS="unix://$RUN_DIR/redis.sock"
 export RFS_AUTH_KEY_FILE="$key"
 export RFS_DATA_DIR="$root/data"
+# Each service mints its own token for calls to the other from the shared HS256 key.
 "$root/$BUILD/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
-  --metrics_listen "0.0.0.0:$REGISTRY_METRICS" 2>>"$RUN_DIR/logs/registry.log" &
+  --metrics_listen "0.0.0.0:$REGISTRY_METRICS" \
+  --requirements_address "localhost:$REQUIREMENTS_PORT" 2>>"$RUN_DIR/logs/registry.log" &
+pids+=($!)
+"$root/$BUILD/services/requirements/rfs-requirements" --listen "0.0.0.0:$REQUIREMENTS_PORT" \
+  --metrics_listen "0.0.0.0:$REQUIREMENTS_METRICS" \
+  --registry_address "localhost:$REGISTRY_PORT" 2>>"$RUN_DIR/logs/requirements.log" &
 pids+=($!)
 
 export RFS_ADDR="localhost:$REGISTRY_PORT"
+export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
 export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
 for _ in $(seq 200); do "$RFSCTL" refdata >/dev/null 2>&1 && break; sleep 0.05; done
 "$RFSCTL" refdata >/dev/null || { echo "make run: rfs-registry did not start; see $RUN_DIR/logs/registry.log" >&2; exit 1; }
+for _ in $(seq 200); do "$RFSCTL" ruleset >/dev/null 2>&1 && break; sleep 0.05; done
+"$RFSCTL" ruleset >/dev/null || { echo "make run: rfs-requirements did not start; see $RUN_DIR/logs/requirements.log" >&2; exit 1; }
 
 # Samples go into an empty registry only, so running twice does not duplicate them.
 if [[ $("$RFSCTL" list --json | grep -c '"name"' || true) == 0 ]]; then
@@ -78,20 +91,37 @@ else
   echo "registry already holds plans: samples not loaded again"
 fi
 
+# Each sample's requirement check (the full report: rfsctl check NAME).
+echo
+echo "requirement checks ($("$RFSCTL" ruleset --json | sed -n 's/.*"version": "\(.*\)".*/ruleset \1/p')):"
+for name in $("$RFSCTL" list --json | sed -n 's/.*"name": "\(plans\/[^"]*\)".*/\1/p'); do
+  # rfsctl check exits 1 when a plan does not pass: that is an answer, not a failure.
+  report=$("$RFSCTL" check "$name" --json | tr -d '\n' || true)
+  summary=$(sed -n 's/.*"summary": {[^}]*"verdict": "CHECK_VERDICT_\([A-Z_]*\)".*/\1/p' <<<"$report")
+  unmet=$(sed -n 's/.*"unmet_requirement_ids": \[\([^]]*\)\].*/\1/p' <<<"$report" | tr -d ' "')
+  printf '  %-15s %-15s %s\n' "$name" "${summary:-?}" "${unmet:+unmet: $unmet}"
+done
+
 cat <<MSG
 
 rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/)
-  rfs-registry  gRPC localhost:$REGISTRY_PORT   metrics http://localhost:$REGISTRY_METRICS/metrics
+  rfs-registry      gRPC localhost:$REGISTRY_PORT   metrics http://localhost:$REGISTRY_METRICS/metrics
+  rfs-requirements  gRPC localhost:$REQUIREMENTS_PORT   metrics http://localhost:$REQUIREMENTS_METRICS/metrics
   redis         unix://$RUN_DIR/redis.sock
 
 A token (secretariat, 12 hours):
-  export RFS_ADDR=localhost:$REGISTRY_PORT
+  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT
   export RFS_TOKEN=$RFS_TOKEN
 
 Try:
   $BUILD/tools/rfsctl/rfsctl list
   $BUILD/tools/rfsctl/rfsctl get A-00001
+  $BUILD/tools/rfsctl/rfsctl check A-00001            (--lang en for English)
+  $BUILD/tools/rfsctl/rfsctl score B-00004
   $BUILD/tools/rfsctl/rfsctl token --key_file $key --role prefecture --body_code 160008 --sub toyama
 Stop with Ctrl-C.
 MSG
-wait "${pids[@]}" || { echo "make run: rfs-registry stopped; see $RUN_DIR/logs/registry.log" >&2; exit 1; }
+# Whichever service stops first ends the run (and the trap stops the rest).
+wait -n "${pids[@]}" || true
+echo "make run: a service stopped; see $RUN_DIR/logs/registry.log and requirements.log" >&2
+exit 1

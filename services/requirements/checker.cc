@@ -72,10 +72,11 @@ common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string i
 
 }  // namespace
 
-Checker::Checker(RequirementsStore* store, RegistryClient* registry, Ruleset ruleset,
-                 prometheus::Registry& metrics)
+Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
+                 Ruleset ruleset, prometheus::Registry& metrics)
     : store_(store),
       registry_(registry),
+      executor_(executor),
       ruleset_(std::move(ruleset)),
       checks_(prometheus::BuildCounter()
                   .Name("rfs_requirement_checks_total")
@@ -96,61 +97,85 @@ Checker::Checker(RequirementsStore* store, RegistryClient* registry, Ruleset rul
   }
 }
 
-void Checker::CountCheck(const v1::Report& report) {
-  checks_.Add({{"plan_type", TypeLetter(report.plan_type())},
-               {"verdict", VerdictLabel(report.verdict())}})
-      .Increment();
+void Checker::CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict) {
+  checks_.Add({{"plan_type", TypeLetter(type)}, {"verdict", VerdictLabel(verdict)}}).Increment();
 }
 
-absl::StatusOr<v1::CheckPlanResponse> Checker::CheckPlan(const Principal& who,
-                                                         const v1::CheckPlanRequest& req) {
-  switch (req.source_case()) {
-    case v1::CheckPlanRequest::kName:
-      return CheckRegistered(who, req);
-    case v1::CheckPlanRequest::kPlan:
-      if (req.version() != 0) {
-        return absl::InvalidArgumentError("version: only with name (an inline plan has none)");
-      }
-      return CheckInline(who, req.plan());
-    default:
-      return absl::InvalidArgumentError(
-          "name or plan: give the plan to check, by name (plans/A-00001) or inline");
-  }
-}
-
-absl::StatusOr<v1::CheckPlanResponse> Checker::CheckRegistered(const Principal& who,
-                                                               const v1::CheckPlanRequest& req) {
-  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
-  if (req.version() < 0) {
-    return absl::InvalidArgumentError("version: a version number, or 0 for the current one");
-  }
-  ASSIGN_OR_RETURN(const Plan basic,
-                   registry_->GetPlan(req.name(), req.version(), registry::v1::PLAN_VIEW_BASIC));
-  RETURN_IF_ERROR(Authorize(who, Action::kCheckPlan, &basic));
-
-  v1::CheckPlanResponse response;
-  ASSIGN_OR_RETURN(std::optional<std::string> cached,
-                   store_->GetReport(id, basic.content_version(), ruleset_.version));
-  if (cached.has_value()) {
-    v1::Report* report = response.mutable_report();
-    if (!report->ParseFromString(*cached)) {
-      return absl::DataLossError(absl::StrCat("cached report of ", req.name(), " is corrupt"));
+void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, CheckDone done) {
+  if (req.source_case() == v1::CheckPlanRequest::kPlan) {
+    if (req.version() != 0) {
+      return done(absl::InvalidArgumentError("version: only with name (an inline plan has none)"));
     }
-    // The report holds for every version with this content; say which one was asked for.
-    report->set_plan_version(basic.version());
-    response.set_cached(true);
-    *response.mutable_summary() = Summarize(*report);
-    cache_hit_->Increment();
-    CountCheck(*report);
-    return response;
+    // Pure computation, no I/O: done here, on the calling (gRPC) thread.
+    absl::StatusOr<v1::CheckPlanResponse> response = CheckInline(who, req.plan());
+    if (!response.ok()) return done(response.status());
+    return done(response->SerializeAsString());
   }
-  cache_miss_->Increment();
+  if (req.source_case() != v1::CheckPlanRequest::kName) {
+    return done(absl::InvalidArgumentError(
+        "name or plan: give the plan to check, by name (plans/A-00001) or inline"));
+  }
+  absl::StatusOr<std::string> id = ParsePlanName(req.name(), "name");
+  if (!id.ok()) return done(id.status());
+  if (req.version() < 0) {
+    return done(
+        absl::InvalidArgumentError("version: a version number, or 0 for the current one"));
+  }
+  registry_->GetPlanAsync(
+      req.name(), req.version(), registry::v1::PLAN_VIEW_BASIC,
+      [this, who, id = *std::move(id), done = std::move(done)](
+          absl::StatusOr<Plan> fetched) mutable {
+        if (!fetched.ok()) return done(fetched.status());
+        if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*fetched); !allowed.ok()) {
+          return done(allowed);
+        }
+        const int64_t content_version = fetched->content_version();
+        store_->GetReportAsync(
+            id, content_version, ruleset_.version,
+            [this, who, id, basic = *std::move(fetched), done = std::move(done)](
+                absl::StatusOr<std::optional<std::string>> cached) mutable {
+              if (!cached.ok()) return done(cached.status());
+              if (cached->has_value() && ServeCached(basic, **cached, &done)) return;
+              cache_miss_->Increment();
+              executor_->Submit([this, who, id, basic = std::move(basic),
+                                 done = std::move(done)]() mutable {
+                done(ComputeRegistered(who, id, basic));
+              });
+            });
+      });
+}
 
+bool Checker::ServeCached(const Plan& basic, const std::string& value, CheckDone* done) {
+  if (value.size() < 2 || value[0] < '1' || value[0] > '3') return false;
+  // Protobuf merges a message's fields when they come twice, the last scalar winning: the
+  // stored response followed by a small one carrying the version asked for and cached=true
+  // parses as the stored report for this version.
+  v1::CheckPlanResponse patch;
+  patch.mutable_report()->set_plan_version(basic.version());
+  patch.mutable_summary()->set_plan_version(basic.version());
+  patch.set_cached(true);
+  std::string bytes;
+  bytes.reserve(value.size() + 16);
+  bytes.append(value, 1, std::string::npos);
+  patch.AppendToString(&bytes);
+  cache_hit_->Increment();
+  CountCheck(basic.type(), static_cast<common::v1::CheckVerdict>(value[0] - '0'));
+  (*done)(std::move(bytes));
+  return true;
+}
+
+absl::StatusOr<std::string> Checker::ComputeRegistered(const Principal& who,
+                                                       const std::string& id,
+                                                       const Plan& basic) {
   ASSIGN_OR_RETURN(const Plan plan,
-                   registry_->GetPlan(req.name(), basic.version(), registry::v1::PLAN_VIEW_FULL));
+                   registry_->GetPlan(basic.name(), basic.version(), registry::v1::PLAN_VIEW_FULL));
   ASSIGN_OR_RETURN(const ReviewState reviews, store_->GetReviews(id));
-  v1::Report report = Evaluate(plan, ruleset_, reviews.latest);
-  *report.mutable_check_time() = Now();
+  v1::CheckPlanResponse response;
+  v1::Report* report = response.mutable_report();
+  *report = Evaluate(plan, ruleset_, reviews.latest);
+  *report->mutable_check_time() = Now();
+  *response.mutable_summary() = Summarize(*report);
+  const common::v1::RequirementCheckSummary& summary = response.summary();
 
   common::v1::Event event =
       EventFor(plan, who,
@@ -158,19 +183,22 @@ absl::StatusOr<v1::CheckPlanResponse> Checker::CheckRegistered(const Principal& 
                             ruleset_.version, "/g", reviews.generation),
                "requirement.check_completed");
   auto& attributes = *event.mutable_attributes();
-  attributes["verdict"] = VerdictLabel(report.verdict());
+  attributes["verdict"] = VerdictLabel(report->verdict());
   attributes["ruleset_version"] = ruleset_.version;
   attributes["content_version"] = absl::StrCat(plan.content_version());
-  const common::v1::RequirementCheckSummary summary = Summarize(report);
   attributes["unmet"] = absl::StrJoin(summary.unmet_requirement_ids(), ",");
   attributes["pending_review"] = absl::StrJoin(summary.pending_requirement_ids(), ",");
-  // Not stored when a review was recorded meanwhile: the next check computes it afresh.
-  RETURN_IF_ERROR(store_->PutReport(id, report, reviews.generation, event).status());
 
-  CountCheck(report);
-  *response.mutable_summary() = summary;
-  *response.mutable_report() = std::move(report);
-  return response;
+  std::string value(1, static_cast<char>('0' + report->verdict()));
+  response.AppendToString(&value);
+  // Not stored when a review was recorded meanwhile: the next check computes it afresh.
+  RETURN_IF_ERROR(store_
+                      ->PutReport(id, plan.content_version(), ruleset_.version, value,
+                                  reviews.generation, event)
+                      .status());
+  CountCheck(plan.type(), report->verdict());
+  value.erase(0, 1);
+  return value;
 }
 
 absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
@@ -183,16 +211,15 @@ absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
         "by type)");
   }
   // An inline plan is not registered: no name, no versions, no reviews apply to it.
-  Plan plan = given;
-  plan.clear_name();
-  plan.clear_version();
-  plan.clear_content_version();
   v1::CheckPlanResponse response;
   v1::Report* report = response.mutable_report();
-  *report = Evaluate(plan, ruleset_, {});
+  *report = Evaluate(given, ruleset_, {});
+  report->clear_plan();
+  report->clear_plan_version();
+  report->clear_content_version();
   *report->mutable_check_time() = Now();
   *response.mutable_summary() = Summarize(*report);
-  CountCheck(*report);
+  CountCheck(report->plan_type(), report->verdict());
   return response;
 }
 

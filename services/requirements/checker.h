@@ -3,9 +3,12 @@
 // reviews and events in Redis (requirements_store.h). Handlers call these and only map
 // statuses. Thread-safe.
 //
-// A check of a registered plan costs, when cached: one GetPlan BASIC from the registry and one
-// Redis HGET. Uncached: one more GetPlan FULL, one HGETALL of the reviews, the rules, and one
-// script storing the report with its event.
+// CheckPlan of a registered plan, when cached, blocks no thread: GetPlan BASIC on the
+// registry's callback client (for the current version and the access check), one HGET on the
+// async Redis client, and the reply is the stored bytes with the asked version merged in (no
+// parse, no serialization). A miss runs on the executor: one more GetPlan FULL, one HGETALL of
+// the reviews, the rules, and one script storing the report with its event. An inline check is
+// pure computation and runs on the calling thread.
 #pragma once
 
 #include <memory>
@@ -15,7 +18,9 @@
 #include <prometheus/registry.h>
 
 #include "absl/status/statusor.h"
+#include "absl/functional/any_invocable.h"
 #include "common/auth.h"
+#include "common/executor.h"
 #include "common/registry_client.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/requirements_store.h"
@@ -25,11 +30,12 @@ namespace rfs::requirements {
 
 class Checker {
  public:
-  Checker(RequirementsStore* store, RegistryClient* registry, Ruleset ruleset,
-          prometheus::Registry& metrics);
+  Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
+          Ruleset ruleset, prometheus::Registry& metrics);
 
-  absl::StatusOr<v1::CheckPlanResponse> CheckPlan(const Principal& who,
-                                                  const v1::CheckPlanRequest& req);
+  // The serialized CheckPlanResponse. `done` runs once, on some thread, and must not block.
+  using CheckDone = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
+  void CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, CheckDone done);
   absl::StatusOr<v1::Review> RecordReview(const Principal& who,
                                           const v1::RecordReviewRequest& req);
   absl::StatusOr<v1::ListReviewsResponse> ListReviews(const Principal& who,
@@ -41,14 +47,18 @@ class Checker {
   const Ruleset& ruleset() const { return ruleset_; }
 
  private:
-  absl::StatusOr<v1::CheckPlanResponse> CheckRegistered(const Principal& who,
-                                                        const v1::CheckPlanRequest& req);
+  // Serves a cached value (see requirements_store.h); false when it is malformed.
+  bool ServeCached(const registry::v1::Plan& basic, const std::string& value, CheckDone* done);
+  // The miss path: computes, stores (with the event) and returns the response bytes.
+  absl::StatusOr<std::string> ComputeRegistered(const Principal& who, const std::string& id,
+                                                const registry::v1::Plan& basic);
   absl::StatusOr<v1::CheckPlanResponse> CheckInline(const Principal& who,
                                                     const registry::v1::Plan& plan);
-  void CountCheck(const v1::Report& report);
+  void CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict);
 
   RequirementsStore* store_;
   RegistryClient* registry_;
+  Executor* executor_;
   const Ruleset ruleset_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Counter* cache_hit_;

@@ -37,13 +37,16 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
       MakeChannel(PeerChannelOptions(config, options.registry_address)), s->service_token_.get(),
       options.registry_timeout);
   s->pool_ = std::make_unique<RedisPool>(config.redis);
-  s->store_ = std::make_unique<RequirementsStore>(s->pool_.get());
+  s->async_ = std::make_unique<AsyncRedis>(config.redis);
+  s->store_ = std::make_unique<RequirementsStore>(s->pool_.get(), s->async_.get());
+  s->executor_ = std::make_unique<Executor>(options.check_threads);
 
   s->metrics_ = std::make_unique<Metrics>();
   RFS_LOG(kInfo, "ruleset loaded")
       .Field("version", ruleset.version)
       .Field("a4_min_total_investment_yen", ruleset.a4_min_total_investment_yen);
-  s->checker_ = std::make_unique<Checker>(s->store_.get(), s->registry_.get(), std::move(ruleset),
+  s->checker_ = std::make_unique<Checker>(s->store_.get(), s->registry_.get(),
+                                          s->executor_.get(), std::move(ruleset),
                                           s->metrics_->registry());
   s->service_ = std::make_unique<RequirementCheckService>(s->checker_.get(), s->verifier_.get());
   RequirementsStore* store = s->store_.get();
@@ -54,13 +57,20 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
   }
   s->metrics_->RegisterCollectable(s->outbox_);
   RedisPool* pool = s->pool_.get();
-  s->metrics_->CountRedisRoundTrips("requirements", [pool] { return pool->round_trips(); });
+  AsyncRedis* async = s->async_.get();
+  s->metrics_->CountRedisRoundTrips("requirements", [pool, async] {
+    return pool->round_trips() + async->round_trips();
+  });
 
-  // Ready while Redis answers. The registry's reachability is not part of readiness: when it
-  // is down, checks of registered plans fail with UNAVAILABLE, while inline checks, scores of
-  // inline figures and the ruleset still work.
-  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(),
-                                              [pool] { return pool->Ping(); });
+  // Ready while both Redis clients can serve. The registry's reachability is not part of
+  // readiness: when it is down, checks of registered plans fail with UNAVAILABLE, while inline
+  // checks, scores of inline figures and the ruleset still work.
+  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(), [pool, async] {
+    if (absl::Status ping = pool->Ping(); !ping.ok()) return ping;
+    if (async->connected()) return absl::OkStatus();
+    async->ReconnectNow();
+    return absl::UnavailableError("the async redis client is reconnecting");
+  });
   s->runner_->AddService(s->service_.get(), v1::RequirementCheck::service_full_name());
   RETURN_IF_ERROR(s->runner_->Start());
   return s;
@@ -68,6 +78,8 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
 
 RequirementsServer::~RequirementsServer() {
   if (runner_ != nullptr) runner_->Shutdown();
+  // Queued checks finish before the clients they use go.
+  executor_.reset();
   metrics_.reset();
 }
 

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/async_redis.h"
 #include "common/auth.h"
+#include "common/executor.h"
 #include "common/config.h"
 #include "common/metrics.h"
 #include "common/outbox_gauge.h"
@@ -30,6 +32,8 @@ struct RequirementsServerOptions {
   // Deadline of each call to the registry.
   absl::Duration registry_timeout = absl::Seconds(5);
   absl::Duration stats_interval = absl::Seconds(5);
+  // Threads computing reports that are not cached (and inline checks).
+  int check_threads = 4;
 };
 
 // Checks the service's own flags.
@@ -54,6 +58,8 @@ class RequirementsServer {
 
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<AsyncRedis> async_;
+  std::unique_ptr<Executor> executor_;
   std::unique_ptr<ReferenceData> reference_;
   std::unique_ptr<TokenVerifier> verifier_;
   std::unique_ptr<ServiceToken> service_token_;

@@ -1,5 +1,7 @@
 #include "services/requirements/requirements_service.h"
 
+#include <google/protobuf/arena.h>
+
 #include "common/status.h"
 
 namespace rfs::requirements {
@@ -14,10 +16,35 @@ grpc::Status RequirementCheckService::Handle(grpc::ServerContext* ctx, Response*
   return grpc::Status::OK;
 }
 
-grpc::Status RequirementCheckService::CheckPlan(grpc::ServerContext* ctx,
-                                                const v1::CheckPlanRequest* req,
-                                                v1::CheckPlanResponse* resp) {
-  return Handle(ctx, resp, [&](const Principal& who) { return checker_->CheckPlan(who, *req); });
+grpc::ServerUnaryReactor* RequirementCheckService::CheckPlan(grpc::CallbackServerContext* ctx,
+                                                             const grpc::ByteBuffer* req,
+                                                             grpc::ByteBuffer* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
+  if (!who.ok()) {
+    reactor->Finish(ToGrpcStatus(who.status()));
+    return reactor;
+  }
+  // An inline plan has hundreds of strings: an arena makes them one allocation.
+  google::protobuf::Arena arena;
+  auto* request = google::protobuf::Arena::CreateMessage<v1::CheckPlanRequest>(&arena);
+  grpc::Slice bytes;
+  if (!req->DumpToSingleSlice(&bytes).ok() ||
+      !request->ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()))) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "request is not a CheckPlanRequest"));
+    return reactor;
+  }
+  checker_->CheckPlan(*who, *request, [reactor, resp](absl::StatusOr<std::string> response) {
+    if (!response.ok()) return reactor->Finish(ToGrpcStatus(response.status()));
+    // The slice takes the string over: no copy of the report.
+    auto* owned = new std::string(*std::move(response));
+    grpc::Slice slice(owned->data(), owned->size(),
+                      [](void* p) { delete static_cast<std::string*>(p); }, owned);
+    *resp = grpc::ByteBuffer(&slice, 1);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::Status RequirementCheckService::RecordReview(grpc::ServerContext* ctx,

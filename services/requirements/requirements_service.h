@@ -1,6 +1,8 @@
 // gRPC adapter of rfs.requirements.v1.RequirementCheck: authenticates every call (one place:
-// Handle), hands the request to the Checker, maps the absl::Status to grpc::Status. No logic
-// lives here. Thread-safe.
+// Authenticate, called by Handle and by CheckPlan), hands the request to the Checker, maps the
+// absl::Status to grpc::Status. No logic lives here. CheckPlan, the hot read, uses the callback
+// API with raw bytes (the Checker answers with serialized responses); the other methods are
+// synchronous. Thread-safe.
 #pragma once
 
 #include "common/auth.h"
@@ -9,13 +11,14 @@
 
 namespace rfs::requirements {
 
-class RequirementCheckService final : public v1::RequirementCheck::Service {
+class RequirementCheckService final
+    : public v1::RequirementCheck::WithRawCallbackMethod_CheckPlan<v1::RequirementCheck::Service> {
  public:
   RequirementCheckService(Checker* checker, const TokenVerifier* verifier)
       : checker_(checker), verifier_(verifier) {}
 
-  grpc::Status CheckPlan(grpc::ServerContext* ctx, const v1::CheckPlanRequest* req,
-                         v1::CheckPlanResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckPlan(grpc::CallbackServerContext* ctx,
+                                      const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) override;
   grpc::Status RecordReview(grpc::ServerContext* ctx, const v1::RecordReviewRequest* req,
                             v1::Review* resp) override;
   grpc::Status ListReviews(grpc::ServerContext* ctx, const v1::ListReviewsRequest* req,

@@ -63,15 +63,30 @@ absl::StatusOr<std::optional<std::string>> RequirementsStore::GetReport(
   return std::optional<std::string>(std::string(ReplyString(reply.get())));
 }
 
+void RequirementsStore::GetReportAsync(const std::string& plan_id, int64_t content_version,
+                                       const std::string& ruleset_version, ReportDone done) {
+  async_->Command({"HGET", Key(absl::StrCat("report:", plan_id)),
+                   ReportField(content_version, ruleset_version)},
+                  [done = std::move(done)](absl::StatusOr<const redisReply*> reply) mutable {
+                    if (!reply.ok()) return done(reply.status());
+                    if ((*reply)->type == REDIS_REPLY_NIL) {
+                      return done(std::optional<std::string>());
+                    }
+                    if ((*reply)->type != REDIS_REPLY_STRING) return done(Corrupt("cached report"));
+                    done(std::optional<std::string>(std::string(ReplyString(*reply))));
+                  });
+}
+
 absl::StatusOr<bool> RequirementsStore::PutReport(const std::string& plan_id,
-                                                  const v1::Report& report, int64_t generation,
+                                                  int64_t content_version,
+                                                  const std::string& ruleset_version,
+                                                  const std::string& bytes, int64_t generation,
                                                   const common::v1::Event& event) {
   const std::string review_key = Key(absl::StrCat("review:", plan_id));
   const std::string report_key = Key(absl::StrCat("report:", plan_id));
   const std::string outbox = Key("outbox");
   const std::string gen = absl::StrCat(generation);
-  const std::string field = ReportField(report.content_version(), report.ruleset_version());
-  const std::string bytes = report.SerializeAsString();
+  const std::string field = ReportField(content_version, ruleset_version);
   const std::string max = absl::StrCat(kMaxReportsPerPlan);
   const std::string event_bytes = event.SerializeAsString();
   ASSIGN_OR_RETURN(RedisReplyPtr reply,

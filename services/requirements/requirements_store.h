@@ -1,5 +1,7 @@
 // The requirement service's state in Redis, under rfs:requirements: (docs/architecture.md):
-//   report:{plan_id}       hash  "{content_version}:{ruleset_version}" → Report (the cache)
+//   report:{plan_id}       hash  "{content_version}:{ruleset_version}" → cached report: one
+//                                byte, the verdict ('1' PASS, '2' PENDING_REVIEW, '3' FAIL),
+//                                then the serialized CheckPlanResponse (report and summary)
 //   review:{plan_id}       hash  requirement id → latest Review; "#gen" → review generation
 //   review:{plan_id}:log   list  every Review recorded, oldest first (the audit trail)
 //   outbox                 stream of rfs.common.v1.Event (id, type, event)
@@ -15,6 +17,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/functional/any_invocable.h"
+#include "common/async_redis.h"
 #include "common/redis.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
@@ -33,15 +37,20 @@ class RequirementsStore {
   // it is full, and refilled by the next checks.
   static constexpr int kMaxReportsPerPlan = 32;
 
-  explicit RequirementsStore(RedisPool* pool) : pool_(pool) {}
+  RequirementsStore(RedisPool* pool, AsyncRedis* async) : pool_(pool), async_(async) {}
 
-  // The cached report bytes of (plan, content version, ruleset version), if any.
+  // The cached value of (plan, content version, ruleset version), if any (format above).
   absl::StatusOr<std::optional<std::string>> GetReport(const std::string& plan_id,
                                                        int64_t content_version,
                                                        const std::string& ruleset_version);
-  // Stores a report computed under `generation`, with its "requirement check completed" event,
-  // unless a review was recorded since (then nothing is written; returns false).
-  absl::StatusOr<bool> PutReport(const std::string& plan_id, const v1::Report& report,
+  // The same on the async client: `done` runs on its loop thread and must not block.
+  using ReportDone = absl::AnyInvocable<void(absl::StatusOr<std::optional<std::string>>)>;
+  void GetReportAsync(const std::string& plan_id, int64_t content_version,
+                      const std::string& ruleset_version, ReportDone done);
+  // Stores a cached value computed under `generation`, with its "requirement check completed"
+  // event, unless a review was recorded since (then nothing is written; returns false).
+  absl::StatusOr<bool> PutReport(const std::string& plan_id, int64_t content_version,
+                                 const std::string& ruleset_version, const std::string& value,
                                  int64_t generation, const common::v1::Event& event);
   // The latest decisions and the generation.
   absl::StatusOr<ReviewState> GetReviews(const std::string& plan_id);
@@ -57,6 +66,7 @@ class RequirementsStore {
 
  private:
   RedisPool* pool_;
+  AsyncRedis* async_;
 };
 
 }  // namespace rfs::requirements

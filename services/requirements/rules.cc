@@ -113,13 +113,13 @@ const Spec kRecJoint{"REC-JOINT", "複数の団体にまたがる計画は共同
                      "A plan spanning several governments is authored jointly (strongly "
                      "recommended)",
                      kRecommended, {"area", "authors"}};
-const Spec kRecOwnKgi{"REC-OWN-KGI", "独自のKGIを設定すること（推奨）",
-                      "Sets KGIs of its own (recommended)", kRecommended, {"indicators.kind"}};
-const Spec kRecKpi{"REC-KPI", "施策の進捗を確認するKPIを1つ以上設定すること（推奨）",
-                   "At least one KPI for the progress of the measures (recommended)",
+const Spec kRecOwnKgi{"REC-OWN-KGI", "独自のKGIを設定すること",
+                      "Sets KGIs of its own", kRecommended, {"indicators.kind"}};
+const Spec kRecKpi{"REC-KPI", "施策の進捗を確認するKPIを1つ以上設定すること",
+                   "At least one KPI for the progress of the measures",
                    kRecommended, {"indicators.kind"}};
-const Spec kRecMilestones{"REC-MILESTONES", "中間目標を少なくとも年度ごとに設定すること（推奨）",
-                          "Interim milestones at least once a fiscal year (recommended)",
+const Spec kRecMilestones{"REC-MILESTONES", "中間目標を少なくとも年度ごとに設定すること",
+                          "Interim milestones at least once a fiscal year",
                           kRecommended, {"indicators.baseline", "indicators.milestones",
                                          "indicators.target"}};
 

@@ -402,27 +402,27 @@ TEST_F(RequirementsTest, MetricsCountChecksAndCacheResults) {
 // The store never lands a report computed before a review recorded meanwhile.
 TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   RedisPool pool(config_.redis);
-  requirements::RequirementsStore store(&pool);
-  requirements::v1::Report report;
-  report.set_content_version(1);
-  report.set_ruleset_version("r1");
+  AsyncRedis async(config_.redis);
+  requirements::RequirementsStore store(&pool, &async);
+  const std::string value = "3report";
   common::v1::Event event;
   event.set_id("e1");
   event.set_type("requirement.check_completed");
   requirements::v1::Review review;
   review.set_requirement_id("A2");
   ASSERT_TRUE(store.RecordReview("A-00001", review, event).ok());  // generation 0 → 1
-  auto stale = store.PutReport("A-00001", report, /*generation=*/0, event);
+  auto stale = store.PutReport("A-00001", 1, "r1", value, /*generation=*/0, event);
   ASSERT_TRUE(stale.ok());
   EXPECT_FALSE(*stale);
   auto cached = store.GetReport("A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok());
   EXPECT_FALSE(cached->has_value());
-  auto fresh = store.PutReport("A-00001", report, /*generation=*/1, event);
+  auto fresh = store.PutReport("A-00001", 1, "r1", value, /*generation=*/1, event);
   ASSERT_TRUE(fresh.ok());
   EXPECT_TRUE(*fresh);
   cached = store.GetReport("A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok() && cached->has_value());
+  EXPECT_EQ(**cached, value);
 }
 
 }  // namespace

@@ -22,8 +22,14 @@ class RfsctlTest : public RegistryFixture {
     std::string out;  // stdout and stderr
   };
   Result Run(const std::string& args, const std::string& token = "") {
+    const std::string addr = absl::StartsWith(config_.listen, "unix://")
+                                 ? config_.listen
+                                 : absl::StrCat("127.0.0.1:", server_->port());
+    const std::string requirements =
+        start_requirements_ ? absl::StrCat(" RFS_REQUIREMENTS_ADDR=", requirements_config_.listen)
+                            : "";
     const std::string cmd = absl::StrCat(
-        "RFS_ADDR=127.0.0.1:", server_->port(), " RFS_TOKEN='",
+        "RFS_ADDR=", addr, requirements, " RFS_TOKEN='",
         token.empty() ? Secretariat() : token, "' ", BuildDir(), "/tools/rfsctl/rfsctl ", args,
         " 2>&1");
     FILE* p = popen(cmd.c_str(), "r");
@@ -96,6 +102,60 @@ TEST_F(RfsctlTest, ExitCodesTellFailuresApart) {
   EXPECT_EQ(Run("update B-00001 -f /nonexistent.json --mask title").exit_code, 2);
   EXPECT_EQ(Run("frobnicate").exit_code, 2);
   EXPECT_EQ(Run("health").exit_code, 0);
+}
+
+class RfsctlRequirementsTest : public RfsctlTest {
+ protected:
+  RfsctlRequirementsTest() { start_requirements_ = true; }
+  void LoadSamples() {
+    for (const char* sample : {"hokuriku-a-ai-semiconductor", "toyama-b-illustrative"}) {
+      Result r = Run(absl::StrCat("create -f ", DataDir(), "/samples/", sample, ".json"));
+      ASSERT_EQ(r.exit_code, 0) << r.out;
+    }
+  }
+};
+
+TEST_F(RfsctlRequirementsTest, CheckPrintsOneLinePerRequirementInJapaneseOrEnglish) {
+  LoadSamples();
+  // The seed's draft: targets still "○○", no budget coordination attested yet.
+  Result ja = Run("check plans/A-00001");
+  EXPECT_EQ(ja.exit_code, 1) << ja.out;  // not PASS
+  EXPECT_TRUE(absl::StrContains(ja.out, "判定 不適合 (FAIL)")) << ja.out;
+  EXPECT_TRUE(absl::StrContains(ja.out, "✗  KGI-CAPEX")) << ja.out;
+  EXPECT_TRUE(absl::StrContains(ja.out, "✓  A1")) << ja.out;
+  EXPECT_TRUE(absl::StrContains(ja.out, "対応:")) << ja.out;
+  Result en = Run("check A-00001 --lang en");
+  EXPECT_TRUE(absl::StrContains(en.out, "verdict FAIL")) << en.out;
+  EXPECT_TRUE(absl::StrContains(en.out, "cached")) << en.out;
+  EXPECT_TRUE(absl::StrContains(en.out, "the target is not yet set")) << en.out;
+  Result json = Run("check plans/A-00001 --json");
+  EXPECT_TRUE(absl::StrContains(json.out, "\"verdict\": \"CHECK_VERDICT_FAIL\"")) << json.out;
+  Result dry = Run(absl::StrCat("check -f ", DataDir(), "/samples/ishikawa-c-illustrative.json"));
+  EXPECT_TRUE(absl::StrContains(dry.out, "（未登録の計画）")) << dry.out;
+  EXPECT_TRUE(absl::StrContains(dry.out, "…  C1")) << dry.out;  // attested, awaits review
+  EXPECT_EQ(Run("check plans/A-09999").exit_code, 10 + 5);  // NOT_FOUND
+  EXPECT_EQ(Run("check").exit_code, 2);
+}
+
+TEST_F(RfsctlRequirementsTest, ReviewReviewsScoreAndRuleset) {
+  LoadSamples();
+  Result review = Run("review plans/B-00002 b1 accept --comment 輸出比率を確認", Bureau());
+  EXPECT_EQ(review.exit_code, 0) << review.out;
+  Result returned = Run("review plans/B-00002 B4 return", Bureau());
+  EXPECT_EQ(returned.exit_code, 10 + 3) << returned.out;  // a return needs a comment
+  EXPECT_EQ(Run("review plans/B-00002 B4 accept", Prefecture(kToyama)).exit_code,
+            10 + 7);  // PERMISSION_DENIED
+  Result list = Run("reviews plans/B-00002");
+  EXPECT_TRUE(absl::StrContains(list.out, "輸出比率を確認")) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "有効")) << list.out;
+
+  Result score = Run("score plans/B-00002");
+  EXPECT_EQ(score.exit_code, 0) << score.out;
+  EXPECT_TRUE(absl::StrContains(score.out, "（架空）立山サンプル製薬株式会社  1.0000%")) << score.out;
+  EXPECT_EQ(Run("score plans/A-00001").exit_code, 10 + 9);  // FAILED_PRECONDITION: not type B
+
+  Result ruleset = Run("ruleset");
+  EXPECT_TRUE(absl::StrContains(ruleset.out, "20億円")) << ruleset.out;
 }
 
 }  // namespace

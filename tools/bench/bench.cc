@@ -9,6 +9,9 @@
 //
 //   rfs-bench --target 127.0.0.1:50051 --metrics_port 9101 --token T --plan plans/A-00001
 //             --create_file data/samples/x.json [--concurrency 32] [--seconds 5] [--json out]
+//             [--requirements_target 127.0.0.1:50052 --requirements_metrics_port 9102
+//              --check_plan plans/A-00001 --check_file data/samples/x.json]
+// Scenarios of rfs-requirements are measured against Health/Check on rfs-requirements.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -38,6 +41,7 @@
 #include "common/health_client.h"
 #include "nlohmann/json.hpp"
 #include "rfs/registry/v1/registry.pb.h"
+#include "rfs/requirements/v1/requirements.pb.h"
 #include "tests/support/http.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
@@ -52,7 +56,11 @@ ABSL_FLAG(int, channels, 2, "Client connections the calls are spread over");
 ABSL_FLAG(double, seconds, 5, "Measured seconds per scenario");
 ABSL_FLAG(double, warmup_seconds, 1, "Unmeasured seconds before each scenario");
 ABSL_FLAG(std::string, json, "", "Write the results here as JSON");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, requirements_target, "", "rfs-requirements address (empty: its scenarios are skipped)");
+ABSL_FLAG(int, requirements_metrics_port, 9102, "rfs-requirements' metrics port");
+ABSL_FLAG(std::string, check_plan, "", "CheckPlan (cached): a registered plan to check repeatedly");
+ABSL_FLAG(std::string, check_file, "", "CheckPlan (uncached): plan JSON checked inline (a dry run, never cached)");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached", "Scenarios to run, in order, in each round");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
 ABSL_FLAG(double, redis_set_ops, 0, "Redis SET ops/s measured by redis-benchmark (reported)");
 
@@ -62,10 +70,14 @@ namespace {
 namespace v1 = registry::v1;
 using Clock = std::chrono::steady_clock;
 
+// The servers under load: each scenario's ratio is to Health/Check on its own server.
+enum Server { kRegistry = 0, kRequirements = 1 };
+
 struct Scenario {
   std::string key;      // "get"
   std::string label;    // "GetPlan"
   std::string method;   // full method path
+  Server server = kRegistry;
   // Makes the request of call number `n` (most scenarios return the same buffer).
   std::function<grpc::ByteBuffer(uint64_t n)> request;
   double min_ratio = 0;       // target, 0 = none
@@ -75,6 +87,7 @@ struct Scenario {
 
 struct Result {
   std::string key, label;
+  Server server = kRegistry;
   double rps = 0, p50_ms = 0, p99_ms = 0;
   uint64_t calls = 0, client_errors = 0, server_errors = 0;
   double round_trips_per_call = -1;
@@ -109,24 +122,32 @@ double SumMetric(const std::string& text, const std::string& name,
 class Runner {
  public:
   Runner() {
-    for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
-      grpc::ChannelArguments args;
-      args.SetInt("rfs.bench.channel", i);  // distinct args: distinct connections
-      args.SetMaxReceiveMessageSize(64 << 20);
-      stubs_.push_back(std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
-          absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+    const std::string targets[] = {absl::GetFlag(FLAGS_target),
+                                   absl::GetFlag(FLAGS_requirements_target)};
+    for (int server = 0; server < 2; ++server) {
+      if (targets[server].empty()) continue;
+      for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
+        grpc::ChannelArguments args;
+        args.SetInt("rfs.bench.channel", i);  // distinct args: distinct connections
+        args.SetMaxReceiveMessageSize(64 << 20);
+        stubs_[server].push_back(std::make_unique<grpc::GenericStub>(grpc::CreateCustomChannel(
+            targets[server], grpc::InsecureChannelCredentials(), args)));
+      }
     }
     token_ = absl::GetFlag(FLAGS_token);
   }
 
   Result Run(const Scenario& s) {
+    const int metrics_port = s.server == kRegistry ? absl::GetFlag(FLAGS_metrics_port)
+                                                   : absl::GetFlag(FLAGS_requirements_metrics_port);
     Phase(s, absl::GetFlag(FLAGS_warmup_seconds), nullptr);
-    const std::string before = testing::HttpGet(absl::GetFlag(FLAGS_metrics_port), "/metrics");
+    const std::string before = testing::HttpGet(metrics_port, "/metrics");
     Result r;
     r.key = s.key;
     r.label = s.label;
+    r.server = s.server;
     Phase(s, absl::GetFlag(FLAGS_seconds), &r);
-    const std::string after = testing::HttpGet(absl::GetFlag(FLAGS_metrics_port), "/metrics");
+    const std::string after = testing::HttpGet(metrics_port, "/metrics");
     const std::string method_name = s.method.substr(s.method.rfind('/') + 1);
     const std::vector<std::string> label = {"grpc_method=\"" + method_name + "\""};
     r.server_errors = static_cast<uint64_t>(
@@ -172,7 +193,8 @@ class Runner {
       if (!authorization.empty()) call->ctx.AddMetadata("authorization", authorization);
       call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       call->start = Clock::now();
-      stubs_[slot % stubs_.size()]->UnaryCall(
+      const auto& stubs = stubs_[s.server];
+      stubs[slot % stubs.size()]->UnaryCall(
           &call->ctx, s.method, grpc::StubOptions(), &call->request, &call->response,
           [&, call, slot](grpc::Status status) {
             const auto now = Clock::now();
@@ -212,7 +234,7 @@ class Runner {
     for (const auto& [code, n] : out->error_codes) out->client_errors += n;
   }
 
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_[2];
   std::string token_;
   // Numbers every call of the run: CreatePlan request ids must never repeat across phases and
   // rounds, or a measured create would be answered as a retry of an earlier one.
@@ -272,6 +294,39 @@ int Main(int argc, char** argv) {
     all.push_back(s);
   }
 
+  if (!absl::GetFlag(FLAGS_requirements_target).empty()) {
+    Scenario health{"req_health", "Health/Check (requirements)", kHealthCheckMethod, kRequirements};
+    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
+    health.request = [req](uint64_t) { return req; };
+    all.push_back(health);
+    if (!absl::GetFlag(FLAGS_check_plan).empty()) {
+      requirements::v1::CheckPlanRequest check;
+      check.set_name(absl::GetFlag(FLAGS_check_plan));
+      Scenario s{"check_cached", "CheckPlan cached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+                 kRequirements};
+      grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
+      s.request = [buffer](uint64_t) { return buffer; };
+      s.min_ratio = 0.5;
+      all.push_back(s);
+    }
+    if (!absl::GetFlag(FLAGS_check_file).empty()) {
+      requirements::v1::CheckPlanRequest check;
+      std::ifstream in(absl::GetFlag(FLAGS_check_file));
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!google::protobuf::util::JsonStringToMessage(text.str(), check.mutable_plan()).ok()) {
+        std::fprintf(stderr, "rfs-bench: cannot read %s\n", absl::GetFlag(FLAGS_check_file).c_str());
+        return 2;
+      }
+      Scenario s{"check_uncached", "CheckPlan uncached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+                 kRequirements};
+      grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
+      s.request = [buffer](uint64_t) { return buffer; };
+      s.min_ratio = 0.2;
+      all.push_back(s);
+    }
+  }
+
   Runner runner;
   // Scenarios interleaved over rounds, so a disturbance of the machine hits all alike; each
   // figure is the median of its rounds.
@@ -310,9 +365,10 @@ int Main(int argc, char** argv) {
     }
     results.push_back(m);
   }
-  double base = 0;
+  double base[2] = {0, 0};  // Health/Check of each server
   for (const Result& r : results) {
-    if (r.key == "health") base = r.rps;
+    if (r.key == "health") base[kRegistry] = r.rps;
+    if (r.key == "req_health") base[kRequirements] = r.rps;
   }
 
   std::printf(
@@ -320,7 +376,7 @@ int Main(int argc, char** argv) {
       "interleaved rounds\n",
       absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
       absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_rounds));
-  std::printf("%-16s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
+  std::printf("%-28s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
               "ratio", "errors", "srv err", "redis/rpc", "target");
   nlohmann::json out = nlohmann::json::object();
   out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
@@ -334,7 +390,7 @@ int Main(int argc, char** argv) {
     for (const Scenario& sc : all) {
       if (sc.key == r.key) s = &sc;
     }
-    const double ratio = base > 0 ? r.rps / base : 0;
+    const double ratio = base[r.server] > 0 ? r.rps / base[r.server] : 0;
     std::string target;
     bool met = r.client_errors == 0 && r.server_errors == 0;
     if (s->min_ratio > 0) {
@@ -355,10 +411,11 @@ int Main(int argc, char** argv) {
     }
     const std::string trips =
         r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
-    std::printf("%-16s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
+    std::printf("%-28s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
                 r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
                 static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
     out["results"].push_back({{"rpc", r.label},
+                              {"server", r.server == kRegistry ? "rfs-registry" : "rfs-requirements"},
                               {"requests_per_s", r.rps},
                               {"p50_ms", r.p50_ms},
                               {"p99_ms", r.p99_ms},

@@ -670,7 +670,8 @@ void PrintReport(const Message& m) {
               report.title().empty() ? "" : absl::StrCat("  ", report.title()).c_str());
   std::printf("%s %s · ruleset %s%s\n\n", en ? "verdict" : "判定", VerdictText(report.verdict()).c_str(),
               report.ruleset_version().c_str(), r.cached() ? (en ? " · cached" : " · キャッシュ") : "");
-  Table t({"", "ID", en ? "REQUIREMENT" : "要件", en ? "WHY" : "説明"}, 60);
+  // Wide cells: the explanation is the point of the report.
+  Table t({"", "ID", en ? "REQUIREMENT" : "要件", en ? "WHY" : "説明"}, 160);
   for (const auto& x : report.results()) {
     const bool recommended = x.severity() == rq::SEVERITY_RECOMMENDED;
     const std::string title = en ? x.title_en() : x.title_ja();
