@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/codes.h"
+#include "common/logging.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/requirements/access_policy.h"
@@ -296,6 +297,14 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
   (*event.mutable_attributes())["requirement_id"] = req.requirement_id();
   (*event.mutable_attributes())["decision"] = v1::ReviewDecision_Name(req.decision());
   RETURN_IF_ERROR(store_->RecordReview(id, review, event));
+  RFS_LOG(kInfo, "audit")
+      .Field("actor", who.subject)
+      .Field("role", RoleName(who.role))
+      .Field("action", "RECORD_REVIEW")
+      .Field("plan", plan.name())
+      .Field("version", plan.version())
+      .Field("requirement", req.requirement_id())
+      .Field("decision", v1::ReviewDecision_Name(req.decision()));
   review.set_current(true);
   return review;
 }

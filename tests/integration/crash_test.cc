@@ -18,6 +18,7 @@
 #include "common/client.h"
 #include "common/health_client.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
+#include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -210,6 +211,119 @@ TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
     EXPECT_EQ(WEXITSTATUS(status), 2) << c.says << ": " << out;
     EXPECT_NE(out.find(c.says), std::string::npos) << out;
   }
+}
+
+// Runs a binary to completion and returns its exit code and output.
+std::pair<int, std::string> RunToExit(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  FILE* p = popen((cmd + "2>&1").c_str(), "r");
+  std::string out;
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+TEST_F(CrashTest, BadRequirementSettingsStopTheBinaryWithAMessage) {
+  std::ofstream(dir_.File("typo.json")) << R"({"version": "x", "a4_min_total_investmnt_yen": 1})";
+  struct Case {
+    std::vector<std::string> flags;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--ruleset_file", "/nonexistent/ruleset.json"}, "--ruleset_file"},
+      {{"--ruleset_file", dir_.File("typo.json")}, "a4_min_total_investmnt_yen"},
+      {{"--registry_address", ""}, "--registry_address"},
+      {{"--registry_timeout_ms", "0"}, "--registry_timeout_ms"},
+      {{"--service_token_file", "/nonexistent"}, "--service_token_file"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {
+        BuildDir() + "/services/requirements/rfs-requirements", "--redis", redis_->url(),
+        "--auth_key_file", dir_.File("auth.key"), "--listen", "127.0.0.1:0",
+        "--metrics_listen", "off", "--data_dir", DataDir()};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    auto [code, out] = RunToExit(argv);
+    EXPECT_EQ(code, 2) << c.says << ": " << out;
+    EXPECT_NE(out.find(c.says), std::string::npos) << out;
+  }
+}
+
+// Reviews are acknowledged writes: they survive kill -9 of redis-server and of the service.
+TEST_F(CrashTest, RecordedReviewsSurviveKilledRedisAndService) {
+  const std::string requirements_socket = "unix://" + dir_.File("requirements.sock");
+  // Restart the registry of SetUp with its gate pointing at this test's requirement service.
+  registry_.Stop();
+  registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
+                   "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
+                   "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
+                   "50", "--requirements_address", requirements_socket, "--log_level", "warning"},
+                  dir_.File("registry.log"));
+  Process requirements;
+  auto start_requirements = [&] {
+    requirements.Start({BuildDir() + "/services/requirements/rfs-requirements", "--redis",
+                        redis_->url(), "--auth_key_file", dir_.File("auth.key"), "--listen",
+                        requirements_socket, "--metrics_listen", "off", "--data_dir", DataDir(),
+                        "--health_interval_ms", "50", "--registry_address", socket_,
+                        "--log_level", "warning"},
+                       dir_.File("requirements.log"));
+  };
+  start_requirements();
+  auto serving = [&](const std::string& target) {
+    auto s = CheckHealth(MakeChannel({target}), "", absl::Milliseconds(500));
+    return s.ok() && *s == ServingStatus::kServing;
+  };
+  ASSERT_TRUE(WaitFor([&] { return serving(socket_) && serving(requirements_socket); }));
+
+  const VerificationKey key = *LoadVerificationKey(dir_.File("auth.key"));
+  const std::string secretariat = *MintToken(key, {"sec", Role::kSecretariat});
+  Plan created;
+  {
+    CreatePlanRequest req;
+    *req.mutable_plan() = CompletePlanA();
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, secretariat, absl::Seconds(10));
+    ASSERT_TRUE(stub_->CreatePlan(&ctx, req, &created).ok());
+  }
+  auto check_stub = requirements::v1::RequirementCheck::NewStub(MakeChannel({requirements_socket}));
+  for (const char* id : {"A2", "A3"}) {
+    requirements::v1::RecordReviewRequest req;
+    req.set_name(created.name());
+    req.set_requirement_id(id);
+    req.set_decision(requirements::v1::REVIEW_DECISION_ACCEPTED);
+    requirements::v1::Review out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, secretariat, absl::Seconds(10));
+    ASSERT_TRUE(check_stub->RecordReview(&ctx, req, &out).ok());
+  }
+
+  redis_->Kill();
+  redis_->Start();  // replays the AOF
+  requirements.Kill();
+  start_requirements();
+  ASSERT_TRUE(WaitFor([&] { return serving(socket_) && serving(requirements_socket); }));
+
+  requirements::v1::ListReviewsRequest list;
+  list.set_name(created.name());
+  requirements::v1::ListReviewsResponse reviews;
+  grpc::Status listed;
+  ASSERT_TRUE(WaitFor([&] {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, secretariat, absl::Seconds(5));
+    listed = check_stub->ListReviews(&ctx, list, &reviews);
+    return listed.ok();
+  })) << listed.error_message();
+  ASSERT_EQ(reviews.reviews_size(), 2);
+  requirements::v1::CheckPlanRequest check;
+  check.set_name(created.name());
+  requirements::v1::CheckPlanResponse report;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, secretariat, absl::Seconds(10));
+  ASSERT_TRUE(check_stub->CheckPlan(&ctx, check, &report).ok());
+  EXPECT_EQ(report.report().verdict(), common::v1::CHECK_VERDICT_PASS);
+  requirements.Stop();
 }
 
 }  // namespace
