@@ -16,6 +16,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 read -r -a kubectls <<<"${KUBECTL:-kubectl}"
 
+# The base's ruleset ConfigMap is a copy of the default ruleset the services ship with.
+if ! cmp -s "$here/base/ruleset.json" "$here/../../data/ruleset.json"; then
+  echo "check.sh: FAIL: deploy/k8s/base/ruleset.json differs from data/ruleset.json; copy it over" >&2
+  exit 1
+fi
+
 available=()
 for k in "${kubectls[@]}"; do
   if command -v "$k" >/dev/null 2>&1; then
