@@ -122,26 +122,42 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, C
     return done(
         absl::InvalidArgumentError("version: a version number, or 0 for the current one"));
   }
+  // Read access is decided on the current version (as the registry decides it for any
+  // version); the report is of the version asked for.
+  const int64_t version = req.version();
   registry_->GetPlanAsync(
-      req.name(), req.version(), registry::v1::PLAN_VIEW_BASIC,
-      [this, who, id = *std::move(id), done = std::move(done)](
-          absl::StatusOr<Plan> fetched) mutable {
-        if (!fetched.ok()) return done(fetched.status());
-        if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*fetched); !allowed.ok()) {
+      req.name(), 0, registry::v1::PLAN_VIEW_BASIC,
+      [this, who, id = *std::move(id), name = req.name(), version,
+       done = std::move(done)](absl::StatusOr<Plan> current) mutable {
+        if (!current.ok()) return done(current.status());
+        if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*current); !allowed.ok()) {
           return done(allowed);
         }
-        const int64_t content_version = fetched->content_version();
-        store_->GetReportAsync(
-            id, content_version, ruleset_.version,
-            [this, who, id, basic = *std::move(fetched), done = std::move(done)](
-                absl::StatusOr<std::optional<std::string>> cached) mutable {
-              if (!cached.ok()) return done(cached.status());
-              if (cached->has_value() && ServeCached(basic, **cached, &done)) return;
-              cache_miss_->Increment();
-              executor_->Submit([this, who, id, basic = std::move(basic),
-                                 done = std::move(done)]() mutable {
-                done(ComputeRegistered(who, id, basic));
-              });
+        if (version == 0 || version == current->version()) {
+          return Serve(who, std::move(id), *std::move(current), std::move(done));
+        }
+        registry_->GetPlanAsync(
+            name, version, registry::v1::PLAN_VIEW_BASIC,
+            [this, who, id = std::move(id), done = std::move(done)](
+                absl::StatusOr<Plan> asked) mutable {
+              if (!asked.ok()) return done(asked.status());
+              Serve(who, std::move(id), *std::move(asked), std::move(done));
+            });
+      });
+}
+
+void Checker::Serve(const Principal& who, std::string id, Plan basic, CheckDone done) {
+  const int64_t content_version = basic.content_version();
+  store_->GetReportAsync(
+      id, content_version, ruleset_.version,
+      [this, who, id, basic = std::move(basic), done = std::move(done)](
+          absl::StatusOr<std::optional<std::string>> cached) mutable {
+        if (!cached.ok()) return done(cached.status());
+        if (cached->has_value() && ServeCached(basic, **cached, &done)) return;
+        cache_miss_->Increment();
+        executor_->Submit(
+            [this, who, id, basic = std::move(basic), done = std::move(done)]() mutable {
+              done(ComputeRegistered(who, id, basic));
             });
       });
 }

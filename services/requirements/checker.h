@@ -4,7 +4,8 @@
 // statuses. Thread-safe.
 //
 // CheckPlan of a registered plan, when cached, blocks no thread: GetPlan BASIC on the
-// registry's callback client (for the current version and the access check), one HGET on the
+// registry's callback client (for the current version and the access check; a second one when
+// an older version is asked for), one HGET on the
 // async Redis client, and the reply is the stored bytes with the asked version merged in (no
 // parse, no serialization). A miss runs on the executor: one more GetPlan FULL, one HGETALL of
 // the reviews, the rules, and one script storing the report with its event. An inline check is
@@ -47,6 +48,8 @@ class Checker {
   const Ruleset& ruleset() const { return ruleset_; }
 
  private:
+  // The report of `basic` (the version asked for; access already checked): cached or computed.
+  void Serve(const Principal& who, std::string id, registry::v1::Plan basic, CheckDone done);
   // Serves a cached value (see requirements_store.h); false when it is malformed.
   bool ServeCached(const registry::v1::Plan& basic, const std::string& value, CheckDone* done);
   // The miss path: computes, stores (with the event) and returns the response bytes.

@@ -290,6 +290,26 @@ TEST_F(RequirementsTest, CheckNeedsTheRegistryAndReadAccess) {
   ASSERT_OK(CheckInline(Viewer(), CompletePlanC(), &r));
 }
 
+TEST_F(RequirementsTest, ReadAccessFollowsTheCurrentVersionForEveryVersion) {
+  const Plan plan = MustCreate(CompletePlanB());  // Toyama's
+  const std::string toyama = Prefecture(kToyama);
+  Plan p;
+  ASSERT_OK(Transition(toyama, plan.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  ASSERT_OK(Transition(Bureau(), plan.name(), PLAN_STAGE_COORDINATION, &p));
+  ASSERT_OK(Transition(toyama, plan.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+  const int64_t published = p.version();
+  CheckPlanResponse r;
+  ASSERT_OK(Check(Prefecture(kAichi), plan.name(), &r));  // public: everyone may read it
+  ASSERT_OK(Transition(toyama, plan.name(), PLAN_STAGE_WITHDRAWN, &p, "計画を取り下げる"));
+  EXPECT_EQ(Check(Prefecture(kAichi), plan.name(), &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Not even the version that was public: access is decided on the current version.
+  EXPECT_EQ(Check(Prefecture(kAichi), plan.name(), &r, published).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Check(toyama, plan.name(), &r, published));
+  EXPECT_EQ(r.report().plan_version(), published);
+}
+
 TEST_F(RequirementsTest, InlineCheckIsADryRunThatStoresNothing) {
   const int64_t keys = Count("DBSIZE");
   CheckPlanResponse r;
