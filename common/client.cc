@@ -53,4 +53,11 @@ void PrepareCall(grpc::ClientContext* context, const std::string& token, absl::D
   if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
 }
 
+void PreparePeerAttempt(grpc::ClientContext* context, const std::string& token,
+                        absl::Duration timeout, int attempt) {
+  if (attempt == 0) return PrepareCall(context, token, timeout);
+  PrepareCall(context, token, std::min(timeout, absl::Seconds(2)));
+  context->set_wait_for_ready(true);
+}
+
 }  // namespace rfs

@@ -30,4 +30,11 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ChannelOptions& options);
 // Sets the deadline and the "authorization: Bearer <token>" metadata of a call.
 void PrepareCall(grpc::ClientContext* context, const std::string& token, absl::Duration timeout);
 
+// Calls between rfs services (idempotent reads) make two attempts. The first uses `timeout`;
+// the retry after UNAVAILABLE waits for the channel to reconnect (wait_for_ready) for at most
+// 2 s instead of failing fast while it is in backoff, e.g. right after the peer restarted.
+inline constexpr int kPeerAttempts = 2;
+void PreparePeerAttempt(grpc::ClientContext* context, const std::string& token,
+                        absl::Duration timeout, int attempt);
+
 }  // namespace rfs

@@ -76,6 +76,19 @@ absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view
   return absl::OkStatus();
 }
 
+const char* PlanTypeLetter(registry::v1::PlanType type) {
+  switch (type) {
+    case registry::v1::PLAN_TYPE_A:
+      return "A";
+    case registry::v1::PLAN_TYPE_B:
+      return "B";
+    case registry::v1::PLAN_TYPE_C:
+      return "C";
+    default:
+      return "?";
+  }
+}
+
 absl::StatusOr<std::string> ParsePlanName(absl::string_view name, absl::string_view field) {
   absl::string_view id = name;
   bool ok = absl::ConsumePrefix(&id, "plans/") && id.size() >= 3 && id.size() <= 16 &&

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs {
 
@@ -32,6 +33,9 @@ int CorporateNumberCheckDigit(absl::string_view body12);
 // OK when `number` is 13 digits whose first digit is the right check digit; otherwise
 // INVALID_ARGUMENT naming `field`.
 absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view field);
+
+// "A", "B", "C" for a plan type ("?" for none).
+const char* PlanTypeLetter(registry::v1::PlanType type);
 
 // The plan id of a resource name "plans/{type letter}-{digits}" ("plans/A-00001" → "A-00001");
 // INVALID_ARGUMENT naming `field` otherwise.

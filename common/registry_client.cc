@@ -8,10 +8,6 @@
 #include "common/status.h"
 
 namespace rfs {
-namespace {
-constexpr absl::Duration kRetryWait = absl::Seconds(2);
-}  // namespace
-
 
 RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
                                absl::Duration timeout)
@@ -60,24 +56,19 @@ void RegistryClient::GetPlanAsync(const std::string& name, int64_t version,
 }
 
 void RegistryClient::StartAsync(std::unique_ptr<AsyncCall> call) {
-  if (call->attempt == 0) {
-    PrepareCall(&call->context, token_->Get(), timeout_);
-  } else {
-    PrepareCall(&call->context, token_->Get(), std::min(timeout_, kRetryWait));
-    call->context.set_wait_for_ready(true);
-  }
+  PreparePeerAttempt(&call->context, token_->Get(), timeout_, call->attempt);
   AsyncCall* raw = call.release();
   stub_->async()->GetPlan(&raw->context, &raw->request, &raw->response,
                           [this, raw](grpc::Status status) {
                             std::unique_ptr<AsyncCall> call(raw);
                             if (status.ok()) return call->done(std::move(call->response));
                             if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-                                call->attempt == 0) {
+                                call->attempt + 1 < kPeerAttempts) {
                               // A fresh context: one may not be reused for a second call.
                               auto retry = std::make_unique<AsyncCall>();
                               retry->request = std::move(call->request);
                               retry->done = std::move(call->done);
-                              retry->attempt = 1;
+                              retry->attempt = call->attempt + 1;
                               return StartAsync(std::move(retry));
                             }
                             call->done(MapRegistryError(status));
@@ -92,16 +83,9 @@ absl::StatusOr<registry::v1::Plan> RegistryClient::GetPlan(const std::string& na
   request.set_version(version);
   request.set_view(view);
   grpc::Status status;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < kPeerAttempts; ++attempt) {
     grpc::ClientContext context;
-    if (attempt == 0) {
-      PrepareCall(&context, token_->Get(), timeout_);
-    } else {
-      // The retry waits (briefly) for the channel to reconnect instead of failing fast while
-      // it is in backoff, e.g. right after the peer restarted.
-      PrepareCall(&context, token_->Get(), std::min(timeout_, kRetryWait));
-      context.set_wait_for_ready(true);
-    }
+    PreparePeerAttempt(&context, token_->Get(), timeout_, attempt);
     registry::v1::Plan plan;
     status = stub_->GetPlan(&context, request, &plan);
     if (status.ok()) return plan;

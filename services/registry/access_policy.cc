@@ -10,17 +10,11 @@ namespace {
 
 using v1::Plan;
 
-bool IsAuthor(const Principal& who, const Plan& plan) { return IsPlanAuthor(who, plan); }
-bool InBlock(const Principal& who, const Plan& plan) { return IsPlanBureau(who, plan); }
-
 // May change the plan's content, start its pre-consultation, withdraw or revise it.
 bool IsEditor(const Principal& who, const Plan& plan) {
   return who.role == Role::kSecretariat ||
-         (InBlock(who, plan) && plan.type() == v1::PLAN_TYPE_A) || IsAuthor(who, plan);
+         (IsPlanBureau(who, plan) && plan.type() == v1::PLAN_TYPE_A) || IsPlanAuthor(who, plan);
 }
-
-// May decide a pre-consultation (事前相談の窓口).
-bool IsReviewer(const Principal& who, const Plan& plan) { return IsPlanReviewer(who, plan); }
 
 std::string Who(const Principal& who) {
   std::string s = absl::StrCat("role ", RoleName(who.role));
@@ -44,14 +38,14 @@ absl::Status AuthorizeCreate(const Principal& who, const Plan* plan_or_null) {
     case Role::kSecretariat:
       return absl::OkStatus();
     case Role::kBureau:
-      if (plan.type() == v1::PLAN_TYPE_A && InBlock(who, plan)) return absl::OkStatus();
+      if (plan.type() == v1::PLAN_TYPE_A && IsPlanBureau(who, plan)) return absl::OkStatus();
       return Denied(who, "create this plan",
                     "a regional bureau drafts type A plans of its own block");
     case Role::kPrefecture:
-      if (IsAuthor(who, plan)) return absl::OkStatus();
+      if (IsPlanAuthor(who, plan)) return absl::OkStatus();
       return Denied(who, "create this plan", "a prefecture creates plans it is an author of");
     case Role::kMunicipality:
-      if (plan.type() == v1::PLAN_TYPE_C && IsAuthor(who, plan)) return absl::OkStatus();
+      if (plan.type() == v1::PLAN_TYPE_C && IsPlanAuthor(who, plan)) return absl::OkStatus();
       return Denied(who, "create this plan",
                     "a municipality creates type C plans it is an author of");
     default:
@@ -69,16 +63,16 @@ absl::Status AuthorizeTransition(const Principal& who, const Plan& plan, v1::Pla
       return Denied(who, what, "only the plan's authors, its block's bureau (type A) or the "
                                "secretariat do this");
     case v1::PLAN_STAGE_COORDINATION:
-      if (IsReviewer(who, plan)) return absl::OkStatus();
+      if (IsPlanReviewer(who, plan)) return absl::OkStatus();
       return Denied(who, what, "a pre-consultation is decided by the bureau of the plan's block "
                                "or the secretariat");
     case v1::PLAN_STAGE_DRAFTING:
-      if (IsReviewer(who, plan)) return absl::OkStatus();
+      if (IsPlanReviewer(who, plan)) return absl::OkStatus();
       return Denied(who, what, "a pre-consultation is returned by the bureau of the plan's block "
                                "or the secretariat");
     case v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR:
     case v1::PLAN_STAGE_SUBMITTED:
-      if (who.role == Role::kSecretariat || IsAuthor(who, plan)) return absl::OkStatus();
+      if (who.role == Role::kSecretariat || IsPlanAuthor(who, plan)) return absl::OkStatus();
       return Denied(who, what, "the governor or mayor of an authoring local government does this");
     case v1::PLAN_STAGE_PUBLISHED:
       if (who.role == Role::kSecretariat) return absl::OkStatus();
@@ -90,8 +84,6 @@ absl::Status AuthorizeTransition(const Principal& who, const Plan& plan, v1::Pla
 
 }  // namespace
 
-bool CanRead(const Principal& who, const Plan& plan) { return CanReadPlan(who, plan); }
-
 absl::Status Authorize(const Principal& who, const AccessRequest& request) {
   if (request.action == Action::kReadReferenceData) return absl::OkStatus();
   if (request.action == Action::kCreatePlan) return AuthorizeCreate(who, request.plan);
@@ -100,7 +92,7 @@ absl::Status Authorize(const Principal& who, const AccessRequest& request) {
     case Action::kCreatePlan:
       break;
     case Action::kReadPlan:
-      if (CanRead(who, plan)) return absl::OkStatus();
+      if (CanReadPlan(who, plan)) return absl::OkStatus();
       return Denied(who, absl::StrCat("read ", plan.name()),
                     "before publication a plan is visible to its authors, the local "
                     "governments of its area, its block's bureau and the secretariat");
@@ -122,7 +114,7 @@ absl::Status Authorize(const Principal& who, const AccessRequest& request) {
       if (who.body_code != request.author_code) {
         return Denied(who, what, "a local government signs off only for itself");
       }
-      if (!IsAuthor(who, plan)) return Denied(who, what, "not an author of this plan");
+      if (!IsPlanAuthor(who, plan)) return Denied(who, what, "not an author of this plan");
       return absl::OkStatus();
     }
     case Action::kReadReferenceData:

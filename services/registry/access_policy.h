@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "common/auth.h"
+#include "common/plan_access.h"  // CanReadPlan: the read rule alone, for lists
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs::registry {
@@ -36,8 +37,5 @@ struct AccessRequest {
 
 // OK, or PERMISSION_DENIED saying what the caller's role lacks.
 absl::Status Authorize(const Principal& who, const AccessRequest& request);
-
-// The read rule alone, for filtering lists.
-bool CanRead(const Principal& who, const v1::Plan& plan);
 
 }  // namespace rfs::registry

@@ -665,19 +665,6 @@ bool IsRequirementIdOfType(v1::PlanType type, absl::string_view id) {
          n <= max;
 }
 
-const char* PlanTypeLetter(v1::PlanType type) {
-  switch (type) {
-    case v1::PLAN_TYPE_A:
-      return "A";
-    case v1::PLAN_TYPE_B:
-      return "B";
-    case v1::PLAN_TYPE_C:
-      return "C";
-    default:
-      return "?";
-  }
-}
-
 std::string StageName(v1::PlanStage stage) {
   return std::string(absl::StripPrefix(v1::PlanStage_Name(stage), "PLAN_STAGE_"));
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "common/codes.h"  // PlanTypeLetter
 #include "common/reference_data.h"
 #include "rfs/registry/v1/registry.pb.h"
 
@@ -44,8 +45,6 @@ absl::Status ValidateAndNormalizePlan(const ReferenceData& reference, const Plan
 // The requirement ids an attestation may name for a plan type (A1..A7, B1..B4, C1..C3).
 bool IsRequirementIdOfType(v1::PlanType type, absl::string_view requirement_id);
 
-// "A", "B", "C".
-const char* PlanTypeLetter(v1::PlanType type);
 // "DRAFTING", "PRE_CONSULTATION", ...
 std::string StageName(v1::PlanStage stage);
 

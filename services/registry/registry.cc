@@ -374,7 +374,7 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
     query.want = page_size - response.plans_size() + 1;
     ASSIGN_OR_RETURN(ListBatch batch, store_->List(query));
     for (ListItem& item : batch.items) {
-      if (!CanRead(who, item.summary)) continue;
+      if (!CanReadPlan(who, item.summary)) continue;
       if (response.plans_size() == page_size) {
         more = true;
         break;

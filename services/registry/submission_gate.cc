@@ -6,10 +6,6 @@
 #include "common/status.h"
 
 namespace rfs::registry {
-namespace {
-constexpr absl::Duration kRetryWait = absl::Seconds(2);
-}  // namespace
-
 RequirementsGate::RequirementsGate(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
                                    absl::Duration timeout)
     : stub_(requirements::v1::RequirementCheck::NewStub(std::move(channel))),
@@ -23,16 +19,9 @@ absl::StatusOr<common::v1::RequirementCheckSummary> RequirementsGate::Check(
   request.set_version(plan.version());
   grpc::Status status;
   requirements::v1::CheckPlanResponse response;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < kPeerAttempts; ++attempt) {
     grpc::ClientContext context;
-    if (attempt == 0) {
-      PrepareCall(&context, token_->Get(), timeout_);
-    } else {
-      // The retry waits (briefly) for the channel to reconnect instead of failing fast while
-      // it is in backoff, e.g. right after the peer restarted.
-      PrepareCall(&context, token_->Get(), std::min(timeout_, kRetryWait));
-      context.set_wait_for_ready(true);
-    }
+    PreparePeerAttempt(&context, token_->Get(), timeout_, attempt);
     status = stub_->CheckPlan(&context, request, &response);
     if (status.ok() || status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }

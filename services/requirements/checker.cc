@@ -28,19 +28,6 @@ google::protobuf::Timestamp Now() {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
 }
 
-const char* TypeLetter(registry::v1::PlanType type) {
-  switch (type) {
-    case registry::v1::PLAN_TYPE_A:
-      return "A";
-    case registry::v1::PLAN_TYPE_B:
-      return "B";
-    case registry::v1::PLAN_TYPE_C:
-      return "C";
-    default:
-      return "unknown";
-  }
-}
-
 const char* VerdictLabel(common::v1::CheckVerdict v) {
   switch (v) {
     case common::v1::CHECK_VERDICT_PASS:
@@ -63,7 +50,7 @@ common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string i
   *e.mutable_time() = Now();
   e.set_source(kSource);
   e.set_plan(plan.name());
-  e.set_plan_type(TypeLetter(plan.type()));
+  e.set_plan_type(PlanTypeLetter(plan.type()));
   e.set_block(plan.area().block());
   *e.mutable_prefecture_codes() = plan.area().prefecture_codes();
   e.set_plan_version(plan.version());
@@ -99,7 +86,8 @@ Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* e
 }
 
 void Checker::CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict) {
-  checks_.Add({{"plan_type", TypeLetter(type)}, {"verdict", VerdictLabel(verdict)}}).Increment();
+  checks_.Add({{"plan_type", PlanTypeLetter(type)}, {"verdict", VerdictLabel(verdict)}})
+      .Increment();
 }
 
 void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, CheckDone done) {
@@ -269,7 +257,7 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                                                                       : "C1, C3";
     return absl::InvalidArgumentError(absl::StrCat(
         "requirement_id: '", req.requirement_id(), "' is not an attested requirement of a type ",
-        TypeLetter(plan.type()), " plan; the ones a reviewer decides are ", attested,
+        PlanTypeLetter(plan.type()), " plan; the ones a reviewer decides are ", attested,
         " (the others are decided from the plan's figures)"));
   }
   if (req.requirement_id() == "B2" && !AttractsFromOutside(plan)) {
@@ -360,7 +348,7 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
       RETURN_IF_ERROR(Authorize(who, Action::kScorePlan, &plan));
       if (plan.type() != registry::v1::PLAN_TYPE_B) {
         return absl::FailedPreconditionError(absl::StrCat(
-            req.name(), " is a type ", TypeLetter(plan.type()),
+            req.name(), " is a type ", PlanTypeLetter(plan.type()),
             " plan; priority-support companies belong to type B plans"));
       }
       return ScoreCompanies(plan.priority_companies(), plan.prefecture_totals(),

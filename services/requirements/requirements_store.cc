@@ -53,16 +53,6 @@ std::string RequirementsStore::Key(absl::string_view suffix) {
   return absl::StrCat("rfs:requirements:", suffix);
 }
 
-absl::StatusOr<std::optional<std::string>> RequirementsStore::GetReport(
-    const std::string& plan_id, int64_t content_version, const std::string& ruleset_version) {
-  const std::string key = Key(absl::StrCat("report:", plan_id));
-  const std::string field = ReportField(content_version, ruleset_version);
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"HGET", key, field}));
-  if (reply->type == REDIS_REPLY_NIL) return std::optional<std::string>();
-  if (reply->type != REDIS_REPLY_STRING) return Corrupt("cached report");
-  return std::optional<std::string>(std::string(ReplyString(reply.get())));
-}
-
 void RequirementsStore::GetReportAsync(const std::string& plan_id, int64_t content_version,
                                        const std::string& ruleset_version, ReportDone done) {
   async_->Command({"HGET", Key(absl::StrCat("report:", plan_id)),

@@ -39,11 +39,8 @@ class RequirementsStore {
 
   RequirementsStore(RedisPool* pool, AsyncRedis* async) : pool_(pool), async_(async) {}
 
-  // The cached value of (plan, content version, ruleset version), if any (format above).
-  absl::StatusOr<std::optional<std::string>> GetReport(const std::string& plan_id,
-                                                       int64_t content_version,
-                                                       const std::string& ruleset_version);
-  // The same on the async client: `done` runs on its loop thread and must not block.
+  // The cached value of (plan, content version, ruleset version), if any (format above), read
+  // on the async client: `done` runs on its loop thread and must not block.
   using ReportDone = absl::AnyInvocable<void(absl::StatusOr<std::optional<std::string>>)>;
   void GetReportAsync(const std::string& plan_id, int64_t content_version,
                       const std::string& ruleset_version, ReportDone done);

@@ -1,5 +1,7 @@
 // rfs-requirements end to end: a real redis-server, the real registry and requirement servers
 // on private unix sockets, the registry's submission gate calling the requirement service.
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
@@ -419,6 +421,18 @@ TEST_F(RequirementsTest, MetricsCountChecksAndCacheResults) {
   EXPECT_TRUE(absl::StrContains(text, "grpc_server_handled_total"));
 }
 
+// The store's cached value, read as the service reads it (async client), waited for.
+absl::StatusOr<std::optional<std::string>> Cached(requirements::RequirementsStore& store,
+                                                  const std::string& id, int64_t content_version,
+                                                  const std::string& ruleset) {
+  std::promise<absl::StatusOr<std::optional<std::string>>> promise;
+  store.GetReportAsync(id, content_version, ruleset,
+                       [&promise](absl::StatusOr<std::optional<std::string>> v) {
+                         promise.set_value(std::move(v));
+                       });
+  return promise.get_future().get();
+}
+
 // The store never lands a report computed before a review recorded meanwhile.
 TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   RedisPool pool(config_.redis);
@@ -434,13 +448,13 @@ TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   auto stale = store.PutReport("A-00001", 1, "r1", value, /*generation=*/0, event);
   ASSERT_TRUE(stale.ok());
   EXPECT_FALSE(*stale);
-  auto cached = store.GetReport("A-00001", 1, "r1");
+  auto cached = Cached(store, "A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok());
   EXPECT_FALSE(cached->has_value());
   auto fresh = store.PutReport("A-00001", 1, "r1", value, /*generation=*/1, event);
   ASSERT_TRUE(fresh.ok());
   EXPECT_TRUE(*fresh);
-  cached = store.GetReport("A-00001", 1, "r1");
+  cached = Cached(store, "A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok() && cached->has_value());
   EXPECT_EQ(**cached, value);
 }

@@ -94,7 +94,9 @@ TEST(RequirementReport, TypeAListsItsRequirementsKgisAndRecommendationsInOrder) 
     const bool recommended = r.id().rfind("REC-", 0) == 0 || r.id() == "KGI-LABOR_PRODUCTIVITY";
     EXPECT_EQ(r.severity(), recommended ? v1::SEVERITY_RECOMMENDED : v1::SEVERITY_REQUIRED)
         << r.id();
-    if (r.status() == kNot) EXPECT_FALSE(r.remedy_en().empty()) << r.id();
+    if (r.status() == kNot) {
+      EXPECT_FALSE(r.remedy_en().empty()) << r.id();
+    }
   }
   EXPECT_EQ(report.ruleset_version(), "test+000000000000");
   EXPECT_EQ(report.plan_type(), PLAN_TYPE_A);
