@@ -51,9 +51,10 @@ stop() {
 trap 'stop 0' INT TERM
 trap 'stop $?' EXIT
 
-# Redis: the system of record. AOF with fsync every second; unix socket only (no TCP port).
+# Redis: the system of record. AOF written and fsynced before every reply (appendfsync always:
+# nothing acknowledged is lost when Redis or the machine dies); unix socket only (no TCP port).
 redis-server --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 \
-  --dir "$RUN_DIR/redis" --appendonly yes --appendfsync everysec --save '' \
+  --dir "$RUN_DIR/redis" --appendonly yes --appendfsync always --save '' \
   --logfile "$RUN_DIR/logs/redis.log" --daemonize yes --pidfile "$RUN_DIR/redis.pid"
 started_redis=1
 for _ in $(seq 200); do redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.05; done

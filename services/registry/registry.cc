@@ -113,11 +113,12 @@ const char* EventType(v1::ChangeKind kind) {
 
 common::v1::Event MakeEvent(const Plan& plan, const v1::AuditRecord& audit) {
   common::v1::Event e;
-  e.set_id(absl::StrCat("registry/", plan.name(), "/v", plan.version()));
+  // A plan being created has no name yet: the store adds the id and the plan to its event.
+  if (!plan.name().empty()) e.set_id(absl::StrCat("registry/", plan.name(), "/v", plan.version()));
   e.set_type(EventType(audit.kind()));
   *e.mutable_time() = audit.time();
   e.set_source("rfs-registry");
-  e.set_plan(plan.name());
+  if (!plan.name().empty()) e.set_plan(plan.name());
   e.set_plan_type(PlanTypeLetter(plan.type()));
   e.set_block(plan.area().block());
   for (const auto& p : plan.area().prefecture_codes()) e.add_prefecture_codes(p);
@@ -236,9 +237,7 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, &plan));
   RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, &plan}));
 
-  ASSIGN_OR_RETURN(int64_t sequence, store_->NextSequence());
-  plan.set_name(absl::StrCat(kPlanPrefix, PlanTypeLetter(plan.type()), "-",
-                             absl::Dec(sequence, absl::kZeroPad5)));
+  // The name is given by the store, inside the write (see RegistryStore::Write).
   plan.set_stage(v1::PLAN_STAGE_DRAFTING);
   plan.set_version(1);
   plan.set_content_version(1);
@@ -267,16 +266,19 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
   switch (result.outcome) {
     case WriteResult::Outcome::kWritten:
+      plan.set_name(absl::StrCat(kPlanPrefix, result.id));
       LogAudit(write.audit, plan);
       return plan;
     case WriteResult::Outcome::kDuplicateRequest: {
       // The first request with this id succeeded: answer as it did (with the plan as it is now).
-      ASSIGN_OR_RETURN(auto existing, store_->GetCurrent(result.existing_id));
+      ASSIGN_OR_RETURN(auto existing, store_->GetCurrent(result.id));
       RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, existing.get()}));
       return *existing;
     }
     default:
-      return absl::InternalError(absl::StrCat("plan id ", plan.name(), " is already taken"));
+      return absl::InternalError(absl::StrCat(
+          "plan id ", result.id, " is already taken although the plan counter is below it; "
+          "the registry's data in Redis needs an operator's attention"));
   }
 }
 

@@ -39,59 +39,83 @@ return {v, redis.call('GET', ARGV[2] .. v)}
   return *script;
 }
 
-// One atomic write of a plan version with everything that goes with it.
-// KEYS: 1 plan hash, 2 new version key, 3 history list, 4 idx:all, 5 stats, 6 outbox,
-//       7 request key (or the plan hash again when there is none), 8 list order counter
-// ARGV: 1 expected version (0 = create), 2 new version, 3 body, 4 summary, 5 folded title,
-//       6 stage, 7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
-//       11 event id, 12 event type, 13 event, 14 request TTL seconds (> 0),
-//       15 "1" when KEYS[7] is a request key
-// Reply: {'OK', ver} | {'DUPLICATE', id} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'EXISTS'}
+// Creates a plan: takes the next plan number, and writes the plan, its first version, indexes,
+// counters, audit record, outbox event and idempotency key, in one step. The number is taken
+// here, in the same atomic write as the plan it names, so an acknowledged id never names
+// anything else, whatever Redis loses. The caller sends the plan, its BASIC view and its event
+// without the name: Protocol Buffers take the last occurrence of a field, so appending the
+// name field to the serialized bytes names them.
+// KEYS: 1 plan number counter, 2 list order counter, 3 idx:all, 4 stats, 5 outbox,
+//       6 request key (or KEYS[1] when there is none)
+// ARGV: 1 type letter, 2 body, 3 summary, 4 folded title, 5 stage, 6 stats field,
+//       7 index keys (space separated), 8 audit record, 9 event, 10 event type,
+//       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix
+// Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id}
+const RedisScript& CreateScript() {
+  static const RedisScript* script = new RedisScript(R"lua(
+local has_request = ARGV[12] == '1'
+if has_request then
+  local existing = redis.call('GET', KEYS[6])
+  if existing then return {'DUPLICATE', existing} end
+end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
+local id = ARGV[1] .. '-' .. string.format('%05d', n)
+local plan_key = ARGV[13] .. 'plan:' .. id
+if redis.call('EXISTS', plan_key) == 1 then return {'EXISTS', id} end
+-- Every check is above this line: Redis does not roll a script back, so nothing below may fail
+-- after the first write (only commands on keys and values of this script's own making).
+local name = 'plans/' .. id
+local event_id = 'registry/' .. name .. '/v1'
+-- field 1 (name) of Plan; fields 1 (id) and 5 (plan) of Event: tag, length, bytes
+local name_field = string.char(10, #name) .. name
+redis.call('SET', KEYS[1], n)
+local seq = redis.call('INCR', KEYS[2])
+for k in string.gmatch(ARGV[7], '%S+') do redis.call('ZADD', k, seq, id) end
+redis.call('ZADD', KEYS[3], seq, id)
+redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
+redis.call('SET', plan_key .. ':v:1', ARGV[2] .. name_field)
+redis.call('HSET', plan_key, 'ver', '1', 'seq', seq, 'stage', ARGV[5], 'idx', ARGV[7],
+           'stats', ARGV[6], 'sum', ARGV[3] .. name_field, 'title', ARGV[4])
+redis.call('RPUSH', plan_key .. ':hist', ARGV[8])
+redis.call('XADD', KEYS[5], '*', 'id', event_id, 'type', ARGV[10], 'event',
+           ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
+if has_request then redis.call('SET', KEYS[6], id, 'EX', ARGV[11]) end
+return {'OK', id}
+)lua");
+  return *script;
+}
+
+// One atomic write of the next version of an existing plan with everything that goes with it.
+// KEYS: 1 plan hash, 2 new version key, 3 history list, 4 stats, 5 outbox
+// ARGV: 1 expected version, 2 new version, 3 body, 4 summary, 5 folded title, 6 stage,
+//       7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
+//       11 event id, 12 event type, 13 event
+// Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'}
 const RedisScript& WriteScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 local cur = redis.call('HGET', KEYS[1], 'ver')
-local has_request = ARGV[15] == '1'
-if ARGV[1] == '0' then
-  if has_request then
-    local existing = redis.call('GET', KEYS[7])
-    if existing then return {'DUPLICATE', existing} end
-  end
-  if cur then return {'EXISTS'} end
-else
-  if not cur then return {'NOT_FOUND'} end
-  if cur ~= ARGV[1] then return {'CONFLICT', cur} end
-end
+if not cur then return {'NOT_FOUND'} end
+if cur ~= ARGV[1] then return {'CONFLICT', cur} end
 -- Every check is above this line: Redis does not roll a script back, so nothing below may fail
 -- after the first write (only commands on keys and values of this script's own making).
 local id = ARGV[10]
-local seq
-if cur then
-  -- an update: move the plan between index sets and counters only where they differ
-  seq = redis.call('HGET', KEYS[1], 'seq')
-  local old_idx = redis.call('HGET', KEYS[1], 'idx') or ''
-  if old_idx ~= ARGV[8] then
-    for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
-    for k in string.gmatch(ARGV[8], '%S+') do redis.call('ZADD', k, seq, id) end
-  end
-  local old_stats = redis.call('HGET', KEYS[1], 'stats') or ''
-  if old_stats ~= ARGV[7] then
-    if old_stats ~= '' then redis.call('HINCRBY', KEYS[5], old_stats, -1) end
-    redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
-  end
-else
-  -- Lists run in commit order: a plan committed before a listing began is never skipped by it,
-  -- however its number (taken earlier, outside this script) compares with others.
-  seq = redis.call('INCR', KEYS[8])
+-- move the plan between index sets and counters only where they differ
+local seq = redis.call('HGET', KEYS[1], 'seq')
+local old_idx = redis.call('HGET', KEYS[1], 'idx') or ''
+if old_idx ~= ARGV[8] then
+  for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
   for k in string.gmatch(ARGV[8], '%S+') do redis.call('ZADD', k, seq, id) end
-  redis.call('ZADD', KEYS[4], seq, id)
-  redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
+end
+local old_stats = redis.call('HGET', KEYS[1], 'stats') or ''
+if old_stats ~= ARGV[7] then
+  if old_stats ~= '' then redis.call('HINCRBY', KEYS[4], old_stats, -1) end
+  redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
 end
 redis.call('SET', KEYS[2], ARGV[3])
-redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'seq', seq, 'stage', ARGV[6], 'idx', ARGV[8],
+redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
            'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5])
 redis.call('RPUSH', KEYS[3], ARGV[9])
-redis.call('XADD', KEYS[6], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
-if has_request then redis.call('SET', KEYS[7], id, 'EX', ARGV[14]) end
+redis.call('XADD', KEYS[5], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
 return {'OK', ARGV[2]}
 )lua");
   return *script;
@@ -287,12 +311,6 @@ std::vector<std::string> RegistryStore::IndexKeysOf(const v1::Plan& plan) {
   return keys;
 }
 
-absl::StatusOr<int64_t> RegistryStore::NextSequence() {
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"INCR", Key("seq")}));
-  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("seq is not a counter");
-  return reply->integer;
-}
-
 absl::StatusOr<CachedPlanPtr> RegistryStore::OnHead(const std::string& id,
                                                     const redisReply* reply, int64_t* fetch) {
   *fetch = 0;
@@ -369,55 +387,81 @@ void RegistryStore::GetVersionAsync(const std::string& id, int64_t version, Plan
 
 absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const v1::Plan& plan = *w.plan;
-  const std::string id(absl::StripPrefix(plan.name(), "plans/"));
-  const std::string plan_key = PlanKey(id);
-  const std::string version_key = absl::StrCat(VersionKeyPrefix(id), plan.version());
-  const std::string history_key = absl::StrCat(plan_key, ":hist");
-  const std::string all_key = AllIndexKey();
   const std::string stats_key = Key("stats:plans");
   const std::string outbox_key = Key("outbox");
-  const bool has_request = !w.request_key.empty();
-
   const std::string body = plan.SerializeAsString();
   const std::string summary = w.summary->SerializeAsString();
   const std::string title = FoldAsciiCase(plan.title());
-  const std::string expected = absl::StrCat(w.expected_version);
-  const std::string version = absl::StrCat(plan.version());
   const std::string stage = StageName(plan.stage());
   const std::string stats_field =
       absl::StrCat(PlanTypeLetter(plan.type()), "|", stage, "|", plan.area().block());
   const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
   const std::string audit = w.audit.SerializeAsString();
   const std::string event = w.event.SerializeAsString();
-  const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
-  const std::string order_key = Key("order");
+  if (w.expected_version == 0) return Create(w, body, summary, title, stage, stats_field,
+                                             index_keys, audit, event);
 
+  const std::string id(absl::StripPrefix(plan.name(), "plans/"));
+  const std::string plan_key = PlanKey(id);
+  const std::string version_key = absl::StrCat(VersionKeyPrefix(id), plan.version());
+  const std::string history_key = absl::StrCat(plan_key, ":hist");
+  const std::string expected = absl::StrCat(w.expected_version);
+  const std::string version = absl::StrCat(plan.version());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
-      pool_->Eval(WriteScript(),
-                  {plan_key, version_key, history_key, all_key, stats_key, outbox_key,
-                   has_request ? absl::string_view(w.request_key) : absl::string_view(plan_key),
-                   order_key},
+      pool_->Eval(WriteScript(), {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
-                   audit, id, w.event.id(), w.event.type(), event, ttl,
-                   has_request ? "1" : "0"}));
+                   audit, id, w.event.id(), w.event.type(), event}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
+  result.id = id;
   if (outcome == "OK") {
     // Not cached here: copying the plan costs every write, while only some versions are read
     // again; the first read of a new version takes the body in its one round trip.
     result.outcome = WriteResult::Outcome::kWritten;
-  } else if (outcome == "DUPLICATE") {
-    result.outcome = WriteResult::Outcome::kDuplicateRequest;
-    result.existing_id = std::string(ReplyString(reply->element[1]));
-  } else if (outcome == "CONFLICT") {
+  } else if (outcome == "CONFLICT" && reply->elements == 2) {
     result.outcome = WriteResult::Outcome::kVersionConflict;
     (void)absl::SimpleAtoi(ReplyString(reply->element[1]), &result.current_version);
   } else if (outcome == "NOT_FOUND") {
     result.outcome = WriteResult::Outcome::kNotFound;
   } else {
+    return Corrupt("write reply");
+  }
+  return result;
+}
+
+absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std::string& body,
+                                                  const std::string& summary,
+                                                  const std::string& title,
+                                                  const std::string& stage,
+                                                  const std::string& stats_field,
+                                                  const std::string& index_keys,
+                                                  const std::string& audit,
+                                                  const std::string& event) {
+  const bool has_request = !w.request_key.empty();
+  const std::string seq_key = Key("seq");
+  const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
+  ASSIGN_OR_RETURN(
+      RedisReplyPtr reply,
+      pool_->Eval(CreateScript(),
+                  {seq_key, Key("order"), AllIndexKey(), Key("stats:plans"), Key("outbox"),
+                   has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
+                  {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
+                   index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
+                   kPrefix}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");
+  const absl::string_view outcome = ReplyString(reply->element[0]);
+  WriteResult result;
+  result.id = std::string(ReplyString(reply->element[1]));
+  if (outcome == "OK") {
+    result.outcome = WriteResult::Outcome::kWritten;
+  } else if (outcome == "DUPLICATE") {
+    result.outcome = WriteResult::Outcome::kDuplicateRequest;
+  } else if (outcome == "EXISTS") {
     result.outcome = WriteResult::Outcome::kExists;
+  } else {
+    return Corrupt("create reply");
   }
   return result;
 }

@@ -1,6 +1,6 @@
 // Redis persistence of the plan registry. Key layout (all under rfs:registry:, written only
 // by rfs-registry; see docs/architecture.md):
-//   seq                      STRING  plan number counter (plan ids)
+//   seq                      STRING  plan number counter (plan ids), taken in the create script
 //   order                    STRING  list position counter (commit order of creates)
 //   plan:{id}                HASH    ver, seq (list position), stage, idx, stats, sum (BASIC
 //                                    view), title
@@ -53,8 +53,10 @@ v1::Plan BasicView(const v1::Plan& plan);
 
 // Everything one write puts into Redis.
 struct PlanWrite {
-  int64_t expected_version = 0;  // 0: create (the plan must not exist)
-  const v1::Plan* plan = nullptr;  // the full plan at its new version
+  int64_t expected_version = 0;  // 0: create (the store names the plan)
+  // The full plan at its new version; on create without a name (the store takes the next plan
+  // number inside the write).
+  const v1::Plan* plan = nullptr;
   const v1::Plan* summary = nullptr;  // its BASIC view
   v1::AuditRecord audit;
   common::v1::Event event;
@@ -65,7 +67,8 @@ struct PlanWrite {
 struct WriteResult {
   enum class Outcome { kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists };
   Outcome outcome;
-  std::string existing_id;  // kDuplicateRequest: the plan the first request created
+  // The plan written; kDuplicateRequest: the plan the first request created.
+  std::string id;
   int64_t current_version = 0;  // kVersionConflict: the version found
 };
 
@@ -111,7 +114,6 @@ class RegistryStore {
   // Index keys a plan belongs to (by block, prefectures, fields, stage).
   static std::vector<std::string> IndexKeysOf(const v1::Plan& plan);
 
-  absl::StatusOr<int64_t> NextSequence();
   // The current version; NOT_FOUND when there is no such plan.
   absl::StatusOr<std::shared_ptr<const v1::Plan>> GetCurrent(const std::string& id);
   // A given version; NOT_FOUND when the plan or the version does not exist.
@@ -122,6 +124,7 @@ class RegistryStore {
   void GetCurrentAsync(const std::string& id, PlanCallback done);
   void GetVersionAsync(const std::string& id, int64_t version, PlanCallback done);
 
+  // Writes a new plan (expected_version 0) or the next version of one, atomically.
   absl::StatusOr<WriteResult> Write(const PlanWrite& write);
   absl::StatusOr<ListBatch> List(const ListQuery& query);
   // Audit records [offset, offset+count) and the total number.
@@ -141,6 +144,11 @@ class RegistryStore {
   absl::StatusOr<CachedPlanPtr> Decode(const std::string& id, int64_t version,
                                        absl::string_view bytes);
   CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
+  absl::StatusOr<WriteResult> Create(const PlanWrite& write, const std::string& body,
+                                     const std::string& summary, const std::string& title,
+                                     const std::string& stage, const std::string& stats_field,
+                                     const std::string& index_keys, const std::string& audit,
+                                     const std::string& event);
   // Reads the reply of the head script: the cached version, or `*fetch` set to a version
   // whose body must be read (evicted meanwhile).
   absl::StatusOr<CachedPlanPtr> OnHead(const std::string& id, const redisReply* reply,

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/client.h"
 #include "common/health_client.h"
+#include "common/redis.h"
 #include "tests/support/http.h"
 #include "tests/support/registry_fixture.h"
 
@@ -165,6 +166,21 @@ TEST_F(RegistryTest, JointPlanFromDraftToPublicationAndRevision) {
 
   // Every write went into the outbox.
   EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), absl::StrCat(last));
+  // The create's event names the plan the store numbered inside the write.
+  RedisOptions redis_options;
+  redis_options.endpoint = *ParseRedisUrl(redis_->url());
+  RedisPool pool(redis_options);
+  auto first = pool.Command({"XRANGE", "rfs:registry:outbox", "-", "+", "COUNT", "1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const redisReply* fields = (*first)->element[0]->element[1];  // id, type, event
+  ASSERT_EQ(fields->elements, 6u);
+  common::v1::Event event;
+  ASSERT_TRUE(event.ParseFromArray(fields->element[5]->str, static_cast<int>(fields->element[5]->len)));
+  EXPECT_EQ(event.id(), absl::StrCat("registry/", name, "/v1"));
+  EXPECT_EQ(ReplyString(fields->element[1]), event.id());
+  EXPECT_EQ(event.plan(), name);
+  EXPECT_EQ(event.type(), "plan.created");
+  EXPECT_EQ(event.plan_version(), 1);
 }
 
 TEST_F(RegistryTest, PreConsultationReturnedToDraftingWithComment) {

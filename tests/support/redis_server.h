@@ -1,8 +1,10 @@
-// A real redis-server for one test: private unix socket in a temp dir, AOF on (appendfsync
-// everysec, as deployed), no TCP port. Restartable on the same data, killable like a crash.
+// A real redis-server for one test: private unix socket in a temp dir, AOF on with
+// `appendfsync always` (as deployed: see docs/operations.md), no TCP port. Restartable on the
+// same data, killable like a crash, and killable at the worst moment a test can name.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -10,7 +12,8 @@ namespace rfs::testing {
 
 class RedisServer {
  public:
-  explicit RedisServer(const std::string& dir);
+  // `extra_args` are appended to the command line (e.g. {"--maxmemory", "4mb"}).
+  explicit RedisServer(const std::string& dir, std::vector<std::string> extra_args = {});
   ~RedisServer();
 
   // Starts and waits until it answers PING (and has loaded its AOF).
@@ -18,6 +21,14 @@ class RedisServer {
   void Stop() { process_.Stop(); }
   void Kill() { process_.Kill(); }
   bool running() const { return process_.running(); }
+
+  // kill -9 at the worst moment this Redis shows: while a background fsync of the AOF is
+  // pending, or while written data waits in its AOF buffer (with `appendfsync everysec`, Redis
+  // 7.0 then answers clients before the data reaches the file). Polls INFO persistence for up
+  // to `patience`; when neither is seen (as with `appendfsync always`, where Redis writes and
+  // fsyncs before it answers), kills at the end of it, under the caller's load. Returns what
+  // it aimed at: "pending_fsync", "aof_buffer" or "load".
+  std::string KillAtWorstMoment(absl::Duration patience = absl::Seconds(2));
 
   std::string url() const { return "unix://" + socket_; }
   const std::string& socket() const { return socket_; }
@@ -27,6 +38,7 @@ class RedisServer {
  private:
   std::string dir_;
   std::string socket_;
+  std::vector<std::string> extra_args_;
   Process process_;
 };
 

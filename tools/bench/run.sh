@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: one run on this machine, figures as ratios to limits measured in the same run.
-# Starts a private redis-server (AOF on, as deployed), rfs-registry and rfs-requirements, loads
+# Starts a private redis-server (AOF on, appendfsync always, as deployed), rfs-registry and rfs-requirements, loads
 # the sample plans, measures the Redis limit with redis-benchmark, then runs rfs-bench:
 # Health/Check (the bare gRPC limit), GetPlan, ListPlans and CreatePlan on the registry, and
 # Health/Check, CheckPlan of a cached report and CheckPlan of an inline plan (never cached) on
@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 head -c 48 /dev/urandom | base64 > "$work/auth.key"
 redis-server --port 0 --unixsocket "$work/redis.sock" --dir "$work" --appendonly yes \
-  --appendfsync everysec --save '' --logfile "$work/redis.log" &
+  --appendfsync always --save '' --logfile "$work/redis.log" &
 pids+=($!)
 for _ in $(seq 100); do redis-cli -s "$work/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
