@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/text.h"
 
 namespace rfs {
 namespace {
@@ -27,18 +28,18 @@ absl::StatusOr<std::string> NormalizeLocalGovernmentCode(absl::string_view code,
                                                          absl::string_view field) {
   if ((code.size() != 5 && code.size() != 6) || !AllDigits(code)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", code,
+        absl::StrCat(field, ": '", Excerpt(code),
                      "' is not a local government code (6 digits, or 5 without the check digit)"));
   }
   const int prefecture = (code[0] - '0') * 10 + (code[1] - '0');
   if (prefecture < 1 || prefecture > 47) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", code, "' does not start with a prefecture number 01..47"));
+        field, ": '", Excerpt(code), "' does not start with a prefecture number 01..47"));
   }
   const int check = LocalGovernmentCheckDigit(code.substr(0, 5));
   if (code.size() == 5) return absl::StrCat(code, check);
   if (code[5] - '0' != check) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", code,
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", Excerpt(code),
                                                    "' has a wrong check digit (expected ",
                                                    check, ", i.e. ", code.substr(0, 5), check, ")"));
   }
@@ -64,11 +65,11 @@ int CorporateNumberCheckDigit(absl::string_view body12) {
 absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view field) {
   if (number.size() != 13 || !AllDigits(number)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", number, "' is not a corporate number (13 digits)"));
+        absl::StrCat(field, ": '", Excerpt(number), "' is not a corporate number (13 digits)"));
   }
   const int check = CorporateNumberCheckDigit(number.substr(1));
   if (number[0] - '0' != check) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", number,
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", Excerpt(number),
                                                    "' has a wrong check digit (the first digit "
                                                    "should be ",
                                                    check, ")"));
@@ -96,7 +97,7 @@ absl::StatusOr<std::string> ParsePlanName(absl::string_view name, absl::string_v
   for (size_t i = 2; ok && i < id.size(); ++i) ok = absl::ascii_isdigit(id[i]);
   if (!ok) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", name, "' is not a plan name (like plans/A-00001)"));
+        absl::StrCat(field, ": '", Excerpt(name), "' is not a plan name (like plans/A-00001)"));
   }
   return std::string(id);
 }

@@ -65,6 +65,7 @@ std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage) {
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles (a debug aid that
   // costs a graph update per lock, gRPC's own locks included). Tests keep it; binaries don't.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  RouteLibraryLogs();
   absl::SetProgramUsageMessage(usage);
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     const std::string env = absl::StrCat("RFS_", absl::AsciiStrToUpper(name));

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <mutex>
 
+#include <google/protobuf/stubs/logging.h>
+#include <grpc/support/log.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
@@ -37,7 +40,34 @@ bool LooksSecret(absl::string_view key) {
          absl::StrContains(k, "password") || absl::StrContains(k, "authorization");
 }
 
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
+                 const std::string& message) {
+  // libprotobuf reports at ERROR what a caller's bytes got wrong (invalid UTF-8 in a string
+  // field): the request fails with INVALID_ARGUMENT, so it is a warning here, not a fault.
+  const LogLevel ours = level >= google::protobuf::LOGLEVEL_FATAL   ? LogLevel::kError
+                        : level >= google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                                      : LogLevel::kInfo;
+  if (!LogEnabled(ours)) return;
+  LogLine(ours, "libprotobuf").Field("detail", message).Field("file", file).Field("line", line);
+}
+
+void GrpcLog(gpr_log_func_args* args) {
+  const LogLevel ours = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+                        : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                                  : LogLevel::kDebug;
+  if (!LogEnabled(ours)) return;
+  LogLine(ours, "grpc")
+      .Field("detail", args->message == nullptr ? "" : args->message)
+      .Field("file", args->file == nullptr ? "" : args->file)
+      .Field("line", args->line);
+}
+
 }  // namespace
+
+void RouteLibraryLogs() {
+  google::protobuf::SetLogHandler(&ProtobufLog);
+  gpr_set_log_function(&GrpcLog);
+}
 
 void SetLogService(absl::string_view service) { *g_service = std::string(service); }
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }

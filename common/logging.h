@@ -21,6 +21,9 @@ void SetLogLevel(LogLevel level);
 // Parses "debug", "info", "warning", "error".
 bool ParseLogLevel(absl::string_view text, LogLevel* level);
 bool LogEnabled(LogLevel level);
+// Sends what libprotobuf and gRPC log through this logger, so stderr holds only JSON lines.
+// Call once, first thing in main.
+void RouteLibraryLogs();
 
 // Builds one log line and writes it when destroyed. Use through RFS_LOG.
 class LogLine {

@@ -7,18 +7,22 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
+#include <google/protobuf/descriptor.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
+#include "common/text.h"
 
 namespace rfs {
 
 namespace {
 
 constexpr int kCodes = 17;  // canonical gRPC codes 0..16
+// A failed call's message in the log is cut to this: error messages quote the caller's input.
+constexpr size_t kMaxLoggedErrorChars = 500;
 
 const char* CodeName(int code) {
   static constexpr const char* kNames[kCodes] = {
@@ -40,7 +44,6 @@ bool IsServerFault(int code) {
     case grpc::UNAVAILABLE:
     case grpc::DEADLINE_EXCEEDED:
     case grpc::RESOURCE_EXHAUSTED:
-    case grpc::UNIMPLEMENTED:  // a client calling a method this build does not have
       return true;
     default:
       return false;
@@ -94,32 +97,38 @@ class GrpcServerMetrics {
                            "application-level handled by the server.")
                      .Register(registry)) {}
 
+  // Creates the series of a method the server serves. Not thread-safe with Find: call before
+  // the server starts.
+  void Know(absl::string_view full_name, const char* type) {
+    absl::MutexLock lock(&mu_);
+    auto& slot = methods_[full_name];
+    if (slot != nullptr) return;
+    absl::string_view rest = full_name.substr(full_name.empty() || full_name[0] != '/' ? 0 : 1);
+    const size_t slash = rest.find('/');
+    slot = NewMethod(std::string(full_name), std::string(rest.substr(0, slash)),
+                     slash == absl::string_view::npos ? "" : std::string(rest.substr(slash + 1)),
+                     type);
+  }
+
+  // The series of a call: its method's when the server knows it, else the shared "unknown"
+  // ones of its type.
   Method* Find(const char* full_name, grpc::experimental::ServerRpcInfo::Type type) {
-    absl::string_view name = full_name == nullptr ? "/unknown/unknown" : full_name;
-    {
+    if (full_name != nullptr) {
       absl::ReaderMutexLock lock(&mu_);
-      auto it = methods_.find(name);
+      auto it = methods_.find(absl::string_view(full_name));
       if (it != methods_.end()) return it->second.get();
     }
+    const int t = static_cast<int>(type);
+    Method* m = unknown_[t].load(std::memory_order_acquire);
+    if (m != nullptr) return m;
     absl::MutexLock lock(&mu_);
-    auto& slot = methods_[name];
-    if (slot == nullptr) {
-      auto m = std::make_unique<Method>();
-      m->full_name = std::string(name);
-      absl::string_view rest = name.substr(name.empty() || name[0] != '/' ? 0 : 1);
-      const size_t slash = rest.find('/');
-      m->service = std::string(rest.substr(0, slash));
-      m->method = slash == absl::string_view::npos ? "" : std::string(rest.substr(slash + 1));
-      m->type = TypeName(type);
-      const prometheus::Labels labels{
-          {"grpc_type", m->type}, {"grpc_service", m->service}, {"grpc_method", m->method}};
-      m->started = &started_.Add(labels);
-      m->latency = &latency_.Add(labels, prometheus::Histogram::BucketBoundaries{
-                                             0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                             0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-      slot = std::move(m);
+    m = unknown_[t].load(std::memory_order_relaxed);
+    if (m == nullptr) {
+      unknown_owned_[t] = NewMethod("unknown", "unknown", "unknown", TypeName(type));
+      m = unknown_owned_[t].get();
+      unknown_[t].store(m, std::memory_order_release);
     }
-    return slot.get();
+    return m;
   }
 
   prometheus::Counter* Handled(Method* m, int code) {
@@ -136,11 +145,30 @@ class GrpcServerMetrics {
   }
 
  private:
+  std::unique_ptr<Method> NewMethod(std::string full_name, std::string service,
+                                    std::string method, std::string type) {
+    auto m = std::make_unique<Method>();
+    m->full_name = std::move(full_name);
+    m->service = std::move(service);
+    m->method = std::move(method);
+    m->type = std::move(type);
+    const prometheus::Labels labels{
+        {"grpc_type", m->type}, {"grpc_service", m->service}, {"grpc_method", m->method}};
+    m->started = &started_.Add(labels);
+    m->latency = &latency_.Add(labels, prometheus::Histogram::BucketBoundaries{
+                                           0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                           0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+    return m;
+  }
+
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& latency_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_ ABSL_GUARDED_BY(mu_);
+  // Calls to methods the server does not know, one entry per call type (at most 4).
+  std::array<std::atomic<Method*>, 4> unknown_{};
+  std::array<std::unique_ptr<Method>, 4> unknown_owned_ ABSL_GUARDED_BY(mu_);
 };
 
 namespace {
@@ -157,7 +185,18 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
       method_->started->Increment();
     }
+    // gRPC could not parse the request into the method's message type (its recv message is
+    // then null): the caller sent bytes that are not a request, which gRPC reports as INTERNAL.
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      unparsable_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
+      if (unparsable_ && methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "the request is not a valid protobuf message of this method's request type"));
+      }
       const grpc::Status status = methods->GetSendStatus();
       const int code = status.error_code();
       const double seconds =
@@ -172,7 +211,7 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
         line.Field("method", method_->full_name)
             .Field("code", CodeName(code))
             .Field("ms", seconds * 1000.0);
-        if (code != 0) line.Field("error", status.error_message());
+        if (code != 0) line.Field("error", Excerpt(status.error_message(), kMaxLoggedErrorChars));
       }
     }
     methods->Proceed();
@@ -182,6 +221,7 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   GrpcServerMetrics* metrics_;
   GrpcServerMetrics::Method* method_;
   std::chrono::steady_clock::time_point start_;
+  bool unparsable_ = false;
 };
 
 class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -200,9 +240,28 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      grpc_(std::make_unique<GrpcServerMetrics>(*registry_)) {}
+      grpc_(std::make_unique<GrpcServerMetrics>(*registry_)) {
+  // Served by every rfs binary (common/server.cc), outside the generated descriptor pool.
+  grpc_->Know("/grpc.health.v1.Health/Check", "unary");
+  grpc_->Know("/grpc.health.v1.Health/Watch", "server_stream");
+  grpc_->Know("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", "bidi_stream");
+}
 
 Metrics::~Metrics() = default;
+
+void Metrics::KnowMethodsOf(const std::string& service_full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_full_name);
+  if (service == nullptr) return;
+  for (int i = 0; i < service->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* m = service->method(i);
+    const char* type = m->client_streaming() ? (m->server_streaming() ? "bidi_stream"
+                                                                      : "client_stream")
+                       : m->server_streaming() ? "server_stream"
+                                               : "unary";
+    grpc_->Know(absl::StrCat("/", service_full_name, "/", m->name()), type);
+  }
+}
 
 absl::Status Metrics::StartExposer(const std::string& listen) {
   try {

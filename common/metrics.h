@@ -3,8 +3,10 @@
 // the standard labels (grpc_type, grpc_service, grpc_method, grpc_code) — so no handler has
 // metrics code:
 //   grpc_server_started_total, grpc_server_handled_total, grpc_server_handling_seconds.
-// The interceptor also writes one log line per request at debug level, and one per failed
-// request at info (client errors) or error (server errors) level.
+// Only methods the server registered (KnowMethodsOf) get their own label values; calls to any
+// other method name share grpc_service="unknown", grpc_method="unknown", so made-up method
+// names cannot create series. The interceptor also writes one log line per request at debug
+// level, and one per failed request at info (client errors) or error (server errors) level.
 // Thread-safe.
 #pragma once
 
@@ -42,6 +44,11 @@ class Metrics {
   // Exposes rfs_redis_round_trips_total{service}, read by `count` at each scrape (whatever it
   // reads must outlive the exposer).
   void CountRedisRoundTrips(const std::string& service, std::function<uint64_t()> count);
+
+  // Gives every method of `service_full_name` (a service compiled into this binary, e.g.
+  // "rfs.registry.v1.PlanRegistry") its own series, created now so dashboards see zeros. The
+  // health and reflection services are always known. Call before the server starts.
+  void KnowMethodsOf(const std::string& service_full_name);
 
   // For ServerBuilder::experimental().SetInterceptorCreators.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();

@@ -55,6 +55,7 @@ ServerRunner::~ServerRunner() { Shutdown(); }
 
 void ServerRunner::AddService(grpc::Service* service, const std::string& health_name) {
   services_.emplace_back(service, health_name);
+  if (metrics_ != nullptr) metrics_->KnowMethodsOf(health_name);
 }
 
 absl::Status ServerRunner::Start() {

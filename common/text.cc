@@ -199,6 +199,17 @@ std::string PadToWidth(absl::string_view text, size_t columns) {
   return out;
 }
 
+std::string Excerpt(absl::string_view value, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    // A code point starts at every byte that is not a continuation byte (10xxxxxx).
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80 && chars++ == max_chars) {
+      return absl::StrCat(value.substr(0, i), "…(", value.size(), " bytes)");
+    }
+  }
+  return std::string(value);
+}
+
 std::string FoldAsciiCase(absl::string_view text) { return absl::AsciiStrToLower(text); }
 
 }  // namespace rfs

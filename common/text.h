@@ -35,6 +35,11 @@ std::string TruncateToWidth(absl::string_view text, size_t columns);
 // `text` padded with spaces on the right to `columns` display columns.
 std::string PadToWidth(absl::string_view text, size_t columns);
 
+// At most `max_chars` code points of `value` to quote in an error message or a log line: the
+// value itself when short enough, else its first `max_chars` code points, "…" and its length in
+// bytes, so that no input, however long, is echoed whole. Never splits a UTF-8 sequence.
+std::string Excerpt(absl::string_view value, size_t max_chars = 40);
+
 // Lower-cases ASCII letters, leaves everything else (used for case-insensitive title search).
 std::string FoldAsciiCase(absl::string_view text);
 

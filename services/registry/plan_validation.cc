@@ -180,7 +180,7 @@ class Validator {
       if (ref_.FindBlock(area->block()) == nullptr) {
         std::vector<std::string> ids;
         for (const auto& b : ref_.blocks()) ids.push_back(b.id);
-        return Invalid("area.block", absl::StrCat("unknown block '", area->block(), "' (one of ",
+        return Invalid("area.block", absl::StrCat("unknown block '", Excerpt(area->block()), "' (one of ",
                                                   absl::StrJoin(ids, ", "), ")"));
       }
       // The block is who reviews and drafts the plan (its bureau): the area lies inside it;
@@ -265,7 +265,7 @@ class Validator {
       const std::string& id = plan_.strategic_fields(i);
       if (ref_.FindStrategicField(id) == nullptr) {
         return Invalid(At("strategic_fields", i),
-                       absl::StrCat("unknown strategic field '", id,
+                       absl::StrCat("unknown strategic field '", Excerpt(id),
                                     "' (see ListReferenceData, e.g. AI_SEMICONDUCTOR)"));
       }
       if (!seen.insert(id).second) {
@@ -328,7 +328,7 @@ class Validator {
       }
       RETURN_IF_ERROR(CheckId(ci->id(), field + ".id"));
       if (!seen.insert(ci->id()).second) {
-        return Invalid(field + ".id", absl::StrCat("'", ci->id(), "' is used twice"));
+        return Invalid(field + ".id", absl::StrCat("'", Excerpt(ci->id()), "' is used twice"));
       }
       RETURN_IF_ERROR(ValidateText(ci->company_name(), field + ".company_name",
                                    {limits_.name_chars, true, false}));
@@ -449,7 +449,7 @@ class Validator {
       const v1::Attestation& a = plan_.attestations(i);
       if (!IsRequirementIdOfType(plan_.type(), a.requirement_id())) {
         return Invalid(field + ".requirement_id",
-                       absl::StrCat("'", a.requirement_id(), "' is not a requirement of a type ",
+                       absl::StrCat("'", Excerpt(a.requirement_id()), "' is not a requirement of a type ",
                                     PlanTypeLetter(plan_.type()), " plan (",
                                     plan_.type() == v1::PLAN_TYPE_A   ? "A1..A7"
                                     : plan_.type() == v1::PLAN_TYPE_B ? "B1..B4"
@@ -474,7 +474,7 @@ class Validator {
       ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
     }
     if (!ok) {
-      return Invalid(field, absl::StrCat("'", id,
+      return Invalid(field, absl::StrCat("'", Excerpt(id),
                                          "' must be 1..64 lower-case letters, digits or '-', "
                                          "starting with a letter or digit"));
     }
@@ -539,7 +539,7 @@ class Validator {
       const Indicator& ind = plan_.indicators(i);
       RETURN_IF_ERROR(CheckId(ind.id(), field + ".id"));
       if (!ids.insert(ind.id()).second) {
-        return Invalid(field + ".id", absl::StrCat("'", ind.id(), "' is used twice"));
+        return Invalid(field + ".id", absl::StrCat("'", Excerpt(ind.id()), "' is used twice"));
       }
       RETURN_IF_ERROR(CheckEnum(ind.kind(), v1::IndicatorKind_IsValid, true, field + ".kind"));
       RETURN_IF_ERROR(

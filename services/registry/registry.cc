@@ -150,7 +150,7 @@ absl::Status CheckEtag(const Plan& current, const std::string& etag) {
   int64_t version = 0;
   if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("etag: '", etag, "' is not an etag of this service (like \"v3\")"));
+        absl::StrCat("etag: '", Excerpt(etag), "' is not an etag of this service (like \"v3\")"));
   }
   if (version != current.version()) {
     return absl::AbortedError(absl::StrCat(
@@ -321,7 +321,7 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   if (!v1::PlanStage_IsValid(req.stage())) return absl::InvalidArgumentError("stage: unknown value");
   if (!v1::PlanView_IsValid(req.view())) return absl::InvalidArgumentError("view: unknown value");
   if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("block: unknown block '", req.block(), "'"));
+    return absl::InvalidArgumentError(absl::StrCat("block: unknown block '", Excerpt(req.block()), "'"));
   }
   std::string prefecture;
   if (!req.prefecture_code().empty()) {
@@ -335,7 +335,7 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   if (!req.strategic_field().empty() &&
       reference_->FindStrategicField(req.strategic_field()) == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("strategic_field: unknown strategic field '", req.strategic_field(), "'"));
+        absl::StrCat("strategic_field: unknown strategic field '", Excerpt(req.strategic_field()), "'"));
   }
   RETURN_IF_ERROR(ValidateText(req.title_contains(), "title_contains", {200, false, false}));
 
@@ -485,7 +485,7 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
     const std::string top = path.substr(0, path.find('.'));
     if (!MutableFields().contains(top)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: '", path, "' cannot be updated",
+          "update_mask: '", Excerpt(path), "' cannot be updated",
           top == "stage"   ? " (use TransitionPlan)"
           : top == "type"  ? " (the type is fixed; create a new plan)"
           : top == "sign_offs" ? " (use SignOffPlan)"
@@ -493,7 +493,7 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
     }
     if (!FieldMaskUtil::IsValidPath<Plan>(path)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: '", path, "' is not a field path of Plan"));
+          absl::StrCat("update_mask: '", Excerpt(path), "' is not a field path of Plan"));
     }
     mask.add_paths(path);
   }

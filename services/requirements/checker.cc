@@ -256,7 +256,7 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                            : plan.type() == registry::v1::PLAN_TYPE_B ? "B1, B2, B4"
                                                                       : "C1, C3";
     return absl::InvalidArgumentError(absl::StrCat(
-        "requirement_id: '", req.requirement_id(), "' is not an attested requirement of a type ",
+        "requirement_id: '", Excerpt(req.requirement_id()), "' is not an attested requirement of a type ",
         PlanTypeLetter(plan.type()), " plan; the ones a reviewer decides are ", attested,
         " (the others are decided from the plan's figures)"));
   }

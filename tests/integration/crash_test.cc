@@ -9,7 +9,12 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
+#include <future>
+
+#include "nlohmann/json.hpp"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -47,7 +52,7 @@ class CrashTest : public ::testing::Test {
     registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
                      "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
                      "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
-                     "50", "--redis_command_timeout_ms", "1000", "--log_level", "warning"},
+                     "50", "--redis_command_timeout_ms", "1000", "--log_level", log_level_},
                     dir_.File("registry.log"));
   }
 
@@ -57,6 +62,7 @@ class CrashTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string log_level_ = "warning";
   std::unique_ptr<RedisServer> redis_;
   Process registry_;
   std::string socket_;
@@ -198,6 +204,38 @@ TEST_F(CrashTest, SigtermDrainsAndStopsCleanly) {
   std::ifstream log(dir_.File("registry.log"));
   std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text.find("\"level\":\"error\""), std::string::npos) << text;
+}
+
+// Malformed requests (invalid UTF-8 in a string field, which libprotobuf itself logs about)
+// get INVALID_ARGUMENT, and the service's log stays JSON lines with no error among them.
+TEST_F(CrashTest, MalformedRequestsKeepTheLogJsonAndErrorFree) {
+  registry_.Stop();
+  log_level_ = "debug";
+  StartRegistry();
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+  grpc::GenericStub generic(channel_);
+  // CreatePlanRequest{plan: Plan{title: "\xff\xfe"}}: field 1 (plan), field 3 (title).
+  const std::string bad_utf8("\x0a\x04\x1a\x02\xff\xfe", 6);
+  for (const std::string& body : {bad_utf8, std::string("\xff\xff\xff garbage")}) {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, token_, absl::Seconds(5));
+    grpc::Slice slice(body);
+    grpc::ByteBuffer request(&slice, 1), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, "/rfs.registry.v1.PlanRegistry/CreatePlan", grpc::StubOptions(),
+                      &request, &response, [&done](grpc::Status s) { done.set_value(s); });
+    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  registry_.Stop();
+  std::ifstream log(dir_.File("registry.log"));
+  std::string line;
+  int lines = 0;
+  while (std::getline(log, line)) {
+    ++lines;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "not a JSON line: " << line;
+    EXPECT_EQ(line.find("\"level\":\"error\""), std::string::npos) << line;
+  }
+  EXPECT_GT(lines, 0);
 }
 
 TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {

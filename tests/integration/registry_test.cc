@@ -580,6 +580,46 @@ TEST_F(RegistryTest, EveryRpcNeedsAValidToken) {
   }
 }
 
+// Bytes that are not a request message are the caller's fault: INVALID_ARGUMENT, counted and
+// logged as a client error, not INTERNAL.
+TEST_F(RegistryTest, UnparsableRequestIsInvalidArgument) {
+  grpc::GenericStub generic(channel_);
+  for (const char* method : {"/rfs.registry.v1.PlanRegistry/CreatePlan",
+                             "/rfs.registry.v1.PlanRegistry/GetPlan",
+                             "/rfs.registry.v1.PlanRegistry/ListPlans"}) {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Secretariat(), absl::Seconds(5));
+    grpc::Slice garbage(std::string("\xff\xff\xff\xff\x0f garbage"));
+    grpc::ByteBuffer request(&garbage, 1), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status s) { done.set_value(s); });
+    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+  }
+}
+
+// However long a value, an error message quotes only an excerpt of it.
+TEST_F(RegistryTest, ErrorsQuoteOnlyAnExcerptOfLongInput) {
+  const std::string huge(1 << 20, '9');
+  Plan plan = PlanB();
+  plan.mutable_priority_companies(0)->set_corporate_number(huge);
+  Plan out;
+  grpc::Status s = Create(Prefecture(kToyama), plan, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "priority_companies[0].corporate_number"))
+      << s.error_message().substr(0, 200);
+  EXPECT_LT(s.error_message().size(), 400u);
+  Plan created = MustCreate(PlanB());
+  created.set_etag(huge);
+  created.set_title("x");
+  s = Update(Prefecture(kToyama), created, "title", &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(s.error_message().size(), 400u);
+  s = Get(Secretariat(), "plans/" + huge, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(s.error_message().size(), 400u);
+}
+
 TEST_F(RegistryTest, ReferenceData) {
   ListReferenceDataResponse r;
   grpc::ClientContext ctx;
@@ -624,6 +664,36 @@ TEST_F(RegistryTest, RedisOutageIsUnavailableAndRecovers) {
   ASSERT_OK(Get(Secretariat(), plan.name(), &out));
   EXPECT_EQ(out.title(), plan.title());
   ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out));
+}
+
+// Calls to made-up method names, without a token, must not create metric series: they all
+// count under grpc_service="unknown", grpc_method="unknown".
+TEST_F(RegistryTest, UnknownMethodsShareOneMetricLabel) {
+  server_.reset();
+  config_.metrics_listen = "127.0.0.1:0";
+  StartRegistry();
+  grpc::GenericStub generic(channel_);
+  for (int i = 0; i < 40; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, absl::StrCat("/rfs.registry.v1.PlanRegistry/Made", i, "Up"),
+                      grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status s) { done.set_value(s); });
+    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_FALSE(absl::StrContains(metrics, "MadeUp")) << metrics;
+  EXPECT_FALSE(absl::StrContains(metrics, "Made1Up"));
+  EXPECT_TRUE(absl::StrContains(metrics, "grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
+                                         "grpc_service=\"unknown\""))
+      << metrics;
+  // Every real method has its series from the start.
+  EXPECT_TRUE(absl::StrContains(metrics, "grpc_server_started_total{grpc_method=\"DiffPlanVersions\""));
+  EXPECT_TRUE(absl::StrContains(metrics, "grpc_server_started_total{grpc_method=\"Check\","
+                                         "grpc_service=\"grpc.health.v1.Health\""));
 }
 
 TEST_F(RegistryTest, MetricsCountPlansAndRpcs) {

@@ -130,3 +130,19 @@ TEST(Text, FastCheckAgreesWithAStrictDecoderOnRandomInput) {
 
 }  // namespace
 }  // namespace rfs
+
+namespace rfs {
+namespace {
+
+TEST(Excerpt, ShortValuesAreKeptAndLongOnesCutOnCodePoints) {
+  EXPECT_EQ(Excerpt("160008"), "160008");
+  EXPECT_EQ(Excerpt("abcdef", 3), "abc…(6 bytes)");
+  // 富山県 is three 3-byte code points: the cut never splits one.
+  EXPECT_EQ(Excerpt("富山県", 2), "富山…(9 bytes)");
+  EXPECT_EQ(Excerpt("富山県", 3), "富山県");
+  const std::string huge(7 << 20, 'x');
+  EXPECT_LT(Excerpt(huge).size(), 80u);
+}
+
+}  // namespace
+}  // namespace rfs
