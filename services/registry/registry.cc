@@ -366,37 +366,52 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   query.id_prefix = id_prefix;
   query.after_sequence = after;
 
+  // A page ends at page_size plans, or before its plans would pass the byte budget (below the
+  // maximum message size): a FULL page of large plans never fails for being large, and memory
+  // per call stays bounded. The next page token continues after the last plan included.
+  const bool full = req.view() == v1::PLAN_VIEW_FULL;
+  query.with_sizes = full;
   v1::ListPlansResponse response;
+  std::vector<std::pair<std::string, int64_t>> to_read;  // FULL: (id, version) in page order
   int64_t last_included = after;
+  size_t bytes = 0;
+  int count = 0;
   bool more = false;
   constexpr int kMaxScans = 10;
   int scans = 0;
   for (; scans < kMaxScans; ++scans) {
     // One extra, to know whether a next page exists.
-    query.want = page_size - response.plans_size() + 1;
+    query.want = page_size - count + 1;
     ASSIGN_OR_RETURN(ListBatch batch, store_->List(query));
     for (ListItem& item : batch.items) {
       if (!CanReadPlan(who, item.summary)) continue;
-      if (response.plans_size() == page_size) {
+      const size_t size = full ? item.full_bytes : item.summary.ByteSizeLong();
+      if (count == page_size || (count > 0 && bytes + size > options_.max_page_bytes)) {
         more = true;
         break;
       }
+      bytes += size;
+      ++count;
       last_included = item.sequence;
-      if (req.view() == v1::PLAN_VIEW_FULL) {
+      if (full) {
         ASSIGN_OR_RETURN(std::string id, ParsePlanName(item.summary.name(), "stored plan name"));
-        ASSIGN_OR_RETURN(auto full, store_->GetVersion(id, item.summary.version()));
-        *response.add_plans() = *full;
+        to_read.emplace_back(std::move(id), item.summary.version());
       } else {
         *response.add_plans() = std::move(item.summary);
       }
     }
     if (more || batch.exhausted) break;
     query.after_sequence = batch.last_scanned;
-    if (response.plans_size() == page_size) {
+    if (count == page_size) {
       // The page is full but the scan stopped before finding the extra one.
       more = true;
       break;
     }
+  }
+  if (full) {
+    // One pipelined read for the versions not cached in process.
+    ASSIGN_OR_RETURN(std::vector<std::shared_ptr<const Plan>> plans, store_->GetVersions(to_read));
+    for (const auto& plan : plans) *response.add_plans() = *plan;
   }
   if (more) {
     response.set_next_page_token(EncodeToken("plans", binding, last_included));

@@ -22,6 +22,9 @@ struct RegistryOptions {
   PlanLimits limits;
   int default_page_size = 50;
   int max_page_size = 500;
+  // A ListPlans page ends before its plans pass this many bytes (keep it well under the
+  // maximum message size).
+  size_t max_page_bytes = 6 << 20;
   int64_t request_id_ttl_seconds = 7 * 24 * 3600;
   // Writes without an etag are retried this often when another write got in between.
   int write_attempts = 10;

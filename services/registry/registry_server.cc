@@ -34,6 +34,8 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
 absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     const ServerConfig& config, RegistryServerOptions options) {
   std::unique_ptr<RegistryServer> s(new RegistryServer());
+  // A list page stays well under the largest message the server sends.
+  options.registry.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
   ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
   ASSIGN_OR_RETURN(VerificationKey key, LoadVerificationKey(config.auth_key_file));
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());

@@ -124,8 +124,9 @@ return {'OK', ARGV[2]}
 // Scans an index after a list position, keeps plans that are in every other index and whose
 // title contains the text, and returns their summaries.
 // KEYS: 1 primary index. ARGV: 1 after (exclusive), 2 want, 3 max scan, 4 folded title text,
-//       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or ""
-// Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1, seq2, sum2, ...}
+//       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or "",
+//       8 "1" to add each plan's current version size in bytes
+// Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1[, size1], seq2, sum2[, size2], ...}
 const RedisScript& ListScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 local after = ARGV[1]
@@ -158,6 +159,9 @@ while found < want and scanned < max_scan do
     if keep then
       out[#out + 1] = score
       out[#out + 1] = redis.call('HGET', key, 'sum')
+      if ARGV[8] == '1' then
+        out[#out + 1] = redis.call('STRLEN', key .. ':v:' .. redis.call('HGET', key, 'ver'))
+      end
       found = found + 1
     end
     if found >= want or scanned >= max_scan then break end
@@ -355,6 +359,37 @@ absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetVersion(const 
   return std::shared_ptr<const v1::Plan>(cached, &cached->plan);
 }
 
+absl::StatusOr<std::vector<std::shared_ptr<const v1::Plan>>> RegistryStore::GetVersions(
+    const std::vector<std::pair<std::string, int64_t>>& versions) {
+  std::vector<std::shared_ptr<const v1::Plan>> out(versions.size());
+  std::vector<size_t> missing;
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const auto& [id, version] = versions[i];
+    if (auto cached = cache_->Get(id, version)) {
+      out[i] = std::shared_ptr<const v1::Plan>(cached, &cached->plan);
+    } else {
+      missing.push_back(i);
+      keys.push_back(absl::StrCat(VersionKeyPrefix(id), version));
+    }
+  }
+  if (missing.empty()) return out;
+  std::vector<std::vector<absl::string_view>> commands;
+  commands.reserve(keys.size());
+  for (const std::string& key : keys) commands.push_back({"GET", key});
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (size_t j = 0; j < missing.size(); ++j) {
+    const auto& [id, version] = versions[missing[j]];
+    const redisReply* r = replies[j].get();
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
+    if (r->type != REDIS_REPLY_STRING) return Corrupt(absl::StrCat("plans/", id, " version"));
+    ASSIGN_OR_RETURN(CachedPlanPtr cached, Decode(id, version, ReplyString(r)));
+    out[missing[j]] = std::shared_ptr<const v1::Plan>(cached, &cached->plan);
+  }
+  return out;
+}
+
 void RegistryStore::GetCurrentAsync(const std::string& id, PlanCallback done) {
   std::string known = absl::StrCat(cache_->Latest(id));
   async_->Eval(GetCurrentScript(), {PlanKey(id)}, {std::move(known), VersionKeyPrefix(id)},
@@ -475,8 +510,10 @@ absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
                    pool_->Eval(ListScript(), {q.primary_index},
                                {after, want, max_scan, q.title_folded, others, prefix,
-                                q.id_prefix}));
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 || reply->elements % 2 != 0) {
+                                q.id_prefix, q.with_sizes ? "1" : "0"}));
+  const size_t stride = q.with_sizes ? 3 : 2;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+      (reply->elements - 2) % stride != 0) {
     return Corrupt("list reply");
   }
   ListBatch batch;
@@ -484,13 +521,17 @@ absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
   if (!absl::SimpleAtoi(ReplyString(reply->element[1]), &batch.last_scanned)) {
     return Corrupt("list cursor");
   }
-  for (size_t i = 2; i < reply->elements; i += 2) {
+  for (size_t i = 2; i < reply->elements; i += stride) {
     ListItem item;
     const redisReply* sum = reply->element[i + 1];
     if (!absl::SimpleAtoi(ReplyString(reply->element[i]), &item.sequence) ||
         sum->type != REDIS_REPLY_STRING ||
         !item.summary.ParseFromArray(sum->str, static_cast<int>(sum->len))) {
       return Corrupt("plan summary");
+    }
+    if (q.with_sizes) {
+      if (reply->element[i + 2]->type != REDIS_REPLY_INTEGER) return Corrupt("plan size");
+      item.full_bytes = static_cast<size_t>(reply->element[i + 2]->integer);
     }
     batch.items.push_back(std::move(item));
   }

@@ -81,11 +81,13 @@ struct ListQuery {
   int64_t after_sequence = 0;             // exclusive
   int want = 50;
   int max_scan = 2000;
+  bool with_sizes = false;                // also return each plan's full size in bytes
 };
 
 struct ListItem {
   int64_t sequence;
   v1::Plan summary;
+  size_t full_bytes = 0;  // with_sizes: the serialized size of the current version
 };
 
 struct ListBatch {
@@ -121,6 +123,10 @@ class RegistryStore {
                                                              int64_t version);
   // The same reads without blocking: `done` runs on the async client's loop thread, or at once
   // on a cache hit of a given version (no round trip).
+  // Given versions, in order, reading those not cached in one pipelined round trip (none when
+  // all are cached).
+  absl::StatusOr<std::vector<std::shared_ptr<const v1::Plan>>> GetVersions(
+      const std::vector<std::pair<std::string, int64_t>>& versions);
   void GetCurrentAsync(const std::string& id, PlanCallback done);
   void GetVersionAsync(const std::string& id, int64_t version, PlanCallback done);
 

@@ -620,6 +620,44 @@ TEST_F(RegistryTest, ErrorsQuoteOnlyAnExcerptOfLongInput) {
   EXPECT_LT(s.error_message().size(), 400u);
 }
 
+// A FULL page of large plans ends before it would pass the message size: every plan comes, on
+// as many pages as it takes, and no page fails for being large.
+TEST_F(RegistryTest, FullListPagesOfLargePlansStayUnderTheMessageSize) {
+  server_.reset();
+  config_.max_message_bytes = 4 << 20;  // page budget 3 MiB
+  StartRegistry();
+  Plan big = PlanA();
+  const std::string description(2000, 'x');  // ~2 KB each
+  for (int i = 0; i < 480; ++i) {
+    CoreInvestment* ci = big.add_core_investments();
+    ci->set_company_name(absl::StrCat("会社", i));
+    ci->set_description(description);
+  }
+  ASSERT_GT(big.ByteSizeLong(), 900u << 10);
+  std::set<std::string> created;
+  for (int i = 0; i < 7; ++i) created.insert(MustCreate(big).name());
+  ListPlansRequest req;
+  req.set_view(PLAN_VIEW_FULL);
+  req.set_page_size(50);
+  std::set<std::string> listed;
+  int pages = 0;
+  for (;;) {
+    ListPlansResponse page;
+    grpc::Status s = List(Secretariat(), req, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ++pages;
+    EXPECT_LE(page.ByteSizeLong(), 3u << 20);
+    for (const Plan& p : page.plans()) {
+      EXPECT_EQ(p.core_investments_size(), 481);
+      listed.insert(p.name());
+    }
+    if (page.next_page_token().empty()) break;
+    req.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(listed, created);
+  EXPECT_GE(pages, 3);
+}
+
 TEST_F(RegistryTest, ReferenceData) {
   ListReferenceDataResponse r;
   grpc::ClientContext ctx;
