@@ -14,6 +14,8 @@
 #include "absl/time/clock.h"
 #include "common/codes.h"
 #include "common/reference_data.h"
+#include "common/text.h"
+#include "nlohmann/json.hpp"
 
 namespace rfs {
 namespace {
@@ -36,10 +38,6 @@ absl::Status Unauthenticated(absl::string_view why) {
   return absl::UnauthenticatedError(absl::StrCat("authentication failed: ", why));
 }
 
-std::string Grant(jwt_t* j, const char* name) {
-  const char* v = jwt_get_grant(j, name);
-  return v == nullptr ? std::string() : std::string(v);
-}
 
 }  // namespace
 
@@ -133,6 +131,8 @@ absl::StatusOr<std::string> MintToken(const VerificationKey& key, const TokenCla
   rc |= jwt_add_grant(j.get(), "role", RoleName(claims.role));
   if (!claims.body_code.empty()) rc |= jwt_add_grant(j.get(), "body_code", claims.body_code.c_str());
   if (!claims.block.empty()) rc |= jwt_add_grant(j.get(), "block", claims.block.c_str());
+  if (!key.issuer.empty()) rc |= jwt_add_grant(j.get(), "iss", key.issuer.c_str());
+  if (!key.audience.empty()) rc |= jwt_add_grant(j.get(), "aud", key.audience.c_str());
   rc |= jwt_add_grant_int(j.get(), "iat", static_cast<long>(now));
   rc |= jwt_add_grant_int(j.get(), "exp",
                           static_cast<long>(now + absl::ToInt64Seconds(claims.ttl)));
@@ -164,25 +164,68 @@ absl::StatusOr<Principal> TokenVerifier::VerifyUncached(const std::string& token
   if (jwt_get_alg(j.get()) != expected) {
     return Unauthenticated(absl::StrCat("token algorithm must be ", jwt_alg_str(expected)));
   }
-  errno = 0;
-  const long exp = jwt_get_grant_int(j.get(), "exp");
-  if (errno == ENOENT || exp <= 0) return Unauthenticated("token has no 'exp' claim");
+  // Every claim is read from the token's JSON and type-checked: a claim of the wrong type is
+  // refused, never read as absent or as 0.
+  char* raw_claims = jwt_get_grants_json(j.get(), nullptr);
+  const nlohmann::json claims = nlohmann::json::parse(
+      raw_claims == nullptr ? "" : raw_claims, nullptr, /*allow_exceptions=*/false);
+  std::free(raw_claims);
+  if (!claims.is_object()) return Unauthenticated("token claims are not a JSON object");
+  auto integer = [&](const char* name, int64_t* out) -> absl::Status {
+    auto it = claims.find(name);
+    if (it == claims.end()) return absl::NotFoundError(name);
+    if (!it->is_number_integer()) {
+      return Unauthenticated(absl::StrCat("claim '", name, "' must be an integer (seconds)"));
+    }
+    *out = it->get<int64_t>();
+    return absl::OkStatus();
+  };
+  auto text = [&](const char* name) -> std::string {
+    auto it = claims.find(name);
+    return it != claims.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  for (const char* name : {"sub", "role", "body_code", "block", "iss"}) {
+    auto it = claims.find(name);
+    if (it != claims.end() && !it->is_string()) {
+      return Unauthenticated(absl::StrCat("claim '", name, "' must be a string"));
+    }
+  }
+  int64_t exp = 0;
+  if (absl::Status s = integer("exp", &exp); !s.ok()) {
+    return absl::IsNotFound(s) ? Unauthenticated("token has no 'exp' claim") : s;
+  }
+  if (exp <= 0) return Unauthenticated("token has no 'exp' claim");
   Principal p;
   p.expires = absl::FromUnixSeconds(exp);
   if (p.expires <= absl::Now()) return Unauthenticated("token has expired; get a new one");
-  errno = 0;
-  const long nbf = jwt_get_grant_int(j.get(), "nbf");
-  if (errno != ENOENT && absl::FromUnixSeconds(nbf) > absl::Now() + absl::Seconds(60)) {
+  int64_t nbf = 0;
+  if (absl::Status s = integer("nbf", &nbf); !s.ok() && !absl::IsNotFound(s)) return s;
+  if (absl::FromUnixSeconds(nbf) > absl::Now() + absl::Seconds(60)) {
     return Unauthenticated("token is not valid yet ('nbf' in the future)");
   }
-  p.subject = Grant(j.get(), "sub");
-  const std::string role = Grant(j.get(), "role");
+  if (!key_.issuer.empty() && text("iss") != key_.issuer) {
+    return Unauthenticated("claim 'iss' is not the issuer this service trusts");
+  }
+  if (!key_.audience.empty()) {
+    bool ours = false;
+    auto aud = claims.find("aud");
+    if (aud != claims.end() && aud->is_string()) ours = aud->get<std::string>() == key_.audience;
+    if (aud != claims.end() && aud->is_array()) {
+      for (const auto& a : *aud) ours |= a.is_string() && a.get<std::string>() == key_.audience;
+    }
+    if (!ours) return Unauthenticated("claim 'aud' does not name this service");
+  }
+  p.subject = text("sub");
+  if (absl::Status s = ValidateText(p.subject, "claim 'sub'", {256, true, false}); !s.ok()) {
+    return Unauthenticated("claim 'sub' must be 1..256 characters without control characters");
+  }
+  const std::string role = text("role");
   if (!ParseRole(role, &p.role)) {
     return Unauthenticated(absl::StrCat("claim 'role' must be one of secretariat, bureau, "
                                         "prefecture, municipality, viewer, service"));
   }
-  p.body_code = Grant(j.get(), "body_code");
-  p.block = Grant(j.get(), "block");
+  p.body_code = text("body_code");
+  p.block = text("block");
   if (absl::Status s = ValidateClaims(p, reference_); !s.ok()) return s;
   return p;
 }

@@ -61,6 +61,11 @@ struct VerificationKey {
   enum class Algorithm { kHs256, kRs256 };
   Algorithm algorithm;
   std::string material;
+  // Expected `iss` and `aud` claims (--auth_issuer, --auth_audience): checked when set, and
+  // required for RS256 keys (tokens of an identity provider that also serves other systems).
+  // Tokens minted with this key carry them.
+  std::string issuer;
+  std::string audience;
 };
 absl::StatusOr<VerificationKey> LoadVerificationKey(const std::string& path);
 
@@ -73,8 +78,9 @@ class TokenVerifier {
   // `reference` (may be null) is used to check that a bureau's block exists.
   TokenVerifier(VerificationKey key, const ReferenceData* reference);
 
-  // Verifies a compact JWT: signature with the configured algorithm only, `exp` required and
-  // in the future, claims well-formed. UNAUTHENTICATED with a reason otherwise. Verified
+  // Verifies a compact JWT: signature with the configured algorithm only, `exp` an integer in
+  // the future, `nbf` (when present) an integer not in the future, `iss` and `aud` as
+  // configured, `sub` 1..256 characters without control characters, claims well-formed. UNAUTHENTICATED with a reason otherwise. Verified
   // tokens are cached until they expire.
   absl::StatusOr<Principal> Verify(absl::string_view token) const;
 

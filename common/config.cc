@@ -26,6 +26,8 @@ ABSL_FLAG(int, redis_pool_size, 16, "Maximum Redis connections of the pool");
 ABSL_FLAG(int, redis_connect_timeout_ms, 1000, "Redis connect timeout");
 ABSL_FLAG(int, redis_command_timeout_ms, 2000, "Redis command timeout");
 ABSL_FLAG(std::string, auth_key_file, "", "JWT verification key: an HS256 secret, or an RS256 public key in PEM (required)");
+ABSL_FLAG(std::string, auth_issuer, "", "Expected 'iss' claim of tokens (required with an RS256 key: the identity provider's issuer)");
+ABSL_FLAG(std::string, auth_audience, "", "Expected 'aud' claim of tokens (required with an RS256 key: the audience the identity provider issues rfs tokens for)");
 ABSL_FLAG(std::string, data_dir, RFS_DEFAULT_DATA_DIR, "Directory with reference data (prefectures.csv, blocks.csv, strategic_fields.csv)");
 ABSL_FLAG(std::string, log_level, "info", "debug (one line per request), info, warning or error");
 ABSL_FLAG(int, max_threads, 64, "Cap on the gRPC server's threads");
@@ -137,6 +139,12 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
         absl::StrCat("--auth_key_file: cannot read ", config.auth_key_file));
   }
 
+  config.auth_issuer = absl::GetFlag(FLAGS_auth_issuer);
+  config.auth_audience = absl::GetFlag(FLAGS_auth_audience);
+  if (absl::Status key = LoadAuthKey(config).status(); !key.ok()) {
+    return absl::InvalidArgumentError(key.message());
+  }
+
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (!Readable(config.data_dir + "/prefectures.csv")) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -205,6 +213,21 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
         absl::StrCat("--peer_ca_file: cannot read ", config.peer_ca_file));
   }
   return config;
+}
+
+absl::StatusOr<VerificationKey> LoadAuthKey(const ServerConfig& config) {
+  absl::StatusOr<VerificationKey> key = LoadVerificationKey(config.auth_key_file);
+  if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat("--auth_key_file: ", key.status().message()));
+  if (key->algorithm == VerificationKey::Algorithm::kRs256 &&
+      (config.auth_issuer.empty() || config.auth_audience.empty())) {
+    return absl::InvalidArgumentError(
+        "--auth_issuer and --auth_audience are required with an RS256 --auth_key_file: an "
+        "identity provider signs tokens for other systems too, and only tokens issued for rfs "
+        "may pass");
+  }
+  key->issuer = config.auth_issuer;
+  key->audience = config.auth_audience;
+  return key;
 }
 
 ChannelOptions PeerChannelOptions(const ServerConfig& config, const std::string& target) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth.h"
 #include "common/client.h"
 #include "common/redis.h"
 
@@ -31,6 +32,9 @@ struct ServerConfig {
   std::string metrics_listen;  // "0.0.0.0:9101"; "" disables the exposer
   RedisOptions redis;
   std::string auth_key_file;
+  // Expected `iss` and `aud` claims of tokens; required with an RS256 key.
+  std::string auth_issuer;
+  std::string auth_audience;
   std::string data_dir;
   int max_threads = 64;
   int max_message_bytes = 8 << 20;
@@ -56,6 +60,10 @@ std::vector<char*> ParseFlagsWithEnv(int argc, char** argv, const char* usage);
 
 // Builds and validates the server configuration from the flags of common/config.cc.
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaults);
+
+// The token verification key of --auth_key_file with the expected issuer and audience
+// (--auth_issuer, --auth_audience; both required with an RS256 key).
+absl::StatusOr<VerificationKey> LoadAuthKey(const ServerConfig& config);
 
 // Channel options for calling another rfs service at `target` (host:port or unix:///path),
 // with TLS when --peer_ca_file is set.

@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<ServiceToken>> ServiceToken::Create(const ServerC
   t->subject_ = config.service_name;
   t->file_ = config.service_token_file;
   if (t->file_.empty()) {
-    ASSIGN_OR_RETURN(t->key_, LoadVerificationKey(config.auth_key_file));
+    ASSIGN_OR_RETURN(t->key_, LoadAuthKey(config));
     if (t->key_.algorithm != VerificationKey::Algorithm::kHs256) {
       return absl::InvalidArgumentError(
           "--service_token_file is required with an RS256 --auth_key_file: this service calls "

@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   // A list page stays well under the largest message the server sends.
   options.registry.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
   ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
-  ASSIGN_OR_RETURN(VerificationKey key, LoadVerificationKey(config.auth_key_file));
+  ASSIGN_OR_RETURN(VerificationKey key, LoadAuthKey(config));
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
   s->pool_ = std::make_unique<RedisPool>(config.redis);
   s->async_ = std::make_unique<AsyncRedis>(config.redis);

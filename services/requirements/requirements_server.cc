@@ -30,7 +30,7 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
   std::unique_ptr<RequirementsServer> s(new RequirementsServer());
   ASSIGN_OR_RETURN(Ruleset ruleset, LoadRuleset(options.ruleset_file));
   ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
-  ASSIGN_OR_RETURN(VerificationKey key, LoadVerificationKey(config.auth_key_file));
+  ASSIGN_OR_RETURN(VerificationKey key, LoadAuthKey(config));
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
   ASSIGN_OR_RETURN(s->service_token_, ServiceToken::Create(config));
   s->registry_ = std::make_unique<RegistryClient>(

@@ -251,7 +251,14 @@ TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
       {{"--version_cache_mb", "-1"}, "--version_cache_mb"},
       {{"--request_id_ttl_hours", "0"}, "--request_id_ttl_hours"},
       {{"--tls_cert_file", dir_.File("auth.key")}, "--tls_key_file"},
+      // An identity provider's RS256 key without the issuer and audience rfs tokens carry.
+      {{"--auth_key_file", dir_.File("idp.pub")}, "--auth_issuer and --auth_audience"},
   };
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+                         dir_.File("idp.pem") + " 2>/dev/null && openssl pkey -in " +
+                         dir_.File("idp.pem") + " -pubout -out " + dir_.File("idp.pub"))
+                            .c_str()),
+            0);
   for (const Case& c : cases) {
     std::vector<std::string> argv = {BuildDir() + "/services/registry/rfs-registry", "--redis",
                                      redis_->url(), "--auth_key_file", dir_.File("auth.key"),

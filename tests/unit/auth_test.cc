@@ -151,3 +151,70 @@ TEST(Auth, Rs256AndAlgorithmConfusion) {
 
 }  // namespace
 }  // namespace rfs
+
+namespace rfs {
+namespace {
+
+// An HS256 token with exactly these claims (JSON), signed with `key`.
+std::string SignedClaims(const std::string& json, const std::string& key = std::string(40, 'k')) {
+  jwt_t* j = nullptr;
+  EXPECT_EQ(jwt_new(&j), 0);
+  EXPECT_EQ(jwt_add_grants_json(j, json.c_str()), 0) << json;
+  jwt_set_alg(j, JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(key.data()),
+              static_cast<int>(key.size()));
+  char* encoded = jwt_encode_str(j);
+  std::string token(encoded == nullptr ? "" : encoded);
+  std::free(encoded);
+  jwt_free(j);
+  return token;
+}
+
+std::string Exp() { return absl::StrCat(absl::ToUnixSeconds(absl::Now()) + 3600); }
+
+TEST(AuthClaims, ClaimsOfTheWrongTypeAreRefused) {
+  TokenVerifier verifier({VerificationKey::Algorithm::kHs256, std::string(40, 'k')}, nullptr);
+  const std::string good = R"({"sub":"a","role":"viewer","exp":)" + Exp() + "}";
+  EXPECT_TRUE(verifier.Verify(SignedClaims(good)).ok());
+  for (const std::string& bad : {
+           R"({"sub":"a","role":"viewer","exp":")" + Exp() + R"("})",                // string exp
+           R"({"sub":"a","role":"viewer","nbf":"soon","exp":)" + Exp() + "}",         // string nbf
+           R"({"sub":"a","role":"viewer","nbf":1.5,"exp":)" + Exp() + "}",            // float nbf
+           R"({"sub":"a\u0007b","role":"viewer","exp":)" + Exp() + "}",               // control char
+           R"({"sub":"a\nb","role":"viewer","exp":)" + Exp() + "}",                   // newline
+           R"({"sub":["a"],"role":"viewer","exp":)" + Exp() + "}",                    // array sub
+           R"({"sub":"a","role":"viewer","block":7,"exp":)" + Exp() + "}",            // number block
+       }) {
+    auto p = verifier.Verify(SignedClaims(bad));
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated) << bad;
+  }
+}
+
+TEST(AuthClaims, IssuerAndAudienceAreCheckedWhenConfigured) {
+  VerificationKey key{VerificationKey::Algorithm::kHs256, std::string(40, 'k')};
+  key.issuer = "https://idp.example.go.jp";
+  key.audience = "rfs";
+  TokenVerifier verifier(key, nullptr);
+  const std::string base = R"("sub":"a","role":"viewer","exp":)" + Exp();
+  EXPECT_TRUE(verifier.Verify(SignedClaims(
+                  "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":"rfs"})")).ok());
+  EXPECT_TRUE(verifier.Verify(SignedClaims(
+                  "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":["x","rfs"]})")).ok());
+  for (const std::string& bad : {
+           "{" + base + R"(,"aud":"rfs"})",                                       // no iss
+           "{" + base + R"(,"iss":"https://evil.example","aud":"rfs"})",          // other iss
+           "{" + base + R"(,"iss":"https://idp.example.go.jp"})",                 // no aud
+           "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":"other"})",   // other aud
+           "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":["other"]})",
+       }) {
+    EXPECT_EQ(verifier.Verify(SignedClaims(bad)).status().code(),
+              absl::StatusCode::kUnauthenticated)
+        << bad;
+  }
+  // Tokens minted with the key carry its issuer and audience.
+  auto minted = MintToken(key, {"svc", Role::kService});
+  ASSERT_TRUE(minted.ok());
+  EXPECT_TRUE(verifier.Verify(*minted).ok());
+}
+
+}  // namespace
+}  // namespace rfs
