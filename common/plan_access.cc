@@ -1,5 +1,6 @@
 #include "common/plan_access.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/codes.h"
 
 namespace rfs {
@@ -57,6 +58,28 @@ bool CanReadPlan(const Principal& who, const Plan& plan) {
       return IsPlanAuthor(who, plan) || PlanAreaCovers(who, plan) || IsPublicStage(plan.stage());
   }
   return false;
+}
+
+bool ReadsEveryPlan(const Principal& who) {
+  return who.role == Role::kSecretariat || who.role == Role::kViewer ||
+         who.role == Role::kService;
+}
+
+absl::Status ReadDenied(const Principal& who, absl::string_view plan_name) {
+  std::string role = absl::StrCat("role ", RoleName(who.role));
+  if (!who.body_code.empty()) absl::StrAppend(&role, " (", who.body_code, ")");
+  if (!who.block.empty()) absl::StrAppend(&role, " (block ", who.block, ")");
+  return absl::PermissionDeniedError(absl::StrCat(
+      role, " may not read ", plan_name,
+      ": before publication a plan is visible to its authors, the local governments of its "
+      "area, its block's bureau and the secretariat (a plan that does not exist is answered "
+      "the same way)"));
+}
+
+absl::Status HideExistence(const Principal& who, absl::string_view plan_name,
+                           const absl::Status& status) {
+  if (absl::IsNotFound(status) && !ReadsEveryPlan(who)) return ReadDenied(who, plan_name);
+  return status;
 }
 
 bool IsPlanReviewer(const Principal& who, const Plan& plan) {

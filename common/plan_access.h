@@ -8,6 +8,8 @@
 // Pure functions; safe from any thread.
 #pragma once
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/auth.h"
 #include "rfs/registry/v1/registry.pb.h"
 
@@ -23,6 +25,16 @@ bool PlanAreaCovers(const Principal& who, const registry::v1::Plan& plan);
 bool IsPublicStage(registry::v1::PlanStage stage);
 // The read rule above.
 bool CanReadPlan(const Principal& who, const registry::v1::Plan& plan);
+// May read every plan, so learning that a plan does not exist tells it nothing new.
+bool ReadsEveryPlan(const Principal& who);
+// PERMISSION_DENIED for reading `plan_name`: the same words whether or not the plan exists.
+absl::Status ReadDenied(const Principal& who, absl::string_view plan_name);
+// A plan lookup's NOT_FOUND as the caller may see it (Google AIP-211): unchanged for callers who
+// read every plan; for the others the same PERMISSION_DENIED as for a plan they may not read,
+// so that nobody learns which plans exist. Any other status is returned as it is.
+absl::Status HideExistence(const Principal& who, absl::string_view plan_name,
+                           const absl::Status& status);
+
 // May decide a pre-consultation (事前相談の窓口): the secretariat, or the plan block's bureau.
 bool IsPlanReviewer(const Principal& who, const registry::v1::Plan& plan);
 

@@ -1,5 +1,8 @@
 #include "services/registry/access_policy.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/codes.h"
 #include "common/plan_access.h"
@@ -26,6 +29,22 @@ std::string Who(const Principal& who) {
 absl::Status Denied(const Principal& who, absl::string_view what, absl::string_view rule) {
   return absl::PermissionDeniedError(
       absl::StrCat(Who(who), " may not ", what, ": ", rule));
+}
+
+std::vector<std::string> AuthorCodes(const Plan& plan) {
+  std::vector<std::string> codes;
+  for (const auto& a : plan.authors()) codes.push_back(a.local_government_code());
+  std::sort(codes.begin(), codes.end());
+  return codes;
+}
+
+bool IsJoint(const Plan& plan) { return plan.authors_size() >= 2; }
+
+// The secretariat, or the block's bureau of a type A plan: who acts for every author of a
+// joint plan.
+bool ActsForAllAuthors(const Principal& who, const Plan& plan) {
+  return who.role == Role::kSecretariat ||
+         (IsPlanBureau(who, plan) && plan.type() == v1::PLAN_TYPE_A);
 }
 
 absl::Status AuthorizeCreate(const Principal& who, const Plan* plan_or_null) {
@@ -56,8 +75,17 @@ absl::Status AuthorizeCreate(const Principal& who, const Plan* plan_or_null) {
 absl::Status AuthorizeTransition(const Principal& who, const Plan& plan, v1::PlanStage target) {
   const std::string what = absl::StrCat("move ", plan.name(), " to ", StageName(target));
   switch (target) {
-    case v1::PLAN_STAGE_PRE_CONSULTATION:
     case v1::PLAN_STAGE_WITHDRAWN:
+      if (IsJoint(plan) && IsPlanAuthor(who, plan) && who.body_code != plan.lead_author_code()) {
+        return Denied(who, what,
+                      absl::StrCat("a joint plan is withdrawn by its lead author (",
+                                   plan.lead_author_code(),
+                                   "), its block's bureau (type A) or the secretariat"));
+      }
+      if (IsEditor(who, plan)) return absl::OkStatus();
+      return Denied(who, what, "only the plan's authors, its block's bureau (type A) or the "
+                               "secretariat do this");
+    case v1::PLAN_STAGE_PRE_CONSULTATION:
     case v1::PLAN_STAGE_REVISING:
       if (IsEditor(who, plan)) return absl::OkStatus();
       return Denied(who, what, "only the plan's authors, its block's bureau (type A) or the "
@@ -93,17 +121,32 @@ absl::Status Authorize(const Principal& who, const AccessRequest& request) {
       break;
     case Action::kReadPlan:
       if (CanReadPlan(who, plan)) return absl::OkStatus();
-      return Denied(who, absl::StrCat("read ", plan.name()),
-                    "before publication a plan is visible to its authors, the local "
-                    "governments of its area, its block's bureau and the secretariat");
-    case Action::kUpdatePlan:
-      if (IsEditor(who, plan)) return absl::OkStatus();
+      return ReadDenied(who, plan.name());
+    case Action::kUpdatePlan: {
+      const std::string what = absl::StrCat("change ", plan.name());
       if (who.role == Role::kViewer || who.role == Role::kService) {
-        return Denied(who, absl::StrCat("change ", plan.name()), "read-only role");
+        return Denied(who, what, "read-only role");
       }
-      return Denied(who, absl::StrCat("change ", plan.name()),
-                    "only the plan's authors, its block's bureau (type A) or the secretariat "
-                    "change a plan");
+      if (!IsEditor(who, plan)) {
+        return Denied(who, what, "only the plan's authors, its block's bureau (type A) or the "
+                                 "secretariat change a plan");
+      }
+      if (request.proposed == nullptr) return absl::OkStatus();
+      const Plan& next = *request.proposed;
+      if (IsJoint(plan) && !ActsForAllAuthors(who, plan) &&
+          (AuthorCodes(plan) != AuthorCodes(next) ||
+           plan.lead_author_code() != next.lead_author_code())) {
+        return Denied(who, absl::StrCat("change the authors of ", plan.name()),
+                      "a change of the authors of a joint plan needs the consent of every "
+                      "current author; the secretariat (or, for a type A plan, its block's "
+                      "bureau) records it");
+      }
+      if (!IsEditor(who, next)) {
+        return Denied(who, what, "the change would leave you unable to edit the plan (you are "
+                                 "not among its authors afterwards)");
+      }
+      return absl::OkStatus();
+    }
     case Action::kTransitionPlan:
       return AuthorizeTransition(who, plan, request.target);
     case Action::kSignOffPlan: {

@@ -7,7 +7,10 @@
 //   viewer        reads every plan, writes nothing
 //   service       reads every plan (calls between rfs services)
 // Plans that are public (published by the governor or later) can be read by everyone
-// authenticated. Pure functions; safe from any thread.
+// authenticated. Joint plans (two or more authors): a change of the authors (who they are, or
+// the lead) needs the consent of every current author, so one co-author cannot make it; the
+// secretariat (or, for type A, the block's bureau) records it. Only the lead author (代表団体),
+// the block's bureau (type A) or the secretariat withdraws a joint plan. Pure functions; safe from any thread.
 #pragma once
 
 #include <string>
@@ -22,7 +25,7 @@ namespace rfs::registry {
 enum class Action {
   kCreatePlan,         // plan: the plan to create, or null: may the role create at all
   kReadPlan,           // plan: the current version (also versions, diff, history)
-  kUpdatePlan,         // plan: the current version, then the proposed one
+  kUpdatePlan,         // plan: the current version; proposed: the version the update makes
   kTransitionPlan,     // plan: the current version; target: the stage to move to
   kSignOffPlan,        // plan: the current version; author_code: who signs
   kReadReferenceData,  // no plan
@@ -33,6 +36,7 @@ struct AccessRequest {
   const v1::Plan* plan = nullptr;
   v1::PlanStage target = v1::PLAN_STAGE_UNSPECIFIED;
   std::string author_code;
+  const v1::Plan* proposed = nullptr;
 };
 
 // OK, or PERMISSION_DENIED saying what the caller's role lacks.

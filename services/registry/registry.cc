@@ -4,6 +4,8 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <limits>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -294,12 +296,23 @@ void Registry::GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
   // Who may read a plan is decided on its current version (its authors, area and stage), for
   // every version, as for history and diffs.
   store_->GetCurrentAsync(
-      *id, [this, who, id = *id, version = req.version(), basic, done = std::move(done)](
-               absl::StatusOr<CachedPlanPtr> current) mutable {
-        if (!current.ok()) return done(current.status());
+      *id, [this, who, name = req.name(), id = *id, version = req.version(), basic,
+            done = std::move(done)](absl::StatusOr<CachedPlanPtr> current) mutable {
+        if (!current.ok()) return done(HideExistence(who, name, current.status()));
         if (absl::Status allowed = Authorize(who, {Action::kReadPlan, &(*current)->plan});
             !allowed.ok()) {
-          return done(allowed);
+          // A former author of a joint plan still reads the versions it was an author of.
+          if (version == 0 || version > (*current)->plan.version() ||
+              (who.role != Role::kPrefecture && who.role != Role::kMunicipality)) {
+            return done(allowed);
+          }
+          return store_->GetVersionAsync(
+              id, version,
+              [who, basic, allowed, done = std::move(done)](
+                  absl::StatusOr<CachedPlanPtr> plan) mutable {
+                if (!plan.ok() || !IsPlanAuthor(who, (*plan)->plan)) return done(allowed);
+                done(basic ? (*plan)->basic : (*plan)->full);
+              });
         }
         if (version == 0 || version == (*current)->plan.version()) {
           return done(basic ? (*current)->basic : (*current)->full);
@@ -428,7 +441,9 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
                                                 Change change) {
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(name, "name"));
   for (int attempt = 1;; ++attempt) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> current, store_->GetCurrent(id));
+    absl::StatusOr<std::shared_ptr<const Plan>> read = store_->GetCurrent(id);
+    if (!read.ok()) return HideExistence(who, name, read.status());
+    std::shared_ptr<const Plan> current = *std::move(read);
     if (!etag.empty()) RETURN_IF_ERROR(CheckEtag(*current, etag));
     Plan next = *current;
     v1::AuditRecord audit;
@@ -456,13 +471,19 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
     write.summary = &summary;
     write.audit = audit;
     write.event = MakeEvent(next, audit);
+    // Authors removed by this write keep read access to the versions they took part in.
+    for (const auto& a : current->authors()) {
+      bool kept = false;
+      for (const auto& b : next.authors()) kept |= a.local_government_code() == b.local_government_code();
+      if (!kept) write.removed_authors.push_back(a.local_government_code());
+    }
     ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
     switch (result.outcome) {
       case WriteResult::Outcome::kWritten:
         LogAudit(audit, next);
         return next;
       case WriteResult::Outcome::kNotFound:
-        return absl::NotFoundError(absl::StrCat("plan ", name, " not found"));
+        return HideExistence(who, name, absl::NotFoundError(absl::StrCat("plan ", name, " not found")));
       case WriteResult::Outcome::kVersionConflict:
         if (!etag.empty()) {
           return absl::AbortedError(absl::StrCat(
@@ -522,7 +543,7 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
   return WriteNextVersion(
       who, req.plan().name(), req.plan().etag(), v1::CHANGE_KIND_UPDATE,
       [&](const Plan& current, Plan* next, v1::AuditRecord* audit) -> absl::StatusOr<bool> {
-        RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, &current}));
+        RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, &current}));  // before any work
         if (!ContentEditable(current.stage())) {
           return absl::FailedPreconditionError(absl::StrCat(
               current.name(), " is ", StageName(current.stage()),
@@ -531,7 +552,9 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
         }
         FieldMaskUtil::MergeMessageTo(req.plan(), mask, merge, next);
         RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, next));
-        RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, next}));
+        AccessRequest update{Action::kUpdatePlan, &current};
+        update.proposed = next;
+        RETURN_IF_ERROR(Authorize(who, update));
         if (SameContent(current, *next)) return false;
         next->set_content_version(current.version() + 1);
         // Sign-offs were given on the old content.
@@ -610,14 +633,26 @@ absl::StatusOr<Plan> Registry::SignOffPlan(const Principal& who,
       });
 }
 
+absl::StatusOr<int64_t> Registry::ReadableUntil(const Principal& who, const std::string& name,
+                                               const std::string& id) {
+  absl::StatusOr<std::shared_ptr<const Plan>> current = store_->GetCurrent(id);
+  if (!current.ok()) return HideExistence(who, name, current.status());
+  if (CanReadPlan(who, **current)) return std::numeric_limits<int64_t>::max();
+  if (who.role == Role::kPrefecture || who.role == Role::kMunicipality) {
+    ASSIGN_OR_RETURN(const int64_t until, store_->FormerAuthorUntil(id, who.body_code));
+    if (until > 0) return until;
+  }
+  return ReadDenied(who, name);
+}
+
 absl::StatusOr<v1::ListPlanVersionsResponse> Registry::ListPlanVersions(
     const Principal& who, const v1::ListPlanVersionsRequest& req) {
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
   ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
   ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "versions", StableHash(id)));
-  ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
-  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, page_size));
+  ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
+  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, std::min<int64_t>(page_size, until - offset)));
+  page.second = std::min(page.second, until);
   v1::ListPlanVersionsResponse response;
   for (const v1::AuditRecord& r : page.first) {
     v1::PlanVersion* v = response.add_versions();
@@ -639,9 +674,9 @@ absl::StatusOr<v1::GetPlanHistoryResponse> Registry::GetPlanHistory(
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
   ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
   ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "history", StableHash(id)));
-  ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
-  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, page_size));
+  ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
+  ASSIGN_OR_RETURN(auto page, store_->History(id, offset, std::min<int64_t>(page_size, until - offset)));
+  page.second = std::min(page.second, until);
   v1::GetPlanHistoryResponse response;
   for (auto& r : page.first) *response.add_records() = std::move(r);
   if (offset + page_size < page.second) {
@@ -659,12 +694,13 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Registry::DiffPlanVersions(
   if (req.to_version() < 0) {
     return absl::InvalidArgumentError("to_version: a version number, or 0 for the current one");
   }
+  ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
   ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
-  RETURN_IF_ERROR(Authorize(who, {Action::kReadPlan, current.get()}));
   std::shared_ptr<const Plan> newer = current;
   if (req.to_version() != 0 && req.to_version() != current->version()) {
     ASSIGN_OR_RETURN(newer, store_->GetVersion(id, req.to_version()));
   }
+  if (newer->version() > until) return ReadDenied(who, req.name());
   if (req.from_version() > newer->version()) {
     return absl::InvalidArgumentError(absl::StrCat("from_version: ", req.from_version(),
                                                    " is after to_version ", newer->version()));

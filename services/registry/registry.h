@@ -64,6 +64,13 @@ class Registry {
                                             const std::string& etag, v1::ChangeKind kind,
                                             Change change);
 
+  // Versions up to which `who` may read plan `id`: all (the maximum) when it may read the plan
+  // now; up to the last version it authored when it is a former author of a joint plan;
+  // otherwise the read denial (also when the plan does not exist, for callers who do not read
+  // every plan).
+  absl::StatusOr<int64_t> ReadableUntil(const Principal& who, const std::string& name,
+                                        const std::string& id);
+
   RegistryStore* store_;
   const ReferenceData* reference_;
   SubmissionGate* gate_;

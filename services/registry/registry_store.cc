@@ -89,7 +89,8 @@ return {'OK', id}
 // KEYS: 1 plan hash, 2 new version key, 3 history list, 4 stats, 5 outbox
 // ARGV: 1 expected version, 2 new version, 3 body, 4 summary, 5 folded title, 6 stage,
 //       7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
-//       11 event id, 12 event type, 13 event
+//       11 event id, 12 event type, 13 event, 14 author codes the write removes (space
+//       separated): each keeps read access up to the expected version
 // Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'}
 const RedisScript& WriteScript() {
   static const RedisScript* script = new RedisScript(R"lua(
@@ -116,6 +117,7 @@ redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
            'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5])
 redis.call('RPUSH', KEYS[3], ARGV[9])
 redis.call('XADD', KEYS[5], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
+for code in string.gmatch(ARGV[14], '%S+') do redis.call('HSET', KEYS[1], 'fa:' .. code, ARGV[1]) end
 return {'OK', ARGV[2]}
 )lua");
   return *script;
@@ -446,7 +448,8 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
       RedisReplyPtr reply,
       pool_->Eval(WriteScript(), {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
-                   audit, id, w.event.id(), w.event.type(), event}));
+                   audit, id, w.event.id(), w.event.type(), event,
+                   absl::StrJoin(w.removed_authors, " ")}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
@@ -558,6 +561,17 @@ absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> RegistryStore::
     }
   }
   return std::make_pair(std::move(records), static_cast<int64_t>(replies[1]->integer));
+}
+
+absl::StatusOr<int64_t> RegistryStore::FormerAuthorUntil(const std::string& id,
+                                                         const std::string& code) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"HGET", PlanKey(id), absl::StrCat("fa:", code)}));
+  if (reply->type == REDIS_REPLY_NIL) return 0;
+  int64_t version = 0;
+  if (reply->type != REDIS_REPLY_STRING || !absl::SimpleAtoi(ReplyString(reply.get()), &version)) {
+    return Corrupt(absl::StrCat("plans/", id, " former author"));
+  }
+  return version;
 }
 
 absl::Status RegistryStore::CheckRedisIdentity() {

@@ -61,6 +61,9 @@ struct PlanWrite {
   v1::AuditRecord audit;
   common::v1::Event event;
   std::string request_key;         // create: idempotency key (scoped by caller), or empty
+  // Author codes this write removes from a plan: they keep read access up to the version
+  // before it (hash field "fa:{code}").
+  std::vector<std::string> removed_authors;
   int64_t request_ttl_seconds = 7 * 24 * 3600;
 };
 
@@ -137,6 +140,9 @@ class RegistryStore {
   absl::StatusOr<std::pair<std::vector<v1::AuditRecord>, int64_t>> History(const std::string& id,
                                                                           int64_t offset,
                                                                           int64_t count);
+  // The last version `code` authored, for a former author of the plan; 0 when it never was one
+  // (or still is).
+  absl::StatusOr<int64_t> FormerAuthorUntil(const std::string& id, const std::string& code);
   // Drops the version cache when Redis is a different process than last time (its run id
   // changed: a restart, a failover, or a restore from backup, after which plan numbers may be
   // reused for other plans). Called with the readiness check.

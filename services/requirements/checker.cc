@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "common/codes.h"
 #include "common/logging.h"
+#include "common/plan_access.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/requirements/access_policy.h"
@@ -85,6 +86,12 @@ Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* e
   }
 }
 
+absl::StatusOr<Plan> Checker::ReadPlan(const Principal& who, const std::string& name) {
+  absl::StatusOr<Plan> plan = registry_->GetPlan(name, 0, registry::v1::PLAN_VIEW_FULL);
+  if (!plan.ok()) return HideExistence(who, name, plan.status());
+  return plan;
+}
+
 void Checker::CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict) {
   checks_.Add({{"plan_type", PlanTypeLetter(type)}, {"verdict", VerdictLabel(verdict)}})
       .Increment();
@@ -117,7 +124,7 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, C
       req.name(), 0, registry::v1::PLAN_VIEW_BASIC,
       [this, who, id = *std::move(id), name = req.name(), version,
        done = std::move(done)](absl::StatusOr<Plan> current) mutable {
-        if (!current.ok()) return done(current.status());
+        if (!current.ok()) return done(HideExistence(who, name, current.status()));
         if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*current); !allowed.ok()) {
           return done(allowed);
         }
@@ -245,7 +252,7 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
     return absl::InvalidArgumentError("version: the plan version you reviewed, or 0");
   }
   ASSIGN_OR_RETURN(const Plan plan,
-                   registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+                   ReadPlan(who, req.name()));
   RETURN_IF_ERROR(Authorize(who, Action::kRecordReview, &plan));
   if (plan.stage() == registry::v1::PLAN_STAGE_WITHDRAWN) {
     return absl::FailedPreconditionError(
@@ -317,7 +324,7 @@ absl::StatusOr<v1::ListReviewsResponse> Checker::ListReviews(const Principal& wh
                                                              const v1::ListReviewsRequest& req) {
   ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
   ASSIGN_OR_RETURN(const Plan plan,
-                   registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+                   ReadPlan(who, req.name()));
   RETURN_IF_ERROR(Authorize(who, Action::kListReviews, &plan));
   std::vector<v1::Review> reviews;
   if (req.history()) {
@@ -344,7 +351,7 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
     case v1::ScorePriorityCompaniesRequest::kName: {
       RETURN_IF_ERROR(ParsePlanName(req.name(), "name").status());
       ASSIGN_OR_RETURN(const Plan plan,
-                       registry_->GetPlan(req.name(), 0, registry::v1::PLAN_VIEW_FULL));
+                       ReadPlan(who, req.name()));
       RETURN_IF_ERROR(Authorize(who, Action::kScorePlan, &plan));
       if (plan.type() != registry::v1::PLAN_TYPE_B) {
         return absl::FailedPreconditionError(absl::StrCat(

@@ -57,6 +57,9 @@ class Checker {
                                                 const registry::v1::Plan& basic);
   absl::StatusOr<v1::CheckPlanResponse> CheckInline(const Principal& who,
                                                     const registry::v1::Plan& plan);
+  // The current plan, FULL, read as the service; NOT_FOUND hidden from callers who do not read
+  // every plan (common/plan_access.h).
+  absl::StatusOr<registry::v1::Plan> ReadPlan(const Principal& who, const std::string& name);
   void CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict);
 
   RequirementsStore* store_;

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/client.h"
 #include "common/health_client.h"
@@ -656,6 +657,115 @@ TEST_F(RegistryTest, FullListPagesOfLargePlansStayUnderTheMessageSize) {
   }
   EXPECT_EQ(listed, created);
   EXPECT_GE(pages, 3);
+}
+
+// A joint plan's authors change only with every author's consent, recorded by the
+// secretariat; a former co-author keeps reading the versions and history it took part in.
+TEST_F(RegistryTest, JointPlanAuthorsChangeOnlyWithConsentAndFormerAuthorsKeepTheirVersions) {
+  const Plan a = MustCreate(PlanA());  // Toyama (lead), Ishikawa, Fukui
+  Plan without_fukui;
+  without_fukui.set_name(a.name());
+  without_fukui.add_authors()->set_local_government_code(kToyama);
+  without_fukui.add_authors()->set_local_government_code(kIshikawa);
+  without_fukui.set_lead_author_code(kToyama);
+  Plan out;
+  // One co-author alone, even the lead, cannot remove another, nor change the lead.
+  grpc::Status s = Update(Prefecture(kToyama), without_fukui, "authors", &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "consent of every")) << s.error_message();
+  Plan new_lead = without_fukui;
+  new_lead.add_authors()->set_local_government_code(kFukui);
+  new_lead.set_lead_author_code(kIshikawa);
+  EXPECT_EQ(Update(Prefecture(kIshikawa), new_lead, "lead_author_code", &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Get(Secretariat(), a.name(), &out));
+  EXPECT_EQ(out.version(), 1);
+  // A co-author may still change content; not the authors.
+  Plan titled;
+  titled.set_name(a.name());
+  titled.set_title("北陸 AI・半導体 (改)");
+  ASSERT_OK(Update(Prefecture(kFukui), titled, "title", &out));  // version 2
+  // The secretariat records the change the authors agreed on.
+  ASSERT_OK(Update(Secretariat(), without_fukui, "authors", &out));  // version 3
+  EXPECT_EQ(out.authors_size(), 2);
+
+  // Fukui still reads the plan as a local government of its area: take it out of the area
+  // too, so that only its past authorship is left.
+  Plan smaller;
+  smaller.set_name(a.name());
+  smaller.mutable_area()->set_block("HOKURIKU");
+  smaller.mutable_area()->add_prefecture_codes(kToyama);
+  smaller.mutable_area()->add_prefecture_codes(kIshikawa);
+  ASSERT_OK(Update(Secretariat(), smaller, "area", &out));  // version 4
+  const std::string fukui = Prefecture(kFukui);
+  EXPECT_EQ(Get(fukui, a.name(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(fukui, a.name(), &out, 4).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Get(fukui, a.name(), &out, 2));  // a version it was an author of
+  EXPECT_EQ(out.title(), "北陸 AI・半導体 (改)");
+  GetPlanHistoryRequest hreq;
+  hreq.set_name(a.name());
+  GetPlanHistoryResponse history;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, fukui, absl::Seconds(5));
+  ASSERT_OK(stub_->GetPlanHistory(&ctx, hreq, &history));
+  ASSERT_EQ(history.records_size(), 2);  // versions 1 and 2, its part of the trail
+  EXPECT_EQ(history.records(1).version(), 2);
+  DiffPlanVersionsRequest dreq;
+  dreq.set_name(a.name());
+  dreq.set_from_version(1);
+  dreq.set_to_version(2);
+  DiffPlanVersionsResponse diff;
+  grpc::ClientContext dctx;
+  PrepareCall(&dctx, fukui, absl::Seconds(5));
+  ASSERT_OK(stub_->DiffPlanVersions(&dctx, dreq, &diff));
+  dreq.set_to_version(0);
+  grpc::ClientContext dctx2;
+  PrepareCall(&dctx2, fukui, absl::Seconds(5));
+  EXPECT_EQ(stub_->DiffPlanVersions(&dctx2, dreq, &diff).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Only the lead author (or the bureau of a type A plan's block, or the secretariat) withdraws a
+// joint plan.
+TEST_F(RegistryTest, OnlyTheLeadAuthorWithdrawsAJointPlan) {
+  const Plan a = MustCreate(PlanA());  // lead: Toyama
+  Plan out;
+  grpc::Status s =
+      Transition(Prefecture(kIshikawa), a.name(), PLAN_STAGE_WITHDRAWN, &out, "取り下げたい");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), kToyama)) << s.error_message();
+  ASSERT_OK(Transition(Prefecture(kToyama), a.name(), PLAN_STAGE_WITHDRAWN, &out, "代表団体として取下げ"));
+  EXPECT_EQ(out.stage(), PLAN_STAGE_WITHDRAWN);
+  // A single-author plan is withdrawn by its author.
+  const Plan b = MustCreate(PlanB());
+  ASSERT_OK(Transition(Prefecture(kToyama), b.name(), PLAN_STAGE_WITHDRAWN, &out, "取下げ"));
+}
+
+// A caller who may not read every plan learns nothing about which plans exist (AIP-211): the
+// same PERMISSION_DENIED for a plan it may not read and for one that does not exist.
+TEST_F(RegistryTest, NoExistenceOracle) {
+  const Plan b = MustCreate(PlanB());  // Toyama's draft
+  const std::string aichi = Prefecture(kAichi);
+  Plan out;
+  const grpc::Status existing = Get(aichi, b.name(), &out);
+  const grpc::Status missing = Get(aichi, "plans/B-09999", &out);
+  EXPECT_EQ(existing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(absl::StrReplaceAll(existing.error_message(), {{b.name(), "X"}}),
+            absl::StrReplaceAll(missing.error_message(), {{"plans/B-09999", "X"}}));
+  Plan change;
+  change.set_name("plans/B-09999");
+  change.set_title("x");
+  EXPECT_EQ(Update(aichi, change, "title", &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  GetPlanHistoryRequest hreq;
+  hreq.set_name("plans/B-09999");
+  GetPlanHistoryResponse history;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, aichi, absl::Seconds(5));
+  EXPECT_EQ(stub_->GetPlanHistory(&ctx, hreq, &history).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Who reads every plan is told the truth.
+  EXPECT_EQ(Get(Secretariat(), "plans/B-09999", &out).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(RegistryTest, ReferenceData) {

@@ -279,6 +279,12 @@ TEST_F(RequirementsTest, CheckNeedsTheRegistryAndReadAccess) {
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_OK(Check(Prefecture(kIshikawa), plan.name(), &r));  // its area
   EXPECT_EQ(Check(Secretariat(), "plans/C-99999", &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Who may not read every plan is not told whether one exists (AIP-211).
+  EXPECT_EQ(Check(Prefecture(kAichi), "plans/C-99999", &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ListReviewsResponse reviews;
+  EXPECT_EQ(ListReviews(Prefecture(kAichi), "plans/C-99999", false, &reviews).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Check(Secretariat(), plan.name(), &r, 7).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Check(Secretariat(), "C-00001", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Check(Secretariat(), plan.name(), &r, -1).error_code(),
