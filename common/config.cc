@@ -32,6 +32,7 @@ ABSL_FLAG(std::string, data_dir, RFS_DEFAULT_DATA_DIR, "Directory with reference
 ABSL_FLAG(std::string, log_level, "info", "debug (one line per request), info, warning or error");
 ABSL_FLAG(int, max_threads, 64, "Cap on the gRPC server's threads");
 ABSL_FLAG(int, max_message_bytes, 8 << 20, "Largest gRPC message received or sent");
+ABSL_FLAG(int, max_plan_kib, 2048, "Largest plan stored or checked, in KiB of its serialized form (below --max_message_bytes)");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM");
 ABSL_FLAG(int, health_interval_ms, 1000, "How often Redis reachability is checked for health");
 ABSL_FLAG(int, shutdown_delay_seconds, 0, "After SIGTERM, how long to answer NOT_SERVING before draining (load balancers catch up)");
@@ -166,6 +167,12 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
   if (config.max_message_bytes < (64 << 10) || config.max_message_bytes > (256 << 20)) {
     return absl::InvalidArgumentError("--max_message_bytes must be 64 KiB..256 MiB");
   }
+  const int plan_kib = absl::GetFlag(FLAGS_max_plan_kib);
+  if (plan_kib < 16 || int64_t{plan_kib} * 1024 > config.max_message_bytes / 2) {
+    return absl::InvalidArgumentError(
+        "--max_plan_kib must be 16 or more and at most half of --max_message_bytes");
+  }
+  config.max_plan_bytes = static_cast<size_t>(plan_kib) << 10;
   const int grace = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   if (grace < 0 || grace > 600) {
     return absl::InvalidArgumentError("--shutdown_grace_seconds must be 0..600");

@@ -38,6 +38,8 @@ struct ServerConfig {
   std::string data_dir;
   int max_threads = 64;
   int max_message_bytes = 8 << 20;
+  // Largest plan the registry stores (serialized), also applied to inline checks.
+  size_t max_plan_bytes = 2 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Between NOT_SERVING and Shutdown: time for load balancers to stop sending.
   absl::Duration shutdown_delay = absl::ZeroDuration();

@@ -1,8 +1,10 @@
 #include "common/executor.h"
 
+#include "absl/time/clock.h"
+
 namespace rfs {
 
-Executor::Executor(int threads) {
+Executor::Executor(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -14,14 +16,22 @@ Executor::~Executor() {
   for (std::thread& t : threads_) t.join();
 }
 
-void Executor::Submit(absl::AnyInvocable<void()> work) {
+bool Executor::Submit(absl::AnyInvocable<void()> work, absl::Time deadline,
+                      absl::AnyInvocable<void()> expired) {
   absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(work));
+  if (queue_.size() >= max_queued_) return false;
+  queue_.push_back({std::move(work), deadline, std::move(expired)});
+  return true;
+}
+
+size_t Executor::queued() {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
 }
 
 void Executor::Loop() {
   for (;;) {
-    absl::AnyInvocable<void()> work;
+    Task task;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -30,10 +40,14 @@ void Executor::Loop() {
           },
           this));
       if (queue_.empty()) return;  // stopping, and nothing left to do
-      work = std::move(queue_.front());
+      task = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    if (absl::Now() > task.deadline) {
+      if (task.expired) task.expired();
+      continue;
+    }
+    task.work();
   }
 }
 

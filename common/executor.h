@@ -1,6 +1,8 @@
-// A fixed pool of threads running submitted work in order of submission. For the blocking
-// parts of otherwise asynchronous request paths (the callback API's threads and the async
-// Redis loop must never block). Destruction finishes the queued work, then joins. Thread-safe.
+// A fixed pool of threads running submitted work in order of submission, with a bounded queue.
+// For the blocking parts of otherwise asynchronous request paths (the callback API's threads
+// and the async Redis loop must never block). Work that must not wait longer than its caller
+// does carries a deadline and is skipped (its `expired` runs instead) once that has passed.
+// Destruction finishes the queued work, then joins. Thread-safe.
 #pragma once
 
 #include <deque>
@@ -10,23 +12,35 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace rfs {
 
 class Executor {
  public:
-  explicit Executor(int threads);
+  // `max_queued`: work waiting for a thread; Submit refuses more.
+  Executor(int threads, size_t max_queued);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  void Submit(absl::AnyInvocable<void()> work);
+  // Queues `work`, or returns false (and drops it) when the queue is full. When `deadline` has
+  // passed by the time a thread takes it, `expired` runs instead of `work`.
+  bool Submit(absl::AnyInvocable<void()> work, absl::Time deadline = absl::InfiniteFuture(),
+              absl::AnyInvocable<void()> expired = nullptr);
+  size_t queued();
 
  private:
   void Loop();
 
+  struct Task {
+    absl::AnyInvocable<void()> work;
+    absl::Time deadline;
+    absl::AnyInvocable<void()> expired;
+  };
+  const size_t max_queued_;
   absl::Mutex mu_;
-  std::deque<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };

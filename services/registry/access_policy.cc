@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/codes.h"
 #include "common/plan_access.h"
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 
 namespace rfs::registry {
 namespace {

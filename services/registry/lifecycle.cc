@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 
 namespace rfs::registry {
 

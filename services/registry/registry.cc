@@ -235,6 +235,8 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, nullptr}));
   if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
   Plan plan = req.plan();
+  // Fields this build does not know would be stored and served to every reader unchecked.
+  plan.DiscardUnknownFields();
   ClearOutputOnly(&plan);
   RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, &plan));
   RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, &plan}));
@@ -551,6 +553,7 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
               "REVISING"));
         }
         FieldMaskUtil::MergeMessageTo(req.plan(), mask, merge, next);
+        next->DiscardUnknownFields();
         RETURN_IF_ERROR(ValidateAndNormalizePlan(*reference_, options_.limits, next));
         AccessRequest update{Action::kUpdatePlan, &current};
         update.proposed = next;

@@ -12,7 +12,7 @@
 #include "common/codes.h"
 #include "common/reference_data.h"
 #include "rfs/registry/v1/registry.pb.h"
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 #include "services/registry/registry_store.h"
 #include "services/registry/submission_gate.h"
 

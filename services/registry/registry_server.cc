@@ -36,6 +36,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   std::unique_ptr<RegistryServer> s(new RegistryServer());
   // A list page stays well under the largest message the server sends.
   options.registry.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
+  options.registry.limits = PlanLimitsOf(config);
   ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
   ASSIGN_OR_RETURN(VerificationKey key, LoadAuthKey(config));
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());

@@ -13,7 +13,7 @@
 #include "common/logging.h"
 #include "common/status.h"
 #include "common/text.h"
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 
 namespace rfs::registry {
 

@@ -62,10 +62,13 @@ common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string i
 }  // namespace
 
 Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
-                 Ruleset ruleset, prometheus::Registry& metrics)
+                 const ReferenceData* reference, PlanLimits limits, Ruleset ruleset,
+                 prometheus::Registry& metrics)
     : store_(store),
       registry_(registry),
       executor_(executor),
+      reference_(reference),
+      limits_(limits),
       ruleset_(std::move(ruleset)),
       checks_(prometheus::BuildCounter()
                   .Name("rfs_requirement_checks_total")
@@ -97,7 +100,8 @@ void Checker::CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict v
       .Increment();
 }
 
-void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, CheckDone done) {
+void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req,
+                        absl::Time deadline, CheckDone done) {
   if (req.source_case() == v1::CheckPlanRequest::kPlan) {
     if (req.version() != 0) {
       return done(absl::InvalidArgumentError("version: only with name (an inline plan has none)"));
@@ -122,38 +126,51 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, C
   const int64_t version = req.version();
   registry_->GetPlanAsync(
       req.name(), 0, registry::v1::PLAN_VIEW_BASIC,
-      [this, who, id = *std::move(id), name = req.name(), version,
+      [this, who, id = *std::move(id), name = req.name(), version, deadline,
        done = std::move(done)](absl::StatusOr<Plan> current) mutable {
         if (!current.ok()) return done(HideExistence(who, name, current.status()));
         if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*current); !allowed.ok()) {
           return done(allowed);
         }
         if (version == 0 || version == current->version()) {
-          return Serve(who, std::move(id), *std::move(current), std::move(done));
+          return Serve(who, std::move(id), *std::move(current), deadline, std::move(done));
         }
         registry_->GetPlanAsync(
             name, version, registry::v1::PLAN_VIEW_BASIC,
-            [this, who, id = std::move(id), done = std::move(done)](
+            [this, who, id = std::move(id), deadline, done = std::move(done)](
                 absl::StatusOr<Plan> asked) mutable {
               if (!asked.ok()) return done(asked.status());
-              Serve(who, std::move(id), *std::move(asked), std::move(done));
+              Serve(who, std::move(id), *std::move(asked), deadline, std::move(done));
             });
       });
 }
 
-void Checker::Serve(const Principal& who, std::string id, Plan basic, CheckDone done) {
+void Checker::Serve(const Principal& who, std::string id, Plan basic, absl::Time deadline,
+                    CheckDone done) {
   const int64_t content_version = basic.content_version();
   store_->GetReportAsync(
       id, content_version, ruleset_.version,
-      [this, who, id, basic = std::move(basic), done = std::move(done)](
+      [this, who, id, basic = std::move(basic), deadline, done = std::move(done)](
           absl::StatusOr<std::optional<std::string>> cached) mutable {
         if (!cached.ok()) return done(cached.status());
         if (cached->has_value() && ServeCached(basic, **cached, &done)) return;
         cache_miss_->Increment();
-        executor_->Submit(
-            [this, who, id, basic = std::move(basic), done = std::move(done)]() mutable {
-              done(ComputeRegistered(who, id, basic));
+        // The executor runs it, or says why not: its queue is full, or the caller's deadline
+        // passed while it waited (nobody would read the report).
+        auto reply = std::make_shared<CheckDone>(std::move(done));
+        const bool queued = executor_->Submit(
+            [this, who, id, basic = std::move(basic), reply] {
+              (*reply)(ComputeRegistered(who, id, basic));
+            },
+            deadline,
+            [reply] {
+              (*reply)(absl::DeadlineExceededError(
+                  "the check waited past the call's deadline and was not started"));
             });
+        if (!queued) {
+          (*reply)(absl::ResourceExhaustedError(
+              "too many requirement checks are waiting; try again in a few seconds"));
+        }
       });
 }
 
@@ -216,16 +233,17 @@ absl::StatusOr<std::string> Checker::ComputeRegistered(const Principal& who,
 absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
                                                            const Plan& given) {
   RETURN_IF_ERROR(Authorize(who, Action::kCheckInline));
-  if (given.type() != registry::v1::PLAN_TYPE_A && given.type() != registry::v1::PLAN_TYPE_B &&
-      given.type() != registry::v1::PLAN_TYPE_C) {
-    return absl::InvalidArgumentError(
-        "plan.type: required, PLAN_TYPE_A, PLAN_TYPE_B or PLAN_TYPE_C (the requirements differ "
-        "by type)");
+  // The registry's validation first: the rules see only plans the registry could store (codes
+  // normalised, enums known, figures in range, each KGI once).
+  Plan plan = given;
+  plan.DiscardUnknownFields();
+  if (absl::Status valid = ValidateAndNormalizePlan(*reference_, limits_, &plan); !valid.ok()) {
+    return absl::Status(valid.code(), absl::StrCat("plan.", valid.message()));
   }
   // An inline plan is not registered: no name, no versions, no reviews apply to it.
   v1::CheckPlanResponse response;
   v1::Report* report = response.mutable_report();
-  *report = Evaluate(given, ruleset_, {});
+  *report = Evaluate(plan, ruleset_, {});
   report->clear_plan();
   report->clear_plan_version();
   report->clear_content_version();

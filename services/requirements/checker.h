@@ -22,6 +22,8 @@
 #include "absl/functional/any_invocable.h"
 #include "common/auth.h"
 #include "common/executor.h"
+#include "common/plan_validation.h"
+#include "common/reference_data.h"
 #include "common/registry_client.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/requirements_store.h"
@@ -31,12 +33,17 @@ namespace rfs::requirements {
 
 class Checker {
  public:
+  // `reference` and `limits` validate inline plans as the registry validates what it stores.
   Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
-          Ruleset ruleset, prometheus::Registry& metrics);
+          const ReferenceData* reference, PlanLimits limits, Ruleset ruleset,
+          prometheus::Registry& metrics);
 
   // The serialized CheckPlanResponse. `done` runs once, on some thread, and must not block.
   using CheckDone = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
-  void CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, CheckDone done);
+  // A report not cached is computed on the executor unless `deadline` (the caller's) passes
+  // first (DEADLINE_EXCEEDED) or too many wait (RESOURCE_EXHAUSTED).
+  void CheckPlan(const Principal& who, const v1::CheckPlanRequest& req, absl::Time deadline,
+                 CheckDone done);
   absl::StatusOr<v1::Review> RecordReview(const Principal& who,
                                           const v1::RecordReviewRequest& req);
   absl::StatusOr<v1::ListReviewsResponse> ListReviews(const Principal& who,
@@ -49,7 +56,8 @@ class Checker {
 
  private:
   // The report of `basic` (the version asked for; access already checked): cached or computed.
-  void Serve(const Principal& who, std::string id, registry::v1::Plan basic, CheckDone done);
+  void Serve(const Principal& who, std::string id, registry::v1::Plan basic, absl::Time deadline,
+             CheckDone done);
   // Serves a cached value (see requirements_store.h); false when it is malformed.
   bool ServeCached(const registry::v1::Plan& basic, const std::string& value, CheckDone* done);
   // The miss path: computes, stores (with the event) and returns the response bytes.
@@ -65,6 +73,8 @@ class Checker {
   RequirementsStore* store_;
   RegistryClient* registry_;
   Executor* executor_;
+  const ReferenceData* reference_;
+  const PlanLimits limits_;
   const Ruleset ruleset_;
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Counter* cache_hit_;

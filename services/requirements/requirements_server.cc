@@ -39,14 +39,16 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
   s->pool_ = std::make_unique<RedisPool>(config.redis);
   s->async_ = std::make_unique<AsyncRedis>(config.redis);
   s->store_ = std::make_unique<RequirementsStore>(s->pool_.get(), s->async_.get());
-  s->executor_ = std::make_unique<Executor>(options.check_threads);
+  s->executor_ = std::make_unique<Executor>(options.check_threads,
+                                                static_cast<size_t>(options.max_queued_checks));
 
   s->metrics_ = std::make_unique<Metrics>();
   RFS_LOG(kInfo, "ruleset loaded")
       .Field("version", ruleset.version)
       .Field("a4_min_total_investment_yen", ruleset.a4_min_total_investment_yen);
   s->checker_ = std::make_unique<Checker>(s->store_.get(), s->registry_.get(),
-                                          s->executor_.get(), std::move(ruleset),
+                                          s->executor_.get(), s->reference_.get(),
+                                          PlanLimitsOf(config), std::move(ruleset),
                                           s->metrics_->registry());
   s->service_ = std::make_unique<RequirementCheckService>(s->checker_.get(), s->verifier_.get());
   RequirementsStore* store = s->store_.get();

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "common/async_redis.h"
 #include "common/auth.h"
+#include "common/plan_validation.h"
 #include "common/executor.h"
 #include "common/config.h"
 #include "common/metrics.h"
@@ -32,8 +33,10 @@ struct RequirementsServerOptions {
   // Deadline of each call to the registry.
   absl::Duration registry_timeout = absl::Seconds(5);
   absl::Duration stats_interval = absl::Seconds(5);
-  // Threads computing reports that are not cached (and inline checks).
+  // Threads computing reports that are not cached.
   int check_threads = 4;
+  // Checks waiting for those threads; more are refused with RESOURCE_EXHAUSTED.
+  int max_queued_checks = 256;
 };
 
 // Checks the service's own flags.

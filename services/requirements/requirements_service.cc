@@ -35,7 +35,7 @@ grpc::ServerUnaryReactor* RequirementCheckService::CheckPlan(grpc::CallbackServe
                                  "request is not a CheckPlanRequest"));
     return reactor;
   }
-  checker_->CheckPlan(*who, *request, [reactor, resp](absl::StatusOr<std::string> response) {
+  checker_->CheckPlan(*who, *request, absl::FromChrono(ctx->deadline()), [reactor, resp](absl::StatusOr<std::string> response) {
     if (!response.ok()) return reactor->Finish(ToGrpcStatus(response.status()));
     // The slice takes the string over: no copy of the report.
     auto* owned = new std::string(*std::move(response));

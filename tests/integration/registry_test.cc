@@ -768,6 +768,46 @@ TEST_F(RegistryTest, NoExistenceOracle) {
   EXPECT_EQ(Get(Secretariat(), "plans/B-09999", &out).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// Fields this build does not know are dropped, never stored and served to other readers.
+TEST_F(RegistryTest, UnknownFieldsAreNotStored) {
+  Plan plan = PlanB();
+  plan.GetReflection()->MutableUnknownFields(&plan)->AddLengthDelimited(999, "<script>");
+  auto* item = plan.mutable_priority_companies(0);
+  item->GetReflection()->MutableUnknownFields(item)->AddLengthDelimited(77, "hidden");
+  Plan created;
+  ASSERT_OK(Create(Prefecture(kToyama), plan, &created));
+  Plan got;
+  ASSERT_OK(Get(Viewer(), created.name(), &got));
+  EXPECT_TRUE(got.GetReflection()->GetUnknownFields(got).empty());
+  EXPECT_TRUE(got.priority_companies(0).GetReflection()->GetUnknownFields(got.priority_companies(0)).empty());
+  Plan change;
+  change.set_name(created.name());
+  change.set_title("新しい名前");
+  change.GetReflection()->MutableUnknownFields(&change)->AddVarint(998, 1);
+  auto* area = change.mutable_area();
+  area->GetReflection()->MutableUnknownFields(area)->AddLengthDelimited(50, "x");
+  area->add_prefecture_codes(kToyama);
+  Plan updated;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "title,area", &updated));
+  ASSERT_OK(Get(Viewer(), created.name(), &got));
+  EXPECT_TRUE(got.GetReflection()->GetUnknownFields(got).empty());
+  EXPECT_TRUE(got.area().GetReflection()->GetUnknownFields(got.area()).empty());
+}
+
+// A plan larger than --max_plan_kib is refused with the limit named, before any other check.
+TEST_F(RegistryTest, PlanSizeIsBounded) {
+  server_.reset();
+  config_.max_plan_bytes = 64 << 10;
+  StartRegistry();
+  Plan big = PlanA();
+  for (int i = 0; i < 40; ++i) big.add_core_investments()->set_description(std::string(3000, 'x'));
+  Plan out;
+  const grpc::Status s = Create(Secretariat(), big, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "64 KiB")) << s.error_message();
+  EXPECT_EQ(redis_->Cli("EXISTS rfs:registry:seq"), "0");
+}
+
 TEST_F(RegistryTest, ReferenceData) {
   ListReferenceDataResponse r;
   grpc::ClientContext ctx;

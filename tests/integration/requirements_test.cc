@@ -2,6 +2,8 @@
 // on private unix sockets, the registry's submission gate calling the requirement service.
 #include <future>
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
@@ -340,6 +342,30 @@ TEST_F(RequirementsTest, InlineCheckIsADryRunThatStoresNothing) {
   PrepareCall(&ctx, Viewer(), absl::Seconds(5));
   EXPECT_EQ(requirements_stub_->CheckPlan(&ctx, empty, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// An inline plan gets the registry's validation before any rule: what the registry would
+// refuse is INVALID_ARGUMENT naming the field, never a failure inside the rules.
+TEST_F(RequirementsTest, InlineCheckValidatesThePlanFirst) {
+  CheckPlanResponse r;
+  Plan unknown_kind = CompletePlanA();
+  unknown_kind.add_infrastructure_needs()->set_kind(static_cast<InfrastructureKind>(99));
+  unknown_kind.mutable_infrastructure_needs(unknown_kind.infrastructure_needs_size() - 1)
+      ->set_description("謎");
+  grpc::Status s = CheckInline(Viewer(), unknown_kind, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "plan.infrastructure_needs[")) << s.error_message();
+  Plan huge_value = CompletePlanA();
+  huge_value.mutable_core_investments(0)->set_amount_yen(std::numeric_limits<int64_t>::min());
+  s = CheckInline(Viewer(), huge_value, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "plan.core_investments[0].amount_yen"))
+      << s.error_message();
+  Plan twice = CompletePlanA();
+  *twice.add_indicators() = twice.indicators(0);
+  twice.mutable_indicators(twice.indicators_size() - 1)->set_id("again");
+  EXPECT_EQ(CheckInline(Viewer(), twice, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_OK(CheckInline(Viewer(), CompletePlanA(), &r));
 }
 
 TEST_F(RequirementsTest, ScoresPriorityCompaniesOfAPlanOrInlineFigures) {

@@ -1,4 +1,4 @@
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 
 #include <functional>
 

@@ -1,4 +1,5 @@
-// Validation and normalisation of a plan as entered: every rule of DOMAIN.md that decides
+// Validation and normalisation of a plan as entered (the registry before it stores a plan, the
+// requirement service before it checks an inline one): every rule of DOMAIN.md that decides
 // whether a plan can be stored at all (codes and check digits, reference data, amounts, periods,
 // lengths, list sizes, the shape each plan type can have). Whether a stored plan meets the
 // requirements of its type is the requirement service's business, not this.
@@ -8,10 +9,11 @@
 
 #include "absl/status/status.h"
 #include "common/codes.h"  // PlanTypeLetter
+#include "common/config.h"
 #include "common/reference_data.h"
 #include "rfs/registry/v1/registry.pb.h"
 
-namespace rfs::registry {
+namespace rfs {
 
 // Limits on what one plan may hold.
 struct PlanLimits {
@@ -33,6 +35,9 @@ struct PlanLimits {
   size_t serialized_bytes = 2 << 20;
 };
 
+// The default limits with the plan size of the deployment (--max_plan_kib).
+PlanLimits PlanLimitsOf(const ServerConfig& config);
+
 // Checks every input field of `plan` and normalises it in place: local government codes to
 // their 6-digit form, the block of B and C plans from their prefecture, empty author names of
 // prefectures from reference data, missing core investment ids ("ci-1", ...). Output-only
@@ -40,12 +45,12 @@ struct PlanLimits {
 // field path and the rule, e.g.
 //   "indicators[1].target.period: FY2024 is before the baseline period FY2025".
 absl::Status ValidateAndNormalizePlan(const ReferenceData& reference, const PlanLimits& limits,
-                                      v1::Plan* plan);
+                                      registry::v1::Plan* plan);
 
 // The requirement ids an attestation may name for a plan type (A1..A7, B1..B4, C1..C3).
-bool IsRequirementIdOfType(v1::PlanType type, absl::string_view requirement_id);
+bool IsRequirementIdOfType(registry::v1::PlanType type, absl::string_view requirement_id);
 
 // "DRAFTING", "PRE_CONSULTATION", ...
-std::string StageName(v1::PlanStage stage);
+std::string StageName(registry::v1::PlanStage stage);
 
-}  // namespace rfs::registry
+}  // namespace rfs

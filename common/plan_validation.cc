@@ -1,4 +1,4 @@
-#include "services/registry/plan_validation.h"
+#include "common/plan_validation.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -13,7 +13,10 @@
 #include "common/status.h"
 #include "common/text.h"
 
-namespace rfs::registry {
+namespace rfs {
+
+namespace v1 = registry::v1;
+
 namespace {
 
 using common::v1::FiscalPeriod;
@@ -62,6 +65,13 @@ class Validator {
       : ref_(reference), limits_(limits), plan_(*plan) {}
 
   absl::Status Run() {
+    // Size first: a plan too large to store is refused before any work on its fields.
+    if (const size_t bytes = plan_.ByteSizeLong(); bytes > limits_.serialized_bytes) {
+      return Invalid("plan", absl::StrCat("is ", bytes / 1024, " KiB, larger than the ",
+                                          limits_.serialized_bytes / 1024,
+                                          " KiB a plan may have; split it, or shorten its "
+                                          "texts and lists"));
+    }
     RETURN_IF_ERROR(CheckEnum(plan_.type(), v1::PlanType_IsValid, true, "type"));
     RETURN_IF_ERROR(ValidateText(plan_.title(), "title", {limits_.title_chars, true, false}));
     RETURN_IF_ERROR(
@@ -76,11 +86,6 @@ class Validator {
     RETURN_IF_ERROR(PriorityCompanies());
     RETURN_IF_ERROR(Attestations());
     RETURN_IF_ERROR(Indicators());
-    if (plan_.ByteSizeLong() > limits_.serialized_bytes) {
-      return Invalid("plan", absl::StrCat("is ", plan_.ByteSizeLong() / 1024,
-                                          " KiB, larger than the ",
-                                          limits_.serialized_bytes / 1024, " KiB allowed"));
-    }
     return absl::OkStatus();
   }
 
@@ -644,6 +649,12 @@ absl::Status ValidateAndNormalizePlan(const ReferenceData& reference, const Plan
   return Validator(reference, limits, plan).Run();
 }
 
+PlanLimits PlanLimitsOf(const ServerConfig& config) {
+  PlanLimits limits;
+  limits.serialized_bytes = config.max_plan_bytes;
+  return limits;
+}
+
 bool IsRequirementIdOfType(v1::PlanType type, absl::string_view id) {
   int max = 0;
   char letter = 0;
@@ -669,4 +680,4 @@ std::string StageName(v1::PlanStage stage) {
   return std::string(absl::StripPrefix(v1::PlanStage_Name(stage), "PLAN_STAGE_"));
 }
 
-}  // namespace rfs::registry
+}  // namespace rfs
