@@ -43,7 +43,6 @@ bool IsServerFault(int code) {
     case grpc::DATA_LOSS:
     case grpc::UNAVAILABLE:
     case grpc::DEADLINE_EXCEEDED:
-    case grpc::RESOURCE_EXHAUSTED:
       return true;
     default:
       return false;
@@ -203,9 +202,11 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
       metrics_->Handled(method_, code)->Increment();
       method_->latency->Observe(seconds);
-      const LogLevel level = code == 0           ? LogLevel::kDebug
-                             : IsServerFault(code) ? LogLevel::kError
-                                                   : LogLevel::kInfo;
+      // RESOURCE_EXHAUSTED is a quota or a full Redis: worth a warning either way.
+      const LogLevel level = code == 0                               ? LogLevel::kDebug
+                             : IsServerFault(code)                   ? LogLevel::kError
+                             : code == grpc::RESOURCE_EXHAUSTED ? LogLevel::kWarning
+                                                                     : LogLevel::kInfo;
       if (LogEnabled(level)) {
         LogLine line(level, code == 0 ? "rpc" : "rpc failed");
         line.Field("method", method_->full_name)

@@ -111,7 +111,9 @@ absl::Status MapRedisError(absl::string_view error) {
     }
   }
   if (absl::StartsWith(error, "OOM")) {
-    return absl::ResourceExhaustedError(absl::StrCat("redis is out of memory: ", error));
+    return absl::ResourceExhaustedError(
+        "the data store (Redis) is full (maxmemory reached), so nothing was written; an "
+        "operator must free memory or raise maxmemory (reads still work)");
   }
   return absl::InternalError(absl::StrCat("redis error: ", error));
 }

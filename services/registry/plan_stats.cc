@@ -26,8 +26,7 @@ absl::Status PlanStats::Refresh() {
   auto counts = store_->Counts();
   if (!counts.ok()) return counts.status();
   absl::MutexLock lock(&mu_);
-  counts_ = std::move(counts->first);
-  outbox_pending_ = counts->second;
+  stats_ = *std::move(counts);
   refreshed_ = absl::Now();
   return absl::OkStatus();
 }
@@ -39,21 +38,32 @@ std::vector<prometheus::MetricFamily> PlanStats::Collect() const {
   plans.name = "rfs_plans";
   plans.help = "Plans by type, lifecycle stage and regional block (from shared state).";
   plans.type = prometheus::MetricType::Gauge;
-  for (const PlanCount& c : counts_) {
+  for (const PlanCount& c : stats_.plans) {
     prometheus::ClientMetric m;
     m.label = {{"block", c.block}, {"plan_type", c.plan_type}, {"stage", c.stage}};
     m.gauge.value = static_cast<double>(c.count);
     plans.metric.push_back(std::move(m));
   }
-  prometheus::MetricFamily outbox;
-  outbox.name = "rfs_outbox_pending";
-  outbox.help = "Events in the service's outbox not yet delivered to the notification service.";
-  outbox.type = prometheus::MetricType::Gauge;
-  prometheus::ClientMetric m;
-  m.label = {{"service", "registry"}};
-  m.gauge.value = static_cast<double>(outbox_pending_);
-  outbox.metric.push_back(std::move(m));
-  return {std::move(plans), std::move(outbox)};
+  auto gauge = [](const char* name, const char* help, int64_t value) {
+    prometheus::MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric m;
+    m.label = {{"service", "registry"}};
+    m.gauge.value = static_cast<double>(value);
+    f.metric.push_back(std::move(m));
+    return f;
+  };
+  return {std::move(plans),
+          gauge("rfs_outbox_pending",
+                "Events in the service's outbox not yet delivered to the notification service.",
+                stats_.outbox_pending),
+          gauge("rfs_redis_memory_used_bytes", "Memory Redis uses (INFO memory used_memory).",
+                stats_.redis_used_memory),
+          gauge("rfs_redis_memory_max_bytes",
+                "Redis maxmemory; writes are refused when used memory reaches it (0: no limit).",
+                stats_.redis_max_memory)};
 }
 
 }  // namespace rfs::registry

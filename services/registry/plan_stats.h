@@ -2,6 +2,9 @@
 // the same numbers (dashboards aggregate with max by (...)):
 //   rfs_plans{plan_type,stage,block}   plans by type, stage and block
 //   rfs_outbox_pending{service}        events written but not yet delivered
+//   rfs_redis_memory_used_bytes{service}, rfs_redis_memory_max_bytes{service}
+//                                      Redis memory in use and its maxmemory (0: no limit);
+//                                      writes fail with RESOURCE_EXHAUSTED when used reaches max
 // A background thread refreshes a snapshot every `interval`; a scrape renders the snapshot and
 // never waits on Redis. A snapshot older than three intervals (Redis unreachable) is not
 // shown: no data is honest, stale numbers are not. Counts that fell to zero stay, as 0.
@@ -34,8 +37,7 @@ class PlanStats : public prometheus::Collectable {
  private:
   RegistryStore* store_;
   mutable absl::Mutex mu_;
-  std::vector<PlanCount> counts_ ABSL_GUARDED_BY(mu_);
-  int64_t outbox_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  RegistryStore::Stats stats_ ABSL_GUARDED_BY(mu_);
   absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   const absl::Duration interval_;
   absl::Notification stop_;

@@ -148,6 +148,14 @@ void LogAudit(const v1::AuditRecord& audit, const Plan& plan) {
       .Field("stage", StageName(plan.stage()));
 }
 
+// RESOURCE_EXHAUSTED for a write over the caller's quota, saying when to try again.
+absl::Status OverQuota(const Principal& who, const WriteResult& result) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "write quota of ", Excerpt(who.subject), " used up (",
+      result.quota == "bytes" ? "bytes written this hour" : "writes this minute",
+      "); nothing was written; retry in ", result.retry_seconds, " s"));
+}
+
 absl::Status CheckEtag(const Plan& current, const std::string& etag) {
   int64_t version = 0;
   if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
@@ -266,9 +274,12 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   write.event = MakeEvent(plan, write.audit);
   if (!request_id.empty()) write.request_key = RegistryStore::RequestKey(who.subject, request_id);
   write.request_ttl_seconds = options_.request_id_ttl_seconds;
+  write.principal = who.subject;
 
   ASSIGN_OR_RETURN(WriteResult result, store_->Write(write));
   switch (result.outcome) {
+    case WriteResult::Outcome::kOverQuota:
+      return OverQuota(who, result);
     case WriteResult::Outcome::kWritten:
       plan.set_name(absl::StrCat(kPlanPrefix, result.id));
       LogAudit(write.audit, plan);
@@ -473,6 +484,7 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
     write.summary = &summary;
     write.audit = audit;
     write.event = MakeEvent(next, audit);
+    write.principal = who.subject;
     // Authors removed by this write keep read access to the versions they took part in.
     for (const auto& a : current->authors()) {
       bool kept = false;
@@ -484,6 +496,8 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
       case WriteResult::Outcome::kWritten:
         LogAudit(audit, next);
         return next;
+      case WriteResult::Outcome::kOverQuota:
+        return OverQuota(who, result);
       case WriteResult::Outcome::kNotFound:
         return HideExistence(who, name, absl::NotFoundError(absl::StrCat("plan ", name, " not found")));
       case WriteResult::Outcome::kVersionConflict:

@@ -9,7 +9,13 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
                                                        int request_id_ttl_hours,
                                                        std::string requirements_address,
-                                                       int requirements_timeout_ms) {
+                                                       int requirements_timeout_ms,
+                                                       int write_quota_per_minute,
+                                                       int write_quota_mib_per_hour) {
+  if (write_quota_per_minute < 0 || write_quota_mib_per_hour < 0) {
+    return absl::InvalidArgumentError(
+        "--write_quota_per_minute and --write_quota_mib_per_hour must be 0 (no limit) or more");
+  }
   if (version_cache_mb < 0 || version_cache_mb > 65536) {
     return absl::InvalidArgumentError("--version_cache_mb must be 0..65536 (0 turns it off)");
   }
@@ -28,6 +34,8 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
   options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
   options.stats_interval = absl::Milliseconds(stats_interval_ms);
   options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
+  options.write_quota.writes_per_minute = write_quota_per_minute;
+  options.write_quota.bytes_per_hour = int64_t{write_quota_mib_per_hour} << 20;
   return options;
 }
 
@@ -42,8 +50,13 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
   s->pool_ = std::make_unique<RedisPool>(config.redis);
   s->async_ = std::make_unique<AsyncRedis>(config.redis);
+  if (options.write_quota.bytes_per_hour != 0 &&
+      options.write_quota.bytes_per_hour < 2 * static_cast<int64_t>(config.max_plan_bytes)) {
+    return absl::InvalidArgumentError(
+        "--write_quota_mib_per_hour must allow at least two plans of --max_plan_kib");
+  }
   s->store_ = std::make_unique<RegistryStore>(s->pool_.get(), s->async_.get(),
-                                              options.version_cache_bytes);
+                                              options.version_cache_bytes, options.write_quota);
   if (!options.requirements_address.empty()) {
     ASSIGN_OR_RETURN(s->service_token_, ServiceToken::Create(config));
     s->gate_ = std::make_unique<RequirementsGate>(

@@ -25,6 +25,8 @@ struct RegistryServerOptions {
   size_t version_cache_bytes = 256 << 20;
   absl::Duration stats_interval = absl::Seconds(5);
   RegistryOptions registry;
+  // Per principal, counted in Redis.
+  WriteQuota write_quota;
   // Where rfs-requirements listens (host:port or unix:///path). Empty: no requirement check
   // on the way to PRE_CONSULTATION and SUBMITTED (the service logs a warning at start).
   std::string requirements_address;
@@ -33,12 +35,14 @@ struct RegistryServerOptions {
 };
 
 // The registry's own flags, checked: a cache of 0..65536 MiB, a stats interval of at least
-// 100 ms, a request id memory of 1 hour to 10 years.
+// 100 ms, a request id memory of 1 hour to 10 years, write quotas of 0 (none) or more.
 absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
                                                        int request_id_ttl_hours,
                                                        std::string requirements_address,
-                                                       int requirements_timeout_ms);
+                                                       int requirements_timeout_ms,
+                                                       int write_quota_per_minute,
+                                                       int write_quota_mib_per_hour);
 
 class RegistryServer {
  public:

@@ -39,6 +39,36 @@ return {v, redis.call('GET', ARGV[2] .. v)}
   return *script;
 }
 
+// The write quota of one principal, shared by both write scripts (prepended to them): at most
+// ARGV[n] writes a minute and ARGV[n+1] bytes an hour, counted in Redis so that every replica
+// applies the same budget. Check() reads only; Charge() writes, after every check passed.
+// ARGV[n-1] is the principal's key part, ARGV[n+2] the bytes of this write.
+constexpr char kQuotaLua[] = R"lua(
+local function quota_check(prefix, who, per_minute, per_hour, bytes)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1])
+  local wkey = prefix .. 'quota:' .. who .. ':w:' .. math.floor(now / 60)
+  local bkey = prefix .. 'quota:' .. who .. ':b:' .. math.floor(now / 3600)
+  if per_minute > 0 and tonumber(redis.call('GET', wkey) or '0') >= per_minute then
+    return {'QUOTA', tostring(60 - now % 60), 'writes'}
+  end
+  if per_hour > 0 and tonumber(redis.call('GET', bkey) or '0') + bytes > per_hour then
+    return {'QUOTA', tostring(3600 - now % 3600), 'bytes'}
+  end
+  return {'OK', per_minute > 0 and wkey or '', per_hour > 0 and bkey or ''}
+end
+local function quota_charge(q, bytes)
+  if q[2] ~= '' then
+    redis.call('INCR', q[2])
+    redis.call('EXPIRE', q[2], 120)
+  end
+  if q[3] ~= '' then
+    redis.call('INCRBY', q[3], bytes)
+    redis.call('EXPIRE', q[3], 7200)
+  end
+end
+)lua";
+
 // Creates a plan: takes the next plan number, and writes the plan, its first version, indexes,
 // counters, audit record, outbox event and idempotency key, in one step. The number is taken
 // here, in the same atomic write as the plan it names, so an acknowledged id never names
@@ -49,15 +79,19 @@ return {v, redis.call('GET', ARGV[2] .. v)}
 //       6 request key (or KEYS[1] when there is none)
 // ARGV: 1 type letter, 2 body, 3 summary, 4 folded title, 5 stage, 6 stats field,
 //       7 index keys (space separated), 8 audit record, 9 event, 10 event type,
-//       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix
-// Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id}
+//       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix,
+//       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes
+// Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id} | {'QUOTA', retry seconds, what}
 const RedisScript& CreateScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+  static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
 local has_request = ARGV[12] == '1'
 if has_request then
   local existing = redis.call('GET', KEYS[6])
   if existing then return {'DUPLICATE', existing} end
 end
+local bytes = tonumber(ARGV[17])
+local q = quota_check(ARGV[13], ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16]), bytes)
+if q[1] ~= 'OK' then return q end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
 local id = ARGV[1] .. '-' .. string.format('%05d', n)
 local plan_key = ARGV[13] .. 'plan:' .. id
@@ -68,7 +102,10 @@ local name = 'plans/' .. id
 local event_id = 'registry/' .. name .. '/v1'
 -- field 1 (name) of Plan; fields 1 (id) and 5 (plan) of Event: tag, length, bytes
 local name_field = string.char(10, #name) .. name
+-- The first write is one Redis refuses when it is full (maxmemory): then the whole script is
+-- refused, nothing written. Once a script has written, Redis lets it finish.
 redis.call('SET', KEYS[1], n)
+quota_charge(q, bytes)
 local seq = redis.call('INCR', KEYS[2])
 for k in string.gmatch(ARGV[7], '%S+') do redis.call('ZADD', k, seq, id) end
 redis.call('ZADD', KEYS[3], seq, id)
@@ -90,16 +127,24 @@ return {'OK', id}
 // ARGV: 1 expected version, 2 new version, 3 body, 4 summary, 5 folded title, 6 stage,
 //       7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
 //       11 event id, 12 event type, 13 event, 14 author codes the write removes (space
-//       separated): each keeps read access up to the expected version
-// Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'}
+//       separated): each keeps read access up to the expected version, 15 key prefix,
+//       16 principal key part, 17 writes a minute, 18 bytes an hour (0: no limit), 19 bytes
+// Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'QUOTA', retry seconds, what}
 const RedisScript& WriteScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+  static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
 local cur = redis.call('HGET', KEYS[1], 'ver')
 if not cur then return {'NOT_FOUND'} end
 if cur ~= ARGV[1] then return {'CONFLICT', cur} end
+local bytes = tonumber(ARGV[19])
+local q = quota_check(ARGV[15], ARGV[16], tonumber(ARGV[17]), tonumber(ARGV[18]), bytes)
+if q[1] ~= 'OK' then return q end
 -- Every check is above this line: Redis does not roll a script back, so nothing below may fail
 -- after the first write (only commands on keys and values of this script's own making).
 local id = ARGV[10]
+-- The first write is one Redis refuses when it is full (maxmemory): then the whole script is
+-- refused, nothing written. Once a script has written, Redis lets it finish.
+redis.call('SET', KEYS[2], ARGV[3])
+quota_charge(q, bytes)
 -- move the plan between index sets and counters only where they differ
 local seq = redis.call('HGET', KEYS[1], 'seq')
 local old_idx = redis.call('HGET', KEYS[1], 'idx') or ''
@@ -112,7 +157,6 @@ if old_stats ~= ARGV[7] then
   if old_stats ~= '' then redis.call('HINCRBY', KEYS[4], old_stats, -1) end
   redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
 end
-redis.call('SET', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
            'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5])
 redis.call('RPUSH', KEYS[3], ARGV[9])
@@ -245,8 +289,25 @@ class VersionCache {
   std::array<Shard, kShards> shards_;
 };
 
-RegistryStore::RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes)
-    : pool_(pool), async_(async), cache_(std::make_unique<VersionCache>(cache_bytes)) {}
+RegistryStore::RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes,
+                             WriteQuota quota)
+    : pool_(pool),
+      async_(async),
+      quota_(quota),
+      cache_(std::make_unique<VersionCache>(cache_bytes)) {}
+
+namespace {
+
+// A quota reply {'QUOTA', seconds, what} into `result`; false when it is not one.
+bool OverQuota(const redisReply* reply, WriteResult* result) {
+  if (reply->elements != 3 || ReplyString(reply->element[0]) != "QUOTA") return false;
+  result->outcome = WriteResult::Outcome::kOverQuota;
+  (void)absl::SimpleAtoi(ReplyString(reply->element[1]), &result->retry_seconds);
+  result->quota = std::string(ReplyString(reply->element[2]));
+  return true;
+}
+
+}  // namespace
 
 RegistryStore::~RegistryStore() = default;
 
@@ -444,16 +505,22 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string history_key = absl::StrCat(plan_key, ":hist");
   const std::string expected = absl::StrCat(w.expected_version);
   const std::string version = absl::StrCat(plan.version());
+  const std::string who = absl::StrCat(w.principal.size(), ":", w.principal);
+  const std::string per_minute = absl::StrCat(quota_.writes_per_minute);
+  const std::string per_hour = absl::StrCat(quota_.bytes_per_hour);
+  const std::string bytes = absl::StrCat(body.size() + summary.size());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
       pool_->Eval(WriteScript(), {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
                    audit, id, w.event.id(), w.event.type(), event,
-                   absl::StrJoin(w.removed_authors, " ")}));
+                   absl::StrJoin(w.removed_authors, " "), kPrefix, who, per_minute, per_hour,
+                   bytes}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
   result.id = id;
+  if (OverQuota(reply.get(), &result)) return result;
   if (outcome == "OK") {
     // Not cached here: copying the plan costs every write, while only some versions are read
     // again; the first read of a new version takes the body in its one round trip.
@@ -480,6 +547,10 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
   const bool has_request = !w.request_key.empty();
   const std::string seq_key = Key("seq");
   const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
+  const std::string who = absl::StrCat(w.principal.size(), ":", w.principal);
+  const std::string per_minute = absl::StrCat(quota_.writes_per_minute);
+  const std::string per_hour = absl::StrCat(quota_.bytes_per_hour);
+  const std::string bytes = absl::StrCat(body.size() + summary.size());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
       pool_->Eval(CreateScript(),
@@ -487,10 +558,11 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                    has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
-                   kPrefix}));
+                   kPrefix, who, per_minute, per_hour, bytes}));
+  WriteResult result;
+  if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
-  WriteResult result;
   result.id = std::string(ReplyString(reply->element[1]));
   if (outcome == "OK") {
     result.outcome = WriteResult::Outcome::kWritten;
@@ -590,22 +662,32 @@ absl::Status RegistryStore::CheckRedisIdentity() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> RegistryStore::Counts() {
+absl::StatusOr<RegistryStore::Stats> RegistryStore::Counts() {
   ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto replies,
-                   lease.Pipeline({{"HGETALL", Key("stats:plans")}, {"XLEN", Key("outbox")}}));
+  ASSIGN_OR_RETURN(auto replies, lease.Pipeline({{"HGETALL", Key("stats:plans")},
+                                                 {"XLEN", Key("outbox")},
+                                                 {"INFO", "memory"}}));
   for (const auto& r : replies) {
     if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
   }
-  std::vector<PlanCount> counts;
+  Stats stats;
   const redisReply* hash = replies[0].get();
   for (size_t i = 0; i + 1 < hash->elements; i += 2) {
     std::vector<std::string> parts = absl::StrSplit(ReplyString(hash->element[i]), '|');
     int64_t n = 0;
     if (parts.size() != 3 || !absl::SimpleAtoi(ReplyString(hash->element[i + 1]), &n)) continue;
-    counts.push_back({parts[0], parts[1], parts[2], n});
+    stats.plans.push_back({parts[0], parts[1], parts[2], n});
   }
-  return std::make_pair(std::move(counts), static_cast<int64_t>(replies[1]->integer));
+  stats.outbox_pending = replies[1]->integer;
+  const absl::string_view info = ReplyString(replies[2].get());
+  for (auto [field, out] : {std::pair<absl::string_view, int64_t*>{"used_memory:", &stats.redis_used_memory},
+                            {"maxmemory:", &stats.redis_max_memory}}) {
+    const size_t at = info.find(absl::StrCat("\n", field));
+    if (at == absl::string_view::npos) continue;
+    const size_t start = at + 1 + field.size();
+    (void)absl::SimpleAtoi(info.substr(start, info.find_first_of("\r\n", start) - start), out);
+  }
+  return stats;
 }
 
 }  // namespace rfs::registry

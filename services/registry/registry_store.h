@@ -60,6 +60,7 @@ struct PlanWrite {
   const v1::Plan* summary = nullptr;  // its BASIC view
   v1::AuditRecord audit;
   common::v1::Event event;
+  std::string principal;           // `sub` of the writer: whose write quota it uses
   std::string request_key;         // create: idempotency key (scoped by caller), or empty
   // Author codes this write removes from a plan: they keep read access up to the version
   // before it (hash field "fa:{code}").
@@ -68,8 +69,14 @@ struct PlanWrite {
 };
 
 struct WriteResult {
-  enum class Outcome { kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists };
+  enum class Outcome {
+    kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists, kOverQuota
+  };
   Outcome outcome;
+  // kOverQuota: seconds until the quota allows the write again, and which limit it hit
+  // ("writes" a minute or "bytes" an hour).
+  int64_t retry_seconds = 0;
+  std::string quota;
   // The plan written; kDuplicateRequest: the plan the first request created.
   std::string id;
   int64_t current_version = 0;  // kVersionConflict: the version found
@@ -99,6 +106,12 @@ struct ListBatch {
   int64_t last_scanned = 0;
 };
 
+// What one principal may write, counted in Redis (the same on every replica). 0: no limit.
+struct WriteQuota {
+  int64_t writes_per_minute = 300;
+  int64_t bytes_per_hour = int64_t{256} << 20;
+};
+
 struct PlanCount {
   std::string plan_type, stage, block;
   int64_t count;
@@ -108,7 +121,7 @@ class RegistryStore {
  public:
   // `pool` serves writes and most reads; `async` (may be null) serves GetPlan without
   // blocking a thread. Neither is owned.
-  RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes);
+  RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes, WriteQuota quota = {});
   ~RegistryStore();
 
   // Full Redis key names.
@@ -148,8 +161,14 @@ class RegistryStore {
   // reused for other plans). Called with the readiness check.
   absl::Status CheckRedisIdentity();
 
-  // Plans by (type, stage, block), and the number of events waiting in the outbox.
-  absl::StatusOr<std::pair<std::vector<PlanCount>, int64_t>> Counts();
+  // Plans by (type, stage, block), events waiting in the outbox, Redis memory: one round trip.
+  struct Stats {
+    std::vector<PlanCount> plans;
+    int64_t outbox_pending = 0;
+    int64_t redis_used_memory = 0;  // bytes (INFO memory used_memory)
+    int64_t redis_max_memory = 0;   // maxmemory; 0 when Redis has no limit
+  };
+  absl::StatusOr<Stats> Counts();
 
  private:
   // Parses a stored version and caches it with its wire forms.
@@ -168,6 +187,7 @@ class RegistryStore {
 
   RedisPool* pool_;
   AsyncRedis* async_;
+  const WriteQuota quota_;
   std::unique_ptr<VersionCache> cache_;
   absl::Mutex identity_mu_;
   std::string redis_run_id_ ABSL_GUARDED_BY(identity_mu_);

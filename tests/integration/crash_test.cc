@@ -52,7 +52,8 @@ class CrashTest : public ::testing::Test {
     registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
                      "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
                      "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
-                     "50", "--redis_command_timeout_ms", "1000", "--log_level", log_level_},
+                     "50", "--redis_command_timeout_ms", "1000", "--log_level", log_level_,
+                     "--write_quota_per_minute", "0"},
                     dir_.File("registry.log"));
   }
 

@@ -808,6 +808,90 @@ TEST_F(RegistryTest, PlanSizeIsBounded) {
   EXPECT_EQ(redis_->Cli("EXISTS rfs:registry:seq"), "0");
 }
 
+// One principal's writes are limited (all replicas together): past the quota a write gets
+// RESOURCE_EXHAUSTED saying when to retry, and nothing is written; others are not affected.
+// With 3 writes a minute, 7 quick writes span at most two minutes, so one of them is refused.
+TEST_F(RegistryTest, WritesPerPrincipalAreLimited) {
+  server_.reset();
+  write_quota_ = {3, 0};
+  StartRegistry();
+  const std::string toyama = Prefecture(kToyama);
+  Plan out, last;
+  grpc::Status s;
+  int writes = 0;
+  for (; writes < 7 && (s = Create(toyama, PlanB(), &out)).ok(); ++writes) last = out;
+  ASSERT_LT(writes, 7);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "retry in")) << s.error_message();
+  const std::string keys = redis_->Cli("DBSIZE");
+  const std::string outbox = redis_->Cli("XLEN rfs:registry:outbox");
+  Plan change = last;
+  change.set_title("変更");
+  if (Update(toyama, change, "title", &out).error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    EXPECT_EQ(redis_->Cli("DBSIZE"), keys);  // a refused write leaves nothing behind
+    EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), outbox);
+  }
+  ASSERT_OK(Create(Secretariat(), PlanB(), &out));  // someone else's quota
+}
+
+// Bytes per hour too: a principal cannot fill Redis with large versions.
+TEST_F(RegistryTest, BytesPerPrincipalAreLimited) {
+  server_.reset();
+  write_quota_ = {0, 5 << 20};
+  StartRegistry();
+  Plan big = PlanA();
+  for (int i = 0; i < 400; ++i) {
+    CoreInvestment* ci = big.add_core_investments();
+    ci->set_company_name(absl::StrCat("会社", i));
+    ci->set_description(std::string(3000, 'x'));
+  }
+  ASSERT_GT(big.ByteSizeLong(), 1u << 20);
+  Plan out;
+  grpc::Status s;
+  int writes = 0;
+  for (; writes < 11 && (s = Create(Secretariat(), big, &out)).ok(); ++writes) {
+  }
+  ASSERT_LT(writes, 11) << "5 MiB an hour let 11 plans of over 1 MiB through";
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "bytes written this hour")) << s.error_message();
+}
+
+// When Redis refuses writes for memory (maxmemory with noeviction), a write fails with a clear
+// RESOURCE_EXHAUSTED and nothing of it is written; reads go on; the metric shows the limit.
+TEST_F(RegistryTest, FullRedisRefusesWritesWholly) {
+  server_.reset();
+  config_.metrics_listen = "127.0.0.1:0";
+  StartRegistry();
+  const Plan plan = MustCreate(PlanB());
+  const std::string keys = redis_->Cli("DBSIZE");
+  const std::string outbox = redis_->Cli("XLEN rfs:registry:outbox");
+  const std::string seq = redis_->Cli("GET rfs:registry:seq");
+  ASSERT_EQ(redis_->Cli("CONFIG SET maxmemory 1"), "OK");
+  Plan out;
+  grpc::Status s = Create(Prefecture(kToyama), PlanB(), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "memory")) << s.error_message();
+  Plan change = plan;
+  change.set_title("満杯");
+  s = Update(Prefecture(kToyama), change, "title", &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_EQ(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &out)
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(redis_->Cli("DBSIZE"), keys);
+  EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), outbox);
+  EXPECT_EQ(redis_->Cli("GET rfs:registry:seq"), seq);
+  ASSERT_OK(Get(Viewer(), plan.name(), &out));
+  EXPECT_EQ(out.version(), 1);
+  ASSERT_TRUE(server_->stats().Refresh().ok());
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_TRUE(absl::StrContains(metrics, "rfs_redis_memory_max_bytes{service=\"registry\"} 1"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(metrics, "rfs_redis_memory_used_bytes{service=\"registry\"}"));
+  ASSERT_EQ(redis_->Cli("CONFIG SET maxmemory 0"), "OK");
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out));
+}
+
 TEST_F(RegistryTest, ReferenceData) {
   ListReferenceDataResponse r;
   grpc::ClientContext ctx;

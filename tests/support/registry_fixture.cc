@@ -60,6 +60,7 @@ void RegistryFixture::StartRequirements(bool metrics) {
 void RegistryFixture::StartRegistry() {
   registry::RegistryServerOptions options;
   options.stats_interval = absl::Milliseconds(100);
+  options.write_quota = write_quota_;
   if (start_requirements_) {
     options.requirements_address = requirements_config_.listen;
     options.requirements_timeout = absl::Seconds(5);

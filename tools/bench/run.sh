@@ -35,7 +35,8 @@ rport=$((port + 1))
 rmport=$((mport + 1))
 "$BUILD/services/registry/rfs-registry" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$port" --metrics_listen "127.0.0.1:$mport" \
-  --requirements_address "127.0.0.1:$rport" --log_level warning 2>"$work/registry.log" &
+  --requirements_address "127.0.0.1:$rport" --log_level warning \
+  --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/registry.log" &
 pids+=($!)
 "$BUILD/services/requirements/rfs-requirements" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$rport" --metrics_listen "127.0.0.1:$rmport" \
