@@ -57,8 +57,21 @@ redis-server --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 \
   --dir "$RUN_DIR/redis" --appendonly yes --appendfsync always --save '' \
   --logfile "$RUN_DIR/logs/redis.log" --daemonize yes --pidfile "$RUN_DIR/redis.pid"
 started_redis=1
-for _ in $(seq 200); do redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.05; done
-redis-cli -s "$RUN_DIR/redis.sock" ping >/dev/null || { echo "make run: redis did not start; see $RUN_DIR/logs/redis.log" >&2; exit 1; }
+# Wait until Redis answers PING with PONG: it answers LOADING while it reads a large AOF back,
+# which can take minutes; say so instead of giving up.
+said=0
+for ((i = 0; ; i++)); do
+  reply=$(redis-cli -s "$RUN_DIR/redis.sock" ping 2>&1 || true)
+  [[ $reply == PONG ]] && break
+  if [[ $reply == LOADING* ]]; then
+    ((said)) || echo "make run: Redis is loading its data from $RUN_DIR/redis; waiting..."
+    said=1
+  elif ((i > 200)); then
+    echo "make run: redis did not start ($reply); see $RUN_DIR/logs/redis.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+((said)) && echo "make run: Redis has loaded its data"
 
 export RFS_REDIS="unix://$RUN_DIR/redis.sock"
 export RFS_AUTH_KEY_FILE="$key"
@@ -76,17 +89,37 @@ pids+=($!)
 export RFS_ADDR="localhost:$REGISTRY_PORT"
 export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
 export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
-for _ in $(seq 200); do "$RFSCTL" refdata >/dev/null 2>&1 && break; sleep 0.05; done
-"$RFSCTL" refdata >/dev/null || { echo "make run: rfs-registry did not start; see $RUN_DIR/logs/registry.log" >&2; exit 1; }
-for _ in $(seq 200); do "$RFSCTL" ruleset >/dev/null 2>&1 && break; sleep 0.05; done
-"$RFSCTL" ruleset >/dev/null || { echo "make run: rfs-requirements did not start; see $RUN_DIR/logs/requirements.log" >&2; exit 1; }
+# Ready means SERVING on the health service: each service answers NOT_SERVING until it
+# reaches Redis.
+wait_serving() {  # name address log
+  for _ in $(seq 600); do RFS_ADDR=$2 "$RFSCTL" health >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "make run: $1 is not serving; see $3" >&2
+  exit 1
+}
+wait_serving rfs-registry "localhost:$REGISTRY_PORT" "$RUN_DIR/logs/registry.log"
+wait_serving rfs-requirements "localhost:$REQUIREMENTS_PORT" "$RUN_DIR/logs/requirements.log"
 
-# Samples go into an empty registry only, so running twice does not duplicate them.
-if [[ $("$RFSCTL" list --json | grep -c '"name"' || true) == 0 ]]; then
+# Samples go into an empty registry only, so running twice does not duplicate them. A failed
+# listing is an error, never "no plans".
+listing=$("$RFSCTL" list --json) || { echo "make run: cannot list the registry's plans (see above); stopping" >&2; exit 1; }
+if [[ $(grep -c '"name"' <<<"$listing" || true) == 0 ]]; then
   for f in data/samples/*.json; do
     printf '  %-45s ' "$(basename "$f")"
-    "$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)" ||
+    created=$("$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)") ||
       { echo "make run: could not load $f" >&2; exit 1; }
+    echo "$created"
+    # The illustrative (fictitious) samples get the Hokuriku bureau's acceptance of every
+    # attested requirement, as a pre-consultation would give it, so that they show a plan
+    # that passes. The seed's drafts are left as the seed has them.
+    if [[ $f == *illustrative* ]]; then
+      name=$(sed -n 's/.*created \(plans\/[A-C]-[0-9]*\).*/\1/p' <<<"$created")
+      bureau=$("$RFSCTL" token --key_file "$key" --role bureau --block HOKURIKU --sub hokuriku-bureau)
+      for id in $(sed -n 's/.*"requirement_id": "\([A-C][0-9]\)".*/\1/p' "$f"); do
+        RFS_TOKEN=$bureau "$RFSCTL" review "$name" "$id" accept \
+          --comment "確認しました（make run の架空サンプル）" >/dev/null ||
+          { echo "make run: could not record the review of $id on $name" >&2; exit 1; }
+      done
+    fi
   done
 else
   echo "registry already holds plans: samples not loaded again"
