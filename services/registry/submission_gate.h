@@ -1,8 +1,10 @@
 // Where the requirement check gates a plan's way to national publication. The registry asks
 // the gate when a plan enters PRE_CONSULTATION (the report is advisory and stored with the
-// plan), and before it enters SUBMITTED or a revised plan (REVISING) is published again
-// (GatedMove): those moves need the verdict PASS, else FAILED_PRECONDITION listing the unmet
-// requirement ids. When the checker cannot be reached the transition fails with UNAVAILABLE;
+// plan), and before it is published by the governor, enters SUBMITTED, or a revised plan
+// (REVISING) is published again (GatedMove): those moves need the verdict PASS, else
+// FAILED_PRECONDITION listing the unmet requirement ids. A review recorded after the gate's
+// check and before the registry's write is ordered after the move: it applies from the plan's
+// next check (documented in docs/requirements.md). When the checker cannot be reached the transition fails with UNAVAILABLE;
 // either way nothing is written.
 #pragma once
 
@@ -25,9 +27,10 @@ class SubmissionGate {
   virtual absl::StatusOr<common::v1::RequirementCheckSummary> Check(const v1::Plan& plan) = 0;
 };
 
-// The moves that need a passing check: into SUBMITTED, and REVISING → PUBLISHED.
+// The moves that need a passing check: publication by the governor (content is frozen from
+// there on, so a failing plan would be stuck), into SUBMITTED, and REVISING → PUBLISHED.
 inline bool GatedMove(v1::PlanStage from, v1::PlanStage to) {
-  return to == v1::PLAN_STAGE_SUBMITTED ||
+  return to == v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR || to == v1::PLAN_STAGE_SUBMITTED ||
          (from == v1::PLAN_STAGE_REVISING && to == v1::PLAN_STAGE_PUBLISHED);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
@@ -355,9 +357,15 @@ absl::StatusOr<v1::ListReviewsResponse> Checker::ListReviews(const Principal& wh
     });
   }
   v1::ListReviewsResponse response;
-  for (auto& review : reviews) {
+  // Only the latest decision per requirement can apply; in a history, the earlier ones are
+  // superseded whatever their digest.
+  absl::flat_hash_set<std::string> seen;
+  std::vector<bool> latest(reviews.size());
+  for (size_t i = reviews.size(); i-- > 0;) latest[i] = seen.insert(reviews[i].requirement_id()).second;
+  for (size_t i = 0; i < reviews.size(); ++i) {
+    v1::Review& review = reviews[i];
     const std::string digest = AttestationDigest(plan, review.requirement_id());
-    review.set_current(!digest.empty() && digest == review.content_digest());
+    review.set_current(latest[i] && !digest.empty() && digest == review.content_digest());
     *response.add_reviews() = std::move(review);
   }
   return response;

@@ -23,7 +23,12 @@ std::string ReportField(int64_t content_version, absl::string_view ruleset_versi
 const RedisScript& PutReportScript() {
   static const RedisScript* script = new RedisScript(R"lua(
 local gen = redis.call('HGET', KEYS[1], '#gen') or '0'
-if gen ~= ARGV[1] then return 0 end
+if gen ~= ARGV[1] then
+  -- A review was recorded meanwhile: the report is not cached, but the check did complete
+  -- (its caller got it), so its event is still written.
+  redis.call('XADD', KEYS[3], '*', 'id', ARGV[5], 'type', ARGV[6], 'event', ARGV[7])
+  return 0
+end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 1 end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])

@@ -45,7 +45,7 @@ class RequirementsStore {
   void GetReportAsync(const std::string& plan_id, int64_t content_version,
                       const std::string& ruleset_version, ReportDone done);
   // Stores a cached value computed under `generation`, with its "requirement check completed"
-  // event, unless a review was recorded since (then nothing is written; returns false).
+  // event, unless a review was recorded since (then only the event is written; returns false).
   absl::StatusOr<bool> PutReport(const std::string& plan_id, int64_t content_version,
                                  const std::string& ruleset_version, const std::string& value,
                                  int64_t generation, const common::v1::Event& event);

@@ -157,8 +157,17 @@ TEST_F(RequirementsTest, ReviewsDecideAttestedRequirementsAndResetWhenContentCha
   EXPECT_EQ(history.reviews(1).decision(), REVIEW_DECISION_RETURNED);
   EXPECT_FALSE(history.reviews(1).current());
   EXPECT_TRUE(history.reviews(2).current());
-  // Events: two checks before the update... every review and every computed report.
-  EXPECT_GE(OutboxLength(), 6);
+  // A decision repeated on unchanged content supersedes the earlier one: only the latest per
+  // requirement is current in a history.
+  ASSERT_OK(Review(Secretariat(), plan.name(), "A2", REVIEW_DECISION_ACCEPTED, "再確認"));
+  ASSERT_OK(ListReviews(Secretariat(), plan.name(), true, &history));
+  ASSERT_EQ(history.reviews_size(), 4);
+  EXPECT_EQ(history.reviews(0).requirement_id(), "A2");
+  EXPECT_FALSE(history.reviews(0).current());
+  EXPECT_TRUE(history.reviews(3).current());
+  // Events: every review (4) and every computed report (4: the first check, and after each of
+  // the A3 return, the update and the A3 acceptance); the ABORTED review wrote none.
+  EXPECT_EQ(OutboxLength(), 8);
   EXPECT_TRUE(absl::StrContains(redis_->Cli("XRANGE rfs:requirements:outbox - + COUNT 100"),
                                 "requirement.review_recorded"));
 }
@@ -205,6 +214,26 @@ TEST_F(RequirementsTest, BadOrUnauthorizedReviewsAreRefusedAndWriteNothing) {
   EXPECT_EQ(OutboxLength(), 0);
 }
 
+TEST_F(RequirementsTest, ReviewsOfInapplicableOrWithdrawnOrFutureVersionsAreRefused) {
+  const Plan b = MustCreate(CompletePlanB());  // no company attracted from outside
+  const int64_t keys = Count("DBSIZE");
+  grpc::Status s = Review(Bureau(), b.name(), "B2", REVIEW_DECISION_ACCEPTED, "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "B2 does not apply")) << s.error_message();
+  s = Review(Bureau(), b.name(), "B1", REVIEW_DECISION_ACCEPTED, "", nullptr, b.version() + 5);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "has no version")) << s.error_message();
+  Plan p;
+  ASSERT_OK(Transition(Prefecture(kToyama), b.name(), PLAN_STAGE_WITHDRAWN, &p, "取下げ"));
+  const int64_t after_withdrawal = Count("DBSIZE");
+  s = Review(Bureau(), b.name(), "B1", REVIEW_DECISION_ACCEPTED, "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "withdrawn")) << s.error_message();
+  EXPECT_EQ(Count("DBSIZE"), after_withdrawal);
+  EXPECT_GE(after_withdrawal, keys);
+  EXPECT_EQ(OutboxLength(), 0);
+}
+
 TEST_F(RequirementsTest, SubmissionIsGatedByThePassingCheck) {
   // A type B plan of Toyama alone, missing KGIs and attestations.
   const Plan plan = MustCreate(PlanB());
@@ -221,10 +250,11 @@ TEST_F(RequirementsTest, SubmissionIsGatedByThePassingCheck) {
   EXPECT_EQ(absl::StrJoin(p.requirement_check().unmet_requirement_ids(), ","),
             "B1,B3,B4,KGI-VALUE_ADDED,KGI-TALENT");
   ASSERT_OK(Transition(Bureau(), name, PLAN_STAGE_COORDINATION, &p));
-  ASSERT_OK(Transition(toyama, name, PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
 
+  // Publication by the governor freezes the content, so it is gated too: a failing plan stays
+  // in COORDINATION, where its authors can still complete it.
   const int64_t before = p.version();
-  const grpc::Status refused = Transition(toyama, name, PLAN_STAGE_SUBMITTED, &p);
+  const grpc::Status refused = Transition(toyama, name, PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(absl::StrContains(refused.error_message(),
                                 "unmet requirements: B1, B3, B4, KGI-VALUE_ADDED, KGI-TALENT"))
@@ -232,26 +262,65 @@ TEST_F(RequirementsTest, SubmissionIsGatedByThePassingCheck) {
   Plan now;
   ASSERT_OK(Get(toyama, name, &now));
   EXPECT_EQ(now.version(), before);
-  EXPECT_EQ(now.stage(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR);
+  EXPECT_EQ(now.stage(), PLAN_STAGE_COORDINATION);
+  EXPECT_EQ(Transition(toyama, name, PLAN_STAGE_SUBMITTED, &p).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // not a move from COORDINATION at all
 
-  // Back through a revision of the content... the published-by-governor plan cannot be edited,
-  // so the gate is met by a new plan that is complete.
+  // A complete plan passes once its attested requirements are accepted.
   const Plan good = MustCreate(CompletePlanB());
   ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
   EXPECT_EQ(p.requirement_check().verdict(), kPending);
   EXPECT_EQ(absl::StrJoin(p.requirement_check().pending_requirement_ids(), ","), "B1,B4");
   ASSERT_OK(Transition(Bureau(), good.name(), PLAN_STAGE_COORDINATION, &p));
-  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
-  const grpc::Status pending = Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p);
+  const grpc::Status pending =
+      Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p);
   EXPECT_EQ(pending.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(absl::StrContains(pending.error_message(), "awaiting a reviewer's decision: B1, B4"))
       << pending.error_message();
   ASSERT_OK(Review(Bureau(), good.name(), "B1", REVIEW_DECISION_ACCEPTED, ""));
   ASSERT_OK(Review(Bureau(), good.name(), "B4", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+  EXPECT_EQ(p.requirement_check().verdict(), kPass);
   ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p));
   EXPECT_EQ(p.stage(), PLAN_STAGE_SUBMITTED);
   EXPECT_EQ(p.requirement_check().verdict(), kPass);
   EXPECT_TRUE(p.requirement_check().unmet_requirement_ids().empty());
+
+  // A revision is published again only when it passes: REVISING → PUBLISHED is gated.
+  ASSERT_OK(Transition(Secretariat(), good.name(), PLAN_STAGE_PUBLISHED, &p));
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_REVISING, &p));
+  Plan revised = p;
+  for (auto& a : *revised.mutable_attestations()) {
+    if (a.requirement_id() == "B1") a.set_statement(a.statement() + "（改訂）");
+  }
+  ASSERT_OK(Update(toyama, revised, "attestations", &p));  // B1 needs review again
+  const grpc::Status unrevised = Transition(Secretariat(), good.name(), PLAN_STAGE_PUBLISHED, &p);
+  EXPECT_EQ(unrevised.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(unrevised.error_message(), "B1")) << unrevised.error_message();
+  ASSERT_OK(Review(Bureau(), good.name(), "B1", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Transition(Secretariat(), good.name(), PLAN_STAGE_PUBLISHED, &p));
+  EXPECT_EQ(p.stage(), PLAN_STAGE_PUBLISHED);
+}
+
+// While rfs-requirements is down, a gated move (here into SUBMITTED) fails with UNAVAILABLE and
+// writes nothing.
+TEST_F(RequirementsTest, SubmissionFailsUnavailableWhileTheCheckerIsDown) {
+  const Plan good = MustCreate(CompletePlanB());
+  const std::string toyama = Prefecture(kToyama);
+  Plan p;
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  ASSERT_OK(Review(Bureau(), good.name(), "B1", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Review(Bureau(), good.name(), "B4", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Transition(Bureau(), good.name(), PLAN_STAGE_COORDINATION, &p));
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
+  requirements_.reset();
+  const grpc::Status down = Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+  Plan now;
+  ASSERT_OK(Get(toyama, good.name(), &now));
+  EXPECT_EQ(now.stage(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR);
+  StartRequirements();
+  ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p));
 }
 
 TEST_F(RequirementsTest, TransitionFailsUnavailableWhileTheCheckerIsDown) {
@@ -305,6 +374,8 @@ TEST_F(RequirementsTest, ReadAccessFollowsTheCurrentVersionForEveryVersion) {
   const std::string toyama = Prefecture(kToyama);
   Plan p;
   ASSERT_OK(Transition(toyama, plan.name(), PLAN_STAGE_PRE_CONSULTATION, &p));
+  ASSERT_OK(Review(Bureau(), plan.name(), "B1", REVIEW_DECISION_ACCEPTED, ""));
+  ASSERT_OK(Review(Bureau(), plan.name(), "B4", REVIEW_DECISION_ACCEPTED, ""));
   ASSERT_OK(Transition(Bureau(), plan.name(), PLAN_STAGE_COORDINATION, &p));
   ASSERT_OK(Transition(toyama, plan.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
   const int64_t published = p.version();
@@ -480,6 +551,8 @@ TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   auto stale = store.PutReport("A-00001", 1, "r1", value, /*generation=*/0, event);
   ASSERT_TRUE(stale.ok());
   EXPECT_FALSE(*stale);
+  // Not cached, yet the check did complete: its event is written (review + check).
+  EXPECT_EQ(redis_->Cli("XLEN rfs:requirements:outbox"), "2");
   auto cached = Cached(store, "A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok());
   EXPECT_FALSE(cached->has_value());
