@@ -10,6 +10,7 @@
 #include "common/codes.h"
 #include "common/fiscal.h"
 #include "common/money.h"
+#include "common/priority_figures.h"
 #include "common/status.h"
 #include "common/text.h"
 
@@ -427,6 +428,9 @@ class Validator {
                                     field + ".purchases_inside_prefecture_yen"));
       }
     }
+    // Company figures against the totals: the same rule the connector and hub degrees use.
+    RETURN_IF_ERROR(CheckPriorityFigures(plan_.priority_companies(), plan_.prefecture_totals(),
+                                         "priority_companies", "prefecture_totals"));
     if (plan_.has_prefecture_totals()) {
       const v1::PrefectureTotals& t = plan_.prefecture_totals();
       if (t.fiscal_year() != 0) {

@@ -384,9 +384,16 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
             req.name(), " is a type ", PlanTypeLetter(plan.type()),
             " plan; priority-support companies belong to type B plans"));
       }
-      return ScoreCompanies(plan.priority_companies(), plan.prefecture_totals(),
-                            absl::StrCat(req.name(), " priority_companies"),
-                            absl::StrCat(req.name(), " prefecture_totals"));
+      // The plan is stored, so what its figures lack is the plan's state, not the caller's
+      // input: FAILED_PRECONDITION; companies without a figure are listed unscored.
+      absl::StatusOr<v1::ScorePriorityCompaniesResponse> scores =
+          ScoreCompanies(plan.priority_companies(), plan.prefecture_totals(),
+                         absl::StrCat(req.name(), " priority_companies"),
+                         absl::StrCat(req.name(), " prefecture_totals"), /*score_missing=*/true);
+      if (absl::IsInvalidArgument(scores.status())) {
+        return absl::FailedPreconditionError(scores.status().message());
+      }
+      return scores;
     }
     case v1::ScorePriorityCompaniesRequest::kFigures:
       RETURN_IF_ERROR(Authorize(who, Action::kScoreInline));

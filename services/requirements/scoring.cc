@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/money.h"
+#include "common/priority_figures.h"
+#include "common/text.h"
 
 namespace rfs::requirements {
 namespace {
@@ -32,11 +34,9 @@ const Figure kPurchases{"purchases_inside_prefecture_yen", "purchases inside the
                         &registry::v1::PrefectureTotals::has_purchases_inside_prefecture_yen,
                         &registry::v1::PrefectureTotals::purchases_inside_prefecture_yen};
 
-// Degrees of every company for one figure, after checking the figures are possible.
-absl::StatusOr<std::vector<double>> Degrees(
-    const google::protobuf::RepeatedPtrField<PriorityCompany>& companies,
-    const registry::v1::PrefectureTotals& totals, const Figure& f,
-    const std::string& companies_field, const std::string& totals_field) {
+// The prefecture's total of one figure: present and above zero (the degrees divide by it).
+absl::Status CheckTotal(const registry::v1::PrefectureTotals& totals, const Figure& f,
+                        const std::string& totals_field) {
   const std::string total_field = absl::StrCat(totals_field, ".", f.field);
   if (!(totals.*f.has_total)()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -48,34 +48,33 @@ absl::StatusOr<std::vector<double>> Degrees(
         total_field, ": the prefecture's total ", f.what, " is ", FormatThousands(total),
         " yen; it must be more than zero (the degree divides by it)"));
   }
+  return absl::OkStatus();
+}
+
+// Degrees of every company for one figure (the figures already checked against the totals by
+// CheckPriorityFigures); a company without the figure gets -1 and, when `missing` is given, the
+// figure's name there instead of an error.
+absl::StatusOr<std::vector<double>> Degrees(
+    const google::protobuf::RepeatedPtrField<PriorityCompany>& companies,
+    const registry::v1::PrefectureTotals& totals, const Figure& f,
+    const std::string& companies_field, const std::string& totals_field,
+    std::vector<std::vector<std::string>>* missing) {
+  const int64_t total = (totals.*f.get_total)();  // checked by CheckTotal
   std::vector<double> degrees;
-  int64_t sum = 0;
   for (int i = 0; i < companies.size(); ++i) {
     const PriorityCompany& c = companies[i];
-    const std::string field =
-        absl::StrCat(companies_field, "[", i, "] (", c.name(), ").", f.field);
     if (!(c.*f.has)()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": the company's ", f.what, " is missing"));
+      if (missing == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(companies_field, "[", i, "] (",
+                                                       Excerpt(c.name()), ").", f.field,
+                                                       ": the company's ", f.what,
+                                                       " is missing"));
+      }
+      (*missing)[i].push_back(f.field);
+      degrees.push_back(-1);
+      continue;
     }
-    const int64_t v = (c.*f.get)();
-    if (v < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": ", FormatThousands(v),
-                                                     " yen is negative; give 0 or more"));
-    }
-    if (v > total) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": ", FormatThousands(v), " yen is more than the prefecture's total ",
-          FormatThousands(total), " yen (", total_field, "); one company cannot exceed it"));
-    }
-    sum += v;  // each v <= total <= int64 max, and the check below stops before overflow
-    if (sum > total) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": the companies' ", f.what, " add up to more than the prefecture's total ",
-          FormatThousands(total), " yen (", total_field, ") by ", FormatThousands(sum - total),
-          " yen; check the figures and the totals' fiscal year"));
-    }
-    degrees.push_back(static_cast<double>(v) / static_cast<double>(total));
+    degrees.push_back(static_cast<double>((c.*f.get)()) / static_cast<double>(total));
   }
   return degrees;
 }
@@ -98,7 +97,7 @@ std::vector<int> Ranks(const std::vector<double>& d) {
 absl::StatusOr<v1::ScorePriorityCompaniesResponse> ScoreCompanies(
     const google::protobuf::RepeatedPtrField<PriorityCompany>& companies,
     const registry::v1::PrefectureTotals& totals, const std::string& companies_field,
-    const std::string& totals_field) {
+    const std::string& totals_field, bool score_missing) {
   if (companies.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(companies_field, ": no priority-support company to score (at least one)"));
@@ -107,11 +106,20 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> ScoreCompanies(
     return absl::InvalidArgumentError(
         absl::StrCat(companies_field, ": at most 10,000 companies per call"));
   }
+  for (const Figure* f : {&kSales, &kPurchases}) {
+    if (absl::Status s = CheckTotal(totals, *f, totals_field); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckPriorityFigures(companies, totals, companies_field, totals_field);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<std::vector<std::string>> missing(companies.size());
+  std::vector<std::vector<std::string>>* unscored = score_missing ? &missing : nullptr;
   absl::StatusOr<std::vector<double>> connector =
-      Degrees(companies, totals, kSales, companies_field, totals_field);
+      Degrees(companies, totals, kSales, companies_field, totals_field, unscored);
   if (!connector.ok()) return connector.status();
   absl::StatusOr<std::vector<double>> hub =
-      Degrees(companies, totals, kPurchases, companies_field, totals_field);
+      Degrees(companies, totals, kPurchases, companies_field, totals_field, unscored);
   if (!hub.ok()) return hub.status();
   const std::vector<int> connector_rank = Ranks(*connector);
   const std::vector<int> hub_rank = Ranks(*hub);
@@ -121,10 +129,15 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> ScoreCompanies(
     v1::CompanyScore* s = out.add_scores();
     s->set_name(companies[i].name());
     s->set_corporate_number(companies[i].corporate_number());
-    s->set_connector_degree((*connector)[i]);
-    s->set_hub_degree((*hub)[i]);
-    s->set_connector_rank(connector_rank[i]);
-    s->set_hub_rank(hub_rank[i]);
+    for (const std::string& f : missing[i]) s->add_missing_figures(f);
+    if ((*connector)[i] >= 0) {
+      s->set_connector_degree((*connector)[i]);
+      s->set_connector_rank(connector_rank[i]);
+    }
+    if ((*hub)[i] >= 0) {
+      s->set_hub_degree((*hub)[i]);
+      s->set_hub_rank(hub_rank[i]);
+    }
   }
   return out;
 }

@@ -476,6 +476,37 @@ TEST_F(RequirementsTest, ScoresPriorityCompaniesOfAPlanOrInlineFigures) {
       << bad.error_message();
 }
 
+// The registry refuses company figures its prefecture's totals cannot hold (the same rule the
+// scores use); a registered plan whose companies lack a figure is scored for the others.
+TEST_F(RequirementsTest, PriorityFiguresAreCheckedOnceAndMissingOnesLeftUnscored) {
+  Plan over = CompletePlanB();
+  over.mutable_priority_companies(0)->set_sales_outside_prefecture_yen(
+      over.prefecture_totals().sales_outside_prefecture_yen() + 1);
+  Plan out;
+  grpc::Status s = Create(Prefecture(kToyama), over, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "priority_companies[0]")) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "prefecture_totals.sales_outside_prefecture_yen"))
+      << s.error_message();
+
+  Plan unknown = CompletePlanB();
+  PriorityCompany* second = unknown.add_priority_companies();
+  second->set_name("仕入額未把握株式会社");
+  second->set_sales_outside_prefecture_yen(1'000'000'000);  // purchases not known yet
+  const Plan stored = MustCreate(unknown);
+  requirements::v1::ScorePriorityCompaniesRequest req;
+  req.set_name(stored.name());
+  requirements::v1::ScorePriorityCompaniesResponse scores;
+  ASSERT_OK(Score(Prefecture(kToyama), req, &scores));
+  ASSERT_EQ(scores.scores_size(), unknown.priority_companies_size());
+  EXPECT_EQ(scores.scores(1).missing_figures_size(), 1);
+  EXPECT_EQ(scores.scores(1).missing_figures(0), "purchases_inside_prefecture_yen");
+  EXPECT_EQ(scores.scores(1).hub_rank(), 0);
+  EXPECT_GT(scores.scores(1).connector_rank(), 0);  // its other degree is still computed
+  EXPECT_EQ(scores.scores(0).missing_figures_size(), 0);
+  EXPECT_EQ(scores.scores(0).hub_rank(), 1);
+}
+
 TEST_F(RequirementsTest, EveryRpcNeedsAToken) {
   auto forged = [] {
     return std::string("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZSI6InNlY3JldGFyaWF0In0.x");
