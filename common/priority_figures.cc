@@ -10,35 +10,27 @@ namespace {
 using registry::v1::PrefectureTotals;
 using registry::v1::PriorityCompany;
 
-struct Figure {
-  const char* field;  // "sales_outside_prefecture_yen"
-  const char* what;   // for people
-  bool (PriorityCompany::*has)() const;
-  int64_t (PriorityCompany::*get)() const;
-  bool (PrefectureTotals::*has_total)() const;
-  int64_t (PrefectureTotals::*get_total)() const;
-};
-
-constexpr Figure kFigures[] = {
-    {"sales_outside_prefecture_yen", "sales outside the prefecture",
-     &PriorityCompany::has_sales_outside_prefecture_yen,
-     &PriorityCompany::sales_outside_prefecture_yen,
-     &PrefectureTotals::has_sales_outside_prefecture_yen,
-     &PrefectureTotals::sales_outside_prefecture_yen},
-    {"purchases_inside_prefecture_yen", "purchases inside the prefecture",
-     &PriorityCompany::has_purchases_inside_prefecture_yen,
-     &PriorityCompany::purchases_inside_prefecture_yen,
-     &PrefectureTotals::has_purchases_inside_prefecture_yen,
-     &PrefectureTotals::purchases_inside_prefecture_yen},
-};
-
 }  // namespace
+
+const PriorityFigure kSalesOutsidePrefecture{
+    "sales_outside_prefecture_yen", "sales outside the prefecture",
+    &PriorityCompany::has_sales_outside_prefecture_yen,
+    &PriorityCompany::sales_outside_prefecture_yen,
+    &PrefectureTotals::has_sales_outside_prefecture_yen,
+    &PrefectureTotals::sales_outside_prefecture_yen};
+const PriorityFigure kPurchasesInsidePrefecture{
+    "purchases_inside_prefecture_yen", "purchases inside the prefecture",
+    &PriorityCompany::has_purchases_inside_prefecture_yen,
+    &PriorityCompany::purchases_inside_prefecture_yen,
+    &PrefectureTotals::has_purchases_inside_prefecture_yen,
+    &PrefectureTotals::purchases_inside_prefecture_yen};
 
 absl::Status CheckPriorityFigures(
     const google::protobuf::RepeatedPtrField<PriorityCompany>& companies,
     const PrefectureTotals& totals, const std::string& companies_field,
     const std::string& totals_field) {
-  for (const Figure& f : kFigures) {
+  for (const PriorityFigure* figure : {&kSalesOutsidePrefecture, &kPurchasesInsidePrefecture}) {
+    const PriorityFigure& f = *figure;
     const bool has_total = (totals.*f.has_total)();
     const int64_t total = has_total ? (totals.*f.get_total)() : 0;
     const std::string total_field = absl::StrCat(totals_field, ".", f.field);

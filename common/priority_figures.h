@@ -10,6 +10,20 @@
 
 namespace rfs {
 
+// One kind of figure a company and its prefecture's totals both carry.
+struct PriorityFigure {
+  const char* field;  // "sales_outside_prefecture_yen"
+  const char* what;   // for people: "sales outside the prefecture"
+  bool (registry::v1::PriorityCompany::*has)() const;
+  int64_t (registry::v1::PriorityCompany::*get)() const;
+  bool (registry::v1::PrefectureTotals::*has_total)() const;
+  int64_t (registry::v1::PrefectureTotals::*get_total)() const;
+};
+// Sales outside the prefecture (behind the connector degree) and purchases inside it (behind
+// the hub degree).
+extern const PriorityFigure kSalesOutsidePrefecture;
+extern const PriorityFigure kPurchasesInsidePrefecture;
+
 // OK when every figure given is 0 or more, no company's figure is above the prefecture's total
 // of the same kind, and the companies together are not above it. Figures or totals that are
 // absent ("not known yet") are not compared. INVALID_ARGUMENT otherwise, naming the company and

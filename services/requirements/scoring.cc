@@ -13,26 +13,9 @@ namespace {
 
 using registry::v1::PriorityCompany;
 
-// One figure pair: what the company has and what the prefecture has.
-struct Figure {
-  const char* field;  // "sales_outside_prefecture_yen"
-  const char* what;   // for people
-  bool (PriorityCompany::*has)() const;
-  int64_t (PriorityCompany::*get)() const;
-  bool (registry::v1::PrefectureTotals::*has_total)() const;
-  int64_t (registry::v1::PrefectureTotals::*get_total)() const;
-};
-
-const Figure kSales{"sales_outside_prefecture_yen", "sales outside the prefecture",
-                    &PriorityCompany::has_sales_outside_prefecture_yen,
-                    &PriorityCompany::sales_outside_prefecture_yen,
-                    &registry::v1::PrefectureTotals::has_sales_outside_prefecture_yen,
-                    &registry::v1::PrefectureTotals::sales_outside_prefecture_yen};
-const Figure kPurchases{"purchases_inside_prefecture_yen", "purchases inside the prefecture",
-                        &PriorityCompany::has_purchases_inside_prefecture_yen,
-                        &PriorityCompany::purchases_inside_prefecture_yen,
-                        &registry::v1::PrefectureTotals::has_purchases_inside_prefecture_yen,
-                        &registry::v1::PrefectureTotals::purchases_inside_prefecture_yen};
+using Figure = PriorityFigure;
+const Figure& kSales = kSalesOutsidePrefecture;
+const Figure& kPurchases = kPurchasesInsidePrefecture;
 
 // The prefecture's total of one figure: present and above zero (the degrees divide by it).
 absl::Status CheckTotal(const registry::v1::PrefectureTotals& totals, const Figure& f,
