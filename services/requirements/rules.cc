@@ -63,6 +63,11 @@ const Spec kA7{"A7", "賃上げを含む持続可能な労働環境に資し、�
                "Creates and keeps good local jobs, with a sustainable labour environment including "
                "wage increases",
                kRequired, {"indicators.topic", "indicators.target"}};
+const Spec kAContents{"A-CONTENTS",
+                      "計画の記載事項: 関係者の取組と国の施策の方向性が記載されていること",
+                      "Plan contents: the stakeholders' actions and the direction of national "
+                      "measures are stated",
+                      kRequired, {"stakeholders.action", "support_measures"}};
 const Spec kB1{"B1", "製品・サービスが輸出により外貨を獲得し、又は国内トップシェアを目指すこと",
                "Its products or services earn foreign currency by export, or aim for a top "
                "domestic share",
@@ -323,6 +328,37 @@ bool CallsForInfrastructure(registry::v1::PolicyIssueCategory c) {
     default:
       return false;
   }
+}
+
+// DOMAIN.md's "plan contents" of a type A plan that no other rule reads: what the stakeholders
+// do (関係者の取組) and the direction of national measures (国の施策の方向性).
+void PlanContents(const Plan& plan, RequirementResult* r) {
+  bool actions = false;
+  for (const auto& s : plan.stakeholders()) {
+    actions |= !absl::StripAsciiWhitespace(s.action()).empty();
+  }
+  const bool measures = plan.support_measures_size() > 0;
+  if (actions && measures) {
+    Decide(r, kSatisfied,
+           absl::StrCat("関係者の取組と国の施策の方向性（", plan.support_measures_size(),
+                        "件）が記載されています。"),
+           absl::StrCat("Stakeholder actions and the direction of national measures (",
+                        plan.support_measures_size(), ") are stated."));
+    return;
+  }
+  std::string ja, en;
+  if (!actions) {
+    ja = "関係者（企業・大学・金融機関等）の取組が記載されていません。";
+    en = "No stakeholder (company, university, financial institution...) has an action stated. ";
+  }
+  if (!measures) {
+    absl::StrAppend(&ja, "国の施策の方向性（支援策）が記載されていません。");
+    absl::StrAppend(&en, "No direction of national measures (support measure) is stated.");
+  }
+  Decide(r, kNotSatisfied, ja, std::string(absl::StripTrailingAsciiWhitespace(en)),
+         "stakeholders[].action に各関係者の取組を、support_measures に求める国の施策を記載してください。",
+         "State each stakeholder's action in stakeholders[].action, and the national measures "
+         "the plan asks for in support_measures.");
 }
 
 void Infrastructure(const Plan& plan, RequirementResult* r) {
@@ -691,6 +727,7 @@ v1::Report Evaluate(const Plan& plan, const Ruleset& rules, const ReviewMap& rev
       Infrastructure(plan, Add(&report, kA5));
       BusinessLinks(plan, Add(&report, kA6));
       GoodJobs(plan, Add(&report, kA7));
+      PlanContents(plan, Add(&report, kAContents));
       break;
     case registry::v1::PLAN_TYPE_B: {
       Attested(plan, kB1, reviews, Add(&report, kB1));

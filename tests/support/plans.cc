@@ -166,6 +166,9 @@ Plan CompletePlanA() {
   s->set_kind(STAKEHOLDER_KIND_BUSINESS_ASSOCIATION);
   s->set_name("北陸経済連合会");
   s->set_action("サプライチェーン企業のマッチング");
+  SupportMeasure* m = p.add_support_measures();
+  m->set_kind(SUPPORT_MEASURE_KIND_INFRASTRUCTURE);
+  m->set_description("地域産業構造転換インフラ整備推進交付金による送電網整備");
   AddTopicIndicator(&p, "kgi-own-field-workers", INDICATOR_KIND_OWN_KGI, INDICATOR_TOPIC_JOBS,
                     12000);
   AddTopicIndicator(&p, "kpi-field-investment", INDICATOR_KIND_KPI, INDICATOR_TOPIC_UNSPECIFIED,

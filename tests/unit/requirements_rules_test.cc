@@ -82,7 +82,8 @@ std::vector<std::string> Ids(const v1::Report& report) {
 TEST(RequirementReport, TypeAListsItsRequirementsKgisAndRecommendationsInOrder) {
   const v1::Report report = Evaluate(CompletePlanA(), Rules(), {});
   EXPECT_THAT(Ids(report),
-              ElementsAre("A1", "A2", "A3", "A4", "A5", "A6", "A7", "KGI-CAPEX", "KGI-VALUE_ADDED",
+              ElementsAre("A1", "A2", "A3", "A4", "A5", "A6", "A7", "A-CONTENTS", "KGI-CAPEX",
+                          "KGI-VALUE_ADDED",
                           "KGI-TALENT", "KGI-LABOR_PRODUCTIVITY", "REC-JOINT", "REC-OWN-KGI",
                           "REC-KPI", "REC-MILESTONES"));
   for (const auto& r : report.results()) {
@@ -225,6 +226,24 @@ TEST(RequirementA6, BusinessCommunityOrOutsideInvestment) {
   EXPECT_EQ(StatusOf(plan, "A6"), kNot);
   plan.mutable_core_investments(0)->set_attracted_from_outside_region(true);
   EXPECT_EQ(StatusOf(plan, "A6"), kSat);
+}
+
+TEST(RequirementAContents, StakeholderActionsAndNationalMeasuresAreStated) {
+  EXPECT_EQ(StatusOf(CompletePlanA(), "A-CONTENTS"), kSat);
+  Plan no_actions = CompletePlanA();
+  for (auto& s : *no_actions.mutable_stakeholders()) s.set_action("  ");
+  EXPECT_EQ(StatusOf(no_actions, "A-CONTENTS"), kNot);
+  Plan no_measures = CompletePlanA();
+  no_measures.clear_support_measures();
+  const auto& r = Find(Evaluate(no_measures, Rules(), {}), "A-CONTENTS");
+  EXPECT_EQ(r.status(), kNot);
+  EXPECT_THAT(r.explanation_en(), ::testing::HasSubstr("national measures"));
+  EXPECT_FALSE(r.remedy_ja().empty());
+  // Types B and C have no such requirement.
+  const v1::Report b = Evaluate(CompletePlanB(), Rules(), {});
+  for (const auto& res : b.results()) {
+    EXPECT_NE(res.id(), "A-CONTENTS");
+  }
 }
 
 TEST(RequirementA7, JobsOrWageTargetWithAValue) {
