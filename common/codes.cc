@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/errors.h"
 #include "common/text.h"
 
 namespace rfs {
@@ -27,21 +28,32 @@ int LocalGovernmentCheckDigit(absl::string_view body) {
 absl::StatusOr<std::string> NormalizeLocalGovernmentCode(absl::string_view code,
                                                          absl::string_view field) {
   if ((code.size() != 5 && code.size() != 6) || !AllDigits(code)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", Excerpt(code),
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(code),
+                     "' は全国地方公共団体コードではありません。6桁（チェックディジットを除く場合は"
+                     "5桁）の数字で入力してください"),
+        absl::StrCat("'", Excerpt(code),
                      "' is not a local government code (6 digits, or 5 without the check digit)"));
   }
   const int prefecture = (code[0] - '0') * 10 + (code[1] - '0');
   if (prefecture < 1 || prefecture > 47) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", Excerpt(code), "' does not start with a prefecture number 01..47"));
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(code),
+                     "' の先頭2桁が都道府県番号（01～47）ではありません。全国地方公共団体コードを"
+                     "確認してください"),
+        absl::StrCat("'", Excerpt(code), "' does not start with a prefecture number 01..47"));
   }
   const int check = LocalGovernmentCheckDigit(code.substr(0, 5));
   if (code.size() == 5) return absl::StrCat(code, check);
   if (code[5] - '0' != check) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", Excerpt(code),
-                                                   "' has a wrong check digit (expected ",
-                                                   check, ", i.e. ", code.substr(0, 5), check, ")"));
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(code), "' のチェックディジットが誤っています（正しくは ", check,
+                     "、つまり ", code.substr(0, 5), check, " です）。コードを確認してください"),
+        absl::StrCat("'", Excerpt(code), "' has a wrong check digit (expected ", check, ", i.e. ",
+                     code.substr(0, 5), check, ")"));
   }
   return std::string(code);
 }
@@ -64,15 +76,20 @@ int CorporateNumberCheckDigit(absl::string_view body12) {
 
 absl::Status ValidateCorporateNumber(absl::string_view number, absl::string_view field) {
   if (number.size() != 13 || !AllDigits(number)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", Excerpt(number), "' is not a corporate number (13 digits)"));
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(number),
+                     "' は法人番号ではありません。13桁の数字で入力してください"),
+        absl::StrCat("'", Excerpt(number), "' is not a corporate number (13 digits)"));
   }
   const int check = CorporateNumberCheckDigit(number.substr(1));
   if (number[0] - '0' != check) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", Excerpt(number),
-                                                   "' has a wrong check digit (the first digit "
-                                                   "should be ",
-                                                   check, ")"));
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(number), "' のチェックディジットが誤っています（先頭の1桁は ",
+                     check, " になるはずです）。法人番号を確認してください"),
+        absl::StrCat("'", Excerpt(number), "' has a wrong check digit (the first digit should be ",
+                     check, ")"));
   }
   return absl::OkStatus();
 }
@@ -96,8 +113,11 @@ absl::StatusOr<std::string> ParsePlanName(absl::string_view name, absl::string_v
             (id[0] == 'A' || id[0] == 'B' || id[0] == 'C') && id[1] == '-';
   for (size_t i = 2; ok && i < id.size(); ++i) ok = absl::ascii_isdigit(id[i]);
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", Excerpt(name), "' is not a plan name (like plans/A-00001)"));
+    return InvalidField(
+        field,
+        absl::StrCat("'", Excerpt(name),
+                     "' は計画名ではありません。plans/A-00001 のような形式で指定してください"),
+        absl::StrCat("'", Excerpt(name), "' is not a plan name (like plans/A-00001)"));
   }
   return std::string(id);
 }

@@ -1,6 +1,7 @@
 #include "common/fiscal.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 
 namespace rfs {
 
@@ -39,13 +40,19 @@ int ComparePeriodStart(const FiscalPeriod& a, const FiscalPeriod& b) {
 
 absl::Status ValidateFiscalPeriod(const FiscalPeriod& p, absl::string_view field) {
   if (p.fiscal_year() < kMinFiscalYear || p.fiscal_year() > kMaxFiscalYear) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".fiscal_year: ", p.fiscal_year(),
-                                                   " is outside ", kMinFiscalYear, "..",
-                                                   kMaxFiscalYear, " (use the Gregorian year)"));
+    return InvalidField(absl::StrCat(field, ".fiscal_year"),
+                        absl::StrCat("年度 ", p.fiscal_year(), " は ", kMinFiscalYear, "～",
+                                     kMaxFiscalYear,
+                                     " の範囲外です。和暦ではなく西暦の年で入力してください"),
+                        absl::StrCat(p.fiscal_year(), " is outside ", kMinFiscalYear, "..",
+                                     kMaxFiscalYear, " (use the Gregorian year)"));
   }
   if (!common::v1::FiscalHalf_IsValid(p.half())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".half: unknown value ", p.half(), " (use H1, H2 or leave it unset)"));
+    return InvalidField(
+        absl::StrCat(field, ".half"),
+        absl::StrCat("不明な値 ", p.half(),
+                     " です。H1（上期）、H2（下期）のいずれかを指定するか、未指定にしてください"),
+        absl::StrCat("unknown value ", p.half(), " (use H1, H2 or leave it unset)"));
   }
   return absl::OkStatus();
 }

@@ -194,6 +194,7 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
       if (unparsable_ && methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
+            "リクエストがこのメソッドのメッセージとして読めません（protobuf の形式が誤っています）\n"
             "the request is not a valid protobuf message of this method's request type"));
       }
       const grpc::Status status = methods->GetSendStatus();

@@ -3,18 +3,23 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 
 namespace rfs {
 
 absl::Status ValidateYen(int64_t yen, absl::string_view field) {
   if (yen < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", yen, " yen is negative; amounts are 0 or more"));
+    return InvalidField(field,
+                        absl::StrCat(yen, " 円は負の値です。金額は0以上で入力してください"),
+                        absl::StrCat(yen, " yen is negative; amounts are 0 or more"));
   }
   if (yen > kMaxYen) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", yen, " yen is implausibly large (at most ", FormatThousands(kMaxYen),
-        "); amounts are in yen, not thousands"));
+    return InvalidField(
+        field,
+        absl::StrCat(yen, " 円は大きすぎます（上限は ", FormatThousands(kMaxYen),
+                     " 円）。金額は千円単位ではなく円単位で入力してください"),
+        absl::StrCat(yen, " yen is implausibly large (at most ", FormatThousands(kMaxYen),
+                     "); amounts are in yen, not thousands"));
   }
   return absl::OkStatus();
 }

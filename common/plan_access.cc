@@ -2,10 +2,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/codes.h"
+#include "common/errors.h"
 
 namespace rfs {
 
 using registry::v1::Plan;
+
+namespace {
+
+
+}  // namespace
 
 bool IsPlanAuthor(const Principal& who, const Plan& plan) {
   if (who.role != Role::kPrefecture && who.role != Role::kMunicipality) return false;
@@ -65,15 +71,57 @@ bool ReadsEveryPlan(const Principal& who) {
          who.role == Role::kService;
 }
 
+namespace {
+
+const char* RoleNameJa(Role role) {
+  switch (role) {
+    case Role::kSecretariat:
+      return "事務局";
+    case Role::kBureau:
+      return "地方局";
+    case Role::kPrefecture:
+      return "都道府県";
+    case Role::kMunicipality:
+      return "市区町村";
+    case Role::kViewer:
+      return "閲覧者";
+    case Role::kService:
+      return "連携サービス";
+  }
+  return "不明なロール";
+}
+
+}  // namespace
+
+std::string DescribeCaller(const Principal& who) {
+  std::string s = absl::StrCat("role ", RoleName(who.role));
+  if (!who.body_code.empty()) absl::StrAppend(&s, " (", who.body_code, ")");
+  if (!who.block.empty()) absl::StrAppend(&s, " (block ", who.block, ")");
+  return s;
+}
+
+std::string DescribeCallerJa(const Principal& who) {
+  std::string s = absl::StrCat(RoleNameJa(who.role), "（ロール ", RoleName(who.role));
+  if (!who.body_code.empty()) absl::StrAppend(&s, "、団体コード ", who.body_code);
+  if (!who.block.empty()) absl::StrAppend(&s, "、ブロック ", who.block);
+  absl::StrAppend(&s, "）");
+  return s;
+}
+
 absl::Status ReadDenied(const Principal& who, absl::string_view plan_name) {
-  std::string role = absl::StrCat("role ", RoleName(who.role));
-  if (!who.body_code.empty()) absl::StrAppend(&role, " (", who.body_code, ")");
-  if (!who.block.empty()) absl::StrAppend(&role, " (block ", who.block, ")");
-  return absl::PermissionDeniedError(absl::StrCat(
-      role, " may not read ", plan_name,
-      ": before publication a plan is visible to its authors, the local governments of its "
-      "area, its block's bureau and the secretariat (a plan that does not exist is answered "
-      "the same way)"));
+  const std::string role = DescribeCaller(who);
+  const std::string role_ja = DescribeCallerJa(who);
+  return Bilingual(
+      absl::StatusCode::kPermissionDenied,
+      absl::StrCat(role_ja, "は ", plan_name,
+                   " を閲覧できません。公表前の計画を閲覧できるのは、その策定主体、計画区域内の"
+                   "地方公共団体、ブロックを所管する地方局及び事務局です（存在しない計画についても"
+                   "同じ回答となります）。計画名を確認し、必要な場合は策定主体に問い合わせてください"),
+      absl::StrCat(
+          role, " may not read ", plan_name,
+          ": before publication a plan is visible to its authors, the local governments of its "
+          "area, its block's bureau and the secretariat (a plan that does not exist is answered "
+          "the same way)"));
 }
 
 absl::Status HideExistence(const Principal& who, absl::string_view plan_name,

@@ -8,6 +8,8 @@
 // Pure functions; safe from any thread.
 #pragma once
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/auth.h"
@@ -25,6 +27,11 @@ bool PlanAreaCovers(const Principal& who, const registry::v1::Plan& plan);
 bool IsPublicStage(registry::v1::PlanStage stage);
 // The read rule above.
 bool CanReadPlan(const Principal& who, const registry::v1::Plan& plan);
+// Who is calling, for error messages: "role prefecture (160008)" and
+// "都道府県（ロール prefecture、団体コード 160008）".
+std::string DescribeCaller(const Principal& who);
+std::string DescribeCallerJa(const Principal& who);
+
 // May read every plan, so learning that a plan does not exist tells it nothing new.
 bool ReadsEveryPlan(const Principal& who);
 // PERMISSION_DENIED for reading `plan_name`: the same words whether or not the plan exists.

@@ -1,6 +1,8 @@
 #include "common/priority_figures.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/errors.h"
 #include "common/money.h"
 #include "common/text.h"
 
@@ -10,16 +12,18 @@ namespace {
 using registry::v1::PrefectureTotals;
 using registry::v1::PriorityCompany;
 
+// The figure's name for people, in Japanese (PriorityFigure::what is the English one).
+
 }  // namespace
 
 const PriorityFigure kSalesOutsidePrefecture{
-    "sales_outside_prefecture_yen", "sales outside the prefecture",
+    "sales_outside_prefecture_yen", "sales outside the prefecture", "県外売上高",
     &PriorityCompany::has_sales_outside_prefecture_yen,
     &PriorityCompany::sales_outside_prefecture_yen,
     &PrefectureTotals::has_sales_outside_prefecture_yen,
     &PrefectureTotals::sales_outside_prefecture_yen};
 const PriorityFigure kPurchasesInsidePrefecture{
-    "purchases_inside_prefecture_yen", "purchases inside the prefecture",
+    "purchases_inside_prefecture_yen", "purchases inside the prefecture", "県内仕入額",
     &PriorityCompany::has_purchases_inside_prefecture_yen,
     &PriorityCompany::purchases_inside_prefecture_yen,
     &PrefectureTotals::has_purchases_inside_prefecture_yen,
@@ -35,8 +39,10 @@ absl::Status CheckPriorityFigures(
     const int64_t total = has_total ? (totals.*f.get_total)() : 0;
     const std::string total_field = absl::StrCat(totals_field, ".", f.field);
     if (has_total && total < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          total_field, ": ", FormatThousands(total), " yen is negative; give 0 or more"));
+      return InvalidField(total_field,
+                          absl::StrCat("県全体の", f.what_ja, " ", FormatThousands(total),
+                                       " 円は負の値です。0以上の金額を入力してください"),
+                          absl::StrCat(FormatThousands(total), " yen is negative; give 0 or more"));
     }
     int64_t sum = 0;
     for (int i = 0; i < companies.size(); ++i) {
@@ -46,21 +52,36 @@ absl::Status CheckPriorityFigures(
           absl::StrCat(companies_field, "[", i, "] (", Excerpt(c.name()), ").", f.field);
       const int64_t v = (c.*f.get)();
       if (v < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": ", FormatThousands(v), " yen is negative; give 0 or more"));
+        return InvalidField(field,
+                            absl::StrCat(f.what_ja, " ", FormatThousands(v),
+                                         " 円は負の値です。0以上の金額を入力してください"),
+                            absl::StrCat(FormatThousands(v), " yen is negative; give 0 or more"));
       }
       if (!has_total) continue;
       if (v > total) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", FormatThousands(v), " yen is more than the prefecture's total ",
-            FormatThousands(total), " yen (", total_field, "); one company cannot exceed it"));
+        return InvalidField(
+            field,
+            absl::StrCat(f.what_ja, " ", FormatThousands(v), " 円が県全体の合計 ",
+                         FormatThousands(total), " 円（", total_field,
+                         "）を上回っています。1社の金額が県全体の合計を超えることはないため、"
+                         "金額を確認してください"),
+            absl::StrCat(FormatThousands(v), " yen is more than the prefecture's total ",
+                         FormatThousands(total), " yen (", total_field,
+                         "); one company cannot exceed it"));
       }
       sum += v;  // each v <= total, and the check below stops before an overflow
       if (sum > total) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": the companies' ", f.what, " add up to more than the prefecture's total ",
-            FormatThousands(total), " yen (", total_field, ") by ",
-            FormatThousands(sum - total), " yen; check the figures and the totals' fiscal year"));
+        return InvalidField(
+            field,
+            absl::StrCat("重点支援企業の", f.what_ja, "の合計が、県全体の合計 ",
+                         FormatThousands(total), " 円（", total_field, "）を ",
+                         FormatThousands(sum - total),
+                         " 円上回っています。各社の金額と、県全体の合計の年度が合っているかを確認"
+                         "してください"),
+            absl::StrCat("the companies' ", f.what, " add up to more than the prefecture's total ",
+                         FormatThousands(total), " yen (", total_field, ") by ",
+                         FormatThousands(sum - total),
+                         " yen; check the figures and the totals' fiscal year"));
       }
     }
   }

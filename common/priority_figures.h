@@ -13,7 +13,8 @@ namespace rfs {
 // One kind of figure a company and its prefecture's totals both carry.
 struct PriorityFigure {
   const char* field;  // "sales_outside_prefecture_yen"
-  const char* what;   // for people: "sales outside the prefecture"
+  const char* what;     // for people: "sales outside the prefecture"
+  const char* what_ja;  // the same in Japanese: "県外売上高"
   bool (registry::v1::PriorityCompany::*has)() const;
   int64_t (registry::v1::PriorityCompany::*get)() const;
   bool (registry::v1::PrefectureTotals::*has_total)() const;

@@ -1,25 +1,113 @@
 #include "common/status.h"
 
+#include <google/protobuf/any.pb.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/text.h"
 
 namespace rfs {
 namespace {
+
 constexpr size_t kMaxStatusMessageChars = 2000;
+constexpr char kDetailsUrl[] = "type.googleapis.com/rfs.common.v1.ErrorDetails";
+
+// The bytes of a google.rpc.Status {code = 1, message = 2, repeated Any details = 3}: the
+// format of the grpc-status-details-bin trailer that gRPC libraries decode.
+std::string RpcStatusBytes(int code, const std::string& message,
+                           const common::v1::ErrorDetails& details) {
+  google::protobuf::Any any;
+  any.set_type_url(kDetailsUrl);
+  any.set_value(details.SerializeAsString());
+  const std::string any_bytes = any.SerializeAsString();
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(1 << 3 | 0);
+    coded.WriteVarint32(static_cast<uint32_t>(code));
+    coded.WriteTag(2 << 3 | 2);
+    coded.WriteVarint32(static_cast<uint32_t>(message.size()));
+    coded.WriteString(message);
+    coded.WriteTag(3 << 3 | 2);
+    coded.WriteVarint32(static_cast<uint32_t>(any_bytes.size()));
+    coded.WriteString(any_bytes);
+  }
+  return out;
+}
+
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
+Language LanguageOf(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("accept-language");
+  if (it == metadata.end()) return Language::kJapaneseThenEnglish;
+  const std::string tag = absl::AsciiStrToLower(
+      absl::string_view(it->second.data(), std::min<size_t>(it->second.size(), 2)));
+  if (tag == "en") return Language::kEnglish;
+  if (tag == "ja") return Language::kJapanese;
+  return Language::kJapaneseThenEnglish;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status, Language language) {
   if (status.ok()) return grpc::Status::OK;
   // absl::StatusCode and grpc::StatusCode share the canonical numbering (0..16). Messages quote
   // input in excerpts (common/text.h); this bound is the last guard against echoing it whole.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      Excerpt(status.message(), kMaxStatusMessageChars));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  std::optional<common::v1::ErrorDetails> details = DetailsOf(status);
+  if (!details.has_value()) {
+    return grpc::Status(code, Excerpt(status.message(), kMaxStatusMessageChars));
+  }
+  std::string message;
+  switch (language) {
+    case Language::kJapanese:
+      message = details->message_ja();
+      break;
+    case Language::kEnglish:
+      message = details->message_en();
+      break;
+    case Language::kJapaneseThenEnglish:
+      message = absl::StrCat(details->message_ja(), "\n", details->message_en());
+      break;
+  }
+  message = Excerpt(message, kMaxStatusMessageChars);
+  return grpc::Status(code, message, RpcStatusBytes(static_cast<int>(code), message, *details));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  // Bilingual details come back as they went out: field 3 of the google.rpc.Status, an Any.
+  const std::string& bytes = status.error_details();
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    if (tag != (3 << 3 | 2)) {
+      if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) break;
+      continue;
+    }
+    std::string any_bytes;
+    uint32_t size = 0;
+    google::protobuf::Any any;
+    common::v1::ErrorDetails details;
+    if (!in.ReadVarint32(&size) || !in.ReadString(&any_bytes, static_cast<int>(size)) ||
+        !any.ParseFromString(any_bytes) || any.type_url() != kDetailsUrl ||
+        !details.ParseFromString(any.value())) {
+      break;
+    }
+    if (details.field_violations_size() == 1 && code == absl::StatusCode::kInvalidArgument) {
+      const auto& v = details.field_violations(0);
+      return InvalidField(v.field(), v.description_ja(), v.description_en());
+    }
+    return Bilingual(code, details.message_ja(), details.message_en());
+  }
+  return absl::Status(code, status.error_message());
 }
 
 }  // namespace rfs

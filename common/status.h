@@ -2,6 +2,7 @@
 // place where absl::Status becomes grpc::Status.
 #pragma once
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
@@ -29,10 +30,20 @@
 
 namespace rfs {
 
-// Maps an absl::Status onto the canonical gRPC status with the same code and message.
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// The language of error messages a caller asked for with `accept-language` request metadata
+// ("en", "ja", or a list such as "en-US,en;q=0.9": the first tag decides). Without it, both:
+// Japanese, then English on the next line.
+enum class Language { kJapaneseThenEnglish, kJapanese, kEnglish };
+Language LanguageOf(const grpc::ServerContextBase& context);
 
-// The reverse, for clients that carry a gRPC error inside absl::Status.
+// Maps an absl::Status onto the canonical gRPC status with the same code. A status with
+// bilingual details (common/errors.h) gets its message in `language` and the details in the
+// gRPC status details (a google.rpc.Status holding rfs.common.v1.ErrorDetails); any other
+// status keeps its message. Messages are bounded in length.
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          Language language = Language::kJapaneseThenEnglish);
+
+// The reverse, for clients that carry a gRPC error inside absl::Status (details kept).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace rfs

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/errors.h"
 
 namespace rfs {
 namespace {
@@ -77,25 +78,37 @@ absl::Status Explain(absl::string_view text, absl::string_view field, const Text
     const size_t at = i;
     const int32_t cp = DecodeOne(text, &i);
     if (cp < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": not valid UTF-8 at byte ", at, "; save the text as UTF-8"));
+      return InvalidField(
+          field,
+          absl::StrCat("先頭から ", at,
+                       " バイトの位置に UTF-8 として正しくないデータがあります。テキストを UTF-8 "
+                       "で保存し直してください"),
+          absl::StrCat("not valid UTF-8 at byte ", at, "; save the text as UTF-8"));
     }
     if (IsPrivateUse(cp)) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: character U+%04X at position %d is a private-use character (外字); replace it "
-          "with a standard character (行政事務標準文字)",
-          field, cp, chars + 1));
+      return InvalidField(
+          field,
+          absl::StrFormat("%d 文字目の U+%04X は外字（私用領域の文字）です。"
+                          "行政事務標準文字に含まれる標準の文字に置き換えてください",
+                          chars + 1, cp),
+          absl::StrFormat("character U+%04X at position %d is a private-use character (外字); "
+                          "replace it with a standard character (行政事務標準文字)",
+                          cp, chars + 1));
     }
     const bool allowed_control = rule.multiline && (cp == '\n' || cp == '\t' || cp == '\r');
     if ((cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) && !allowed_control) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: control character U+%04X at position %d is not allowed%s", field, cp, chars + 1,
-          rule.multiline ? "" : " (this field is a single line)"));
+      return InvalidField(
+          field,
+          absl::StrFormat("%d 文字目の制御文字 U+%04X は使用できません%s。取り除いてください",
+                          chars + 1, cp, rule.multiline ? "" : "（この項目は1行で入力します）"),
+          absl::StrFormat("control character U+%04X at position %d is not allowed%s", cp,
+                          chars + 1, rule.multiline ? "" : " (this field is a single line)"));
     }
     ++chars;
   }
   // Unreachable while the fast path and this walk agree (tested); refuse rather than accept.
-  return absl::InvalidArgumentError(absl::StrCat(field, ": contains a character that is not allowed"));
+  return InvalidField(field, "使用できない文字が含まれています。該当する文字を取り除いてください",
+                      "contains a character that is not allowed");
 }
 
 }  // namespace
@@ -142,12 +155,16 @@ absl::Status ValidateText(absl::string_view text, absl::string_view field, const
     i += len;
   }
   if (rule.required && blank) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required, must not be empty"));
+    return InvalidField(field, "必須項目です。空欄にせず入力してください",
+                        "required, must not be empty");
   }
   if (chars > rule.max_chars) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", chars,
-                                                   " characters is too long (at most ",
-                                                   rule.max_chars, ")"));
+    return InvalidField(field,
+                        absl::StrCat("文字数が ", chars, " 文字で、上限の ", rule.max_chars,
+                                     " 文字を超えています。", rule.max_chars,
+                                     " 文字以内で入力してください"),
+                        absl::StrCat(chars, " characters is too long (at most ", rule.max_chars,
+                                     ")"));
   }
   return absl::OkStatus();
 }

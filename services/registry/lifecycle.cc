@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/errors.h"
 #include "common/plan_validation.h"
 
 namespace rfs::registry {
@@ -31,7 +32,8 @@ std::vector<PlanStage> NextStages(PlanStage from) {
 
 absl::Status CheckTransition(PlanStage from, PlanStage to, const std::string& comment) {
   if (!v1::PlanStage_IsValid(to) || to == v1::PLAN_STAGE_UNSPECIFIED) {
-    return absl::InvalidArgumentError("target_stage: required (e.g. PRE_CONSULTATION)");
+    return InvalidField("target_stage", "移行先の段階を指定してください（例: PRE_CONSULTATION）",
+                        "required (e.g. PRE_CONSULTATION)");
   }
   bool allowed = false;
   std::vector<std::string> names;
@@ -40,17 +42,27 @@ absl::Status CheckTransition(PlanStage from, PlanStage to, const std::string& co
     names.push_back(StageName(next));
   }
   if (!allowed) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a plan in ", StageName(from), " cannot move to ", StageName(to), "; ",
-        names.empty() ? std::string("it is final")
-                      : absl::StrCat("it can move to ", absl::StrJoin(names, " or "))));
+    const std::string options_ja =
+        names.empty() ? std::string("この段階からはどの段階にも移行できません（最終の段階です）")
+        : names.size() == 1
+            ? absl::StrCat("移行できるのは ", names[0], " です")
+            : absl::StrCat("移行できるのは ", absl::StrJoin(names, "、"), " のいずれかです");
+    return FailedPrecondition(
+        absl::StrCat("段階が ", StageName(from), " の計画は ", StageName(to), " に移行できません。",
+                     options_ja),
+        absl::StrCat("a plan in ", StageName(from), " cannot move to ", StageName(to), "; ",
+                     names.empty() ? std::string("it is final")
+                                   : absl::StrCat("it can move to ", absl::StrJoin(names, " or "))));
   }
   const bool returned =
       from == v1::PLAN_STAGE_PRE_CONSULTATION && to == v1::PLAN_STAGE_DRAFTING;
   if ((returned || to == v1::PLAN_STAGE_WITHDRAWN) && comment.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("comment: required when ", returned ? "returning a pre-consultation to DRAFTING"
-                                                          : "withdrawing a plan",
+    return InvalidField(
+        "comment",
+        absl::StrCat(returned ? "事前相談を差し戻して DRAFTING に戻す場合" : "計画を取り下げる場合",
+                     "は必須です。理由を記入してください"),
+        absl::StrCat("required when ", returned ? "returning a pre-consultation to DRAFTING"
+                                                : "withdrawing a plan",
                      " (say why)"));
   }
   return absl::OkStatus();

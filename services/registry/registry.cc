@@ -17,6 +17,7 @@
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "common/codes.h"
+#include "common/errors.h"
 #include "common/logging.h"
 #include "common/status.h"
 #include "common/text.h"
@@ -33,6 +34,9 @@ using v1::Plan;
 namespace {
 
 constexpr char kPlanPrefix[] = "plans/";
+
+constexpr char kUnknownViewJa[] =
+    "不明な値です。PLAN_VIEW_BASIC 又は PLAN_VIEW_FULL を指定するか、未指定にしてください";
 
 // Fields an UpdatePlan may name (top level; sub-paths of message fields are allowed too).
 const absl::flat_hash_set<std::string>& MutableFields() {
@@ -63,19 +67,28 @@ void ClearOutputOnly(Plan* p) {
 // FAILED_PRECONDITION for a gated move whose check did not pass, naming what is missing.
 absl::Status NotPassed(const Plan& plan, v1::PlanStage target,
                        const common::v1::RequirementCheckSummary& check) {
-  std::string what;
+  std::string what, what_ja;
   if (check.unmet_requirement_ids_size() > 0) {
     absl::StrAppend(&what, "unmet requirements: ", absl::StrJoin(check.unmet_requirement_ids(), ", "));
+    absl::StrAppend(&what_ja, "満たしていない要件: ",
+                    absl::StrJoin(check.unmet_requirement_ids(), ", "), "。");
   }
   if (check.pending_requirement_ids_size() > 0) {
     absl::StrAppend(&what, what.empty() ? "" : "; ", "awaiting a reviewer's decision: ",
                     absl::StrJoin(check.pending_requirement_ids(), ", "));
+    absl::StrAppend(&what_ja, "地方経済産業局又は事務局の確認待ちの要件: ",
+                    absl::StrJoin(check.pending_requirement_ids(), ", "), "。");
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      plan.name(), " cannot move to ", StageName(target), ": the requirement check (ruleset ",
-      check.ruleset_version(), ") is ",
-      check.verdict() == common::v1::CHECK_VERDICT_FAIL ? "FAIL" : "PENDING_REVIEW", " — ", what,
-      ". See rfs.requirements.v1.RequirementCheck/CheckPlan (rfsctl check ", plan.name(), ")"));
+  const char* verdict = check.verdict() == common::v1::CHECK_VERDICT_FAIL ? "FAIL" : "PENDING_REVIEW";
+  return FailedPrecondition(
+      absl::StrCat(plan.name(), " は ", StageName(target), " に移行できません。要件確認（ルールセット ",
+                   check.ruleset_version(), "）の結果が ", verdict, " です。", what_ja,
+                   "rfs.requirements.v1.RequirementCheck/CheckPlan（rfsctl check ", plan.name(),
+                   "）で内容を確認し、要件を満たすよう計画を修正するか、確認を受けてください"),
+      absl::StrCat(plan.name(), " cannot move to ", StageName(target),
+                   ": the requirement check (ruleset ", check.ruleset_version(), ") is ", verdict,
+                   " — ", what, ". See rfs.requirements.v1.RequirementCheck/CheckPlan (rfsctl check ",
+                   plan.name(), ")"));
 }
 
 bool SameContent(const Plan& a, const Plan& b) {
@@ -150,22 +163,35 @@ void LogAudit(const v1::AuditRecord& audit, const Plan& plan) {
 
 // RESOURCE_EXHAUSTED for a write over the caller's quota, saying when to try again.
 absl::Status OverQuota(const Principal& who, const WriteResult& result) {
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "write quota of ", Excerpt(who.subject), " used up (",
-      result.quota == "bytes" ? "bytes written this hour" : "writes this minute",
-      "); nothing was written; retry in ", result.retry_seconds, " s"));
+  return Bilingual(
+      absl::StatusCode::kResourceExhausted,
+      absl::StrCat(Excerpt(who.subject), " の書込み上限（",
+                   result.quota == "bytes" ? "1時間あたりの書込みバイト数" : "1分あたりの書込み回数",
+                   "）に達しました。何も書き込まれていません。", result.retry_seconds,
+                   " 秒後に再試行してください"),
+      absl::StrCat("write quota of ", Excerpt(who.subject), " used up (",
+                   result.quota == "bytes" ? "bytes written this hour" : "writes this minute",
+                   "); nothing was written; retry in ", result.retry_seconds, " s"));
 }
 
 absl::Status CheckEtag(const Plan& current, const std::string& etag) {
   int64_t version = 0;
   if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("etag: '", Excerpt(etag), "' is not an etag of this service (like \"v3\")"));
+    return InvalidField(
+        "etag",
+        absl::StrCat("'", Excerpt(etag),
+                     "' はこのサービスの etag ではありません（\"v3\" のような形式です）。取得した計画の "
+                     "etag をそのまま指定してください"),
+        absl::StrCat("'", Excerpt(etag), "' is not an etag of this service (like \"v3\")"));
   }
   if (version != current.version()) {
-    return absl::AbortedError(absl::StrCat(
-        current.name(), " changed since you read it (your etag ", etag, ", now ", current.etag(),
-        "); get it again and redo your change"));
+    return Bilingual(
+        absl::StatusCode::kAborted,
+        absl::StrCat(current.name(), " は読み込まれた後に変更されています（指定された etag ", etag,
+                     "、現在の etag ", current.etag(),
+                     "）。計画を再度取得し、変更をやり直してください"),
+        absl::StrCat(current.name(), " changed since you read it (your etag ", etag, ", now ",
+                     current.etag(), "); get it again and redo your change"));
   }
   return absl::OkStatus();
 }
@@ -199,21 +225,27 @@ absl::StatusOr<int64_t> DecodeToken(const std::string& token, absl::string_view 
   // overflows.
   if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
       position < 0 || position > (int64_t{1} << 40)) {
-    return absl::InvalidArgumentError(
-        "page_token: not a token this method returned; start again without one");
+    return InvalidField("page_token",
+                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
+                        "やり直してください",
+                        "not a token this method returned; start again without one");
   }
   if (parts[1] != absl::StrCat(absl::Hex(binding))) {
-    return absl::InvalidArgumentError(
-        "page_token: was issued for other filters or another plan; use the same request "
-        "with only the page_token changed");
+    return InvalidField("page_token",
+                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
+                        "以外は同じ内容のリクエストを送ってください",
+                        "was issued for other filters or another plan; use the same request "
+                        "with only the page_token changed");
   }
   return position;
 }
 
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
   if (requested < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", requested, " is negative; use 0 for the default"));
+    return InvalidField(
+        "page_size",
+        absl::StrCat(requested, " は負の値です。既定の件数にする場合は 0 を指定してください"),
+        absl::StrCat(requested, " is negative; use 0 for the default"));
   }
   if (requested == 0) return default_size;
   return std::min(requested, max_size);
@@ -235,13 +267,15 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
       ok &= absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
     }
     if (!ok) {
-      return absl::InvalidArgumentError(
-          "request_id: 1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
+      return InvalidField("request_id",
+                          "英数字と '-'、'_'、'.'、':' からなる1～128文字で指定してください（UUID "
+                          "を使用できます）",
+                          "1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
     }
   }
   // Roles that never create plans are told so before anything about their input.
   RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, nullptr}));
-  if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
+  if (!req.has_plan()) return InvalidField("plan", "必須項目です。計画を指定してください", "required");
   Plan plan = req.plan();
   // Fields this build does not know would be stored and served to every reader unchecked.
   plan.DiscardUnknownFields();
@@ -302,9 +336,12 @@ void Registry::GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
   absl::StatusOr<std::string> id = ParsePlanName(req.name(), "name");
   if (!id.ok()) return done(id.status());
   if (req.version() < 0) {
-    return done(absl::InvalidArgumentError("version: must be 0 (current) or a version number"));
+    return done(InvalidField("version", "0（現在の版）又は版番号を指定してください",
+                             "must be 0 (current) or a version number"));
   }
-  if (!v1::PlanView_IsValid(req.view())) return done(absl::InvalidArgumentError("view: unknown value"));
+  if (!v1::PlanView_IsValid(req.view())) {
+    return done(InvalidField("view", kUnknownViewJa, "unknown value"));
+  }
   const bool basic = req.view() == v1::PLAN_VIEW_BASIC;
   // Who may read a plan is decided on its current version (its authors, area and stage), for
   // every version, as for history and diffs.
@@ -343,25 +380,42 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
                                                           const v1::ListPlansRequest& req) {
   ASSIGN_OR_RETURN(int page_size,
                    PageSize(req.page_size(), options_.default_page_size, options_.max_page_size));
-  if (!v1::PlanType_IsValid(req.type())) return absl::InvalidArgumentError("type: unknown value");
-  if (!v1::PlanStage_IsValid(req.stage())) return absl::InvalidArgumentError("stage: unknown value");
-  if (!v1::PlanView_IsValid(req.view())) return absl::InvalidArgumentError("view: unknown value");
+  if (!v1::PlanType_IsValid(req.type())) {
+    return InvalidField("type", "不明な値です。PLAN_TYPE_A、PLAN_TYPE_B、PLAN_TYPE_C のいずれかを"
+                                "指定するか、未指定にしてください",
+                        "unknown value");
+  }
+  if (!v1::PlanStage_IsValid(req.stage())) {
+    return InvalidField("stage", "不明な値です。計画の段階（例: PLAN_STAGE_DRAFTING）を指定するか、"
+                                 "未指定にしてください",
+                        "unknown value");
+  }
+  if (!v1::PlanView_IsValid(req.view())) return InvalidField("view", kUnknownViewJa, "unknown value");
   if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("block: unknown block '", Excerpt(req.block()), "'"));
+    return InvalidField("block",
+                        absl::StrCat("不明なブロック '", Excerpt(req.block()),
+                                     "' です。ブロックの一覧は ListReferenceData で確認してください"),
+                        absl::StrCat("unknown block '", Excerpt(req.block()), "'"));
   }
   std::string prefecture;
   if (!req.prefecture_code().empty()) {
     ASSIGN_OR_RETURN(prefecture,
                      NormalizeLocalGovernmentCode(req.prefecture_code(), "prefecture_code"));
     if (!IsPrefectureCode(prefecture)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("prefecture_code: ", prefecture, " is not a prefecture's code"));
+      return InvalidField(
+          "prefecture_code",
+          absl::StrCat(prefecture, " は都道府県の団体コードではありません。都道府県の全国地方公共団体"
+                                   "コードを指定してください"),
+          absl::StrCat(prefecture, " is not a prefecture's code"));
     }
   }
   if (!req.strategic_field().empty() &&
       reference_->FindStrategicField(req.strategic_field()) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("strategic_field: unknown strategic field '", Excerpt(req.strategic_field()), "'"));
+    return InvalidField(
+        "strategic_field",
+        absl::StrCat("不明な戦略分野 '", Excerpt(req.strategic_field()),
+                     "' です。戦略分野の一覧は ListReferenceData で確認してください"),
+        absl::StrCat("unknown strategic field '", Excerpt(req.strategic_field()), "'"));
   }
   RETURN_IF_ERROR(ValidateText(req.title_contains(), "title_contains", {200, false, false}));
 
@@ -502,12 +556,19 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
         return HideExistence(who, name, absl::NotFoundError(absl::StrCat("plan ", name, " not found")));
       case WriteResult::Outcome::kVersionConflict:
         if (!etag.empty()) {
-          return absl::AbortedError(absl::StrCat(
-              name, " changed since you read it (your etag ", etag, ", now ",
-              EtagOf(result.current_version), "); get it again and redo your change"));
+          return Bilingual(
+              absl::StatusCode::kAborted,
+              absl::StrCat(name, " は読み込まれた後に変更されています（指定された etag ", etag,
+                           "、現在の etag ", EtagOf(result.current_version),
+                           "）。計画を再度取得し、変更をやり直してください"),
+              absl::StrCat(name, " changed since you read it (your etag ", etag, ", now ",
+                           EtagOf(result.current_version), "); get it again and redo your change"));
         }
         if (attempt >= options_.write_attempts) {
-          return absl::AbortedError(
+          return Bilingual(
+              absl::StatusCode::kAborted,
+              absl::StrCat(name, " は現在ほかの利用者が変更しています。しばらくしてから再度お試し"
+                                 "ください"),
               absl::StrCat(name, " is being changed by others right now; try again"));
         }
         // Someone wrote in between: redo the change on the new version, after a short random
@@ -522,11 +583,13 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
 }
 
 absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::UpdatePlanRequest& req) {
-  if (!req.has_plan()) return absl::InvalidArgumentError("plan: required");
+  if (!req.has_plan()) return InvalidField("plan", "必須項目です。計画を指定してください", "required");
   if (req.update_mask().paths().empty()) {
-    return absl::InvalidArgumentError(
-        "update_mask: required; list the fields you change (e.g. \"title,indicators\"), or \"*\" "
-        "for all");
+    return InvalidField(
+        "update_mask",
+        "必須項目です。変更するフィールドを列挙してください（例: \"title,indicators\"）。すべての"
+        "フィールドを変更する場合は \"*\" を指定してください",
+        "required; list the fields you change (e.g. \"title,indicators\"), or \"*\" for all");
   }
   google::protobuf::FieldMask mask;
   for (const std::string& path : req.update_mask().paths()) {
@@ -536,16 +599,24 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
     }
     const std::string top = path.substr(0, path.find('.'));
     if (!MutableFields().contains(top)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: '", Excerpt(path), "' cannot be updated",
-          top == "stage"   ? " (use TransitionPlan)"
-          : top == "type"  ? " (the type is fixed; create a new plan)"
-          : top == "sign_offs" ? " (use SignOffPlan)"
-                           : " (not a field, or set by the registry)"));
+      return InvalidField(
+          "update_mask",
+          absl::StrCat("'", Excerpt(path), "' は更新できません",
+                       top == "stage"       ? "（段階の変更には TransitionPlan を使用してください）"
+                       : top == "type"      ? "（タイプは変更できません。新しい計画を作成してください）"
+                       : top == "sign_offs" ? "（署名（サインオフ）には SignOffPlan を使用してください）"
+                                            : "（フィールドではないか、レジストリが設定する項目です）"),
+          absl::StrCat("'", Excerpt(path), "' cannot be updated",
+                       top == "stage"       ? " (use TransitionPlan)"
+                       : top == "type"      ? " (the type is fixed; create a new plan)"
+                       : top == "sign_offs" ? " (use SignOffPlan)"
+                                            : " (not a field, or set by the registry)"));
     }
     if (!FieldMaskUtil::IsValidPath<Plan>(path)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask: '", Excerpt(path), "' is not a field path of Plan"));
+      return InvalidField(
+          "update_mask",
+          absl::StrCat("'", Excerpt(path), "' は Plan のフィールドパスではありません"),
+          absl::StrCat("'", Excerpt(path), "' is not a field path of Plan"));
     }
     mask.add_paths(path);
   }
@@ -561,10 +632,13 @@ absl::StatusOr<Plan> Registry::UpdatePlan(const Principal& who, const v1::Update
       [&](const Plan& current, Plan* next, v1::AuditRecord* audit) -> absl::StatusOr<bool> {
         RETURN_IF_ERROR(Authorize(who, {Action::kUpdatePlan, &current}));  // before any work
         if (!ContentEditable(current.stage())) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              current.name(), " is ", StageName(current.stage()),
-              "; its content can change in DRAFTING, PRE_CONSULTATION, COORDINATION or "
-              "REVISING"));
+          return FailedPrecondition(
+              absl::StrCat(current.name(), " は ", StageName(current.stage()),
+                           " の段階にあるため、内容を変更できません。内容を変更できるのは DRAFTING、"
+                           "PRE_CONSULTATION、COORDINATION 又は REVISING の段階です"),
+              absl::StrCat(current.name(), " is ", StageName(current.stage()),
+                           "; its content can change in DRAFTING, PRE_CONSULTATION, COORDINATION "
+                           "or REVISING"));
         }
         FieldMaskUtil::MergeMessageTo(req.plan(), mask, merge, next);
         next->DiscardUnknownFields();
@@ -593,11 +667,16 @@ absl::StatusOr<Plan> Registry::TransitionPlan(const Principal& who,
         if (NeedsSignOffs(req.target_stage())) {
           std::vector<std::string> missing = MissingSignOffs(current);
           if (!missing.empty()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                current.name(), " is a joint plan: every author signs off its current content "
-                                "before it moves to ",
-                StageName(req.target_stage()), "; missing sign-offs of ",
-                absl::StrJoin(missing, ", "), " (SignOffPlan)"));
+            return FailedPrecondition(
+                absl::StrCat(current.name(), " は共同策定の計画です。", StageName(req.target_stage()),
+                             " に移行する前に、すべての策定主体が現在の内容に署名（サインオフ）する"
+                             "必要があります。署名（サインオフ）が済んでいない策定主体: ",
+                             absl::StrJoin(missing, ", "), "（SignOffPlan で署名してください）"),
+                absl::StrCat(current.name(),
+                             " is a joint plan: every author signs off its current content "
+                             "before it moves to ",
+                             StageName(req.target_stage()), "; missing sign-offs of ",
+                             absl::StrJoin(missing, ", "), " (SignOffPlan)"));
           }
         }
         if (gate_ != nullptr && CheckedMove(current.stage(), req.target_stage())) {
@@ -625,9 +704,12 @@ absl::StatusOr<Plan> Registry::SignOffPlan(const Principal& who,
         RETURN_IF_ERROR(Authorize(who, {Action::kSignOffPlan, &current,
                                         v1::PLAN_STAGE_UNSPECIFIED, author}));
         if (!SignOffOpen(current.stage())) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              current.name(), " is ", StageName(current.stage()),
-              "; authors sign off in COORDINATION or REVISING"));
+          return FailedPrecondition(
+              absl::StrCat(current.name(), " は ", StageName(current.stage()),
+                           " の段階です。策定主体による署名（サインオフ）は COORDINATION 又は "
+                           "REVISING の段階で行います"),
+              absl::StrCat(current.name(), " is ", StageName(current.stage()),
+                           "; authors sign off in COORDINATION or REVISING"));
         }
         for (const auto& s : current.sign_offs()) {
           if (s.author_code() == author && s.content_version() == current.content_version()) {
@@ -706,10 +788,12 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Registry::DiffPlanVersions(
     const Principal& who, const v1::DiffPlanVersionsRequest& req) {
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
   if (req.from_version() < 1) {
-    return absl::InvalidArgumentError("from_version: required, a version number (1 or more)");
+    return InvalidField("from_version", "必須項目です。版番号（1以上）を指定してください",
+                        "required, a version number (1 or more)");
   }
   if (req.to_version() < 0) {
-    return absl::InvalidArgumentError("to_version: a version number, or 0 for the current one");
+    return InvalidField("to_version", "版番号を指定してください（現在の版と比べる場合は 0）",
+                        "a version number, or 0 for the current one");
   }
   ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
   ASSIGN_OR_RETURN(auto current, store_->GetCurrent(id));
@@ -719,8 +803,11 @@ absl::StatusOr<v1::DiffPlanVersionsResponse> Registry::DiffPlanVersions(
   }
   if (newer->version() > until) return ReadDenied(who, req.name());
   if (req.from_version() > newer->version()) {
-    return absl::InvalidArgumentError(absl::StrCat("from_version: ", req.from_version(),
-                                                   " is after to_version ", newer->version()));
+    return InvalidField(
+        "from_version",
+        absl::StrCat(req.from_version(), " は to_version ", newer->version(),
+                     " より後の版です。to_version 以前の版番号を指定してください"),
+        absl::StrCat(req.from_version(), " is after to_version ", newer->version()));
   }
   ASSIGN_OR_RETURN(auto older, store_->GetVersion(id, req.from_version()));
   v1::DiffPlanVersionsResponse response;

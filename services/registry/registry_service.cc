@@ -1,5 +1,6 @@
 #include "services/registry/registry_service.h"
 
+#include "common/errors.h"
 #include "common/status.h"
 
 namespace rfs::registry {
@@ -7,9 +8,9 @@ namespace rfs::registry {
 template <typename Response, typename Op>
 grpc::Status PlanRegistryService::Handle(grpc::ServerContext* ctx, Response* resp, Op op) {
   absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
-  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (!who.ok()) return ToGrpcStatus(who.status(), LanguageOf(*ctx));
   absl::StatusOr<Response> result = op(*who);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return ToGrpcStatus(result.status(), LanguageOf(*ctx));
   *resp = std::move(*result);
   return grpc::Status::OK;
 }
@@ -25,20 +26,26 @@ grpc::ServerUnaryReactor* PlanRegistryService::GetPlan(grpc::CallbackServerConte
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
   if (!who.ok()) {
-    reactor->Finish(ToGrpcStatus(who.status()));
+    reactor->Finish(ToGrpcStatus(who.status(), LanguageOf(*ctx)));
     return reactor;
   }
   v1::GetPlanRequest request;
   grpc::Slice bytes;
   if (!req->DumpToSingleSlice(&bytes).ok() ||
       !request.ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()))) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "request is not a GetPlanRequest"));
+    reactor->Finish(ToGrpcStatus(
+        Bilingual(absl::StatusCode::kInvalidArgument,
+                  "リクエストが GetPlanRequest として読めません",
+                  "request is not a GetPlanRequest"),
+        LanguageOf(*ctx)));
     return reactor;
   }
   registry_->GetPlanAsync(*who, request,
-                          [reactor, resp](absl::StatusOr<grpc::Slice> plan) {
-                            if (!plan.ok()) return reactor->Finish(ToGrpcStatus(plan.status()));
+                          [reactor, resp, language = LanguageOf(*ctx)](
+                              absl::StatusOr<grpc::Slice> plan) {
+                            if (!plan.ok()) {
+                              return reactor->Finish(ToGrpcStatus(plan.status(), language));
+                            }
                             *resp = grpc::ByteBuffer(&*plan, 1);
                             reactor->Finish(grpc::Status::OK);
                           });

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/codes.h"
+#include "common/errors.h"
 #include "common/logging.h"
 #include "common/plan_access.h"
 #include "common/status.h"
@@ -106,7 +107,11 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req,
                         absl::Time deadline, CheckDone done) {
   if (req.source_case() == v1::CheckPlanRequest::kPlan) {
     if (req.version() != 0) {
-      return done(absl::InvalidArgumentError("version: only with name (an inline plan has none)"));
+      return done(InvalidField(
+          "version",
+          "バージョンは name で計画を指定する場合にのみ指定できます（直接渡した計画には"
+          "バージョンがありません）。0 にするか、指定しないでください",
+          "only with name (an inline plan has none)"));
     }
     // Pure computation, no I/O: done here, on the calling (gRPC) thread.
     absl::StatusOr<v1::CheckPlanResponse> response = CheckInline(who, req.plan());
@@ -114,14 +119,18 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req,
     return done(response->SerializeAsString());
   }
   if (req.source_case() != v1::CheckPlanRequest::kName) {
-    return done(absl::InvalidArgumentError(
+    return done(Bilingual(
+        absl::StatusCode::kInvalidArgument,
+        "name or plan: チェックする計画を、計画名（plans/A-00001 など）または計画そのもので"
+        "指定してください",
         "name or plan: give the plan to check, by name (plans/A-00001) or inline"));
   }
   absl::StatusOr<std::string> id = ParsePlanName(req.name(), "name");
   if (!id.ok()) return done(id.status());
   if (req.version() < 0) {
-    return done(
-        absl::InvalidArgumentError("version: a version number, or 0 for the current one"));
+    return done(InvalidField(
+        "version", "バージョン番号を指定してください（現在のバージョンの場合は 0 です）",
+        "a version number, or 0 for the current one"));
   }
   // Read access is decided on the current version (as the registry decides it for any
   // version); the report is of the version asked for.
@@ -166,11 +175,16 @@ void Checker::Serve(const Principal& who, std::string id, Plan basic, absl::Time
             },
             deadline,
             [reply] {
-              (*reply)(absl::DeadlineExceededError(
+              (*reply)(Bilingual(
+                  absl::StatusCode::kDeadlineExceeded,
+                  "要件チェックが順番待ちの間に呼び出しの期限を過ぎたため、開始しませんでした。"
+                  "時間をおいてもう一度お試しください",
                   "the check waited past the call's deadline and was not started"));
             });
         if (!queued) {
-          (*reply)(absl::ResourceExhaustedError(
+          (*reply)(Bilingual(
+              absl::StatusCode::kResourceExhausted,
+              "順番待ちの要件チェックが多すぎます。数秒待ってからもう一度お試しください",
               "too many requirement checks are waiting; try again in a few seconds"));
         }
       });
@@ -240,7 +254,7 @@ absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
   Plan plan = given;
   plan.DiscardUnknownFields();
   if (absl::Status valid = ValidateAndNormalizePlan(*reference_, limits_, &plan); !valid.ok()) {
-    return absl::Status(valid.code(), absl::StrCat("plan.", valid.message()));
+    return PrefixField(valid, "plan.");
   }
   // An inline plan is not registered: no name, no versions, no reviews apply to it.
   v1::CheckPlanResponse response;
@@ -259,54 +273,83 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                                                  const v1::RecordReviewRequest& req) {
   ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
   if (req.requirement_id().empty()) {
-    return absl::InvalidArgumentError("requirement_id: required, e.g. A2");
+    return InvalidField("requirement_id",
+                        "必須項目です。審査する要件を A2 のように指定してください",
+                        "required, e.g. A2");
   }
   if (req.decision() != v1::REVIEW_DECISION_ACCEPTED &&
       req.decision() != v1::REVIEW_DECISION_RETURNED) {
-    return absl::InvalidArgumentError("decision: required, ACCEPTED or RETURNED");
+    return InvalidField("decision",
+                        "必須項目です。ACCEPTED（確認済み）または RETURNED（差戻し）を指定して"
+                        "ください",
+                        "required, ACCEPTED or RETURNED");
   }
   RETURN_IF_ERROR(ValidateText(req.comment(), "comment",
                                {kMaxCommentChars,
                                 req.decision() == v1::REVIEW_DECISION_RETURNED, true}));
   if (req.version() < 0) {
-    return absl::InvalidArgumentError("version: the plan version you reviewed, or 0");
+    return InvalidField("version",
+                        "審査した計画のバージョン番号、または 0 を指定してください",
+                        "the plan version you reviewed, or 0");
   }
   ASSIGN_OR_RETURN(const Plan plan,
                    ReadPlan(who, req.name()));
   RETURN_IF_ERROR(Authorize(who, Action::kRecordReview, &plan));
   if (plan.stage() == registry::v1::PLAN_STAGE_WITHDRAWN) {
-    return absl::FailedPreconditionError(
+    return FailedPrecondition(
+        absl::StrCat(req.name(), " は取り下げられているため、要件の審査は行えません"),
         absl::StrCat(req.name(), " is withdrawn; its requirements are no longer reviewed"));
   }
   if (!IsAttestedRequirement(plan.type(), req.requirement_id())) {
     const char* attested = plan.type() == registry::v1::PLAN_TYPE_A   ? "A2, A3"
                            : plan.type() == registry::v1::PLAN_TYPE_B ? "B1, B2, B4"
                                                                       : "C1, C3";
-    return absl::InvalidArgumentError(absl::StrCat(
-        "requirement_id: '", Excerpt(req.requirement_id()), "' is not an attested requirement of a type ",
-        PlanTypeLetter(plan.type()), " plan; the ones a reviewer decides are ", attested,
-        " (the others are decided from the plan's figures)"));
+    return InvalidField(
+        "requirement_id",
+        absl::StrCat("'", Excerpt(req.requirement_id()), "' は", PlanTypeLetter(plan.type()),
+                     "類型の計画で審査により判定する要件ではありません。審査で判定するのは ",
+                     attested, " です（その他の要件は計画の記載内容や数値から判定されます）"),
+        absl::StrCat("'", Excerpt(req.requirement_id()),
+                     "' is not an attested requirement of a type ", PlanTypeLetter(plan.type()),
+                     " plan; the ones a reviewer decides are ", attested,
+                     " (the others are decided from the plan's figures)"));
   }
   if (req.requirement_id() == "B2" && !AttractsFromOutside(plan)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "B2 does not apply to ", req.name(),
-        ": no core investment or priority company is attracted from outside the region"));
+    return FailedPrecondition(
+        absl::StrCat(req.name(),
+                     " には域外から誘致する中核となる投資プロジェクトや重点支援企業がないため、"
+                     "B2 は適用されず、審査の対象になりません"),
+        absl::StrCat("B2 does not apply to ", req.name(),
+                     ": no core investment or priority company is attracted from outside the "
+                     "region"));
   }
   const std::string digest = AttestationDigest(plan, req.requirement_id());
   if (digest.empty()) {
-    return absl::FailedPreconditionError(
+    return FailedPrecondition(
+        absl::StrCat(req.name(), " には審査する ", req.requirement_id(),
+                     " の説明（attestations）がありません。先に計画の作成者が説明を追加して"
+                     "ください"),
         absl::StrCat(req.name(), " has no attestation of ", req.requirement_id(),
                      " to review; its authors add one first"));
   }
   if (req.version() > plan.version()) {
-    return absl::InvalidArgumentError(absl::StrCat("version: ", req.name(), " has no version ",
-                                                   req.version(), " (current ", plan.version(),
-                                                   ")"));
+    return InvalidField(
+        "version",
+        absl::StrCat(req.name(), " にバージョン ", req.version(),
+                     " はありません（現在のバージョンは ", plan.version(),
+                     " です）。審査した計画のバージョン番号を指定してください"),
+        absl::StrCat(req.name(), " has no version ", req.version(), " (current ", plan.version(),
+                     ")"));
   }
   if (req.version() > 0 && plan.content_version() > req.version()) {
-    return absl::AbortedError(absl::StrCat(
-        req.name(), " changed after version ", req.version(), " (content now of version ",
-        plan.content_version(), "); read it again before deciding"));
+    return Bilingual(
+        absl::StatusCode::kAborted,
+        absl::StrCat(req.name(), " はバージョン ", req.version(),
+                     " の後に内容が変更されています（現在の内容はバージョン ",
+                     plan.content_version(), " のものです）。計画を読み直してから判断してください"),
+        absl::StrCat(req.name(), " changed after version ", req.version(),
+                     " (content now of version ", plan.content_version(),
+                     "); read it again before deciding"));
   }
 
   v1::Review review;
@@ -380,9 +423,12 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
                        ReadPlan(who, req.name()));
       RETURN_IF_ERROR(Authorize(who, Action::kScorePlan, &plan));
       if (plan.type() != registry::v1::PLAN_TYPE_B) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            req.name(), " is a type ", PlanTypeLetter(plan.type()),
-            " plan; priority-support companies belong to type B plans"));
+        return FailedPrecondition(
+            absl::StrCat(req.name(), " は", PlanTypeLetter(plan.type()),
+                         "類型の計画です。重点支援企業があるのはB類型の計画のみのため、"
+                         "B類型の計画を指定してください"),
+            absl::StrCat(req.name(), " is a type ", PlanTypeLetter(plan.type()),
+                         " plan; priority-support companies belong to type B plans"));
       }
       // The plan is stored, so what its figures lack is the plan's state, not the caller's
       // input: FAILED_PRECONDITION; companies without a figure are listed unscored.
@@ -391,7 +437,11 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
                          absl::StrCat(req.name(), " priority_companies"),
                          absl::StrCat(req.name(), " prefecture_totals"), /*score_missing=*/true);
       if (absl::IsInvalidArgument(scores.status())) {
-        return absl::FailedPreconditionError(scores.status().message());
+        // Keep both languages of the scoring error; a status without details keeps its message.
+        if (const std::optional<common::v1::ErrorDetails> details = DetailsOf(scores.status())) {
+          return FailedPrecondition(details->message_ja(), details->message_en());
+        }
+        return FailedPrecondition(scores.status().message(), scores.status().message());
       }
       return scores;
     }
@@ -400,8 +450,10 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> Checker::ScorePriorityCompani
       return ScoreCompanies(req.figures().companies(), req.figures().totals(),
                             "figures.companies", "figures.totals");
     default:
-      return absl::InvalidArgumentError(
-          "name or figures: give a type B plan (plans/B-00001) or the figures inline");
+      return Bilingual(absl::StatusCode::kInvalidArgument,
+                       "name or figures: B類型の計画（plans/B-00001 など）、または数値そのものを"
+                       "指定してください",
+                       "name or figures: give a type B plan (plans/B-00001) or the figures inline");
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "common/errors.h"
 #include "common/status.h"
 
 namespace rfs::requirements {
@@ -9,9 +10,9 @@ namespace rfs::requirements {
 template <typename Response, typename Op>
 grpc::Status RequirementCheckService::Handle(grpc::ServerContext* ctx, Response* resp, Op op) {
   absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
-  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (!who.ok()) return ToGrpcStatus(who.status(), LanguageOf(*ctx));
   absl::StatusOr<Response> result = op(*who);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return ToGrpcStatus(result.status(), LanguageOf(*ctx));
   *resp = std::move(*result);
   return grpc::Status::OK;
 }
@@ -22,7 +23,7 @@ grpc::ServerUnaryReactor* RequirementCheckService::CheckPlan(grpc::CallbackServe
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<Principal> who = verifier_->Authenticate(*ctx);
   if (!who.ok()) {
-    reactor->Finish(ToGrpcStatus(who.status()));
+    reactor->Finish(ToGrpcStatus(who.status(), LanguageOf(*ctx)));
     return reactor;
   }
   // An inline plan has hundreds of strings: an arena makes them one allocation.
@@ -31,12 +32,17 @@ grpc::ServerUnaryReactor* RequirementCheckService::CheckPlan(grpc::CallbackServe
   grpc::Slice bytes;
   if (!req->DumpToSingleSlice(&bytes).ok() ||
       !request->ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()))) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "request is not a CheckPlanRequest"));
+    reactor->Finish(ToGrpcStatus(
+        Bilingual(absl::StatusCode::kInvalidArgument,
+                  "リクエストが CheckPlanRequest として読めません",
+                  "request is not a CheckPlanRequest"),
+        LanguageOf(*ctx)));
     return reactor;
   }
-  checker_->CheckPlan(*who, *request, absl::FromChrono(ctx->deadline()), [reactor, resp](absl::StatusOr<std::string> response) {
-    if (!response.ok()) return reactor->Finish(ToGrpcStatus(response.status()));
+  checker_->CheckPlan(*who, *request, absl::FromChrono(ctx->deadline()),
+                      [reactor, resp, language = LanguageOf(*ctx)](
+                          absl::StatusOr<std::string> response) {
+    if (!response.ok()) return reactor->Finish(ToGrpcStatus(response.status(), language));
     // The slice takes the string over: no copy of the report.
     auto* owned = new std::string(*std::move(response));
     grpc::Slice slice(owned->data(), owned->size(),

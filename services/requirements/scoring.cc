@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/errors.h"
 #include "common/money.h"
 #include "common/priority_figures.h"
 #include "common/text.h"
@@ -17,19 +19,29 @@ using Figure = PriorityFigure;
 const Figure& kSales = kSalesOutsidePrefecture;
 const Figure& kPurchases = kPurchasesInsidePrefecture;
 
+// The figure's name for people, in Japanese (Figure::what is the English one).
+
 // The prefecture's total of one figure: present and above zero (the degrees divide by it).
 absl::Status CheckTotal(const registry::v1::PrefectureTotals& totals, const Figure& f,
                         const std::string& totals_field) {
   const std::string total_field = absl::StrCat(totals_field, ".", f.field);
   if (!(totals.*f.has_total)()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        total_field, ": the prefecture's total ", f.what, " is missing; the degree divides by it"));
+    return InvalidField(
+        total_field,
+        absl::StrCat("県全体の", f.what_ja,
+                     "の合計が入力されていません。コネクター度・ハブ度はこの合計で割って"
+                     "求めるため、入力してください"),
+        absl::StrCat("the prefecture's total ", f.what, " is missing; the degree divides by it"));
   }
   const int64_t total = (totals.*f.get_total)();
   if (total <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        total_field, ": the prefecture's total ", f.what, " is ", FormatThousands(total),
-        " yen; it must be more than zero (the degree divides by it)"));
+    return InvalidField(
+        total_field,
+        absl::StrCat("県全体の", f.what_ja, "の合計が ", FormatThousands(total),
+                     " 円です。コネクター度・ハブ度はこの合計で割って求めるため、0より大きい金額を"
+                     "入力してください"),
+        absl::StrCat("the prefecture's total ", f.what, " is ", FormatThousands(total),
+                     " yen; it must be more than zero (the degree divides by it)"));
   }
   return absl::OkStatus();
 }
@@ -48,10 +60,10 @@ absl::StatusOr<std::vector<double>> Degrees(
     const PriorityCompany& c = companies[i];
     if (!(c.*f.has)()) {
       if (missing == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(companies_field, "[", i, "] (",
-                                                       Excerpt(c.name()), ").", f.field,
-                                                       ": the company's ", f.what,
-                                                       " is missing"));
+        return InvalidField(
+            absl::StrCat(companies_field, "[", i, "] (", Excerpt(c.name()), ").", f.field),
+            absl::StrCat("この企業の", f.what_ja, "が入力されていません。金額を入力してください"),
+            absl::StrCat("the company's ", f.what, " is missing"));
       }
       (*missing)[i].push_back(f.field);
       degrees.push_back(-1);
@@ -82,12 +94,15 @@ absl::StatusOr<v1::ScorePriorityCompaniesResponse> ScoreCompanies(
     const registry::v1::PrefectureTotals& totals, const std::string& companies_field,
     const std::string& totals_field, bool score_missing) {
   if (companies.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(companies_field, ": no priority-support company to score (at least one)"));
+    return InvalidField(
+        companies_field,
+        "評価する重点支援企業がありません。1社以上指定してください",
+        "no priority-support company to score (at least one)");
   }
   if (companies.size() > 10000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(companies_field, ": at most 10,000 companies per call"));
+    return InvalidField(companies_field,
+                        "1回の呼び出しで評価できるのは 10,000 社までです。分けて呼び出してください",
+                        "at most 10,000 companies per call");
   }
   for (const Figure* f : {&kSales, &kPurchases}) {
     if (absl::Status s = CheckTotal(totals, *f, totals_field); !s.ok()) return s;

@@ -13,8 +13,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/client.h"
+#include "common/errors.h"
 #include "common/health_client.h"
 #include "common/redis.h"
+#include "common/status.h"
 #include "tests/support/http.h"
 #include "tests/support/registry_fixture.h"
 
@@ -890,6 +892,52 @@ TEST_F(RegistryTest, FullRedisRefusesWritesWholly) {
   EXPECT_TRUE(absl::StrContains(metrics, "rfs_redis_memory_used_bytes{service=\"registry\"}"));
   ASSERT_EQ(redis_->Cli("CONFIG SET maxmemory 0"), "OK");
   ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out));
+}
+
+// Errors people act on come in Japanese, then English; `accept-language` picks one; the status
+// details carry both and the field at fault (rfs.common.v1.ErrorDetails).
+TEST_F(RegistryTest, ErrorsSpeakJapaneseAndEnglishWithTheFieldInTheDetails) {
+  Plan bad = PlanB();
+  bad.mutable_area()->set_prefecture_codes(0, "160007");  // Toyama is 160008
+  auto create = [&](const char* language) {
+    CreatePlanRequest req;
+    *req.mutable_plan() = bad;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Prefecture(kToyama), absl::Seconds(5));
+    if (language != nullptr) ctx.AddMetadata("accept-language", language);
+    Plan out;
+    return stub_->CreatePlan(&ctx, req, &out);
+  };
+  const grpc::Status both = create(nullptr);
+  ASSERT_EQ(both.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const std::vector<std::string> lines = absl::StrSplit(both.error_message(), '\n');
+  ASSERT_EQ(lines.size(), 2u) << both.error_message();
+  EXPECT_TRUE(absl::StrContains(lines[0], "チェックディジット")) << lines[0];
+  EXPECT_TRUE(absl::StartsWith(lines[1], "area.prefecture_codes[0]: '160007' has a wrong check digit"))
+      << lines[1];
+  std::optional<common::v1::ErrorDetails> details = DetailsOf(FromGrpcStatus(both));
+  ASSERT_TRUE(details.has_value());
+  ASSERT_EQ(details->field_violations_size(), 1);
+  EXPECT_EQ(details->field_violations(0).field(), "area.prefecture_codes[0]");
+  EXPECT_TRUE(absl::StrContains(details->field_violations(0).description_ja(), "チェックディジット"));
+  EXPECT_EQ(details->message_ja(), lines[0]);
+
+  const grpc::Status en = create("en-US,en;q=0.9");
+  EXPECT_TRUE(absl::StartsWith(en.error_message(), "area.prefecture_codes[0]: '160007' has"));
+  EXPECT_FALSE(absl::StrContains(en.error_message(), "チェックディジット"));
+  const grpc::Status ja = create("ja");
+  EXPECT_TRUE(absl::StrContains(ja.error_message(), "チェックディジット"));
+  EXPECT_FALSE(absl::StrContains(ja.error_message(), "wrong check digit"));
+
+  // FAILED_PRECONDITION too: a move the lifecycle does not have.
+  const Plan plan = MustCreate(PlanB());
+  Plan out;
+  const grpc::Status move = Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_REVISING, &out);
+  ASSERT_EQ(move.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  details = DetailsOf(FromGrpcStatus(move));
+  ASSERT_TRUE(details.has_value());
+  EXPECT_FALSE(details->message_ja().empty());
+  EXPECT_TRUE(absl::StrContains(details->message_en(), "cannot move to REVISING"));
 }
 
 TEST_F(RegistryTest, ReferenceData) {

@@ -93,6 +93,15 @@ TEST_F(RfsctlTest, UpdateTransitionHistoryDiff) {
 TEST_F(RfsctlTest, ExitCodesTellFailuresApart) {
   EXPECT_EQ(Run("get A-09999").exit_code, 10 + 5);  // NOT_FOUND
   EXPECT_EQ(Run("get not-a-name").exit_code, 10 + 3);  // INVALID_ARGUMENT
+  // Errors in the language asked for: Japanese by default, English with --lang en.
+  std::ofstream(dir_->File("bad.json")) << R"({"type": "PLAN_TYPE_B", "title": "x"})";
+  Result ja = Run("create -f " + dir_->File("bad.json"));
+  EXPECT_EQ(ja.exit_code, 10 + 3) << ja.out;
+  EXPECT_TRUE(absl::StrContains(ja.out, "area.prefecture_codes: ")) << ja.out;
+  EXPECT_FALSE(absl::StrContains(ja.out, "at least one prefecture is required")) << ja.out;
+  Result en = Run("create --lang en -f " + dir_->File("bad.json"));
+  EXPECT_TRUE(absl::StrContains(en.out, "area.prefecture_codes: at least one prefecture is required"))
+      << en.out;
   Result bad_token = Run("list", "garbage");
   EXPECT_EQ(bad_token.exit_code, 10 + 16);  // UNAUTHENTICATED
   EXPECT_TRUE(absl::StrContains(bad_token.out, "UNAUTHENTICATED")) << bad_token.out;

@@ -61,6 +61,8 @@ ABSL_FLAG(int, requirements_metrics_port, 9102, "rfs-requirements' metrics port"
 ABSL_FLAG(std::string, check_plan, "", "CheckPlan (cached): a registered plan to check repeatedly");
 ABSL_FLAG(std::string, check_file, "", "CheckPlan (uncached): plan JSON checked inline (a dry run, never cached)");
 ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a trusted run updates it");
+ABSL_FLAG(double, max_round_spread, 0.25, "Rounds of Health/Check whose (max - min) / median exceeds this make the run untrusted");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
 ABSL_FLAG(double, redis_set_ops, 0, "Redis SET ops/s measured by redis-benchmark (reported)");
 
@@ -92,6 +94,7 @@ struct Result {
   uint64_t calls = 0, client_errors = 0, server_errors = 0;
   double round_trips_per_call = -1;
   std::map<std::string, uint64_t> error_codes;
+  double spread = 0;  // (max - min) / median of req/s over the rounds
 };
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -352,6 +355,12 @@ int Main(int argc, char** argv) {
     };
     Result m = runs.front();
     m.rps = median([](const Result& r) { return r.rps; });
+    double lo = runs.front().rps, hi = lo;
+    for (const Result& r : runs) {
+      lo = std::min(lo, r.rps);
+      hi = std::max(hi, r.rps);
+    }
+    m.spread = m.rps > 0 ? (hi - lo) / m.rps : 0;
     m.p50_ms = median([](const Result& r) { return r.p50_ms; });
     m.p99_ms = median([](const Result& r) { return r.p99_ms; });
     m.round_trips_per_call = median([](const Result& r) { return r.round_trips_per_call; });
@@ -432,6 +441,41 @@ int Main(int argc, char** argv) {
                 absl::GetFlag(FLAGS_redis_get_ops), absl::GetFlag(FLAGS_redis_set_ops));
   }
   out["all_targets_met"] = all_met;
+
+  // Whether the run can be trusted: ratios move with the host's load, so a run whose bare gRPC
+  // limit is far below the last quiet run, or whose rounds disagree, is reported as such and
+  // its figures are not to be quoted.
+  std::vector<std::string> untrusted;
+  for (const Result& r : results) {
+    if ((r.key == "health" || r.key == "req_health") &&
+        r.spread > absl::GetFlag(FLAGS_max_round_spread)) {
+      untrusted.push_back(absl::StrFormat("%s rounds disagree by %.0f%%", r.label, r.spread * 100));
+    }
+  }
+  const std::string baseline_path = absl::GetFlag(FLAGS_quiet_baseline);
+  double quiet = 0;
+  if (!baseline_path.empty()) {
+    std::ifstream in(baseline_path);
+    const nlohmann::json last = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (last.is_object() && last.contains("health_rps") && last["health_rps"].is_number()) {
+      quiet = last["health_rps"].get<double>();
+    }
+  }
+  if (quiet > 0 && base[kRegistry] < 0.7 * quiet) {
+    untrusted.push_back(absl::StrFormat(
+        "Health/Check %.0f req/s is far below the last quiet run's %.0f (a busy host)",
+        base[kRegistry], quiet));
+  }
+  const bool trusted = untrusted.empty();
+  if (trusted && !baseline_path.empty() && base[kRegistry] > 0.9 * quiet) {
+    std::ofstream(baseline_path) << nlohmann::json{{"health_rps", base[kRegistry]}}.dump() << "\n";
+  }
+  out["trusted"] = trusted;
+  out["untrusted_reasons"] = untrusted;
+  std::printf("\n%s\n", trusted ? "Run TRUSTED: rounds agree and the bare gRPC limit is where a "
+                                  "quiet run puts it."
+                                : "Run NOT TRUSTED (do not quote these figures):");
+  for (const std::string& why : untrusted) std::printf("  - %s\n", why.c_str());
   const std::string json_path = absl::GetFlag(FLAGS_json);
   if (!json_path.empty()) std::ofstream(json_path) << out.dump(2) << "\n";
   return 0;

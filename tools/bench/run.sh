@@ -71,5 +71,45 @@ for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" ruleset >/dev/null 2>&1 && 
   --check_plan "$plan" --check_file "$sample" \
   --token "$RFS_TOKEN" --plan "$plan" --create_file "$sample" --create_small_file "$small" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER" --rounds "$ROUNDS" \
-  --redis_get_ops "${get_ops:-0}" --redis_set_ops "${set_ops:-0}" --json "$OUT/bench.json"
+  --redis_get_ops "${get_ops:-0}" --redis_set_ops "${set_ops:-0}" --json "$OUT/bench.json" \
+  --quiet_baseline "$OUT/quiet-baseline.json"
+
+# Cross-check with h2load (Debian's nghttp2-client), a load tool that is not ours, in the same
+# run: Health/Check and GetPlan on the registry, 4 connections x 8 streams. When its GetPlan
+# ratio and ours disagree by more than a third, the run is not trusted either.
+if command -v h2load >/dev/null 2>&1; then
+  frame() {  # a gRPC message frame: flag 0, 4-byte big-endian length, the bytes
+    local hex=$1 len=$(( ${#1} / 2 ))
+    printf "\\x00\\x%02x\\x%02x\\x%02x\\x%02x" $((len >> 24 & 255)) $((len >> 16 & 255)) $((len >> 8 & 255)) $((len & 255))
+    for ((i = 0; i < ${#hex}; i += 2)); do printf "\\x%s" "${hex:i:2}"; done
+  }
+  printf "$(frame "")" > "$work/health.bin"
+  name_hex=$(printf '%s' "$plan" | od -An -tx1 | tr -d ' \n')
+  printf "$(frame "$(printf '0a%02x' ${#plan})$name_hex")" > "$work/get.bin"
+  h2() {  # method body-file -> req/s
+    h2load -n 1000000 -D "$SECONDS_PER" -c 4 -m 8 -t 1 -d "$2" \
+      -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $RFS_TOKEN" \
+      "http://127.0.0.1:$port$1" 2>/dev/null | sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p'
+  }
+  h_health=$(h2 /grpc.health.v1.Health/Check "$work/health.bin")
+  h_get=$(h2 /rfs.registry.v1.PlanRegistry/GetPlan "$work/get.bin")
+  /usr/bin/python3 - "$OUT/bench.json" "${h_health:-0}" "${h_get:-0}" <<'PY'
+import json, sys
+path, health, get = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+out = json.load(open(path))
+ours = next((r["ratio_to_health_check"] for r in out["results"] if r["rpc"] == "GetPlan"), 0)
+theirs = get / health if health > 0 else 0
+out["h2load"] = {"health_check_rps": health, "get_plan_rps": get, "get_plan_ratio": theirs}
+print(f"h2load (4 x 8): Health/Check {health:.0f} req/s, GetPlan {get:.0f} req/s, "
+      f"ratio {theirs:.3f} (rfs-bench: {ours:.3f})")
+if theirs > 0 and ours > 0 and abs(theirs - ours) / max(theirs, ours) > 1 / 3:
+    out["trusted"] = False
+    out.setdefault("untrusted_reasons", []).append(
+        f"GetPlan ratio {ours:.3f} disagrees with h2load's {theirs:.3f}")
+    print("Run NOT TRUSTED: the GetPlan ratio disagrees with h2load's")
+json.dump(out, open(path, "w"), indent=2)
+PY
+else
+  echo "h2load not installed (apt-get install nghttp2-client): no cross-check in this run"
+fi
 echo "JSON: $OUT/bench.json"

@@ -29,6 +29,7 @@
 #include "common/auth.h"
 #include "common/client.h"
 #include "common/config.h"
+#include "common/errors.h"
 #include "common/fiscal.h"
 #include "common/health_client.h"
 #include "common/status.h"
@@ -40,7 +41,7 @@
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
 ABSL_FLAG(std::string, requirements_addr, "localhost:50052", "Requirement service address (RFS_REQUIREMENTS_ADDR)");
-ABSL_FLAG(std::string, lang, "ja", "check/reviews: language of the report, ja or en");
+ABSL_FLAG(std::string, lang, "ja", "Language of reports and error messages: ja or en");
 ABSL_FLAG(bool, history, false, "reviews: every decision ever recorded, not only the latest");
 ABSL_FLAG(std::string, token, "", "Bearer token (RFS_TOKEN)");
 ABSL_FLAG(std::string, token_file, "", "File holding the bearer token (RFS_TOKEN_FILE)");
@@ -92,9 +93,19 @@ const char* CodeName(int code) {
   return code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
 }
 
-// Prints the error and returns 10 + the gRPC code, so scripts can tell failures apart.
+// Prints the error (in --lang: the services answer in the language rfsctl asks for) with the
+// fields at fault from its details, and returns 10 + the gRPC code, so scripts can tell
+// failures apart.
 int FailRpc(const grpc::Status& s) {
   std::fprintf(stderr, "rfsctl: %s: %s\n", CodeName(s.error_code()), s.error_message().c_str());
+  const bool english = absl::GetFlag(FLAGS_lang) == "en";
+  if (std::optional<common::v1::ErrorDetails> details = DetailsOf(FromGrpcStatus(s))) {
+    for (const auto& v : details->field_violations()) {
+      if (absl::StrContains(s.error_message(), v.field())) continue;  // already said
+      std::fprintf(stderr, "  %s %s: %s\n", english ? "field" : "項目", v.field().c_str(),
+                   (english ? v.description_en() : v.description_ja()).c_str());
+    }
+  }
   return 10 + s.error_code();
 }
 
@@ -197,6 +208,7 @@ class Client {
   requirements::v1::RequirementCheck::Stub& requirements() { return *requirements_; }
   void Prepare(grpc::ClientContext* ctx) {
     PrepareCall(ctx, token_, absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
+    ctx->AddMetadata("accept-language", absl::GetFlag(FLAGS_lang) == "en" ? "en" : "ja");
   }
   bool has_token() const { return !token_.empty(); }
 
