@@ -1,5 +1,7 @@
 #include "services/registry/registry_store.h"
 
+#include <zstd.h>
+
 #include <array>
 
 #include "absl/base/thread_annotations.h"
@@ -80,7 +82,8 @@ end
 // ARGV: 1 type letter, 2 body, 3 summary, 4 folded title, 5 stage, 6 stats field,
 //       7 index keys (space separated), 8 audit record, 9 event, 10 event type,
 //       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix,
-//       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes
+//       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes,
+//       18 the plan's serialized size (what a reader gets; the body is stored compressed)
 // Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id} | {'QUOTA', retry seconds, what}
 const RedisScript& CreateScript() {
   static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
@@ -110,9 +113,10 @@ local seq = redis.call('INCR', KEYS[2])
 for k in string.gmatch(ARGV[7], '%S+') do redis.call('ZADD', k, seq, id) end
 redis.call('ZADD', KEYS[3], seq, id)
 redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
-redis.call('SET', plan_key .. ':v:1', ARGV[2] .. name_field)
+redis.call('SET', plan_key .. ':v:1', ARGV[2])
 redis.call('HSET', plan_key, 'ver', '1', 'seq', seq, 'stage', ARGV[5], 'idx', ARGV[7],
-           'stats', ARGV[6], 'sum', ARGV[3] .. name_field, 'title', ARGV[4])
+           'stats', ARGV[6], 'sum', ARGV[3] .. name_field, 'title', ARGV[4],
+           'size', ARGV[18] + #name_field)
 redis.call('RPUSH', plan_key .. ':hist', ARGV[8])
 redis.call('XADD', KEYS[5], '*', 'id', event_id, 'type', ARGV[10], 'event',
            ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
@@ -128,7 +132,8 @@ return {'OK', id}
 //       7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
 //       11 event id, 12 event type, 13 event, 14 author codes the write removes (space
 //       separated): each keeps read access up to the expected version, 15 key prefix,
-//       16 principal key part, 17 writes a minute, 18 bytes an hour (0: no limit), 19 bytes
+//       16 principal key part, 17 writes a minute, 18 bytes an hour (0: no limit), 19 bytes,
+//       20 the plan's serialized size
 // Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'QUOTA', retry seconds, what}
 const RedisScript& WriteScript() {
   static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
@@ -158,7 +163,7 @@ if old_stats ~= ARGV[7] then
   redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
 end
 redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
-           'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5])
+           'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5], 'size', ARGV[20])
 redis.call('RPUSH', KEYS[3], ARGV[9])
 redis.call('XADD', KEYS[5], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
 for code in string.gmatch(ARGV[14], '%S+') do redis.call('HSET', KEYS[1], 'fa:' .. code, ARGV[1]) end
@@ -206,7 +211,9 @@ while found < want and scanned < max_scan do
       out[#out + 1] = score
       out[#out + 1] = redis.call('HGET', key, 'sum')
       if ARGV[8] == '1' then
-        out[#out + 1] = redis.call('STRLEN', key .. ':v:' .. redis.call('HGET', key, 'ver'))
+        -- the serialized size; versions written before compression have none: their length
+        out[#out + 1] = tonumber(redis.call('HGET', key, 'size')) or
+                        redis.call('STRLEN', key .. ':v:' .. redis.call('HGET', key, 'ver'))
       end
       found = found + 1
     end
@@ -224,6 +231,45 @@ return out
 absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("stored data is unreadable: ", what));
 }
+
+// zstd frames start with these bytes; a serialized plan never does (its first byte is a field
+// tag, 0x0A for the name of versions stored before compression).
+constexpr char kZstdMagic[] = {'\x28', '\xB5', '\x2F', '\xFD'};
+
+}  // namespace
+
+std::string PackVersion(const v1::Plan& plan) {
+  // The serialized plan without its name: field 1, written first by the serializer.
+  std::string bytes = plan.SerializeAsString();
+  if (!plan.name().empty()) {
+    v1::Plan name_only;
+    name_only.set_name(plan.name());
+    bytes.erase(0, name_only.ByteSizeLong());
+  }
+  std::string packed(ZSTD_compressBound(bytes.size()), '\0');
+  const size_t n = ZSTD_compress(packed.data(), packed.size(), bytes.data(), bytes.size(),
+                                 /*compressionLevel=*/3);
+  if (ZSTD_isError(n) || n >= bytes.size()) return bytes;  // stored as it is
+  packed.resize(n);
+  return packed;
+}
+
+absl::StatusOr<std::string> UnpackVersion(absl::string_view stored) {
+  if (stored.size() < 4 || stored.substr(0, 4) != absl::string_view(kZstdMagic, 4)) {
+    return std::string(stored);
+  }
+  const unsigned long long size = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  // A plan is at most --max_plan_kib; anything claiming far more is not ours.
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (256u << 20)) {
+    return absl::DataLossError("compressed plan version has no valid size");
+  }
+  std::string bytes(size, '\0');
+  const size_t n = ZSTD_decompress(bytes.data(), bytes.size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != size) return absl::DataLossError("compressed plan version is damaged");
+  return bytes;
+}
+
+namespace {
 
 }  // namespace
 
@@ -347,13 +393,22 @@ CachedPlanPtr RegistryStore::Cache(const std::string& id, v1::Plan plan, std::st
 }
 
 absl::StatusOr<CachedPlanPtr> RegistryStore::Decode(const std::string& id, int64_t version,
-                                                    absl::string_view bytes) {
+                                                    absl::string_view stored) {
+  absl::StatusOr<std::string> bytes = UnpackVersion(stored);
   v1::Plan plan;
-  if (!plan.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+  if (!bytes.ok() || !plan.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())) ||
       plan.version() != version) {
     return Corrupt(absl::StrCat("plans/", id, " version ", version));
   }
-  return Cache(id, std::move(plan), std::string(bytes));
+  // Versions are stored without their name (the key says it): add it to the plan and to the
+  // bytes readers get (a repeated field 1 parses as the name).
+  if (plan.name().empty()) {
+    plan.set_name(absl::StrCat("plans/", id));
+    v1::Plan name_only;
+    name_only.set_name(plan.name());
+    name_only.AppendToString(&*bytes);
+  }
+  return Cache(id, std::move(plan), *std::move(bytes));
 }
 
 std::string RegistryStore::PlanKey(absl::string_view id) { return Key(absl::StrCat("plan:", id)); }
@@ -487,7 +542,8 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const v1::Plan& plan = *w.plan;
   const std::string stats_key = Key("stats:plans");
   const std::string outbox_key = Key("outbox");
-  const std::string body = plan.SerializeAsString();
+  const std::string body = PackVersion(plan);
+  const std::string full_size = absl::StrCat(plan.ByteSizeLong());
   const std::string summary = w.summary->SerializeAsString();
   const std::string title = FoldAsciiCase(plan.title());
   const std::string stage = StageName(plan.stage());
@@ -496,8 +552,8 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
   const std::string audit = w.audit.SerializeAsString();
   const std::string event = w.event.SerializeAsString();
-  if (w.expected_version == 0) return Create(w, body, summary, title, stage, stats_field,
-                                             index_keys, audit, event);
+  if (w.expected_version == 0) return Create(w, body, full_size, summary, title, stage,
+                                             stats_field, index_keys, audit, event);
 
   const std::string id(absl::StripPrefix(plan.name(), "plans/"));
   const std::string plan_key = PlanKey(id);
@@ -515,7 +571,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
                    audit, id, w.event.id(), w.event.type(), event,
                    absl::StrJoin(w.removed_authors, " "), kPrefix, who, per_minute, per_hour,
-                   bytes}));
+                   bytes, full_size}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
@@ -537,6 +593,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
 }
 
 absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std::string& body,
+                                                  const std::string& full_size,
                                                   const std::string& summary,
                                                   const std::string& title,
                                                   const std::string& stage,
@@ -558,7 +615,7 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                    has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
-                   kPrefix, who, per_minute, per_hour, bytes}));
+                   kPrefix, who, per_minute, per_hour, bytes, full_size}));
   WriteResult result;
   if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");

@@ -3,8 +3,10 @@
 //   seq                      STRING  plan number counter (plan ids), taken in the create script
 //   order                    STRING  list position counter (commit order of creates)
 //   plan:{id}                HASH    ver, seq (list position), stage, idx, stats, sum (BASIC
-//                                    view), title
-//   plan:{id}:v:{n}          STRING  the full plan at version n (immutable)
+//                                    view), title, size (serialized bytes of the current
+//                                    version), fa:{code} (former authors' last version)
+//   plan:{id}:v:{n}          STRING  the full plan at version n without its name, zstd-compressed
+//                                    (immutable; see PackVersion)
 //   plan:{id}:hist           LIST    one AuditRecord per version, oldest first
 //   idx:all, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
 //                            ZSET    plan ids scored by list position (the type is the
@@ -50,6 +52,12 @@ using PlanCallback = absl::AnyInvocable<void(absl::StatusOr<CachedPlanPtr>)>;
 
 // The BASIC view of a plan (what lists return).
 v1::Plan BasicView(const v1::Plan& plan);
+
+// How a plan version is stored: serialized without its name (the key holds it), then
+// compressed with zstd unless that does not make it smaller. UnpackVersion reads both forms
+// and the uncompressed versions written before (which start with their name).
+std::string PackVersion(const v1::Plan& plan);
+absl::StatusOr<std::string> UnpackVersion(absl::string_view stored);
 
 // Everything one write puts into Redis.
 struct PlanWrite {
@@ -176,7 +184,8 @@ class RegistryStore {
                                        absl::string_view bytes);
   CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
   absl::StatusOr<WriteResult> Create(const PlanWrite& write, const std::string& body,
-                                     const std::string& summary, const std::string& title,
+                                     const std::string& full_size, const std::string& summary,
+                                     const std::string& title,
                                      const std::string& stage, const std::string& stats_field,
                                      const std::string& index_keys, const std::string& audit,
                                      const std::string& event);

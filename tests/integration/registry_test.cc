@@ -842,10 +842,18 @@ TEST_F(RegistryTest, BytesPerPrincipalAreLimited) {
   write_quota_ = {0, 5 << 20};
   StartRegistry();
   Plan big = PlanA();
+  // Text that does not compress (versions are stored compressed; the quota counts what is
+  // stored).
+  uint64_t seed = 12345;
   for (int i = 0; i < 400; ++i) {
     CoreInvestment* ci = big.add_core_investments();
     ci->set_company_name(absl::StrCat("会社", i));
-    ci->set_description(std::string(3000, 'x'));
+    std::string text(3000, ' ');
+    for (char& c : text) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      c = static_cast<char>('a' + (seed >> 59) % 26);
+    }
+    ci->set_description(text);
   }
   ASSERT_GT(big.ByteSizeLong(), 1u << 20);
   Plan out;
@@ -938,6 +946,24 @@ TEST_F(RegistryTest, ErrorsSpeakJapaneseAndEnglishWithTheFieldInTheDetails) {
   ASSERT_TRUE(details.has_value());
   EXPECT_FALSE(details->message_ja().empty());
   EXPECT_TRUE(absl::StrContains(details->message_en(), "cannot move to REVISING"));
+}
+
+// A version written before versions were compressed (the whole plan, with its name) is still
+// read as it was.
+TEST_F(RegistryTest, VersionsStoredBeforeCompressionStillRead) {
+  const Plan created = MustCreate(PlanB());
+  Plan legacy = created;
+  legacy.set_title("旧形式で保存された版");
+  RedisOptions redis_options;
+  redis_options.endpoint = *ParseRedisUrl(redis_->url());
+  RedisPool pool(redis_options);
+  ASSERT_TRUE(pool.Command({"SET", "rfs:registry:plan:B-00001:v:1", legacy.SerializeAsString()}).ok());
+  server_.reset();  // a fresh process: nothing cached
+  StartRegistry();
+  Plan out;
+  ASSERT_OK(Get(Viewer(), created.name(), &out));
+  EXPECT_EQ(out.title(), "旧形式で保存された版");
+  EXPECT_EQ(out.name(), created.name());
 }
 
 TEST_F(RegistryTest, ReferenceData) {
