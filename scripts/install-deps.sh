@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libhiredis-dev libevent-dev prometheus-cpp-dev libjwt-dev libssl-dev
   nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libzstd-dev
   redis-server redis-tools openssl
-  python3 python3-grpcio python3-protobuf nghttp2-client
+  python3 python3-grpcio python3-protobuf nghttp2-client curl
 )
 
 missing=()

@@ -511,6 +511,9 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
     absl::StatusOr<std::shared_ptr<const Plan>> read = store_->GetCurrent(id);
     if (!read.ok()) return HideExistence(who, name, read.status());
     std::shared_ptr<const Plan> current = *std::move(read);
+    // Who may not even read the plan is told so, in the words used for a plan that does not
+    // exist: what it may not change says nothing about whether the plan exists.
+    if (!CanReadPlan(who, *current)) return ReadDenied(who, name);
     if (!etag.empty()) RETURN_IF_ERROR(CheckEtag(*current, etag));
     Plan next = *current;
     v1::AuditRecord audit;

@@ -73,10 +73,11 @@ end
 
 // Creates a plan: takes the next plan number, and writes the plan, its first version, indexes,
 // counters, audit record, outbox event and idempotency key, in one step. The number is taken
-// here, in the same atomic write as the plan it names, so an acknowledged id never names
-// anything else, whatever Redis loses. The caller sends the plan, its BASIC view and its event
-// without the name: Protocol Buffers take the last occurrence of a field, so appending the
-// name field to the serialized bytes names them.
+// here, in the same atomic write as the plan it names, so the counter never runs ahead of or
+// behind the plans (with appendfsync always nothing acknowledged is lost, so an acknowledged
+// id never names another plan). The caller sends the BASIC view and the event without the
+// name: Protocol Buffers take the last occurrence of a field, so appending the name field to
+// the serialized bytes names them; versions are stored without it (see PackVersion).
 // KEYS: 1 plan number counter, 2 list order counter, 3 idx:all, 4 stats, 5 outbox,
 //       6 request key (or KEYS[1] when there is none)
 // ARGV: 1 type letter, 2 body, 3 summary, 4 folded title, 5 stage, 6 stats field,

@@ -1,6 +1,7 @@
 #include "services/requirements/access_policy.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/plan_access.h"
 
 namespace rfs::requirements {
@@ -14,17 +15,21 @@ absl::Status Authorize(const Principal& who, Action action, const registry::v1::
     case Action::kCheckPlan:
     case Action::kListReviews:
     case Action::kScorePlan:
+      // The same words as for a plan that does not exist (common/plan_access.h).
       if (CanReadPlan(who, *plan)) return absl::OkStatus();
-      return absl::PermissionDeniedError(absl::StrCat(
-          RoleName(who.role), " '", who.subject, "' may not read ", plan->name(),
-          ": before publication a plan is visible to its authors, the local governments of its "
-          "area, its block's bureau and the secretariat"));
+      return ReadDenied(who, plan->name());
     case Action::kRecordReview:
       if (IsPlanReviewer(who, *plan)) return absl::OkStatus();
-      return absl::PermissionDeniedError(absl::StrCat(
-          RoleName(who.role), " '", who.subject, "' may not review ", plan->name(),
-          ": pre-consultation decisions are recorded by the bureau of the plan's block (",
-          plan->area().block(), ") or the secretariat"));
+      if (!CanReadPlan(who, *plan)) return ReadDenied(who, plan->name());
+      return Bilingual(
+          absl::StatusCode::kPermissionDenied,
+          absl::StrCat(DescribeCallerJa(who), "は ", plan->name(),
+                       " の審査結果を記録できません。事前相談の審査結果を記録するのは、計画のブロック（",
+                       plan->area().block(), "）を所管する地方局又は事務局です"),
+          absl::StrCat(RoleName(who.role), " '", who.subject, "' may not review ", plan->name(),
+                       ": pre-consultation decisions are recorded by the bureau of the plan's "
+                       "block (",
+                       plan->area().block(), ") or the secretariat"));
   }
   return absl::PermissionDeniedError("unknown action");
 }

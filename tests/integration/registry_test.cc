@@ -758,7 +758,12 @@ TEST_F(RegistryTest, NoExistenceOracle) {
   Plan change;
   change.set_name("plans/B-09999");
   change.set_title("x");
-  EXPECT_EQ(Update(aichi, change, "title", &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  const grpc::Status write_missing = Update(aichi, change, "title", &out);
+  EXPECT_EQ(write_missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  change.set_name(b.name());
+  const grpc::Status write_existing = Update(aichi, change, "title", &out);
+  EXPECT_EQ(absl::StrReplaceAll(write_existing.error_message(), {{b.name(), "X"}}),
+            absl::StrReplaceAll(write_missing.error_message(), {{"plans/B-09999", "X"}}));
   GetPlanHistoryRequest hreq;
   hreq.set_name("plans/B-09999");
   GetPlanHistoryResponse history;

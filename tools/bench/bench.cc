@@ -31,6 +31,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -60,7 +61,9 @@ ABSL_FLAG(std::string, requirements_target, "", "rfs-requirements address (empty
 ABSL_FLAG(int, requirements_metrics_port, 9102, "rfs-requirements' metrics port");
 ABSL_FLAG(std::string, check_plan, "", "CheckPlan (cached): a registered plan to check repeatedly");
 ABSL_FLAG(std::string, check_file, "", "CheckPlan (uncached): plan JSON checked inline (a dry run, never cached)");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, miss_file, "", "CheckPlan (registered, not cached): plan JSON registered --miss_plans times; each call checks a plan never checked before");
+ABSL_FLAG(int, miss_plans, 20000, "How many plans the cache-miss scenario registers (more than it checks)");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss", "Scenarios to run, in order, in each round");
 ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a trusted run updates it");
 ABSL_FLAG(double, max_round_spread, 0.25, "Rounds of Health/Check whose (max - min) / median exceeds this make the run untrusted");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
@@ -239,6 +242,54 @@ class Runner {
 
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_[2];
   std::string token_;
+
+ public:
+  // Registers `count` copies of `plan` on the registry (32 at a time) and returns their names.
+  std::vector<std::string> Register(const v1::Plan& plan, int count) {
+    v1::CreatePlanRequest create;
+    *create.mutable_plan() = plan;
+    const grpc::ByteBuffer request = ToBuffer(create.SerializeAsString());
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> names;
+    int started = 0, finished = 0;
+    const std::string authorization = "Bearer " + token_;
+    std::function<void()> next = [&] {
+      auto* call = new Call();
+      call->request = request;
+      call->ctx.AddMetadata("authorization", authorization);
+      call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      stubs_[kRegistry][0]->UnaryCall(
+          &call->ctx, "/rfs.registry.v1.PlanRegistry/CreatePlan", grpc::StubOptions(),
+          &call->request, &call->response, [&, call](grpc::Status status) {
+            v1::Plan created;
+            grpc::Slice slice;
+            if (status.ok() && call->response.DumpToSingleSlice(&slice).ok() &&
+                created.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+              std::lock_guard<std::mutex> lock(mu);
+              names.push_back(created.name());
+            }
+            delete call;
+            std::unique_lock<std::mutex> lock(mu);
+            ++finished;
+            if (started < count) {
+              ++started;
+              lock.unlock();
+              next();
+            } else {
+              cv.notify_all();
+            }
+          });
+    };
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      started = std::min(count, 32);
+    }
+    for (int i = 0; i < std::min(count, 32); ++i) next();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return finished >= count; });
+    return names;
+  }
   // Numbers every call of the run: CreatePlan request ids must never repeat across phases and
   // rounds, or a measured create would be answered as a retry of an earlier one.
   std::atomic<uint64_t> counter_{0};
@@ -331,6 +382,33 @@ int Main(int argc, char** argv) {
   }
 
   Runner runner;
+  if (!absl::GetFlag(FLAGS_requirements_target).empty() && !absl::GetFlag(FLAGS_miss_file).empty() &&
+      absl::StrContains(absl::GetFlag(FLAGS_scenarios), "check_miss")) {
+    v1::Plan plan;
+    std::ifstream in(absl::GetFlag(FLAGS_miss_file));
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!google::protobuf::util::JsonStringToMessage(text.str(), &plan).ok()) {
+      std::fprintf(stderr, "rfs-bench: cannot read %s\n", absl::GetFlag(FLAGS_miss_file).c_str());
+      return 2;
+    }
+    const int count = absl::GetFlag(FLAGS_miss_plans);
+    std::printf("registering %d plans for the cache-miss CheckPlan scenario...\n", count);
+    auto names = std::make_shared<std::vector<std::string>>(runner.Register(plan, count));
+    // Each call checks the next plan: never checked before, so never cached, while there are
+    // plans left (the table says when there were not).
+    auto next = std::make_shared<std::atomic<size_t>>(0);
+    Scenario s{"check_miss", "CheckPlan registered, miss", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+               kRequirements};
+    s.request = [names, next](uint64_t) {
+      requirements::v1::CheckPlanRequest check;
+      const size_t i = next->fetch_add(1);
+      check.set_name((*names)[i % names->size()]);
+      return ToBuffer(check.SerializeAsString());
+    };
+    s.min_ratio = 0.2;
+    if (!names->empty()) all.push_back(s);
+  }
   // Scenarios interleaved over rounds, so a disturbance of the machine hits all alike; each
   // figure is the median of its rounds.
   std::map<std::string, std::vector<Result>> by_key;

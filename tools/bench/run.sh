@@ -68,7 +68,7 @@ for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" ruleset >/dev/null 2>&1 && 
 
 "$BUILD/tools/bench/rfs-bench" --target "127.0.0.1:$port" --metrics_port "$mport" \
   --requirements_target "127.0.0.1:$rport" --requirements_metrics_port "$rmport" \
-  --check_plan "$plan" --check_file "$sample" \
+  --check_plan "$plan" --check_file "$sample" --miss_file "$small" \
   --token "$RFS_TOKEN" --plan "$plan" --create_file "$sample" --create_small_file "$small" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER" --rounds "$ROUNDS" \
   --redis_get_ops "${get_ops:-0}" --redis_set_ops "${set_ops:-0}" --json "$OUT/bench.json" \
@@ -78,21 +78,28 @@ for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" ruleset >/dev/null 2>&1 && 
 # run: Health/Check and GetPlan on the registry, 4 connections x 8 streams. When its GetPlan
 # ratio and ours disagree by more than a third, the run is not trusted either.
 if command -v h2load >/dev/null 2>&1; then
-  frame() {  # a gRPC message frame: flag 0, 4-byte big-endian length, the bytes
-    local hex=$1 len=$(( ${#1} / 2 ))
-    printf "\\x00\\x%02x\\x%02x\\x%02x\\x%02x" $((len >> 24 & 255)) $((len >> 16 & 255)) $((len >> 8 & 255)) $((len & 255))
-    for ((i = 0; i < ${#hex}; i += 2)); do printf "\\x%s" "${hex:i:2}"; done
-  }
-  printf "$(frame "")" > "$work/health.bin"
-  name_hex=$(printf '%s' "$plan" | od -An -tx1 | tr -d ' \n')
-  printf "$(frame "$(printf '0a%02x' ${#plan})$name_hex")" > "$work/get.bin"
+  # Request bodies: gRPC message frames (flag 0, 4-byte big-endian length, the message).
+  /usr/bin/python3 - "$work" "$plan" <<'PY'
+import struct, sys
+work, plan = sys.argv[1], sys.argv[2].encode()
+frame = lambda m: b"\x00" + struct.pack(">I", len(m)) + m
+open(work + "/health.bin", "wb").write(frame(b""))
+open(work + "/get.bin", "wb").write(frame(b"\x0a" + bytes([len(plan)]) + plan))  # GetPlanRequest.name
+PY
   h2() {  # method body-file -> req/s
     h2load -n 1000000 -D "$SECONDS_PER" -c 4 -m 8 -t 1 -d "$2" \
       -H 'content-type: application/grpc' -H 'te: trailers' -H "authorization: Bearer $RFS_TOKEN" \
       "http://127.0.0.1:$port$1" 2>/dev/null | sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p'
   }
   h_health=$(h2 /grpc.health.v1.Health/Check "$work/health.bin")
+  # gRPC errors arrive as HTTP 200, which h2load counts as success: count them on the server.
+  failed() { curl -s "http://127.0.0.1:$mport/metrics" | grep '^grpc_server_handled_total{' |
+             grep 'grpc_method="GetPlan"' | grep -v 'grpc_code="OK"' | awk '{s += $2} END {print s + 0}'; }
+  before=$(failed)
   h_get=$(h2 /rfs.registry.v1.PlanRegistry/GetPlan "$work/get.bin")
+  h_get_errors=$(( $(failed) - before ))
+  echo "h2load GetPlan: $h_get_errors calls failed on the server"
+  ((h_get_errors == 0)) || h_get=0
   /usr/bin/python3 - "$OUT/bench.json" "${h_health:-0}" "${h_get:-0}" <<'PY'
 import json, sys
 path, health, get = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
