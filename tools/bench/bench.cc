@@ -13,6 +13,7 @@
 //              --check_plan plans/A-00001 --check_file data/samples/x.json]
 // Scenarios of rfs-requirements are measured against Health/Check on rfs-requirements.
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -65,7 +66,7 @@ ABSL_FLAG(std::string, miss_file, "", "CheckPlan (registered, not cached): plan 
 ABSL_FLAG(int, miss_plans, 20000, "How many plans the cache-miss scenario registers (more than it checks)");
 ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss", "Scenarios to run, in order, in each round");
 ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a trusted run updates it");
-ABSL_FLAG(double, max_round_spread, 0.25, "Rounds of Health/Check whose (max - min) / median exceeds this make the run untrusted");
+ABSL_FLAG(double, max_round_spread, 0.15, "Rounds of Health/Check whose median absolute deviation exceeds this share of their median make the run untrusted (one disturbed round does not: the median ignores it)");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
 ABSL_FLAG(double, redis_set_ops, 0, "Redis SET ops/s measured by redis-benchmark (reported)");
 
@@ -97,7 +98,7 @@ struct Result {
   uint64_t calls = 0, client_errors = 0, server_errors = 0;
   double round_trips_per_call = -1;
   std::map<std::string, uint64_t> error_codes;
-  double spread = 0;  // (max - min) / median of req/s over the rounds
+  double spread = 0;  // median absolute deviation / median of req/s over the rounds
 };
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
@@ -433,12 +434,10 @@ int Main(int argc, char** argv) {
     };
     Result m = runs.front();
     m.rps = median([](const Result& r) { return r.rps; });
-    double lo = runs.front().rps, hi = lo;
-    for (const Result& r : runs) {
-      lo = std::min(lo, r.rps);
-      hi = std::max(hi, r.rps);
-    }
-    m.spread = m.rps > 0 ? (hi - lo) / m.rps : 0;
+    std::vector<double> deviations;
+    for (const Result& r : runs) deviations.push_back(std::abs(r.rps - m.rps));
+    std::sort(deviations.begin(), deviations.end());
+    m.spread = m.rps > 0 ? deviations[deviations.size() / 2] / m.rps : 0;
     m.p50_ms = median([](const Result& r) { return r.p50_ms; });
     m.p99_ms = median([](const Result& r) { return r.p99_ms; });
     m.round_trips_per_call = median([](const Result& r) { return r.round_trips_per_call; });
@@ -527,7 +526,8 @@ int Main(int argc, char** argv) {
   for (const Result& r : results) {
     if ((r.key == "health" || r.key == "req_health") &&
         r.spread > absl::GetFlag(FLAGS_max_round_spread)) {
-      untrusted.push_back(absl::StrFormat("%s rounds disagree by %.0f%%", r.label, r.spread * 100));
+      untrusted.push_back(absl::StrFormat("%s rounds disagree (median deviation %.0f%% of the median)",
+                                          r.label, r.spread * 100));
     }
   }
   const std::string baseline_path = absl::GetFlag(FLAGS_quiet_baseline);

@@ -93,8 +93,9 @@ PY
   }
   h_health=$(h2 /grpc.health.v1.Health/Check "$work/health.bin")
   # gRPC errors arrive as HTTP 200, which h2load counts as success: count them on the server.
-  failed() { curl -s "http://127.0.0.1:$mport/metrics" | grep '^grpc_server_handled_total{' |
-             grep 'grpc_method="GetPlan"' | grep -v 'grpc_code="OK"' | awk '{s += $2} END {print s + 0}'; }
+  failed() { curl -s "http://127.0.0.1:$mport/metrics" |
+             awk '/^grpc_server_handled_total\{/ && /grpc_method="GetPlan"/ && !/grpc_code="OK"/ {s += $2}
+                  END {print s + 0}'; }
   before=$(failed)
   h_get=$(h2 /rfs.registry.v1.PlanRegistry/GetPlan "$work/get.bin")
   h_get_errors=$(( $(failed) - before ))
