@@ -553,8 +553,12 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
   const std::string audit = w.audit.SerializeAsString();
   const std::string event = w.event.SerializeAsString();
+  // The writer's quota: the same four script arguments for creates and updates.
+  const QuotaArgs quota{absl::StrCat(w.principal.size(), ":", w.principal),
+                        absl::StrCat(quota_.writes_per_minute), absl::StrCat(quota_.bytes_per_hour),
+                        absl::StrCat(body.size() + summary.size())};
   if (w.expected_version == 0) return Create(w, body, full_size, summary, title, stage,
-                                             stats_field, index_keys, audit, event);
+                                             stats_field, index_keys, audit, event, quota);
 
   const std::string id(absl::StripPrefix(plan.name(), "plans/"));
   const std::string plan_key = PlanKey(id);
@@ -562,17 +566,13 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string history_key = absl::StrCat(plan_key, ":hist");
   const std::string expected = absl::StrCat(w.expected_version);
   const std::string version = absl::StrCat(plan.version());
-  const std::string who = absl::StrCat(w.principal.size(), ":", w.principal);
-  const std::string per_minute = absl::StrCat(quota_.writes_per_minute);
-  const std::string per_hour = absl::StrCat(quota_.bytes_per_hour);
-  const std::string bytes = absl::StrCat(body.size() + summary.size());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
       pool_->Eval(WriteScript(), {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
                    audit, id, w.event.id(), w.event.type(), event,
-                   absl::StrJoin(w.removed_authors, " "), kPrefix, who, per_minute, per_hour,
-                   bytes, full_size}));
+                   absl::StrJoin(w.removed_authors, " "), kPrefix, quota.who, quota.per_minute,
+                   quota.per_hour, quota.bytes, full_size}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
@@ -601,14 +601,11 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                                                   const std::string& stats_field,
                                                   const std::string& index_keys,
                                                   const std::string& audit,
-                                                  const std::string& event) {
+                                                  const std::string& event,
+                                                  const QuotaArgs& quota) {
   const bool has_request = !w.request_key.empty();
   const std::string seq_key = Key("seq");
   const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
-  const std::string who = absl::StrCat(w.principal.size(), ":", w.principal);
-  const std::string per_minute = absl::StrCat(quota_.writes_per_minute);
-  const std::string per_hour = absl::StrCat(quota_.bytes_per_hour);
-  const std::string bytes = absl::StrCat(body.size() + summary.size());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
       pool_->Eval(CreateScript(),
@@ -616,7 +613,8 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                    has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
-                   kPrefix, who, per_minute, per_hour, bytes, full_size}));
+                   kPrefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes,
+                   full_size}));
   WriteResult result;
   if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");

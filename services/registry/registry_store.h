@@ -183,12 +183,16 @@ class RegistryStore {
   absl::StatusOr<CachedPlanPtr> Decode(const std::string& id, int64_t version,
                                        absl::string_view bytes);
   CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
+  // Script arguments of the writer's quota: principal key part, limits, bytes of the write.
+  struct QuotaArgs {
+    std::string who, per_minute, per_hour, bytes;
+  };
   absl::StatusOr<WriteResult> Create(const PlanWrite& write, const std::string& body,
                                      const std::string& full_size, const std::string& summary,
                                      const std::string& title,
                                      const std::string& stage, const std::string& stats_field,
                                      const std::string& index_keys, const std::string& audit,
-                                     const std::string& event);
+                                     const std::string& event, const QuotaArgs& quota);
   // Reads the reply of the head script: the cached version, or `*fetch` set to a version
   // whose body must be read (evicted meanwhile).
   absl::StatusOr<CachedPlanPtr> OnHead(const std::string& id, const redisReply* reply,

@@ -23,7 +23,7 @@ class RedisServer {
   bool running() const { return process_.running(); }
 
   // kill -9 at the worst moment this Redis shows: while a background fsync of the AOF is
-  // pending, or while written data waits in its AOF buffer (with `appendfsync everysec`, Redis
+  // pending, or while written data waits in its AOF buffer (with the everysec fsync policy, Redis
   // 7.0 then answers clients before the data reaches the file). Polls INFO persistence for up
   // to `patience`; when neither is seen (as with `appendfsync always`, where Redis writes and
   // fsyncs before it answers), kills at the end of it, under the caller's load. Returns what
