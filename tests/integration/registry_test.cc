@@ -17,7 +17,7 @@
 #include "common/health_client.h"
 #include "common/redis.h"
 #include "common/status.h"
-#include "tests/support/http.h"
+#include "common/http_get.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {

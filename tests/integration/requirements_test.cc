@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "rfs/common/v1/common.pb.h"
 #include "services/requirements/requirements_store.h"
-#include "tests/support/http.h"
+#include "common/http_get.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {

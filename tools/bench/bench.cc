@@ -44,7 +44,7 @@
 #include "nlohmann/json.hpp"
 #include "rfs/registry/v1/registry.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
-#include "tests/support/http.h"
+#include "common/http_get.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(int, metrics_port, 9101, "Server's metrics port (server-side error and Redis counts)");
@@ -148,13 +148,13 @@ class Runner {
     const int metrics_port = s.server == kRegistry ? absl::GetFlag(FLAGS_metrics_port)
                                                    : absl::GetFlag(FLAGS_requirements_metrics_port);
     Phase(s, absl::GetFlag(FLAGS_warmup_seconds), nullptr);
-    const std::string before = testing::HttpGet(metrics_port, "/metrics");
+    const std::string before = HttpGet(metrics_port, "/metrics");
     Result r;
     r.key = s.key;
     r.label = s.label;
     r.server = s.server;
     Phase(s, absl::GetFlag(FLAGS_seconds), &r);
-    const std::string after = testing::HttpGet(metrics_port, "/metrics");
+    const std::string after = HttpGet(metrics_port, "/metrics");
     const std::string method_name = s.method.substr(s.method.rfind('/') + 1);
     const std::vector<std::string> label = {"grpc_method=\"" + method_name + "\""};
     r.server_errors = static_cast<uint64_t>(

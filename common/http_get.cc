@@ -1,11 +1,11 @@
-#include "tests/support/http.h"
+#include "common/http_get.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace rfs::testing {
+namespace rfs {
 
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -28,4 +28,4 @@ std::string HttpGet(int port, const std::string& path) {
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
 
-}  // namespace rfs::testing
+}  // namespace rfs
