@@ -16,6 +16,7 @@
 #include "absl/random/distributions.h"
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
+#include "common/api.h"
 #include "common/codes.h"
 #include "common/errors.h"
 #include "common/logging.h"
@@ -175,15 +176,7 @@ absl::Status OverQuota(const Principal& who, const WriteResult& result) {
 }
 
 absl::Status CheckEtag(const Plan& current, const std::string& etag) {
-  int64_t version = 0;
-  if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
-    return InvalidField(
-        "etag",
-        absl::StrCat("'", Excerpt(etag),
-                     "' はこのサービスの etag ではありません（\"v3\" のような形式です）。取得した計画の "
-                     "etag をそのまま指定してください"),
-        absl::StrCat("'", Excerpt(etag), "' is not an etag of this service (like \"v3\")"));
-  }
+  ASSIGN_OR_RETURN(const int64_t version, ParseEtag(etag));
   if (version != current.version()) {
     return Bilingual(
         absl::StatusCode::kAborted,
@@ -200,60 +193,7 @@ absl::Status ValidateComment(const std::string& comment) {
   return ValidateText(comment, "comment", {2000, false, true});
 }
 
-// FNV-1a: a stable hash (absl::Hash is seeded per process) to bind page tokens to filters.
-uint64_t StableHash(absl::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string EncodeToken(absl::string_view kind, uint64_t binding, int64_t position) {
-  return absl::WebSafeBase64Escape(absl::StrCat(kind, ":", absl::Hex(binding), ":", position));
-}
-
-absl::StatusOr<int64_t> DecodeToken(const std::string& token, absl::string_view kind,
-                                    uint64_t binding) {
-  if (token.empty()) return 0;
-  std::string raw;
-  std::vector<std::string> parts;
-  int64_t position = 0;
-  if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
-  // Positions are list positions or offsets; far below 2^40, so arithmetic on them never
-  // overflows.
-  if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
-      position < 0 || position > (int64_t{1} << 40)) {
-    return InvalidField("page_token",
-                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
-                        "やり直してください",
-                        "not a token this method returned; start again without one");
-  }
-  if (parts[1] != absl::StrCat(absl::Hex(binding))) {
-    return InvalidField("page_token",
-                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
-                        "以外は同じ内容のリクエストを送ってください",
-                        "was issued for other filters or another plan; use the same request "
-                        "with only the page_token changed");
-  }
-  return position;
-}
-
-absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
-  if (requested < 0) {
-    return InvalidField(
-        "page_size",
-        absl::StrCat(requested, " は負の値です。既定の件数にする場合は 0 を指定してください"),
-        absl::StrCat(requested, " is negative; use 0 for the default"));
-  }
-  if (requested == 0) return default_size;
-  return std::min(requested, max_size);
-}
-
 }  // namespace
-
-std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
 
 Registry::Registry(RegistryStore* store, const ReferenceData* reference, SubmissionGate* gate,
                    RegistryOptions options)
@@ -261,18 +201,7 @@ Registry::Registry(RegistryStore* store, const ReferenceData* reference, Submiss
 
 absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::CreatePlanRequest& req) {
   const std::string& request_id = req.request_id();
-  if (!request_id.empty()) {
-    bool ok = request_id.size() <= 128;
-    for (char c : request_id) {
-      ok &= absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
-    }
-    if (!ok) {
-      return InvalidField("request_id",
-                          "英数字と '-'、'_'、'.'、':' からなる1～128文字で指定してください（UUID "
-                          "を使用できます）",
-                          "1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
-    }
-  }
+  RETURN_IF_ERROR(ValidateRequestId(request_id));
   // Roles that never create plans are told so before anything about their input.
   RETURN_IF_ERROR(Authorize(who, {Action::kCreatePlan, nullptr}));
   if (!req.has_plan()) return InvalidField("plan", "必須項目です。計画を指定してください", "required");
@@ -437,7 +366,7 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   const std::string folded_title = FoldAsciiCase(req.title_contains());
   const uint64_t binding = StableHash(
       absl::StrCat(absl::StrJoin(indexes, " "), "|", id_prefix, "|", folded_title));
-  ASSIGN_OR_RETURN(int64_t after, DecodeToken(req.page_token(), "plans", binding));
+  ASSIGN_OR_RETURN(int64_t after, DecodePageToken(req.page_token(), "plans", binding));
 
   ListQuery query;
   query.primary_index = indexes.front();
@@ -494,10 +423,10 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
     for (const auto& plan : plans) *response.add_plans() = *plan;
   }
   if (more) {
-    response.set_next_page_token(EncodeToken("plans", binding, last_included));
+    response.set_next_page_token(EncodePageToken("plans", binding, last_included));
   } else if (scans == kMaxScans) {
     // Scanned a lot without filling the page: return what there is and continue later.
-    response.set_next_page_token(EncodeToken("plans", binding, query.after_sequence));
+    response.set_next_page_token(EncodePageToken("plans", binding, query.after_sequence));
   }
   return response;
 }
@@ -751,7 +680,7 @@ absl::StatusOr<v1::ListPlanVersionsResponse> Registry::ListPlanVersions(
     const Principal& who, const v1::ListPlanVersionsRequest& req) {
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
   ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
-  ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "versions", StableHash(id)));
+  ASSIGN_OR_RETURN(int64_t offset, DecodePageToken(req.page_token(), "versions", StableHash(id)));
   ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
   ASSIGN_OR_RETURN(auto page, store_->History(id, offset, std::min<int64_t>(page_size, until - offset)));
   page.second = std::min(page.second, until);
@@ -766,7 +695,7 @@ absl::StatusOr<v1::ListPlanVersionsResponse> Registry::ListPlanVersions(
     v->set_content_version(r.content_version());
   }
   if (offset + page_size < page.second) {
-    response.set_next_page_token(EncodeToken("versions", StableHash(id), offset + page_size));
+    response.set_next_page_token(EncodePageToken("versions", StableHash(id), offset + page_size));
   }
   return response;
 }
@@ -775,14 +704,14 @@ absl::StatusOr<v1::GetPlanHistoryResponse> Registry::GetPlanHistory(
     const Principal& who, const v1::GetPlanHistoryRequest& req) {
   ASSIGN_OR_RETURN(std::string id, ParsePlanName(req.name(), "name"));
   ASSIGN_OR_RETURN(int page_size, PageSize(req.page_size(), 100, 1000));
-  ASSIGN_OR_RETURN(int64_t offset, DecodeToken(req.page_token(), "history", StableHash(id)));
+  ASSIGN_OR_RETURN(int64_t offset, DecodePageToken(req.page_token(), "history", StableHash(id)));
   ASSIGN_OR_RETURN(const int64_t until, ReadableUntil(who, req.name(), id));
   ASSIGN_OR_RETURN(auto page, store_->History(id, offset, std::min<int64_t>(page_size, until - offset)));
   page.second = std::min(page.second, until);
   v1::GetPlanHistoryResponse response;
   for (auto& r : page.first) *response.add_records() = std::move(r);
   if (offset + page_size < page.second) {
-    response.set_next_page_token(EncodeToken("history", StableHash(id), offset + page_size));
+    response.set_next_page_token(EncodePageToken("history", StableHash(id), offset + page_size));
   }
   return response;
 }

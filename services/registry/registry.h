@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "common/api.h"  // EtagOf
 #include "common/auth.h"
 #include "common/codes.h"
 #include "common/reference_data.h"
@@ -77,7 +78,5 @@ class Registry {
   const RegistryOptions options_;
 };
 
-// Etags are "v<version>".
-std::string EtagOf(int64_t version);
 
 }  // namespace rfs::registry

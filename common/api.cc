@@ -1,0 +1,95 @@
+#include "common/api.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/errors.h"
+#include "common/text.h"
+
+namespace rfs {
+
+// FNV-1a: a stable hash (absl::Hash is seeded per process) to bind page tokens to filters.
+uint64_t StableHash(absl::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string EncodePageToken(absl::string_view kind, uint64_t binding, int64_t position) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kind, ":", absl::Hex(binding), ":", position));
+}
+
+absl::StatusOr<int64_t> DecodePageToken(const std::string& token, absl::string_view kind,
+                                        uint64_t binding) {
+  if (token.empty()) return 0;
+  std::string raw;
+  std::vector<std::string> parts;
+  int64_t position = 0;
+  if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
+  // Positions are list positions or offsets; far below 2^40, so arithmetic on them never
+  // overflows.
+  if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
+      position < 0 || position > (int64_t{1} << 40)) {
+    return InvalidField("page_token",
+                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
+                        "やり直してください",
+                        "not a token this method returned; start again without one");
+  }
+  if (parts[1] != absl::StrCat(absl::Hex(binding))) {
+    return InvalidField("page_token",
+                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
+                        "以外は同じ内容のリクエストを送ってください",
+                        "was issued for other filters or another plan; use the same request "
+                        "with only the page_token changed");
+  }
+  return position;
+}
+
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
+  if (requested < 0) {
+    return InvalidField(
+        "page_size",
+        absl::StrCat(requested, " は負の値です。既定の件数にする場合は 0 を指定してください"),
+        absl::StrCat(requested, " is negative; use 0 for the default"));
+  }
+  if (requested == 0) return default_size;
+  return std::min(requested, max_size);
+}
+
+std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
+
+absl::StatusOr<int64_t> ParseEtag(const std::string& etag) {
+  int64_t version = 0;
+  if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
+    return InvalidField(
+        "etag",
+        absl::StrCat("'", Excerpt(etag),
+                     "' はこのサービスの etag ではありません（\"v3\" のような形式です）。取得した計画の "
+                     "etag をそのまま指定してください"),
+        absl::StrCat("'", Excerpt(etag), "' is not an etag of this service (like \"v3\")"));
+  }
+  return version;
+}
+
+absl::Status ValidateRequestId(const std::string& request_id) {
+  if (request_id.empty()) return absl::OkStatus();
+  bool ok = request_id.size() <= 128;
+  for (char c : request_id) {
+    ok &= absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  }
+  if (ok) return absl::OkStatus();
+  return InvalidField("request_id",
+                      "英数字と '-'、'_'、'.'、':' からなる1～128文字で指定してください（UUID "
+                      "を使用できます）",
+                      "1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
+}
+
+}  // namespace rfs

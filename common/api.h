@@ -1,0 +1,41 @@
+// API helpers every service's methods share (Google AIP style): opaque page tokens bound to a
+// request's filters, page sizes, etags of versioned resources, and client request ids that
+// make creates idempotent. Errors are INVALID_ARGUMENT in Japanese and English naming the
+// field (common/errors.h). Pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rfs {
+
+// FNV-1a of `s`: stable across processes and replicas (absl::Hash is seeded per process), to
+// bind a page token to the filters it was issued for.
+uint64_t StableHash(absl::string_view s);
+
+// An opaque page token: `kind` (which listing), `binding` (StableHash of its filters) and the
+// position to continue after.
+std::string EncodePageToken(absl::string_view kind, uint64_t binding, int64_t position);
+// The position of a token made by EncodePageToken with the same kind and binding; 0 for an
+// empty token. INVALID_ARGUMENT naming page_token for a token that is not one (tampered,
+// another listing's) or was issued for other filters.
+absl::StatusOr<int64_t> DecodePageToken(const std::string& token, absl::string_view kind,
+                                        uint64_t binding);
+
+// The page size to use: `default_size` for 0, at most `max_size`; INVALID_ARGUMENT naming
+// page_size when negative.
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size);
+
+// Etags are "v<version>".
+std::string EtagOf(int64_t version);
+// The version an etag names; INVALID_ARGUMENT naming etag for anything else.
+absl::StatusOr<int64_t> ParseEtag(const std::string& etag);
+
+// OK for an empty request id (no idempotency) or 1..128 letters, digits, '-', '_', '.', ':'
+// (a UUID fits); INVALID_ARGUMENT naming request_id otherwise.
+absl::Status ValidateRequestId(const std::string& request_id);
+
+}  // namespace rfs

@@ -1,0 +1,65 @@
+#include "common/api.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+
+namespace rfs {
+namespace {
+
+TEST(PageToken, RoundTripsAndEmptyIsTheStart) {
+  const uint64_t binding = StableHash("idx:all|A-|");
+  const std::string token = EncodePageToken("plans", binding, 42);
+  EXPECT_EQ(*DecodePageToken(token, "plans", binding), 42);
+  EXPECT_EQ(*DecodePageToken("", "plans", binding), 0);
+}
+
+TEST(PageToken, TamperedOrForeignTokensAreRefused) {
+  const uint64_t binding = StableHash("filters");
+  const std::string token = EncodePageToken("plans", binding, 7);
+  // Another listing's token, other filters, garbage, an edited position, a huge position.
+  EXPECT_EQ(DecodePageToken(token, "history", binding).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken(token, "plans", StableHash("other")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken("!!not base64!!", "plans", binding).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &raw));
+  for (const std::string& edited : {raw + "x", raw.substr(0, raw.size() - 1) + "-1",
+                                    raw.substr(0, raw.size() - 1) + "99999999999999"}) {
+    EXPECT_EQ(DecodePageToken(absl::WebSafeBase64Escape(edited), "plans", binding).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << edited;
+  }
+  EXPECT_NE(std::string(DecodePageToken(token, "plans", StableHash("other")).status().message())
+                .find("page_token"),
+            std::string::npos);
+}
+
+TEST(PageSize, DefaultCapAndNegative) {
+  EXPECT_EQ(*PageSize(0, 50, 500), 50);
+  EXPECT_EQ(*PageSize(20, 50, 500), 20);
+  EXPECT_EQ(*PageSize(10000, 50, 500), 500);
+  EXPECT_EQ(PageSize(-1, 50, 500).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Etag, FormsOfAnEtag) {
+  EXPECT_EQ(EtagOf(3), "v3");
+  EXPECT_EQ(*ParseEtag("v3"), 3);
+  for (const char* bad : {"", "v", "3", "V3", "v3x", "w3"}) {
+    EXPECT_EQ(ParseEtag(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(RequestId, LettersDigitsAndSeparatorsUpTo128) {
+  EXPECT_TRUE(ValidateRequestId("").ok());
+  EXPECT_TRUE(ValidateRequestId("3f1c2a9e-0b7d-4a51-9c0e-5d7f8e2b6a10").ok());
+  EXPECT_TRUE(ValidateRequestId(std::string(128, 'a')).ok());
+  EXPECT_FALSE(ValidateRequestId(std::string(129, 'a')).ok());
+  EXPECT_FALSE(ValidateRequestId("有効ではない").ok());
+  EXPECT_FALSE(ValidateRequestId("a b").ok());
+}
+
+}  // namespace
+}  // namespace rfs
