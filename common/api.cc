@@ -68,7 +68,10 @@ std::string EtagOf(int64_t version) { return absl::StrCat("v", version); }
 
 absl::StatusOr<int64_t> ParseEtag(const std::string& etag) {
   int64_t version = 0;
-  if (etag.size() < 2 || etag[0] != 'v' || !absl::SimpleAtoi(etag.substr(1), &version)) {
+  // "v" and 1..18 digits: nothing else (no sign, spaces or leading padding) is an etag.
+  bool digits = etag.size() >= 2 && etag.size() <= 19 && etag[0] == 'v';
+  for (size_t i = 1; digits && i < etag.size(); ++i) digits = absl::ascii_isdigit(etag[i]);
+  if (!digits || !absl::SimpleAtoi(etag.substr(1), &version)) {
     return InvalidField(
         "etag",
         absl::StrCat("'", Excerpt(etag),

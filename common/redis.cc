@@ -331,6 +331,27 @@ absl::StatusOr<RedisReplyPtr> RedisPool::Eval(const RedisScript& script,
   return lease->Eval(script, keys, args);
 }
 
+void WarnUnlessDurable(RedisPool* pool) {
+  std::string aof, fsync;
+  for (auto [name, out] : {std::pair<const char*, std::string*>{"appendonly", &aof},
+                           {"appendfsync", &fsync}}) {
+    absl::StatusOr<RedisReplyPtr> reply = pool->Command({"CONFIG", "GET", name});
+    if (!reply.ok() || (*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != 2) {
+      RFS_LOG(kInfo, "cannot check Redis durability settings (CONFIG GET not answered)")
+          .Field("redis", pool->options().endpoint.Describe());
+      return;
+    }
+    *out = std::string(ReplyString((*reply)->element[1]));
+  }
+  if (aof != "yes" || fsync != "always") {
+    RFS_LOG(kWarning, "Redis does not write and fsync every acknowledged write: a killed Redis "
+                      "can lose them; run it with appendonly yes and appendfsync always")
+        .Field("appendonly", aof)
+        .Field("appendfsync", fsync)
+        .Field("redis", pool->options().endpoint.Describe());
+  }
+}
+
 absl::Status RedisPool::Ping() {
   auto reply = Command({"PING"});
   return reply.ok() ? absl::OkStatus() : reply.status();

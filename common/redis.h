@@ -138,6 +138,12 @@ class RedisPool {
   std::string last_error_ ABSL_GUARDED_BY(mu_);
 };
 
+// Logs a warning when the Redis behind `pool` does not write and fsync its AOF before it
+// answers (appendonly yes, appendfsync always): then a killed Redis can lose acknowledged writes
+// (docs/operations.md). Says so at info level when it cannot tell (CONFIG disabled, as some
+// managed Redis do, or Redis not reachable yet). Called once at start.
+void WarnUnlessDurable(RedisPool* pool);
+
 // Maps a Redis error reply ("LOADING ...", "OOM ...", "ERR ...") to a status: transient server
 // states are UNAVAILABLE, out of memory RESOURCE_EXHAUSTED, anything else INTERNAL.
 absl::Status MapRedisError(absl::string_view error);

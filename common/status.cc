@@ -15,7 +15,10 @@
 namespace rfs {
 namespace {
 
-constexpr size_t kMaxStatusMessageChars = 2000;
+// Code points of a status message and of each text of its details. Japanese is 3 bytes a code
+// point (9 once percent-encoded), and the message and its details travel in trailers, which
+// gRPC clients accept up to 8-16 KiB by default.
+constexpr size_t kMaxStatusMessageChars = 600;
 constexpr char kDetailsUrl[] = "type.googleapis.com/rfs.common.v1.ErrorDetails";
 
 // The bytes of a google.rpc.Status {code = 1, message = 2, repeated Any details = 3}: the
@@ -64,6 +67,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status, Language language) {
   if (!details.has_value()) {
     return grpc::Status(code, Excerpt(status.message(), kMaxStatusMessageChars));
   }
+  // Every text of the details is bounded too: they travel in a trailer.
+  details->set_message_ja(Excerpt(details->message_ja(), kMaxStatusMessageChars));
+  details->set_message_en(Excerpt(details->message_en(), kMaxStatusMessageChars));
+  for (auto& v : *details->mutable_field_violations()) {
+    v.set_field(Excerpt(v.field(), 200));
+    v.set_description_ja(Excerpt(v.description_ja(), kMaxStatusMessageChars));
+    v.set_description_en(Excerpt(v.description_en(), kMaxStatusMessageChars));
+  }
   std::string message;
   switch (language) {
     case Language::kJapanese:
@@ -76,7 +87,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status, Language language) {
       message = absl::StrCat(details->message_ja(), "\n", details->message_en());
       break;
   }
-  message = Excerpt(message, kMaxStatusMessageChars);
+  // (each language is bounded above)
   return grpc::Status(code, message, RpcStatusBytes(static_cast<int>(code), message, *details));
 }
 

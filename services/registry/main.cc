@@ -13,7 +13,7 @@ ABSL_FLAG(int, request_id_ttl_hours, 168, "How long CreatePlan request ids are r
 ABSL_FLAG(std::string, requirements_address, "localhost:50052", "rfs-requirements address (host:port or unix:///path) for the submission gate; empty turns the gate off");
 ABSL_FLAG(int, requirements_timeout_ms, 10000, "Deadline of one requirement check");
 ABSL_FLAG(int, write_quota_per_minute, 300, "Writes one principal (token subject) may make per minute, all replicas together; 0: no limit");
-ABSL_FLAG(int, write_quota_mib_per_hour, 256, "MiB of plans one principal may write per hour, all replicas together; 0: no limit");
+ABSL_FLAG(int, write_quota_mib_per_hour, 64, "MiB of plans one principal may write per hour, all replicas together; 0: no limit");
 
 int main(int argc, char** argv) {
   rfs::ServerRunner::BlockTerminationSignals();

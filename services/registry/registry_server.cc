@@ -50,6 +50,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
   s->pool_ = std::make_unique<RedisPool>(config.redis);
   s->async_ = std::make_unique<AsyncRedis>(config.redis);
+  WarnUnlessDurable(s->pool_.get());
   if (options.write_quota.bytes_per_hour != 0 &&
       options.write_quota.bytes_per_hour < 2 * static_cast<int64_t>(config.max_plan_bytes)) {
     return absl::InvalidArgumentError(

@@ -99,7 +99,15 @@ if q[1] ~= 'OK' then return q end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
 local id = ARGV[1] .. '-' .. string.format('%05d', n)
 local plan_key = ARGV[13] .. 'plan:' .. id
-if redis.call('EXISTS', plan_key) == 1 then return {'EXISTS', id} end
+-- A number already taken (a counter restored behind its plans) is skipped, not reused.
+local tries = 0
+while redis.call('EXISTS', plan_key) == 1 do
+  tries = tries + 1
+  if tries > 1000 then return {'EXISTS', id} end
+  n = n + 1
+  id = ARGV[1] .. '-' .. string.format('%05d', n)
+  plan_key = ARGV[13] .. 'plan:' .. id
+end
 -- Every check is above this line: Redis does not roll a script back, so nothing below may fail
 -- after the first write (only commands on keys and values of this script's own making).
 local name = 'plans/' .. id

@@ -117,7 +117,7 @@ struct ListBatch {
 // What one principal may write, counted in Redis (the same on every replica). 0: no limit.
 struct WriteQuota {
   int64_t writes_per_minute = 300;
-  int64_t bytes_per_hour = int64_t{256} << 20;
+  int64_t bytes_per_hour = int64_t{64} << 20;
 };
 
 struct PlanCount {

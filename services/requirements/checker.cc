@@ -300,6 +300,20 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
         absl::StrCat(req.name(), " は取り下げられているため、要件の審査は行えません"),
         absl::StrCat(req.name(), " is withdrawn; its requirements are no longer reviewed"));
   }
+  // From publication by the governor until a revision the content is frozen: a decision then
+  // could fail a plan its authors can no longer change. Reviews resume in REVISING.
+  if (plan.stage() == registry::v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR ||
+      plan.stage() == registry::v1::PLAN_STAGE_SUBMITTED ||
+      plan.stage() == registry::v1::PLAN_STAGE_PUBLISHED) {
+    const std::string stage = registry::v1::PlanStage_Name(plan.stage());
+    return FailedPrecondition(
+        absl::StrCat(req.name(), " は ", stage,
+                     " の段階にあり、内容を変更できないため審査結果は記録できません。改訂（REVISING）"
+                     "の段階で審査してください"),
+        absl::StrCat(req.name(), " is ", stage,
+                     ": its content is frozen, so no decision is recorded until it is revised "
+                     "(REVISING)"));
+  }
   if (!IsAttestedRequirement(plan.type(), req.requirement_id())) {
     const char* attested = plan.type() == registry::v1::PLAN_TYPE_A   ? "A2, A3"
                            : plan.type() == registry::v1::PLAN_TYPE_B ? "B1, B2, B4"

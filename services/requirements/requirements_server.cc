@@ -38,6 +38,7 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
       options.registry_timeout);
   s->pool_ = std::make_unique<RedisPool>(config.redis);
   s->async_ = std::make_unique<AsyncRedis>(config.redis);
+  WarnUnlessDurable(s->pool_.get());
   s->store_ = std::make_unique<RequirementsStore>(s->pool_.get(), s->async_.get());
   s->executor_ = std::make_unique<Executor>(options.check_threads,
                                                 static_cast<size_t>(options.max_queued_checks));

@@ -239,6 +239,23 @@ TEST_F(CrashTest, MalformedRequestsKeepTheLogJsonAndErrorFree) {
   EXPECT_GT(lines, 0);
 }
 
+// A Redis that does not fsync every acknowledged write is named in a warning at start.
+TEST_F(CrashTest, ARedisThatCanLoseWritesIsWarnedAbout) {
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+  registry_.Stop();
+  auto log = [&] {
+    std::ifstream in(dir_.File("registry.log"));
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(log().find("does not write and fsync"), std::string::npos) << log();
+  ASSERT_EQ(redis_->Cli("CONFIG SET appendfsync everysec"), "OK");
+  StartRegistry();
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+  registry_.Stop();
+  EXPECT_NE(log().find("does not write and fsync"), std::string::npos) << log();
+  EXPECT_NE(log().find("\"appendfsync\":\"everysec\""), std::string::npos);
+}
+
 TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
   struct Case {
     std::vector<std::string> flags;

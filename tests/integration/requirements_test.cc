@@ -281,6 +281,10 @@ TEST_F(RequirementsTest, SubmissionIsGatedByThePassingCheck) {
   ASSERT_OK(Review(Bureau(), good.name(), "B4", REVIEW_DECISION_ACCEPTED, ""));
   ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_PUBLISHED_BY_GOVERNOR, &p));
   EXPECT_EQ(p.requirement_check().verdict(), kPass);
+  // No decision can fail a plan whose content is frozen (it could not be fixed).
+  const grpc::Status frozen =
+      Review(Bureau(), good.name(), "B1", REVIEW_DECISION_RETURNED, "やはり不十分");
+  EXPECT_EQ(frozen.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << frozen.error_message();
   ASSERT_OK(Transition(toyama, good.name(), PLAN_STAGE_SUBMITTED, &p));
   EXPECT_EQ(p.stage(), PLAN_STAGE_SUBMITTED);
   EXPECT_EQ(p.requirement_check().verdict(), kPass);

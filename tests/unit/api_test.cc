@@ -47,8 +47,12 @@ TEST(PageSize, DefaultCapAndNegative) {
 TEST(Etag, FormsOfAnEtag) {
   EXPECT_EQ(EtagOf(3), "v3");
   EXPECT_EQ(*ParseEtag("v3"), 3);
-  for (const char* bad : {"", "v", "3", "V3", "v3x", "w3"}) {
-    EXPECT_EQ(ParseEtag(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  const std::string padded = "v" + std::string(1 << 20, '0') + "2";  // would parse as 2
+  for (const std::string& bad : {std::string(""), std::string("v"), std::string("3"),
+                                 std::string("V3"), std::string("v3x"), std::string("w3"),
+                                 std::string("v 3"), std::string("v+3"), padded}) {
+    EXPECT_EQ(ParseEtag(bad).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad.substr(0, 10);
   }
 }
 
