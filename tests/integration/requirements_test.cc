@@ -3,8 +3,11 @@
 #include <future>
 
 #include <limits>
+#include <sstream>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -509,6 +512,33 @@ TEST_F(RequirementsTest, PriorityFiguresAreCheckedOnceAndMissingOnesLeftUnscored
   EXPECT_GT(scores.scores(1).connector_rank(), 0);  // its other degree is still computed
   EXPECT_EQ(scores.scores(0).missing_figures_size(), 0);
   EXPECT_EQ(scores.scores(0).hub_rank(), 1);
+}
+
+// What make run shows: the illustrative B and C samples pass once the bureau accepts their
+// attested requirements; the seed's A drafts fail (their targets are still ○○).
+TEST_F(RequirementsTest, IllustrativeSamplesPassOnceReviewedAndSeedDraftsFail) {
+  auto load = [&](const std::string& file) {
+    std::ifstream in(DataDir() + "/samples/" + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    Plan plan;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text.str(), &plan).ok()) << file;
+    return MustCreate(plan);
+  };
+  for (const char* file : {"toyama-b-illustrative.json", "ishikawa-c-illustrative.json"}) {
+    const Plan plan = load(file);
+    for (const auto& a : plan.attestations()) {
+      ASSERT_OK(Review(Bureau(), plan.name(), a.requirement_id(), REVIEW_DECISION_ACCEPTED, "確認"));
+    }
+    CheckPlanResponse r;
+    ASSERT_OK(Check(Secretariat(), plan.name(), &r));
+    EXPECT_EQ(r.report().verdict(), kPass) << file;
+  }
+  for (const char* file : {"hokuriku-a-ai-semiconductor.json", "hokuriku-a-materials-circular.json"}) {
+    CheckPlanResponse r;
+    ASSERT_OK(Check(Secretariat(), load(file).name(), &r));
+    EXPECT_EQ(r.report().verdict(), kFail) << file;
+  }
 }
 
 TEST_F(RequirementsTest, EveryRpcNeedsAToken) {
