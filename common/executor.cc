@@ -8,9 +8,12 @@ Executor::Executor(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
-Executor::~Executor() {
+Executor::~Executor() { Stop(); }
+
+void Executor::Stop() {
   {
     absl::MutexLock lock(&mu_);
+    if (stopping_) return;
     stopping_ = true;
   }
   for (std::thread& t : threads_) t.join();
@@ -19,7 +22,7 @@ Executor::~Executor() {
 bool Executor::Submit(absl::AnyInvocable<void()> work, absl::Time deadline,
                       absl::AnyInvocable<void()> expired) {
   absl::MutexLock lock(&mu_);
-  if (queue_.size() >= max_queued_) return false;
+  if (stopping_ || queue_.size() >= max_queued_) return false;
   queue_.push_back({std::move(work), deadline, std::move(expired)});
   return true;
 }

@@ -2,7 +2,7 @@
 // For the blocking parts of otherwise asynchronous request paths (the callback API's threads
 // and the async Redis loop must never block). Work that must not wait longer than its caller
 // does carries a deadline and is skipped (its `expired` runs instead) once that has passed.
-// Destruction finishes the queued work, then joins. Thread-safe.
+// Stop() (or destruction) finishes the queued work, then joins. Thread-safe.
 #pragma once
 
 #include <deque>
@@ -29,6 +29,9 @@ class Executor {
   bool Submit(absl::AnyInvocable<void()> work, absl::Time deadline = absl::InfiniteFuture(),
               absl::AnyInvocable<void()> expired = nullptr);
   size_t queued();
+  // Finishes the queued work, then joins the threads; Submit refuses work from now on. Called
+  // by the destructor; idempotent, from one thread.
+  void Stop();
 
  private:
   void Loop();

@@ -104,7 +104,7 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
 }
 
 absl::Status MapRedisError(absl::string_view error) {
-  for (absl::string_view transient : {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN",
+  for (absl::string_view transient : {"LOADING", "BUSY ", "MASTERDOWN", "READONLY", "TRYAGAIN",
                                       "CLUSTERDOWN", "NOREPLICAS"}) {
     if (absl::StartsWith(error, transient)) {
       return absl::UnavailableError(absl::StrCat("redis is not ready: ", error));

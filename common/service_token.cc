@@ -1,5 +1,7 @@
 #include "common/service_token.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -12,8 +14,19 @@ namespace rfs {
 namespace {
 
 constexpr absl::Duration kMintedLifetime = absl::Hours(1);
-// How often a token file is read again (rotation without restart).
-constexpr absl::Duration kFileRecheck = absl::Minutes(1);
+// How often the token file's identity (inode, size, modification time) is looked at; the file
+// is read again when it changed (a rotated secret, without a restart).
+constexpr absl::Duration kFileRecheck = absl::Seconds(1);
+// A file that cannot be read is warned about at most this often.
+constexpr absl::Duration kWarnEvery = absl::Seconds(30);
+
+// What identifies one content of a file without reading it.
+std::string FileIdentity(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
+                      st.st_mtim.tv_nsec);
+}
 
 }  // namespace
 
@@ -36,6 +49,11 @@ absl::StatusOr<std::unique_ptr<ServiceToken>> ServiceToken::Create(const ServerC
 
 absl::Status ServiceToken::RefreshLocked() {
   if (!file_.empty()) {
+    renew_at_ = absl::Now() + kFileRecheck;
+    const std::string identity = FileIdentity(file_);
+    if (!token_.empty() && !identity.empty() && identity == file_identity_) {
+      return absl::OkStatus();  // unchanged
+    }
     std::ifstream in(file_);
     std::stringstream buffer;
     buffer << in.rdbuf();
@@ -45,7 +63,7 @@ absl::Status ServiceToken::RefreshLocked() {
           absl::StrCat("--service_token_file: cannot read a token from ", file_));
     }
     token_ = std::move(token);
-    renew_at_ = absl::Now() + kFileRecheck;
+    file_identity_ = identity;
     return absl::OkStatus();
   }
   TokenClaims claims;
@@ -61,9 +79,12 @@ std::string ServiceToken::Get() {
   absl::MutexLock lock(&mu_);
   if (absl::Now() >= renew_at_) {
     if (absl::Status s = RefreshLocked(); !s.ok()) {
-      RFS_LOG(kWarning, "service token not renewed; using the previous one")
-          .Field("error", s.message());
-      renew_at_ = absl::Now() + absl::Seconds(10);
+      if (absl::Now() >= next_warning_) {
+        RFS_LOG(kWarning, "service token not renewed; using the previous one")
+            .Field("error", s.message());
+        next_warning_ = absl::Now() + kWarnEvery;
+      }
+      renew_at_ = absl::Now() + (file_.empty() ? absl::Seconds(10) : kFileRecheck);
     }
   }
   return token_;

@@ -1,6 +1,7 @@
 // The bearer token a service presents when it calls another rfs service (role `service`).
-// Either read from a file the deployment provides (--service_token_file; re-read when the file
-// changes, so a rotated Kubernetes secret is picked up without a restart), or, with an HS256
+// Either read from a file the deployment provides (--service_token_file; looked at once a second
+// and read again when its inode, size or modification time changed, so a rotated Kubernetes
+// secret is picked up without a restart; while it cannot be read the last good token is used), or, with an HS256
 // key, minted here for one hour and renewed when half of that has passed. The token is never
 // logged. Thread-safe.
 #pragma once
@@ -36,6 +37,9 @@ class ServiceToken {
   absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // The token file's inode, size and modification time when it was last read.
+  std::string file_identity_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_warning_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace rfs

@@ -1,10 +1,8 @@
-// rfs-registry: the plan registry (rfs.registry.v1.PlanRegistry). Wiring only.
-#include <cstdio>
-
+// rfs-registry: the plan registry (rfs.registry.v1.PlanRegistry). Its own flags; the rest is
+// the service host's (common/service_host.h).
 #include "absl/flags/flag.h"
-#include "common/config.h"
-#include "common/logging.h"
-#include "common/server.h"
+#include "common/service_host.h"
+#include "common/status.h"
 #include "services/registry/registry_server.h"
 
 ABSL_FLAG(int, version_cache_mb, 256, "In-process cache of immutable plan versions (MiB)");
@@ -16,32 +14,19 @@ ABSL_FLAG(int, write_quota_per_minute, 300, "Writes one principal (token subject
 ABSL_FLAG(int, write_quota_mib_per_hour, 64, "MiB of plans one principal may write per hour, all replicas together; 0: no limit");
 
 int main(int argc, char** argv) {
-  rfs::ServerRunner::BlockTerminationSignals();
-  rfs::ParseFlagsWithEnv(argc, argv,
-                         "rfs-registry: the Regional Future Strategy plan registry.\n"
-                         "Flags also read RFS_<FLAG> from the environment.");
-  auto config = rfs::ServerConfigFromFlags({"rfs-registry", 50051, 9101});
-  if (!config.ok()) {
-    std::fprintf(stderr, "rfs-registry: %s\n", std::string(config.status().message()).c_str());
-    return 2;
-  }
-  auto options = rfs::registry::OptionsFromFlags(absl::GetFlag(FLAGS_version_cache_mb),
-                                                 absl::GetFlag(FLAGS_stats_interval_ms),
-                                                 absl::GetFlag(FLAGS_request_id_ttl_hours),
-                                                 absl::GetFlag(FLAGS_requirements_address),
-                                                 absl::GetFlag(FLAGS_requirements_timeout_ms),
-                                                 absl::GetFlag(FLAGS_write_quota_per_minute),
-                                                 absl::GetFlag(FLAGS_write_quota_mib_per_hour));
-  if (!options.ok()) {
-    std::fprintf(stderr, "rfs-registry: %s\n", std::string(options.status().message()).c_str());
-    return 2;
-  }
-
-  auto server = rfs::registry::RegistryServer::Start(*config, *options);
-  if (!server.ok()) {
-    RFS_LOG(kError, "cannot start").Field("error", server.status().message());
-    return 1;
-  }
-  (*server)->runner().WaitForSignalAndShutdown();
-  return 0;
+  return rfs::ServiceMain(
+      argc, argv, {"rfs-registry", 50051, 9101},
+      "rfs-registry: the Regional Future Strategy plan registry.\n"
+      "Flags also read RFS_<FLAG> from the environment.",
+      [](const rfs::ServerConfig& config) -> absl::StatusOr<std::unique_ptr<rfs::HostedService>> {
+        ASSIGN_OR_RETURN(auto options, rfs::registry::OptionsFromFlags(
+                                           absl::GetFlag(FLAGS_version_cache_mb),
+                                           absl::GetFlag(FLAGS_stats_interval_ms),
+                                           absl::GetFlag(FLAGS_request_id_ttl_hours),
+                                           absl::GetFlag(FLAGS_requirements_address),
+                                           absl::GetFlag(FLAGS_requirements_timeout_ms),
+                                           absl::GetFlag(FLAGS_write_quota_per_minute),
+                                           absl::GetFlag(FLAGS_write_quota_mib_per_hour)));
+        return rfs::registry::RegistryServer::Start(config, std::move(options));
+      });
 }

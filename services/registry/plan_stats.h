@@ -1,25 +1,18 @@
-// The registry's domain gauges, read from shared state in Redis so that every replica reports
-// the same numbers (dashboards aggregate with max by (...)):
-//   rfs_plans{plan_type,stage,block}   plans by type, stage and block
-//   rfs_outbox_pending{service}        events written but not yet delivered
-//   rfs_redis_memory_used_bytes{service}, rfs_redis_memory_max_bytes{service}
-//                                      Redis memory in use and its maxmemory (0: no limit);
-//                                      writes fail with RESOURCE_EXHAUSTED when used reaches max
-// A background thread refreshes a snapshot every `interval`; a scrape renders the snapshot and
-// never waits on Redis. A snapshot older than three intervals (Redis unreachable) is not
-// shown: no data is honest, stale numbers are not. Counts that fell to zero stay, as 0.
-// Thread-safe.
+// rfs_plans{plan_type,stage,block}: plans by type, lifecycle stage and regional block, read from
+// the shared counters in Redis so that every replica reports the same numbers (dashboards
+// aggregate with max by (...)). The service host refreshes the snapshot from a background job
+// (Refresh); a scrape renders the snapshot and never waits on Redis. A snapshot older than three
+// intervals (Redis unreachable) is not shown: no data is honest, stale numbers are not. Counts
+// that fell to zero stay, as 0. The outbox and Redis memory gauges are the host's
+// (common/redis_gauges.h). Thread-safe.
 #pragma once
 
-#include <memory>
-#include <thread>
 #include <vector>
 
 #include <prometheus/collectable.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/registry/registry_store.h"
 
@@ -28,20 +21,17 @@ namespace rfs::registry {
 class PlanStats : public prometheus::Collectable {
  public:
   PlanStats(RegistryStore* store, absl::Duration interval);
-  ~PlanStats() override;
 
-  // Reads the counts now (also called by the refresh thread).
+  // Reads the counts now.
   absl::Status Refresh();
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   RegistryStore* store_;
-  mutable absl::Mutex mu_;
-  RegistryStore::Stats stats_ ABSL_GUARDED_BY(mu_);
-  absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   const absl::Duration interval_;
-  absl::Notification stop_;
-  std::thread thread_;
+  mutable absl::Mutex mu_;
+  std::vector<PlanCount> plans_ ABSL_GUARDED_BY(mu_);
+  absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace rfs::registry

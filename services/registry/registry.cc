@@ -20,6 +20,7 @@
 #include "common/codes.h"
 #include "common/errors.h"
 #include "common/logging.h"
+#include "common/outbox.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/registry/access_policy.h"
@@ -128,18 +129,10 @@ const char* EventType(v1::ChangeKind kind) {
 }
 
 common::v1::Event MakeEvent(const Plan& plan, const v1::AuditRecord& audit) {
-  common::v1::Event e;
+  common::v1::Event e =
+      PlanEvent("rfs-registry", plan, EventType(audit.kind()), audit.time(), audit.actor().subject());
   // A plan being created has no name yet: the store adds the id and the plan to its event.
   if (!plan.name().empty()) e.set_id(absl::StrCat("registry/", plan.name(), "/v", plan.version()));
-  e.set_type(EventType(audit.kind()));
-  *e.mutable_time() = audit.time();
-  e.set_source("rfs-registry");
-  if (!plan.name().empty()) e.set_plan(plan.name());
-  e.set_plan_type(PlanTypeLetter(plan.type()));
-  e.set_block(plan.area().block());
-  for (const auto& p : plan.area().prefecture_codes()) e.add_prefecture_codes(p);
-  e.set_plan_version(plan.version());
-  e.set_actor(audit.actor().subject());
   auto& attrs = *e.mutable_attributes();
   if (audit.from_stage() != audit.to_stage()) {
     attrs["from_stage"] = StageName(audit.from_stage());

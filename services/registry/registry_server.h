@@ -1,5 +1,5 @@
-// Wires rfs-registry together: Redis pool, reference data, token verifier, store, Registry,
-// the gRPC adapter, metrics and the server. main.cc and the integration tests both start the
+// Wires rfs-registry together on the service host (common/service_host.h): store, submission
+// gate, Registry, the gRPC adapter and the plan gauges. main.cc and the integration tests both start the
 // service through this, so tests run exactly what ships.
 #pragma once
 
@@ -7,16 +7,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/auth.h"
 #include "common/config.h"
-#include "common/metrics.h"
-#include "common/redis.h"
-#include "common/reference_data.h"
 #include "common/server.h"
-#include "common/service_token.h"
-#include "services/registry/plan_stats.h"
+#include "common/service_host.h"
 #include "services/registry/registry.h"
-#include "services/registry/registry_service.h"
 #include "services/registry/registry_store.h"
 
 namespace rfs::registry {
@@ -44,32 +38,24 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int write_quota_per_minute,
                                                        int write_quota_mib_per_hour);
 
-class RegistryServer {
+// rfs-registry on the service host: the store, the submission gate, the registry and its gRPC
+// adapter, and the rfs_plans gauges are its own; the rest is the host's.
+class RegistryServer : public HostedService {
  public:
   static absl::StatusOr<std::unique_ptr<RegistryServer>> Start(const ServerConfig& config,
                                                                RegistryServerOptions options);
-  ~RegistryServer();
 
-  int port() const { return runner_->port(); }
-  int metrics_port() const { return metrics_->exposer_port(); }
-  ServerRunner& runner() { return *runner_; }
-  PlanStats& stats() { return *stats_; }
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+  ServiceHost& host() override { return *host_; }
+  ServerRunner& runner() { return host_->runner(); }
+  // Reads the Redis-backed gauges now instead of at the next refresh.
+  absl::Status RefreshStats() { return host_->RunJobsNow(); }
 
  private:
   RegistryServer() = default;
 
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<RedisPool> pool_;
-  std::unique_ptr<AsyncRedis> async_;
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<TokenVerifier> verifier_;
-  std::unique_ptr<ServiceToken> service_token_;
-  std::unique_ptr<SubmissionGate> gate_;
-  std::unique_ptr<RegistryStore> store_;
-  std::unique_ptr<Registry> registry_;
-  std::unique_ptr<PlanRegistryService> service_;
-  std::shared_ptr<PlanStats> stats_;
-  std::unique_ptr<ServerRunner> runner_;
+  std::unique_ptr<ServiceHost> host_;
 };
 
 }  // namespace rfs::registry

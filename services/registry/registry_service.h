@@ -1,8 +1,8 @@
-// gRPC adapter of rfs.registry.v1.PlanRegistry: authenticates every call (one place:
-// Authenticate), hands the request to Registry, maps the absl::Status to grpc::Status. No logic
-// lives here. GetPlan, the hot read, uses the callback API with raw bytes: the response is the
-// cached serialized plan, and no thread waits on Redis. The other methods are synchronous.
-// Thread-safe.
+// gRPC adapter of rfs.registry.v1.PlanRegistry: every method is one call of a common/rpc.h
+// helper (authenticate, hand the request to Registry, map the absl::Status to grpc::Status). No
+// logic lives here. GetPlan, the hot read, uses the callback API with raw bytes
+// (ServeRawUnary): the response is the cached serialized plan, and no thread waits on Redis.
+// The other methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
 
 #include "common/auth.h"
@@ -40,10 +40,6 @@ class PlanRegistryService final
                                  v1::ListReferenceDataResponse* resp) override;
 
  private:
-  // Authenticates, runs `op` with the caller, and moves its result into `resp`.
-  template <typename Response, typename Op>
-  grpc::Status Handle(grpc::ServerContext* ctx, Response* resp, Op op);
-
   Registry* registry_;
   const TokenVerifier* verifier_;
 };

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
+#include "common/outbox.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "common/plan_validation.h"
@@ -23,7 +24,8 @@ namespace {
 
 constexpr absl::string_view kPrefix = "rfs:registry:";
 
-std::string Key(absl::string_view suffix) { return absl::StrCat(kPrefix, suffix); }
+// A key of the registry's key space (RedisStore::Key, for the static key functions).
+std::string RegistryKey(absl::string_view suffix) { return absl::StrCat(kPrefix, suffix); }
 
 std::string VersionKeyPrefix(absl::string_view id) {
   return absl::StrCat(kPrefix, "plan:", id, ":v:");
@@ -31,15 +33,12 @@ std::string VersionKeyPrefix(absl::string_view id) {
 
 // Reads the current version number; returns the body only when the caller's cached version is
 // not current. Reply: nil (no plan) | {ver} | {ver, body}.
-const RedisScript& GetCurrentScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+constexpr char kGetCurrentLua[] = R"lua(
 local v = redis.call('HGET', KEYS[1], 'ver')
 if not v then return false end
 if v == ARGV[1] then return {v} end
 return {v, redis.call('GET', ARGV[2] .. v)}
-)lua");
-  return *script;
-}
+)lua";
 
 // The write quota of one principal, shared by both write scripts (prepended to them): at most
 // ARGV[n] writes a minute and ARGV[n+1] bytes an hour, counted in Redis so that every replica
@@ -86,8 +85,8 @@ end
 //       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes,
 //       18 the plan's serialized size (what a reader gets; the body is stored compressed)
 // Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id} | {'QUOTA', retry seconds, what}
-const RedisScript& CreateScript() {
-  static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
+// Made with kQuotaLua and kOutboxLua.
+constexpr char kCreateLua[] = R"lua(
 local has_request = ARGV[12] == '1'
 if has_request then
   local existing = redis.call('GET', KEYS[6])
@@ -127,13 +126,11 @@ redis.call('HSET', plan_key, 'ver', '1', 'seq', seq, 'stage', ARGV[5], 'idx', AR
            'stats', ARGV[6], 'sum', ARGV[3] .. name_field, 'title', ARGV[4],
            'size', ARGV[18] + #name_field)
 redis.call('RPUSH', plan_key .. ':hist', ARGV[8])
-redis.call('XADD', KEYS[5], '*', 'id', event_id, 'type', ARGV[10], 'event',
-           ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
+outbox_append(KEYS[5], event_id, ARGV[10],
+              ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
 if has_request then redis.call('SET', KEYS[6], id, 'EX', ARGV[11]) end
 return {'OK', id}
-)lua");
-  return *script;
-}
+)lua";
 
 // One atomic write of the next version of an existing plan with everything that goes with it.
 // KEYS: 1 plan hash, 2 new version key, 3 history list, 4 stats, 5 outbox
@@ -144,8 +141,8 @@ return {'OK', id}
 //       16 principal key part, 17 writes a minute, 18 bytes an hour (0: no limit), 19 bytes,
 //       20 the plan's serialized size
 // Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'QUOTA', retry seconds, what}
-const RedisScript& WriteScript() {
-  static const RedisScript* script = new RedisScript(std::string(kQuotaLua) + R"lua(
+// Made with kQuotaLua and kOutboxLua.
+constexpr char kWriteLua[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], 'ver')
 if not cur then return {'NOT_FOUND'} end
 if cur ~= ARGV[1] then return {'CONFLICT', cur} end
@@ -174,12 +171,10 @@ end
 redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
            'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5], 'size', ARGV[20])
 redis.call('RPUSH', KEYS[3], ARGV[9])
-redis.call('XADD', KEYS[5], '*', 'id', ARGV[11], 'type', ARGV[12], 'event', ARGV[13])
+outbox_append(KEYS[5], ARGV[11], ARGV[12], ARGV[13])
 for code in string.gmatch(ARGV[14], '%S+') do redis.call('HSET', KEYS[1], 'fa:' .. code, ARGV[1]) end
 return {'OK', ARGV[2]}
-)lua");
-  return *script;
-}
+)lua";
 
 // Scans an index after a list position, keeps plans that are in every other index and whose
 // title contains the text, and returns their summaries.
@@ -187,8 +182,7 @@ return {'OK', ARGV[2]}
 //       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or "",
 //       8 "1" to add each plan's current version size in bytes
 // Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1[, size1], seq2, sum2[, size2], ...}
-const RedisScript& ListScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+constexpr char kListLua[] = R"lua(
 local after = ARGV[1]
 local want = tonumber(ARGV[2])
 local max_scan = tonumber(ARGV[3])
@@ -233,13 +227,7 @@ while found < want and scanned < max_scan do
 end
 out[2] = after
 return out
-)lua");
-  return *script;
-}
-
-absl::Status Corrupt(absl::string_view what) {
-  return absl::DataLossError(absl::StrCat("stored data is unreadable: ", what));
-}
+)lua";
 
 // zstd frames start with these bytes; a serialized plan never does (its first byte is a field
 // tag, 0x0A for the name of versions stored before compression).
@@ -277,10 +265,6 @@ absl::StatusOr<std::string> UnpackVersion(absl::string_view stored) {
   if (ZSTD_isError(n) || n != size) return absl::DataLossError("compressed plan version is damaged");
   return bytes;
 }
-
-namespace {
-
-}  // namespace
 
 // In-process cache of immutable plan versions, with the newest version seen per plan. Bounded
 // by an approximate byte budget per shard; a full shard is emptied (plans are re-read once).
@@ -346,8 +330,11 @@ class VersionCache {
 
 RegistryStore::RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes,
                              WriteQuota quota)
-    : pool_(pool),
-      async_(async),
+    : RedisStore(pool, async, std::string(kPrefix)),
+      get_current_script_(Script({kGetCurrentLua})),
+      create_script_(Script({kQuotaLua, kOutboxLua, kCreateLua})),
+      write_script_(Script({kQuotaLua, kOutboxLua, kWriteLua})),
+      list_script_(Script({kListLua})),
       quota_(quota),
       cache_(std::make_unique<VersionCache>(cache_bytes)) {}
 
@@ -420,17 +407,17 @@ absl::StatusOr<CachedPlanPtr> RegistryStore::Decode(const std::string& id, int64
   return Cache(id, std::move(plan), *std::move(bytes));
 }
 
-std::string RegistryStore::PlanKey(absl::string_view id) { return Key(absl::StrCat("plan:", id)); }
+std::string RegistryStore::PlanKey(absl::string_view id) { return RegistryKey(absl::StrCat("plan:", id)); }
 
 std::string RegistryStore::IndexKey(absl::string_view kind, absl::string_view value) {
-  return Key(absl::StrCat("idx:", kind, ":", value));
+  return RegistryKey(absl::StrCat("idx:", kind, ":", value));
 }
 
-std::string RegistryStore::AllIndexKey() { return Key("idx:all"); }
+std::string RegistryStore::AllIndexKey() { return RegistryKey("idx:all"); }
 
 std::string RegistryStore::RequestKey(absl::string_view subject, absl::string_view request_id) {
   // The subject's length first: subjects and request ids may both contain ':'.
-  return Key(absl::StrCat("req:", subject.size(), ":", subject, ":", request_id));
+  return RegistryKey(absl::StrCat("req:", subject.size(), ":", subject, ":", request_id));
 }
 
 std::vector<std::string> RegistryStore::IndexKeysOf(const v1::Plan& plan) {
@@ -464,7 +451,7 @@ absl::StatusOr<CachedPlanPtr> RegistryStore::OnHead(const std::string& id,
 absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const std::string& id) {
   const std::string known = absl::StrCat(cache_->Latest(id));
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(GetCurrentScript(), {PlanKey(id)}, {known, VersionKeyPrefix(id)}));
+                   pool_->Eval(get_current_script_, {PlanKey(id)}, {known, VersionKeyPrefix(id)}));
   int64_t fetch = 0;
   ASSIGN_OR_RETURN(CachedPlanPtr cached, OnHead(id, reply.get(), &fetch));
   if (fetch != 0) return GetVersion(id, fetch);
@@ -519,7 +506,7 @@ absl::StatusOr<std::vector<std::shared_ptr<const v1::Plan>>> RegistryStore::GetV
 
 void RegistryStore::GetCurrentAsync(const std::string& id, PlanCallback done) {
   std::string known = absl::StrCat(cache_->Latest(id));
-  async_->Eval(GetCurrentScript(), {PlanKey(id)}, {std::move(known), VersionKeyPrefix(id)},
+  async_->Eval(get_current_script_, {PlanKey(id)}, {std::move(known), VersionKeyPrefix(id)},
                [this, id, done = std::move(done)](
                    absl::StatusOr<const redisReply*> reply) mutable {
                  if (!reply.ok()) return done(reply.status());
@@ -550,7 +537,7 @@ void RegistryStore::GetVersionAsync(const std::string& id, int64_t version, Plan
 absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const v1::Plan& plan = *w.plan;
   const std::string stats_key = Key("stats:plans");
-  const std::string outbox_key = Key("outbox");
+  const std::string outbox_key = OutboxKey();
   const std::string body = PackVersion(plan);
   const std::string full_size = absl::StrCat(plan.ByteSizeLong());
   const std::string summary = w.summary->SerializeAsString();
@@ -576,7 +563,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string version = absl::StrCat(plan.version());
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
-      pool_->Eval(WriteScript(), {plan_key, version_key, history_key, stats_key, outbox_key},
+      pool_->Eval(write_script_, {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
                    audit, id, w.event.id(), w.event.type(), event,
                    absl::StrJoin(w.removed_authors, " "), kPrefix, quota.who, quota.per_minute,
@@ -616,8 +603,8 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
   const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
   ASSIGN_OR_RETURN(
       RedisReplyPtr reply,
-      pool_->Eval(CreateScript(),
-                  {seq_key, Key("order"), AllIndexKey(), Key("stats:plans"), Key("outbox"),
+      pool_->Eval(create_script_,
+                  {seq_key, Key("order"), AllIndexKey(), Key("stats:plans"), OutboxKey(),
                    has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
@@ -647,7 +634,7 @@ absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
   const std::string others = absl::StrJoin(q.other_indexes, " ");
   const std::string prefix = Key("plan:");
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(ListScript(), {q.primary_index},
+                   pool_->Eval(list_script_, {q.primary_index},
                                {after, want, max_scan, q.title_folded, others, prefix,
                                 q.id_prefix, q.with_sizes ? "1" : "0"}));
   const size_t stride = q.with_sizes ? 3 : 2;
@@ -726,32 +713,17 @@ absl::Status RegistryStore::CheckRedisIdentity() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<RegistryStore::Stats> RegistryStore::Counts() {
-  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto replies, lease.Pipeline({{"HGETALL", Key("stats:plans")},
-                                                 {"XLEN", Key("outbox")},
-                                                 {"INFO", "memory"}}));
-  for (const auto& r : replies) {
-    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
-  }
-  Stats stats;
-  const redisReply* hash = replies[0].get();
+absl::StatusOr<std::vector<PlanCount>> RegistryStore::Counts() {
+  ASSIGN_OR_RETURN(RedisReplyPtr hash, pool_->Command({"HGETALL", Key("stats:plans")}));
+  if (hash->type != REDIS_REPLY_ARRAY) return Corrupt("plan counts");
+  std::vector<PlanCount> plans;
   for (size_t i = 0; i + 1 < hash->elements; i += 2) {
     std::vector<std::string> parts = absl::StrSplit(ReplyString(hash->element[i]), '|');
     int64_t n = 0;
     if (parts.size() != 3 || !absl::SimpleAtoi(ReplyString(hash->element[i + 1]), &n)) continue;
-    stats.plans.push_back({parts[0], parts[1], parts[2], n});
+    plans.push_back({parts[0], parts[1], parts[2], n});
   }
-  stats.outbox_pending = replies[1]->integer;
-  const absl::string_view info = ReplyString(replies[2].get());
-  for (auto [field, out] : {std::pair<absl::string_view, int64_t*>{"used_memory:", &stats.redis_used_memory},
-                            {"maxmemory:", &stats.redis_max_memory}}) {
-    const size_t at = info.find(absl::StrCat("\n", field));
-    if (at == absl::string_view::npos) continue;
-    const size_t start = at + 1 + field.size();
-    (void)absl::SimpleAtoi(info.substr(start, info.find_first_of("\r\n", start) - start), out);
-  }
-  return stats;
+  return plans;
 }
 
 }  // namespace rfs::registry

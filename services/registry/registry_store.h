@@ -34,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/async_redis.h"
 #include "common/redis.h"
+#include "common/redis_store.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 
@@ -125,12 +126,12 @@ struct PlanCount {
   int64_t count;
 };
 
-class RegistryStore {
+class RegistryStore : public RedisStore {
  public:
   // `pool` serves writes and most reads; `async` (may be null) serves GetPlan without
   // blocking a thread. Neither is owned.
   RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes, WriteQuota quota = {});
-  ~RegistryStore();
+  ~RegistryStore() override;
 
   // Full Redis key names.
   static std::string PlanKey(absl::string_view id);
@@ -169,14 +170,9 @@ class RegistryStore {
   // reused for other plans). Called with the readiness check.
   absl::Status CheckRedisIdentity();
 
-  // Plans by (type, stage, block), events waiting in the outbox, Redis memory: one round trip.
-  struct Stats {
-    std::vector<PlanCount> plans;
-    int64_t outbox_pending = 0;
-    int64_t redis_used_memory = 0;  // bytes (INFO memory used_memory)
-    int64_t redis_max_memory = 0;   // maxmemory; 0 when Redis has no limit
-  };
-  absl::StatusOr<Stats> Counts();
+  // Plans by (type, stage, block), one round trip. (The outbox and Redis memory gauges are the
+  // service host's: common/redis_gauges.h.)
+  absl::StatusOr<std::vector<PlanCount>> Counts();
 
  private:
   // Parses a stored version and caches it with its wire forms.
@@ -198,8 +194,10 @@ class RegistryStore {
   absl::StatusOr<CachedPlanPtr> OnHead(const std::string& id, const redisReply* reply,
                                        int64_t* fetch);
 
-  RedisPool* pool_;
-  AsyncRedis* async_;
+  const RedisScript& get_current_script_;
+  const RedisScript& create_script_;
+  const RedisScript& write_script_;
+  const RedisScript& list_script_;
   const WriteQuota quota_;
   std::unique_ptr<VersionCache> cache_;
   absl::Mutex identity_mu_;

@@ -7,6 +7,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/outbox.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/codes.h"
@@ -48,17 +49,8 @@ const char* VerdictLabel(common::v1::CheckVerdict v) {
 // The envelope of an event about `plan`.
 common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string id,
                            std::string type) {
-  common::v1::Event e;
+  common::v1::Event e = PlanEvent(kSource, plan, std::move(type), Now(), who.subject);
   e.set_id(std::move(id));
-  e.set_type(std::move(type));
-  *e.mutable_time() = Now();
-  e.set_source(kSource);
-  e.set_plan(plan.name());
-  e.set_plan_type(PlanTypeLetter(plan.type()));
-  e.set_block(plan.area().block());
-  *e.mutable_prefecture_codes() = plan.area().prefecture_codes();
-  e.set_plan_version(plan.version());
-  e.set_actor(who.subject);
   return e;
 }
 
@@ -84,10 +76,13 @@ Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* e
                     .Register(metrics);
   cache_hit_ = &cache.Add({{"cache", "requirement_report"}, {"result", "hit"}});
   cache_miss_ = &cache.Add({{"cache", "requirement_report"}, {"result", "miss"}});
-  // Every series exists from the start, so rates and dashboards see zeros, not gaps.
-  for (const char* type : {"A", "B", "C"}) {
-    for (const char* verdict : {"PASS", "PENDING_REVIEW", "FAIL"}) {
-      checks_.Add({{"plan_type", type}, {"verdict", verdict}});
+  // Every series exists from the start, so rates and dashboards see zeros, not gaps; a check
+  // counts on a kept reference, without the family's lookup.
+  for (int type = 1; type < kCountedKinds; ++type) {
+    for (int verdict = 1; verdict < kCountedKinds; ++verdict) {
+      check_counters_[type][verdict] = &checks_.Add(
+          {{"plan_type", PlanTypeLetter(static_cast<registry::v1::PlanType>(type))},
+           {"verdict", VerdictLabel(static_cast<common::v1::CheckVerdict>(verdict))}});
     }
   }
 }
@@ -99,6 +94,9 @@ absl::StatusOr<Plan> Checker::ReadPlan(const Principal& who, const std::string& 
 }
 
 void Checker::CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict) {
+  if (type > 0 && type < kCountedKinds && verdict > 0 && verdict < kCountedKinds) {
+    return check_counters_[type][verdict]->Increment();
+  }
   checks_.Add({{"plan_type", PlanTypeLetter(type)}, {"verdict", VerdictLabel(verdict)}})
       .Increment();
 }
@@ -233,6 +231,7 @@ absl::StatusOr<std::string> Checker::ComputeRegistered(const Principal& who,
   attributes["content_version"] = absl::StrCat(plan.content_version());
   attributes["unmet"] = absl::StrJoin(summary.unmet_requirement_ids(), ",");
   attributes["pending_review"] = absl::StrJoin(summary.pending_requirement_ids(), ",");
+  SetPayload(summary, &event);
 
   std::string value(1, static_cast<char>('0' + report->verdict()));
   response.AppendToString(&value);
@@ -384,6 +383,7 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
       "requirement.review_recorded");
   (*event.mutable_attributes())["requirement_id"] = req.requirement_id();
   (*event.mutable_attributes())["decision"] = v1::ReviewDecision_Name(req.decision());
+  SetPayload(review, &event);
   RETURN_IF_ERROR(store_->RecordReview(id, review, event));
   RFS_LOG(kInfo, "audit")
       .Field("actor", who.subject)

@@ -77,6 +77,9 @@ class Checker {
   const PlanLimits limits_;
   const Ruleset ruleset_;
   prometheus::Family<prometheus::Counter>& checks_;
+  // [plan type A..C][verdict PASS..FAIL] (enum values 1..3) of checks_.
+  static constexpr int kCountedKinds = 4;
+  prometheus::Counter* check_counters_[kCountedKinds][kCountedKinds] = {};
   prometheus::Counter* cache_hit_;
   prometheus::Counter* cache_miss_;
 };

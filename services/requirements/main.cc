@@ -1,10 +1,8 @@
-// rfs-requirements: the requirement check (rfs.requirements.v1.RequirementCheck). Wiring only.
-#include <cstdio>
-
+// rfs-requirements: the requirement check (rfs.requirements.v1.RequirementCheck). Its own
+// flags; the rest is the service host's (common/service_host.h).
 #include "absl/flags/flag.h"
-#include "common/config.h"
-#include "common/logging.h"
-#include "common/server.h"
+#include "common/service_host.h"
+#include "common/status.h"
 #include "services/requirements/requirements_server.h"
 
 ABSL_FLAG(std::string, ruleset_file, "", "Requirement ruleset JSON (default: <data_dir>/ruleset.json)");
@@ -12,28 +10,15 @@ ABSL_FLAG(std::string, registry_address, "localhost:50051", "rfs-registry addres
 ABSL_FLAG(int, registry_timeout_ms, 5000, "Deadline of each call to rfs-registry");
 
 int main(int argc, char** argv) {
-  rfs::ServerRunner::BlockTerminationSignals();
-  rfs::ParseFlagsWithEnv(argc, argv,
-                         "rfs-requirements: requirement checks of Regional Future Strategy plans.\n"
-                         "Flags also read RFS_<FLAG> from the environment.");
-  auto config = rfs::ServerConfigFromFlags({"rfs-requirements", 50052, 9102});
-  if (!config.ok()) {
-    std::fprintf(stderr, "rfs-requirements: %s\n", std::string(config.status().message()).c_str());
-    return 2;
-  }
-  auto options = rfs::requirements::OptionsFromFlags(
-      *config, absl::GetFlag(FLAGS_ruleset_file), absl::GetFlag(FLAGS_registry_address),
-      absl::GetFlag(FLAGS_registry_timeout_ms));
-  if (!options.ok()) {
-    std::fprintf(stderr, "rfs-requirements: %s\n", std::string(options.status().message()).c_str());
-    return 2;
-  }
-  auto server = rfs::requirements::RequirementsServer::Start(*config, *options);
-  if (!server.ok()) {
-    RFS_LOG(kError, "cannot start").Field("error", server.status().message());
-    // A bad ruleset or token setup is a configuration error, like a bad flag.
-    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  (*server)->runner().WaitForSignalAndShutdown();
-  return 0;
+  return rfs::ServiceMain(
+      argc, argv, {"rfs-requirements", 50052, 9102},
+      "rfs-requirements: requirement checks of Regional Future Strategy plans.\n"
+      "Flags also read RFS_<FLAG> from the environment.",
+      [](const rfs::ServerConfig& config) -> absl::StatusOr<std::unique_ptr<rfs::HostedService>> {
+        ASSIGN_OR_RETURN(auto options, rfs::requirements::OptionsFromFlags(
+                                           config, absl::GetFlag(FLAGS_ruleset_file),
+                                           absl::GetFlag(FLAGS_registry_address),
+                                           absl::GetFlag(FLAGS_registry_timeout_ms)));
+        return rfs::requirements::RequirementsServer::Start(config, std::move(options));
+      });
 }

@@ -1,7 +1,12 @@
 #include "services/requirements/requirements_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/executor.h"
 #include "common/logging.h"
+#include "common/plan_validation.h"
+#include "common/registry_client.h"
+#include "services/requirements/requirements_service.h"
+#include "services/requirements/requirements_store.h"
 #include "common/status.h"
 
 namespace rfs::requirements {
@@ -27,63 +32,37 @@ absl::StatusOr<RequirementsServerOptions> OptionsFromFlags(const ServerConfig& c
 
 absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
     const ServerConfig& config, RequirementsServerOptions options) {
-  std::unique_ptr<RequirementsServer> s(new RequirementsServer());
   ASSIGN_OR_RETURN(Ruleset ruleset, LoadRuleset(options.ruleset_file));
-  ASSIGN_OR_RETURN(s->reference_, ReferenceData::Load(config.data_dir));
-  ASSIGN_OR_RETURN(VerificationKey key, LoadAuthKey(config));
-  s->verifier_ = std::make_unique<TokenVerifier>(std::move(key), s->reference_.get());
-  ASSIGN_OR_RETURN(s->service_token_, ServiceToken::Create(config));
-  s->registry_ = std::make_unique<RegistryClient>(
-      MakeChannel(PeerChannelOptions(config, options.registry_address)), s->service_token_.get(),
-      options.registry_timeout);
-  s->pool_ = std::make_unique<RedisPool>(config.redis);
-  s->async_ = std::make_unique<AsyncRedis>(config.redis);
-  WarnUnlessDurable(s->pool_.get());
-  s->store_ = std::make_unique<RequirementsStore>(s->pool_.get(), s->async_.get());
-  s->executor_ = std::make_unique<Executor>(options.check_threads,
-                                                static_cast<size_t>(options.max_queued_checks));
+  std::unique_ptr<RequirementsServer> s(new RequirementsServer());
+  ASSIGN_OR_RETURN(s->host_,
+                   ServiceHost::Create(config, "requirements", options.stats_interval));
+  ServiceHost& host = *s->host_;
+  ASSIGN_OR_RETURN(ServiceToken * token, host.service_token());
+  // The registry's reachability is not part of readiness: when it is down, checks of
+  // registered plans fail with UNAVAILABLE, while inline checks, scores of inline figures and
+  // the ruleset still work.
+  RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(
+      MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
+      options.registry_timeout));
+  RequirementsStore* store =
+      host.Own(std::make_unique<RequirementsStore>(host.pool(), host.async()));
+  host.AddStore(store);
+  Executor* executor = host.Own(std::make_unique<Executor>(
+      options.check_threads, static_cast<size_t>(options.max_queued_checks)));
+  // Queued checks finish while the checker and the clients they use still live.
+  host.AtStop([executor] { executor->Stop(); });
 
-  s->metrics_ = std::make_unique<Metrics>();
   RFS_LOG(kInfo, "ruleset loaded")
       .Field("version", ruleset.version)
       .Field("a4_min_total_investment_yen", ruleset.a4_min_total_investment_yen);
-  s->checker_ = std::make_unique<Checker>(s->store_.get(), s->registry_.get(),
-                                          s->executor_.get(), s->reference_.get(),
-                                          PlanLimitsOf(config), std::move(ruleset),
-                                          s->metrics_->registry());
-  s->service_ = std::make_unique<RequirementCheckService>(s->checker_.get(), s->verifier_.get());
-  RequirementsStore* store = s->store_.get();
-  s->outbox_ = std::make_shared<OutboxGauge>(
-      "requirements", [store] { return store->OutboxLength(); }, options.stats_interval);
-  if (!config.metrics_listen.empty()) {
-    RETURN_IF_ERROR(s->metrics_->StartExposer(config.metrics_listen));
-  }
-  s->metrics_->RegisterCollectable(s->outbox_);
-  RedisPool* pool = s->pool_.get();
-  AsyncRedis* async = s->async_.get();
-  s->metrics_->CountRedisRoundTrips("requirements", [pool, async] {
-    return pool->round_trips() + async->round_trips();
-  });
-
-  // Ready while both Redis clients can serve. The registry's reachability is not part of
-  // readiness: when it is down, checks of registered plans fail with UNAVAILABLE, while inline
-  // checks, scores of inline figures and the ruleset still work.
-  s->runner_ = std::make_unique<ServerRunner>(config, s->metrics_.get(), [pool, async] {
-    if (absl::Status ping = pool->Ping(); !ping.ok()) return ping;
-    if (async->connected()) return absl::OkStatus();
-    async->ReconnectNow();
-    return absl::UnavailableError("the async redis client is reconnecting");
-  });
-  s->runner_->AddService(s->service_.get(), v1::RequirementCheck::service_full_name());
-  RETURN_IF_ERROR(s->runner_->Start());
+  s->checker_ = host.Own(std::make_unique<Checker>(store, registry, executor, host.reference(),
+                                                   PlanLimitsOf(config), std::move(ruleset),
+                                                   host.metrics()->registry()));
+  auto* service =
+      host.Own(std::make_unique<RequirementCheckService>(s->checker_, host.verifier()));
+  host.AddService(service, v1::RequirementCheck::service_full_name());
+  RETURN_IF_ERROR(host.Start());
   return s;
-}
-
-RequirementsServer::~RequirementsServer() {
-  if (runner_ != nullptr) runner_->Shutdown();
-  // Queued checks finish before the clients they use go.
-  executor_.reset();
-  metrics_.reset();
 }
 
 }  // namespace rfs::requirements

@@ -1,5 +1,5 @@
-// Wires rfs-requirements together: Redis pool, reference data, token verifier, service token
-// and registry client, ruleset, store, Checker, the gRPC adapter, metrics and the server.
+// Wires rfs-requirements together on the service host (common/service_host.h): ruleset,
+// registry client, store, check executor, Checker and the gRPC adapter.
 // main.cc and the integration tests both start the service through this.
 #pragma once
 
@@ -7,21 +7,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/async_redis.h"
-#include "common/auth.h"
-#include "common/plan_validation.h"
-#include "common/executor.h"
+#include "absl/time/time.h"
 #include "common/config.h"
-#include "common/metrics.h"
-#include "common/outbox_gauge.h"
-#include "common/redis.h"
-#include "common/reference_data.h"
-#include "common/registry_client.h"
 #include "common/server.h"
-#include "common/service_token.h"
+#include "common/service_host.h"
 #include "services/requirements/checker.h"
-#include "services/requirements/requirements_service.h"
-#include "services/requirements/requirements_store.h"
 
 namespace rfs::requirements {
 
@@ -45,33 +35,24 @@ absl::StatusOr<RequirementsServerOptions> OptionsFromFlags(const ServerConfig& c
                                                            std::string registry_address,
                                                            int registry_timeout_ms);
 
-class RequirementsServer {
+// rfs-requirements on the service host: the ruleset, the registry client, the store, the check
+// executor, the Checker and its gRPC adapter are its own; the rest is the host's.
+class RequirementsServer : public HostedService {
  public:
   static absl::StatusOr<std::unique_ptr<RequirementsServer>> Start(
       const ServerConfig& config, RequirementsServerOptions options);
-  ~RequirementsServer();
 
-  int port() const { return runner_->port(); }
-  int metrics_port() const { return metrics_->exposer_port(); }
-  ServerRunner& runner() { return *runner_; }
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+  ServiceHost& host() override { return *host_; }
+  ServerRunner& runner() { return host_->runner(); }
   const Checker& checker() const { return *checker_; }
 
  private:
   RequirementsServer() = default;
 
-  std::unique_ptr<Metrics> metrics_;
-  std::unique_ptr<RedisPool> pool_;
-  std::unique_ptr<AsyncRedis> async_;
-  std::unique_ptr<Executor> executor_;
-  std::unique_ptr<ReferenceData> reference_;
-  std::unique_ptr<TokenVerifier> verifier_;
-  std::unique_ptr<ServiceToken> service_token_;
-  std::unique_ptr<RegistryClient> registry_;
-  std::unique_ptr<RequirementsStore> store_;
-  std::unique_ptr<Checker> checker_;
-  std::unique_ptr<RequirementCheckService> service_;
-  std::shared_ptr<OutboxGauge> outbox_;
-  std::unique_ptr<ServerRunner> runner_;
+  std::unique_ptr<ServiceHost> host_;
+  Checker* checker_ = nullptr;  // owned by the host
 };
 
 }  // namespace rfs::requirements

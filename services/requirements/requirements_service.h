@@ -1,8 +1,8 @@
-// gRPC adapter of rfs.requirements.v1.RequirementCheck: authenticates every call (one place:
-// Authenticate, called by Handle and by CheckPlan), hands the request to the Checker, maps the
-// absl::Status to grpc::Status. No logic lives here. CheckPlan, the hot read, uses the callback
-// API with raw bytes (the Checker answers with serialized responses); the other methods are
-// synchronous. Thread-safe.
+// gRPC adapter of rfs.requirements.v1.RequirementCheck: every method is one call of a
+// common/rpc.h helper (authenticate, hand the request to the Checker, map the absl::Status to
+// grpc::Status). No logic lives here. CheckPlan, the hot read, uses the callback API with raw
+// bytes (ServeRawUnary; the request is parsed on an arena, the Checker answers with serialized
+// responses); the other methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
 
 #include "common/auth.h"
@@ -30,9 +30,6 @@ class RequirementCheckService final
                           v1::Ruleset* resp) override;
 
  private:
-  template <typename Response, typename Op>
-  grpc::Status Handle(grpc::ServerContext* ctx, Response* resp, Op op);
-
   Checker* checker_;
   const TokenVerifier* verifier_;
 };

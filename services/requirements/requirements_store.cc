@@ -2,16 +2,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/outbox.h"
 #include "common/status.h"
 
 namespace rfs::requirements {
 namespace {
 
 constexpr char kGenerationField[] = "#gen";
-
-absl::Status Corrupt(absl::string_view what) {
-  return absl::DataLossError(absl::StrCat("unexpected Redis data: ", what));
-}
 
 std::string ReportField(int64_t content_version, absl::string_view ruleset_version) {
   return absl::StrCat(content_version, ":", ruleset_version);
@@ -20,43 +17,40 @@ std::string ReportField(int64_t content_version, absl::string_view ruleset_versi
 // KEYS: 1 review hash, 2 report hash, 3 outbox
 // ARGV: 1 generation expected, 2 report field, 3 report bytes, 4 max reports per plan,
 //       5 event id, 6 event type, 7 event bytes
-const RedisScript& PutReportScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+// Made with kOutboxLua.
+constexpr char kPutReportLua[] = R"lua(
 local gen = redis.call('HGET', KEYS[1], '#gen') or '0'
 if gen ~= ARGV[1] then
   -- A review was recorded meanwhile: the report is not cached, but the check did complete
   -- (its caller got it), so its event is still written.
-  redis.call('XADD', KEYS[3], '*', 'id', ARGV[5], 'type', ARGV[6], 'event', ARGV[7])
+  outbox_append(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
   return 0
 end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 1 end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('XADD', KEYS[3], '*', 'id', ARGV[5], 'type', ARGV[6], 'event', ARGV[7])
+outbox_append(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
 return 1
-)lua");
-  return *script;
-}
+)lua";
 
 // KEYS: 1 review hash, 2 review log, 3 report hash, 4 outbox
 // ARGV: 1 requirement id, 2 review bytes, 3 event id, 4 event type, 5 event bytes
-const RedisScript& RecordReviewScript() {
-  static const RedisScript* script = new RedisScript(R"lua(
+// Made with kOutboxLua.
+constexpr char kRecordReviewLua[] = R"lua(
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local gen = redis.call('HINCRBY', KEYS[1], '#gen', 1)
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('DEL', KEYS[3])
-redis.call('XADD', KEYS[4], '*', 'id', ARGV[3], 'type', ARGV[4], 'event', ARGV[5])
+outbox_append(KEYS[4], ARGV[3], ARGV[4], ARGV[5])
 return gen
-)lua");
-  return *script;
-}
+)lua";
 
 }  // namespace
 
-std::string RequirementsStore::Key(absl::string_view suffix) {
-  return absl::StrCat("rfs:requirements:", suffix);
-}
+RequirementsStore::RequirementsStore(RedisPool* pool, AsyncRedis* async)
+    : RedisStore(pool, async, "rfs:requirements:"),
+      put_report_script_(Script({kOutboxLua, kPutReportLua})),
+      record_review_script_(Script({kOutboxLua, kRecordReviewLua})) {}
 
 void RequirementsStore::GetReportAsync(const std::string& plan_id, int64_t content_version,
                                        const std::string& ruleset_version, ReportDone done) {
@@ -79,13 +73,13 @@ absl::StatusOr<bool> RequirementsStore::PutReport(const std::string& plan_id,
                                                   const common::v1::Event& event) {
   const std::string review_key = Key(absl::StrCat("review:", plan_id));
   const std::string report_key = Key(absl::StrCat("report:", plan_id));
-  const std::string outbox = Key("outbox");
+  const std::string outbox = OutboxKey();
   const std::string gen = absl::StrCat(generation);
   const std::string field = ReportField(content_version, ruleset_version);
   const std::string max = absl::StrCat(kMaxReportsPerPlan);
   const std::string event_bytes = event.SerializeAsString();
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(PutReportScript(), {review_key, report_key, outbox},
+                   pool_->Eval(put_report_script_, {review_key, report_key, outbox},
                                {gen, field, bytes, max, event.id(), event.type(), event_bytes}));
   if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("report store reply");
   return reply->integer == 1;
@@ -117,11 +111,11 @@ absl::Status RequirementsStore::RecordReview(const std::string& plan_id, const v
   const std::string review_key = Key(absl::StrCat("review:", plan_id));
   const std::string log_key = absl::StrCat(review_key, ":log");
   const std::string report_key = Key(absl::StrCat("report:", plan_id));
-  const std::string outbox = Key("outbox");
+  const std::string outbox = OutboxKey();
   const std::string bytes = review.SerializeAsString();
   const std::string event_bytes = event.SerializeAsString();
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(RecordReviewScript(), {review_key, log_key, report_key, outbox},
+                   pool_->Eval(record_review_script_, {review_key, log_key, report_key, outbox},
                                {review.requirement_id(), bytes, event.id(), event.type(),
                                 event_bytes}));
   if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("review reply");
@@ -141,12 +135,6 @@ absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::
     }
   }
   return out;
-}
-
-absl::StatusOr<int64_t> RequirementsStore::OutboxLength() {
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"XLEN", Key("outbox")}));
-  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("outbox length");
-  return reply->integer;
 }
 
 }  // namespace rfs::requirements

@@ -20,6 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "common/async_redis.h"
 #include "common/redis.h"
+#include "common/redis_store.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/rules.h"
@@ -31,13 +32,13 @@ struct ReviewState {
   int64_t generation = 0;  // bumped by every recorded review
 };
 
-class RequirementsStore {
+class RequirementsStore : public RedisStore {
  public:
   // At most this many cached reports per plan (versions × rulesets); the hash is emptied when
   // it is full, and refilled by the next checks.
   static constexpr int kMaxReportsPerPlan = 32;
 
-  RequirementsStore(RedisPool* pool, AsyncRedis* async) : pool_(pool), async_(async) {}
+  RequirementsStore(RedisPool* pool, AsyncRedis* async);
 
   // The cached value of (plan, content version, ruleset version), if any (format above), read
   // on the async client: `done` runs on its loop thread and must not block.
@@ -56,14 +57,10 @@ class RequirementsStore {
                             const common::v1::Event& event);
   // Every decision recorded, oldest first.
   absl::StatusOr<std::vector<v1::Review>> ReviewLog(const std::string& plan_id);
-  // Events waiting in the outbox.
-  absl::StatusOr<int64_t> OutboxLength();
-
-  static std::string Key(absl::string_view suffix);
 
  private:
-  RedisPool* pool_;
-  AsyncRedis* async_;
+  const RedisScript& put_report_script_;
+  const RedisScript& record_review_script_;
 };
 
 }  // namespace rfs::requirements

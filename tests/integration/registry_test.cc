@@ -897,7 +897,7 @@ TEST_F(RegistryTest, FullRedisRefusesWritesWholly) {
   EXPECT_EQ(redis_->Cli("GET rfs:registry:seq"), seq);
   ASSERT_OK(Get(Viewer(), plan.name(), &out));
   EXPECT_EQ(out.version(), 1);
-  ASSERT_TRUE(server_->stats().Refresh().ok());
+  ASSERT_TRUE(server_->RefreshStats().ok());
   const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_TRUE(absl::StrContains(metrics, "rfs_redis_memory_max_bytes{service=\"registry\"} 1"))
       << metrics;
@@ -1068,7 +1068,7 @@ TEST_F(RegistryTest, MetricsCountPlansAndRpcs) {
   Plan out;
   ASSERT_OK(Transition(Secretariat(), "plans/B-00002", PLAN_STAGE_PRE_CONSULTATION, &out));
   EXPECT_EQ(Get(Viewer(), "plans/B-09999", &out).error_code(), grpc::StatusCode::NOT_FOUND);
-  ASSERT_TRUE(server_->stats().Refresh().ok());
+  ASSERT_TRUE(server_->RefreshStats().ok());
   const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_TRUE(absl::StrContains(
       metrics, "rfs_plans{block=\"HOKURIKU\",plan_type=\"A\",stage=\"DRAFTING\"} 1"))
@@ -1088,7 +1088,7 @@ TEST_F(RegistryTest, MetricsCountPlansAndRpcs) {
   // Counts come from Redis, so a restarted (or another) replica reports the same.
   server_.reset();
   StartRegistry();
-  ASSERT_TRUE(server_->stats().Refresh().ok());
+  ASSERT_TRUE(server_->RefreshStats().ok());
   const std::string again = HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_TRUE(absl::StrContains(
       again, "rfs_plans{block=\"HOKURIKU\",plan_type=\"A\",stage=\"DRAFTING\"} 1"))

@@ -55,6 +55,7 @@ void Process::Start(const std::vector<std::string>& argv, const std::string& log
 
 void Process::Stop() {
   if (!running()) return;
+  Resume();  // a stopped process would not act on SIGTERM
   kill(pid_, SIGTERM);
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline) {
@@ -69,9 +70,48 @@ void Process::Stop() {
 
 void Process::Kill() {
   if (!running()) return;
+  Resume();
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+void Process::Signal(int signo) {
+  if (running()) kill(pid_, signo);
+}
+
+void Process::Pause() {
+  if (!running() || paused_) return;
+  kill(pid_, SIGSTOP);
+  AwaitStatus(WUNTRACED, [](int status) { return WIFSTOPPED(status); });
+  paused_ = running();
+}
+
+void Process::Resume() {
+  if (!running() || !paused_) return;
+  paused_ = false;
+  kill(pid_, SIGCONT);
+  AwaitStatus(WCONTINUED, [](int status) { return WIFCONTINUED(status); });
+}
+
+void Process::AwaitStatus(int options, bool (*matches)(int status)) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (running() && absl::Now() < deadline) {
+    int status = 0;
+    const pid_t r = waitpid(pid_, &status, options | WNOHANG);
+    if (r == pid_) {
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        pid_ = -1;
+        paused_ = false;
+        return;
+      }
+      if (matches(status)) return;
+    } else if (r < 0) {
+      return;
+    } else {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
 }
 
 bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout) {

@@ -37,11 +37,23 @@ class Process {
   void Stop();
   // SIGKILL and wait: a crash.
   void Kill();
+  // Sends `signo` to the process (nothing when it is not running).
+  void Signal(int signo);
+  // SIGSTOP, returning once the process has stopped (a frozen server: its sockets stay open
+  // and nothing is answered); Resume sends SIGCONT and returns once it runs again. Stop and
+  // Kill resume a paused process first, so they never wait on a frozen one.
+  void Pause();
+  void Resume();
   bool running() const { return pid_ > 0; }
+  bool paused() const { return paused_; }
   pid_t pid() const { return pid_; }
 
  private:
+  // Waits (up to 10 s) for a waitpid status of `options` that `matches` (or an exit).
+  void AwaitStatus(int options, bool (*matches)(int status));
+
   pid_t pid_ = -1;
+  bool paused_ = false;
 };
 
 // Polls `ready` until it returns true or `timeout` passes. Returns whether it became true.

@@ -30,7 +30,14 @@ int64_t InfoField(absl::string_view info, absl::string_view name) {
 RedisServer::RedisServer(const std::string& dir, std::vector<std::string> extra_args)
     : dir_(dir), socket_(dir + "/redis.sock"), extra_args_(std::move(extra_args)) {}
 
-RedisServer::~RedisServer() { process_.Kill(); }
+RedisServer::~RedisServer() {
+  process_.Resume();  // (Kill resumes too) a paused server must never outlive its test
+  process_.Kill();
+}
+
+void RedisServer::Pause() { process_.Pause(); }
+
+void RedisServer::Resume() { process_.Resume(); }
 
 void RedisServer::Start() {
   // RFS_TEST_APPENDFSYNC=everysec runs the tests against the lossy setting, to show that the
@@ -48,6 +55,7 @@ void RedisServer::Start() {
 }
 
 std::string RedisServer::KillAtWorstMoment(absl::Duration patience) {
+  process_.Resume();  // a paused server would never answer INFO
   redisContext* c = redisConnectUnix(socket_.c_str());
   std::string aimed = "load";
   const absl::Time deadline = absl::Now() + patience;
@@ -71,6 +79,7 @@ std::string RedisServer::KillAtWorstMoment(absl::Duration patience) {
 }
 
 std::string RedisServer::Cli(const std::string& args) const {
+  if (process_.paused()) return "ERR redis-server is paused (RedisServer::Cli would hang)";
   const std::string cmd = "redis-cli -s " + socket_ + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return "";

@@ -18,9 +18,16 @@ class RedisServer {
 
   // Starts and waits until it answers PING (and has loaded its AOF).
   void Start();
+  // Stop and Kill resume a paused server first.
   void Stop() { process_.Stop(); }
   void Kill() { process_.Kill(); }
   bool running() const { return process_.running(); }
+  // SIGSTOP: the server keeps its socket and connections but answers nothing (a hung Redis);
+  // returns once it has stopped. Resume (SIGCONT) returns once it runs again. Cli refuses to
+  // run while paused (it would wait forever).
+  void Pause();
+  void Resume();
+  bool paused() const { return process_.paused(); }
 
   // kill -9 at the worst moment this Redis shows: while a background fsync of the AOF is
   // pending, or while written data waits in its AOF buffer (with the everysec fsync policy, Redis

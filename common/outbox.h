@@ -1,0 +1,43 @@
+// The transactional outbox every rfs service writes its domain events into (docs/architecture.md,
+// "Outbox"): a Redis stream `<prefix>outbox` of entries {id, type, event}, appended by the same
+// Lua script that makes the change, so an event exists exactly when its change does. Consumers
+// deduplicate by id. Nothing here reads the stream: the relay comes with the notification
+// service.
+//
+//   PlanEvent   the envelope (rfs.common.v1.Event) of an event about a plan, with the facts an
+//               authorization filter needs (type, block, prefectures, authors)
+//   kOutboxLua  the Lua fragment with outbox_append(key, id, type, event_bytes); write scripts
+//               are made of it with RedisStore::Script
+#pragma once
+
+#include <string>
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/strings/string_view.h"
+#include "rfs/common/v1/common.pb.h"
+#include "rfs/registry/v1/registry.pb.h"
+
+namespace rfs {
+
+// The envelope of an event of `type` about `plan`, made by `actor` (a token subject) at `time`
+// in the service `source` ("rfs-registry"). `id` is left to the caller: it names the change and
+// must be the same if the change is retried. A plan not named yet (being created) has no plan
+// field; the create script adds it.
+common::v1::Event PlanEvent(absl::string_view source, const registry::v1::Plan& plan,
+                            std::string type, const google::protobuf::Timestamp& time,
+                            std::string actor);
+
+// Packs `message` as the event's type-specific payload.
+void SetPayload(const google::protobuf::Message& message, common::v1::Event* event);
+
+// Lua: outbox_append(key, id, type, event) adds one entry to the stream `key`. Never trimmed
+// here: an event is removed only once delivered.
+inline constexpr char kOutboxLua[] = R"lua(
+local function outbox_append(key, id, type, event)
+  redis.call('XADD', key, '*', 'id', id, 'type', type, 'event', event)
+end
+)lua";
+
+}  // namespace rfs

@@ -1,0 +1,76 @@
+#include "common/redis_gauges.h"
+
+#include <prometheus/metric_family.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status.h"
+
+namespace rfs {
+namespace {
+
+// `field` ("used_memory") of an INFO reply; 0 when absent.
+int64_t InfoField(absl::string_view info, absl::string_view field) {
+  const std::string needle = absl::StrCat("\n", field, ":");
+  const size_t at = info.find(needle);
+  if (at == absl::string_view::npos) return 0;
+  const size_t start = at + needle.size();
+  int64_t value = 0;
+  (void)absl::SimpleAtoi(info.substr(start, info.find_first_of("\r\n", start) - start), &value);
+  return value;
+}
+
+}  // namespace
+
+RedisGauges::RedisGauges(RedisPool* pool, std::string service, std::string outbox_key,
+                         absl::Duration interval)
+    : pool_(pool),
+      service_(std::move(service)),
+      outbox_key_(std::move(outbox_key)),
+      interval_(interval) {}
+
+absl::Status RedisGauges::Refresh() {
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"XLEN", outbox_key_}, {"INFO", "memory"}}));
+  for (const auto& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+  }
+  if (replies[0]->type != REDIS_REPLY_INTEGER) {
+    return absl::DataLossError("stored data is unreadable: outbox length");
+  }
+  const absl::string_view info = ReplyString(replies[1].get());
+  absl::MutexLock lock(&mu_);
+  outbox_pending_ = replies[0]->integer;
+  used_memory_ = InfoField(info, "used_memory");
+  max_memory_ = InfoField(info, "maxmemory");
+  refreshed_ = absl::Now();
+  return absl::OkStatus();
+}
+
+std::vector<prometheus::MetricFamily> RedisGauges::Collect() const {
+  absl::MutexLock lock(&mu_);
+  if (absl::Now() - refreshed_ > 3 * interval_) return {};
+  auto gauge = [this](const char* name, const char* help, int64_t value) {
+    prometheus::MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric m;
+    m.label = {{"service", service_}};
+    m.gauge.value = static_cast<double>(value);
+    f.metric.push_back(std::move(m));
+    return f;
+  };
+  return {gauge("rfs_outbox_pending",
+                "Events in the service's outbox not yet delivered to the notification service.",
+                outbox_pending_),
+          gauge("rfs_redis_memory_used_bytes", "Memory Redis uses (INFO memory used_memory).",
+                used_memory_),
+          gauge("rfs_redis_memory_max_bytes",
+                "Redis maxmemory; writes are refused when used memory reaches it (0: no limit).",
+                max_memory_)};
+}
+
+}  // namespace rfs

@@ -1,0 +1,80 @@
+#include "common/redis_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace rfs {
+
+RedisStore::RedisStore(RedisPool* pool, AsyncRedis* async, std::string prefix)
+    : pool_(pool), async_(async), prefix_(std::move(prefix)) {}
+
+RedisStore::~RedisStore() = default;
+
+std::string RedisStore::Key(absl::string_view suffix) const { return absl::StrCat(prefix_, suffix); }
+
+const RedisScript& RedisStore::Script(std::initializer_list<absl::string_view> parts) {
+  std::string source;
+  for (absl::string_view part : parts) absl::StrAppend(&source, part);
+  scripts_.push_back(std::make_unique<RedisScript>(std::move(source)));
+  return *scripts_.back();
+}
+
+absl::Status RedisStore::LoadScripts() {
+  if (scripts_.empty()) return absl::OkStatus();
+  std::vector<std::vector<absl::string_view>> commands;
+  for (const auto& script : scripts_) commands.push_back({"SCRIPT", "LOAD", script->source()});
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const redisReply* reply = replies[i].get();
+    if (reply->type == REDIS_REPLY_ERROR) {
+      const absl::string_view error = ReplyString(reply);
+      // LOADING, OOM and the like are Redis' state; any other error is the script's own.
+      absl::Status status = MapRedisError(error);
+      if (status.code() != absl::StatusCode::kInternal) return status;
+      return absl::InternalError(absl::StrCat("Lua script ", i + 1, " of ", prefix_,
+                                              " does not compile: ", error));
+    }
+    if (reply->type != REDIS_REPLY_STRING || ReplyString(reply) != scripts_[i]->sha()) {
+      return Corrupt("SCRIPT LOAD reply");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisStore::OutboxLength() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"XLEN", OutboxKey()}));
+  return IntegerOf(reply.get(), "outbox length");
+}
+
+absl::Status RedisStore::Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("stored data is unreadable: ", what));
+}
+
+absl::StatusOr<int64_t> RedisStore::IntegerOf(const redisReply* reply, absl::string_view what) {
+  if (reply->type == REDIS_REPLY_INTEGER) return static_cast<int64_t>(reply->integer);
+  int64_t value = 0;
+  if (reply->type == REDIS_REPLY_STRING && absl::SimpleAtoi(ReplyString(reply), &value)) {
+    return value;
+  }
+  return Corrupt(what);
+}
+
+absl::StatusOr<absl::string_view> RedisStore::StringOf(const redisReply* reply,
+                                                       absl::string_view what) {
+  if (reply->type != REDIS_REPLY_STRING) return Corrupt(what);
+  return ReplyString(reply);
+}
+
+absl::Status RedisStore::ParseOf(const redisReply* reply, google::protobuf::MessageLite* message,
+                                 absl::string_view what) {
+  if (reply->type != REDIS_REPLY_STRING ||
+      !message->ParseFromArray(reply->str, static_cast<int>(reply->len))) {
+    return Corrupt(what);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rfs
