@@ -8,6 +8,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "common/digest.h"
 #include "common/errors.h"
 #include "common/text.h"
 
@@ -93,6 +97,17 @@ absl::Status ValidateRequestId(const std::string& request_id) {
                       "英数字と '-'、'_'、'.'、':' からなる1～128文字で指定してください（UUID "
                       "を使用できます）",
                       "1..128 letters, digits, '-', '_', '.' or ':' (a UUID is fine)");
+}
+
+std::string RequestFingerprint(const google::protobuf::MessageLite& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return Sha256Hex(bytes).substr(0, 32);
 }
 
 }  // namespace rfs

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include <google/protobuf/message_lite.h>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -37,5 +39,11 @@ absl::StatusOr<int64_t> ParseEtag(const std::string& etag);
 // OK for an empty request id (no idempotency) or 1..128 letters, digits, '-', '_', '.', ':'
 // (a UUID fits); INVALID_ARGUMENT naming request_id otherwise.
 absl::Status ValidateRequestId(const std::string& request_id);
+
+// What tells a retry from another request under the same request id: SHA-256 (hex, 32
+// characters kept) of the message's deterministic serialization (map entries in key order), so
+// the same content always gives the same fingerprint. Kept with the request id; the same id
+// with another fingerprint is refused (INVALID_ARGUMENT naming request_id).
+std::string RequestFingerprint(const google::protobuf::MessageLite& request);
 
 }  // namespace rfs

@@ -228,7 +228,10 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
   write.audit.set_to_stage(plan.stage());
   write.audit.set_request_id(request_id);
   write.event = MakeEvent(plan, write.audit);
-  if (!request_id.empty()) write.request_key = RegistryStore::RequestKey(who.subject, request_id);
+  if (!request_id.empty()) {
+    write.request_key = RegistryStore::RequestKey(who.subject, request_id);
+    write.request_fingerprint = RequestFingerprint(req.plan());
+  }
   write.request_ttl_seconds = options_.request_id_ttl_seconds;
   write.principal = who.subject;
 
@@ -240,6 +243,13 @@ absl::StatusOr<Plan> Registry::CreatePlan(const Principal& who, const v1::Create
       plan.set_name(absl::StrCat(kPlanPrefix, result.id));
       LogAudit(write.audit, plan);
       return plan;
+    case WriteResult::Outcome::kRequestReused:
+      return InvalidField(
+          "request_id",
+          "この request_id は別の内容の計画の作成に使われました。同じ計画の再送でなければ、新しい "
+          "request_id を指定してください",
+          "was already used to create a different plan; a retry must resend the same plan, a "
+          "new plan needs a new request_id");
     case WriteResult::Outcome::kDuplicateRequest: {
       // The first request with this id succeeded: answer as it did (with the plan as it is now).
       ASSIGN_OR_RETURN(auto existing, store_->GetCurrent(result.id));

@@ -83,8 +83,10 @@ end
 //       7 index keys (space separated), 8 audit record, 9 event, 10 event type,
 //       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix,
 //       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes,
-//       18 the plan's serialized size (what a reader gets; the body is stored compressed)
-// Reply: {'OK', id} | {'DUPLICATE', id} | {'EXISTS', id} | {'QUOTA', retry seconds, what}
+//       18 the plan's serialized size (what a reader gets; the body is stored compressed),
+//       19 the request's fingerprint (kept with the request key: "id fingerprint")
+// Reply: {'OK', id} | {'DUPLICATE', "id fingerprint"} | {'EXISTS', id} |
+//        {'QUOTA', retry seconds, what}
 // Made with kQuotaLua and kOutboxLua.
 constexpr char kCreateLua[] = R"lua(
 local has_request = ARGV[12] == '1'
@@ -128,7 +130,7 @@ redis.call('HSET', plan_key, 'ver', '1', 'seq', seq, 'stage', ARGV[5], 'idx', AR
 redis.call('RPUSH', plan_key .. ':hist', ARGV[8])
 outbox_append(KEYS[5], event_id, ARGV[10],
               ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
-if has_request then redis.call('SET', KEYS[6], id, 'EX', ARGV[11]) end
+if has_request then redis.call('SET', KEYS[6], id .. ' ' .. ARGV[19], 'EX', ARGV[11]) end
 return {'OK', id}
 )lua";
 
@@ -609,7 +611,7 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
                    kPrefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes,
-                   full_size}));
+                   full_size, w.request_fingerprint}));
   WriteResult result;
   if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");
@@ -618,7 +620,14 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
   if (outcome == "OK") {
     result.outcome = WriteResult::Outcome::kWritten;
   } else if (outcome == "DUPLICATE") {
-    result.outcome = WriteResult::Outcome::kDuplicateRequest;
+    // "id fingerprint"; keys written before fingerprints hold the id alone.
+    const size_t space = result.id.find(' ');
+    const std::string fingerprint =
+        space == std::string::npos ? std::string() : result.id.substr(space + 1);
+    result.id = result.id.substr(0, space);
+    result.outcome = !fingerprint.empty() && fingerprint != w.request_fingerprint
+                         ? WriteResult::Outcome::kRequestReused
+                         : WriteResult::Outcome::kDuplicateRequest;
   } else if (outcome == "EXISTS") {
     result.outcome = WriteResult::Outcome::kExists;
   } else {

@@ -11,7 +11,8 @@
 //   idx:all, idx:block:{B}, idx:pref:{code}, idx:field:{F}, idx:stage:{S}
 //                            ZSET    plan ids scored by list position (the type is the
 //                                    plan id's first letter, so it needs no index)
-//   req:{len}:{sub}:{request_id}  STRING  plan id created by that request (idempotency, TTL)
+//   req:{len}:{sub}:{request_id}  STRING  "{plan id} {request fingerprint}" of the plan that
+//                                    request created (idempotency, TTL)
 //   stats:plans              HASH    "type|stage|block" → number of plans
 //   outbox                   STREAM  events for the notification service
 // Every write is one Lua script: version compare, plan, version, indexes, counters, audit
@@ -71,6 +72,9 @@ struct PlanWrite {
   common::v1::Event event;
   std::string principal;           // `sub` of the writer: whose write quota it uses
   std::string request_key;         // create: idempotency key (scoped by caller), or empty
+  // create: fingerprint of the request (RequestFingerprint), kept with the key so that the same
+  // id sent with another plan is told apart from a retry.
+  std::string request_fingerprint;
   // Author codes this write removes from a plan: they keep read access up to the version
   // before it (hash field "fa:{code}").
   std::vector<std::string> removed_authors;
@@ -79,7 +83,8 @@ struct PlanWrite {
 
 struct WriteResult {
   enum class Outcome {
-    kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists, kOverQuota
+    kWritten, kDuplicateRequest, kVersionConflict, kNotFound, kExists, kOverQuota,
+    kRequestReused  // the request id was used before, with a different request
   };
   Outcome outcome;
   // kOverQuota: seconds until the quota allows the write again, and which limit it hit

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/escaping.h"
+#include "rfs/common/v1/common.pb.h"
 
 namespace rfs {
 namespace {
@@ -63,6 +64,23 @@ TEST(RequestId, LettersDigitsAndSeparatorsUpTo128) {
   EXPECT_FALSE(ValidateRequestId(std::string(129, 'a')).ok());
   EXPECT_FALSE(ValidateRequestId("有効ではない").ok());
   EXPECT_FALSE(ValidateRequestId("a b").ok());
+}
+
+// A retry resends the same request; the same id with another request is told apart.
+TEST(RequestFingerprint, SameContentSameFingerprintOtherContentOther) {
+  common::v1::Event a;
+  a.set_id("x");
+  (*a.mutable_attributes())["one"] = "1";
+  (*a.mutable_attributes())["two"] = "2";
+  common::v1::Event b;
+  b.set_id("x");
+  (*b.mutable_attributes())["two"] = "2";  // map entries added in another order
+  (*b.mutable_attributes())["one"] = "1";
+  EXPECT_EQ(RequestFingerprint(a), RequestFingerprint(b));
+  EXPECT_EQ(RequestFingerprint(a).size(), 32u);
+  b.set_id("y");
+  EXPECT_NE(RequestFingerprint(a), RequestFingerprint(b));
+  EXPECT_NE(RequestFingerprint(common::v1::Event()), RequestFingerprint(a));
 }
 
 }  // namespace

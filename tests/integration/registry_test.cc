@@ -264,6 +264,25 @@ TEST_F(RegistryTest, RetriedCreateWithTheSameRequestIdCreatesOnePlan) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A request id names one request: sent again with another plan it is a mistake (two plans
+// meant, one id), refused naming request_id, and nothing is written.
+TEST_F(RegistryTest, ARequestIdReusedForAnotherPlanIsRefusedAndNothingWritten) {
+  Plan first, out;
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &first, "req-0002"));
+  const int64_t keys = DbSize();
+  const std::string outbox = redis_->Cli("XLEN rfs:registry:outbox");
+  Plan other = PlanB();
+  other.set_title("別の計画");
+  grpc::Status s = Create(Prefecture(kToyama), other, &out, "req-0002");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(s.error_message(), "request_id")) << s.error_message();
+  EXPECT_EQ(DbSize(), keys);
+  EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), outbox);
+  // The retry of the first request still answers with its plan.
+  ASSERT_OK(Create(Prefecture(kToyama), PlanB(), &out, "req-0002"));
+  EXPECT_EQ(out.name(), first.name());
+}
+
 TEST_F(RegistryTest, BadInputIsRefusedNamingTheFieldAndNothingIsWritten) {
   MustCreate(PlanB());
   const int64_t keys = DbSize();
