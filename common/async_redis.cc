@@ -111,7 +111,11 @@ void AsyncRedis::Drain() {
     absl::MutexLock lock(&mu_);
     batch.swap(incoming_);
   }
-  if (!batch.empty()) round_trips_.fetch_add(1, std::memory_order_relaxed);
+  // A batch written together is one round trip; one that was only failed (no connection)
+  // made none.
+  if (!batch.empty() && context_ != nullptr && !stopping_.load()) {
+    round_trips_.fetch_add(1, std::memory_order_relaxed);
+  }
   for (auto& request : batch) {
     if (stopping_.load()) {
       request->done(absl::UnavailableError("shutting down"));
@@ -162,10 +166,19 @@ void AsyncRedis::OnReply(redisAsyncContext* ac, void* reply, void* privdata) {
     auto load = std::make_unique<Request>();
     load->argv = {"SCRIPT", "LOAD", request->script->source()};
     load->deadline = request->deadline;
-    load->done = [](absl::StatusOr<const redisReply*>) {};
+    // Its reply comes before the retry's, which is still alive to hear a failure.
+    Request* retry = request.get();
+    load->done = [retry](absl::StatusOr<const redisReply*> loaded) {
+      if (!loaded.ok()) retry->load_error = loaded.status();
+    };
+    self->round_trips_.fetch_add(1, std::memory_order_relaxed);  // the load and the retry
     self->Send(std::move(load));
     self->Send(std::move(request));
     return;
+  }
+  // A script Redis could not load: its reason, not the NOSCRIPT that followed.
+  if (r->type == REDIS_REPLY_ERROR && !request->load_error.ok()) {
+    return request->done(request->load_error);
   }
   request->done(Checked(r));
 }
@@ -185,21 +198,32 @@ void AsyncRedis::Connect() {
   redisAsyncSetConnectCallback(c, &AsyncRedis::OnConnect);
   redisAsyncSetDisconnectCallback(c, &AsyncRedis::OnDisconnect);
   context_ = c;
-  // Sent as soon as the connection is up, ahead of any command.
-  auto setup = [this](std::vector<std::string> argv) {
+  // Sent as soon as the connection is up, ahead of any command: AUTH and SELECT when needed,
+  // then PING. The connection counts as up (connected(), backoff reset) only once PING is
+  // answered: a socket the kernel accepted for a hung Redis is not a working connection. The
+  // deadline of these commands bounds the TCP connect and the setup (connect_timeout +
+  // command_timeout; CheckDeadlines drops the connection past it).
+  auto setup = [this, c](std::vector<std::string> argv, bool last) {
     auto request = std::make_unique<Request>();
     request->argv = std::move(argv);
     request->deadline = absl::Now() + options_.connect_timeout + options_.command_timeout;
-    request->done = [this](absl::StatusOr<const redisReply*> r) {
+    request->done = [this, c, last](absl::StatusOr<const redisReply*> r) {
+      if (context_ != c) return;  // a connection already dropped
       if (!r.ok()) {
         RFS_LOG(kError, "redis connection setup failed").Field("error", r.status().message());
         Drop(std::string(r.status().message()));
+        return;
+      }
+      if (last) {
+        connected_.store(true, std::memory_order_release);
+        backoff_ = options_.backoff_initial;
       }
     };
     Send(std::move(request));
   };
-  if (!ep.password.empty()) setup({"AUTH", ep.password});
-  if (ep.db != 0) setup({"SELECT", absl::StrCat(ep.db)});
+  if (!ep.password.empty()) setup({"AUTH", ep.password}, false);
+  if (ep.db != 0) setup({"SELECT", absl::StrCat(ep.db)}, false);
+  setup({"PING"}, true);
 }
 
 void AsyncRedis::OnConnect(const redisAsyncContext* ac, int status) {
@@ -210,8 +234,7 @@ void AsyncRedis::OnConnect(const redisAsyncContext* ac, int status) {
     self->Drop(ac->errstr);
     return;
   }
-  self->connected_.store(true, std::memory_order_release);
-  self->backoff_ = self->options_.backoff_initial;
+  // Up, but not yet set up: connected() waits for the setup's PING (see Connect).
 }
 
 void AsyncRedis::OnDisconnect(const redisAsyncContext* ac, int status) {

@@ -45,17 +45,21 @@ class AsyncRedis {
 
   // Sends one command. Error replies become statuses (MapRedisError).
   void Command(std::vector<std::string> argv, Callback done);
-  // EVALSHA `script` with keys and args.
+  // EVALSHA `script` with keys and args. `script` must outlive the call (until `done` runs):
+  // it is loaded again from it on NOSCRIPT. A script Redis cannot load fails with the load's
+  // error.
   void Eval(const RedisScript& script, std::vector<std::string> keys,
             std::vector<std::string> args, Callback done);
 
-  // Whether the connection is up (and set up). Thread-safe.
+  // Whether the connection is up and set up: AUTH and SELECT done and a PING answered on it.
+  // False while Redis hangs, even if its socket accepts connections. Thread-safe.
   bool connected() const { return connected_.load(std::memory_order_acquire); }
   // Connects now if disconnected, skipping the backoff (e.g. once a health check saw Redis
   // answer again). Thread-safe.
   void ReconnectNow();
 
-  // Round trips so far, counted like RedisPool's.
+  // Round trips so far: a batch of commands written together counts one (RedisPool counts one
+  // per command, pipeline or script call); a NOSCRIPT reload adds one.
   uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
 
  private:
@@ -63,6 +67,7 @@ class AsyncRedis {
     std::vector<std::string> argv;
     const RedisScript* script = nullptr;  // set for EVALSHA: reload on NOSCRIPT
     bool reloaded = false;
+    absl::Status load_error;  // the SCRIPT LOAD of a reload failed with this
     absl::Time deadline;
     Callback done;
   };

@@ -163,6 +163,7 @@ absl::StatusOr<RedisReplyPtr> RedisLease::Command(const std::vector<absl::string
 
 absl::StatusOr<std::vector<RedisReplyPtr>> RedisLease::Pipeline(
     const std::vector<std::vector<absl::string_view>>& commands) {
+  if (commands.empty()) return std::vector<RedisReplyPtr>();  // nothing sent: no round trip
   for (const auto& argv : commands) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;

@@ -13,9 +13,11 @@
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/redis.h"
 #include "tests/support/process.h"
@@ -253,6 +255,46 @@ TEST_F(AsyncRedisTest, EvalReloadsTheScriptAfterScriptFlush) {
   auto boom = SendEval(redis, failing, {}, {});
   ASSERT_TRUE(Wait(*boom));
   EXPECT_EQ(boom->status.code(), StatusCode::kInternal) << boom->status;
+}
+
+// A script Redis cannot compile fails with Redis' reason, not with the NOSCRIPT of the retry.
+TEST_F(AsyncRedisTest, AScriptThatDoesNotCompileFailsWithItsReason) {
+  AsyncRedis redis(Options());
+  ASSERT_TRUE(testing::WaitFor([&] { return redis.connected(); }));
+  const RedisScript broken("return {'unclosed'");
+  auto out = SendEval(redis, broken, {}, {});
+  ASSERT_TRUE(Wait(*out));
+  EXPECT_EQ(out->status.code(), StatusCode::kInternal) << out->status;
+  EXPECT_FALSE(absl::StrContains(out->status.message(), "NOSCRIPT")) << out->status;
+  EXPECT_TRUE(absl::StrContains(out->status.message(), "script")) << out->status;
+  EXPECT_TRUE(Works(redis));  // the connection goes on
+}
+
+// A hung Redis (SIGSTOP) still accepts connections on its socket: a client that reconnects to
+// it must not call itself connected, since nothing answers (readiness reads connected()).
+TEST_F(AsyncRedisTest, AReconnectToAHungRedisIsNotConnected) {
+  RedisOptions o = Options();
+  o.command_timeout = absl::Milliseconds(200);
+  o.connect_timeout = absl::Milliseconds(200);
+  o.backoff_max = absl::Milliseconds(50);
+  AsyncRedis redis(o);
+  ASSERT_TRUE(testing::WaitFor([&] { return Works(redis); }));
+  redis_.Pause();
+  auto stuck = Send(redis, {"PING"});
+  ASSERT_TRUE(Wait(*stuck));
+  EXPECT_EQ(stuck->status.code(), StatusCode::kUnavailable);
+  // Several reconnects happen meanwhile (backoff at most 50 ms, setup deadline 400 ms): none may
+  // count as connected.
+  bool ever_connected = false;
+  const absl::Time until = absl::Now() + absl::Seconds(2);
+  while (absl::Now() < until) {
+    redis.ReconnectNow();
+    ever_connected = ever_connected || redis.connected();
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  redis_.Resume();
+  EXPECT_FALSE(ever_connected) << "connected() said yes while Redis answered nothing";
+  EXPECT_TRUE(testing::WaitFor([&] { return redis.connected() && Works(redis); }));
 }
 
 // Error replies map like RedisPool's (MapRedisError) and do not disturb the connection.

@@ -1,7 +1,7 @@
 // RedisPool, RedisLease and RedisScript against a real redis-server (tests/support): command
 // timeouts on a hung Redis, reconnecting after a restart, NOSCRIPT reloads, the acquire timeout,
 // how error replies map to statuses, pipelines and the round-trip count. URL parsing is covered
-// by tests/unit/config_redis_test.cc.
+// by tests/common/config_redis_test.cc.
 #include <hiredis/hiredis.h>
 
 #include <optional>
@@ -415,6 +415,14 @@ TEST_F(RedisPoolTest, RoundTripsCountACommandAPipelineAndAScriptCallOnceEach) {
   EXPECT_EQ(pool.round_trips(), start + 3);
   EXPECT_TRUE(pool.Ping().ok());
   EXPECT_EQ(pool.round_trips(), start + 4);
+  {
+    auto lease = pool.Acquire();
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    auto none = lease->Pipeline({});
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_TRUE(none->empty());
+  }
+  EXPECT_EQ(pool.round_trips(), start + 4) << "an empty pipeline sends nothing";
 }
 
 }  // namespace
