@@ -661,6 +661,8 @@ class Validator {
       RETURN_IF_ERROR(
           CheckEnum(ind.direction(), v1::Direction_IsValid, true, field + ".direction"));
       RETURN_IF_ERROR(CheckEnum(ind.topic(), v1::IndicatorTopic_IsValid, false, field + ".topic"));
+      RETURN_IF_ERROR(
+          CheckEnum(ind.growth(), v1::IndicatorGrowth_IsValid, false, field + ".growth"));
       RETURN_IF_ERROR(ValidateText(ind.name(), field + ".name", {limits_.name_chars, true, false}));
       RETURN_IF_ERROR(ValidateText(ind.description(), field + ".description",
                                    {limits_.text_chars, false, true}));
@@ -738,6 +740,21 @@ class Validator {
                        absl::StrCat(FormatPeriod(ind.target().period()),
                                     " is before the baseline period ",
                                     FormatPeriod(ind.baseline().period())));
+      }
+      if (ind.growth() == v1::INDICATOR_GROWTH_COMPOUND) {
+        // A rate of growth needs positive points to grow from and to.
+        bool positive = ind.baseline().has_value() && ind.baseline().value() > 0 &&
+                        (!ind.target().has_value() || ind.target().value() > 0);
+        for (const v1::PeriodValue& ms : ind.milestones()) {
+          positive = positive && (!ms.has_value() || ms.value() > 0);
+        }
+        if (!positive) {
+          return Invalid(field + ".growth",
+                         "一定の伸び率（COMPOUND）は、基準値・中間目標・目標値がすべて正の値の"
+                         "指標にのみ指定できます。LINEAR にするか、値を見直してください",
+                         "COMPOUND growth needs a positive baseline, milestones and target; use "
+                         "LINEAR or correct the values");
+        }
       }
       RETURN_IF_ERROR(CheckCount(ind.milestones_size(), limits_.milestones, field + ".milestones"));
       for (int m = 0; m < ind.milestones_size(); ++m) {

@@ -55,7 +55,8 @@ int64_t HalfIndex(const common::v1::FiscalPeriod& period) {
   return int64_t{period.fiscal_year()} * 2 + (period.half() == common::v1::FISCAL_HALF_H1 ? 0 : 1);
 }
 
-std::optional<double> ExpectedAt(const Indicator& indicator, int64_t half, Growth growth) {
+std::optional<double> ExpectedAt(const Indicator& indicator, int64_t half) {
+  const bool compound = indicator.growth() == registry::v1::INDICATOR_GROWTH_COMPOUND;
   if (!indicator.target().has_value()) return std::nullopt;
   const auto points = PathOf(indicator);
   if (half <= points.front().first) return points.front().second;
@@ -66,15 +67,14 @@ std::optional<double> ExpectedAt(const Indicator& indicator, int64_t half, Growt
     if (half > hb) continue;
     if (hb == ha) return vb;
     const double t = static_cast<double>(half - ha) / static_cast<double>(hb - ha);
-    if (growth == Growth::kCompound && va > 0 && vb > 0) return va * std::pow(vb / va, t);
+    if (compound && va > 0 && vb > 0) return va * std::pow(vb / va, t);
     return va + (vb - va) * t;
   }
   return points.back().second;
 }
 
 Progress Evaluate(const Indicator& indicator, const std::vector<Actual>& actuals,
-                  const common::v1::FiscalPeriod& as_of, Growth growth,
-                  const Thresholds& thresholds) {
+                  const common::v1::FiscalPeriod& as_of, const Thresholds& thresholds) {
   Progress progress;
   if (!indicator.target().has_value()) {
     progress.status = Status::kTargetUnset;
@@ -99,7 +99,7 @@ Progress Evaluate(const Indicator& indicator, const std::vector<Actual>& actuals
     for (const auto& [h, v] : counted) actual += v;
   }
   progress.actual = actual;
-  progress.expected = ExpectedAt(indicator, progress.actual_half, growth);
+  progress.expected = ExpectedAt(indicator, progress.actual_half);
   if (Met(indicator, actual)) {
     progress.status = Status::kAchieved;
     return progress;

@@ -7,7 +7,7 @@
 // both at the period of the latest value counted. `expected` follows the path from the baseline
 // through the milestones to the target, half year by half year: linear, or compound growth
 // between two positive points where the indicator says so; before the baseline it is the
-// baseline, after the target the target. The formula holds for either direction (a decreasing
+// baseline, after the target the target (registry.v1.Indicator.growth). The formula holds for either direction (a decreasing
 // indicator has negative progress needed, so moving down gives R > 0).
 //
 //   ACHIEVED       the target is met (≥ for INCREASE, ≤ for DECREASE), whatever the period
@@ -40,9 +40,6 @@ enum class Status { kNoData, kTargetUnset, kAchieved, kOnTrack, kAtRisk, kOffTra
 // "ON_TRACK", ... (the names the API and the metrics use).
 const char* StatusName(Status status);
 
-// How the expected value moves between two points of the path.
-enum class Growth { kLinear, kCompound };
-
 // The status thresholds of R (configuration).
 struct Thresholds {
   double on_track = 0.95;
@@ -58,9 +55,9 @@ struct Actual {
 // Half years counted from FY0 H1: fiscal_year * 2, + 1 for the second half or a whole year.
 int64_t HalfIndex(const common::v1::FiscalPeriod& period);
 
-// The expected value at half `half` on the indicator's path; nullopt while its target is unset.
-std::optional<double> ExpectedAt(const registry::v1::Indicator& indicator, int64_t half,
-                                 Growth growth);
+// The expected value at half `half` on the indicator's path (its `growth`: linear, or compound
+// between two positive points); nullopt while its target is unset.
+std::optional<double> ExpectedAt(const registry::v1::Indicator& indicator, int64_t half);
 
 struct Progress {
   Status status = Status::kNoData;
@@ -76,7 +73,6 @@ struct Progress {
 // The progress of `indicator` from the values `actuals` (any order; one per period) up to and
 // including the period `as_of`.
 Progress Evaluate(const registry::v1::Indicator& indicator, const std::vector<Actual>& actuals,
-                  const common::v1::FiscalPeriod& as_of, Growth growth = Growth::kLinear,
-                  const Thresholds& thresholds = {});
+                  const common::v1::FiscalPeriod& as_of, const Thresholds& thresholds = {});
 
 }  // namespace rfs::kpi

@@ -387,6 +387,24 @@ TEST_F(PlanValidationTest, MilestonesInOrderBetweenBaselineAndTarget) {
   ExpectInvalid(p, "indicators[1].milestones[0].value", "required");
 }
 
+// A rate of growth needs positive values to grow from and to; a linear path takes any.
+TEST_F(PlanValidationTest, CompoundGrowthNeedsPositiveValues) {
+  Plan p = PlanA();
+  v1::Indicator* ind = p.mutable_indicators(1);  // baseline 0
+  ind->set_growth(v1::INDICATOR_GROWTH_LINEAR);
+  EXPECT_TRUE(Validate(&p).ok()) << Validate(&p);
+  ind->set_growth(v1::INDICATOR_GROWTH_COMPOUND);
+  ExpectInvalid(p, "indicators[1].growth", "positive baseline");
+  ind->mutable_baseline()->set_value(1000);
+  EXPECT_TRUE(Validate(&p).ok()) << Validate(&p);
+  v1::PeriodValue* m = ind->add_milestones();
+  m->mutable_period()->set_fiscal_year(2027);
+  m->set_value(-5);
+  ExpectInvalid(p, "indicators[1].growth", "positive baseline");
+  ind->set_growth(static_cast<v1::IndicatorGrowth>(7));
+  ExpectInvalid(p, "indicators[1].growth", "unknown value 7");
+}
+
 TEST_F(PlanValidationTest, BroadAreaKgiOnlyOnTypeC) {
   Plan p = PlanA();
   p.mutable_indicators(1)->set_broad_area(true);

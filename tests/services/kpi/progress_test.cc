@@ -80,7 +80,7 @@ TEST(Progress, ADecreasingIndicatorProgressesDownwards) {
 TEST(Progress, AnUnsetTargetIsTargetUnset) {
   const Indicator ind = Level(100, std::nullopt);
   EXPECT_EQ(At2026H2(ind, 150).status, Status::kTargetUnset);
-  EXPECT_FALSE(ExpectedAt(ind, 4053, Growth::kLinear).has_value());
+  EXPECT_FALSE(ExpectedAt(ind, 4053).has_value());
 }
 
 TEST(Progress, NoValueAfterTheBaselineUpToAsOfIsNoData) {
@@ -111,21 +111,22 @@ TEST(Progress, AfterTheTargetPeriodTheTargetIsExpected) {
   EXPECT_DOUBLE_EQ(*late.ratio, 0.9);
   EXPECT_EQ(late.status, Status::kAtRisk);
   // Before the baseline the baseline is expected.
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4000, Growth::kLinear), 100);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4000), 100);
 }
 
 TEST(Progress, CompoundGrowthFollowsAGeometricPath) {
-  const Indicator ind = Level(100, 400);
+  Indicator ind = Level(100, 400);
   // Half way (five of ten half years): 100 × 4^0.5 = 200, where linear says 250.
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4054, Growth::kLinear), 250);
-  EXPECT_NEAR(*ExpectedAt(ind, 4054, Growth::kCompound), 200, 1e-9);
-  const Progress p = Evaluate(ind, {{Period(2027, FISCAL_HALF_H2), 200}}, Period(2027, FISCAL_HALF_H2),
-                              Growth::kCompound);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4054), 250);
+  ind.set_growth(registry::v1::INDICATOR_GROWTH_COMPOUND);
+  EXPECT_NEAR(*ExpectedAt(ind, 4054), 200, 1e-9);
+  const Progress p = Evaluate(ind, {{Period(2027, FISCAL_HALF_H2), 200}}, Period(2027, FISCAL_HALF_H2));
   // FY2027 H2 is six half years in: 100 × 4^0.6.
   EXPECT_NEAR(*p.expected, 100 * std::pow(4.0, 0.6), 1e-9);
   // A path through zero cannot grow geometrically: linear there.
-  const Indicator from_zero = Level(0, 400);
-  EXPECT_DOUBLE_EQ(*ExpectedAt(from_zero, 4054, Growth::kCompound), 200);
+  Indicator from_zero = Level(0, 400);
+  from_zero.set_growth(registry::v1::INDICATOR_GROWTH_COMPOUND);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(from_zero, 4054), 200);
 }
 
 TEST(Progress, CumulativeSumsItsPeriodsAndLevelTakesTheLatest) {
@@ -153,21 +154,21 @@ TEST(Progress, MilestonesShapeThePath) {
   auto* milestone = ind.add_milestones();
   *milestone->mutable_period() = Period(2026, FISCAL_HALF_H2);
   milestone->set_value(120);
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4051, Growth::kLinear), 110);
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4053, Growth::kLinear), 120);
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4056, Growth::kLinear), 160);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4051), 110);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4053), 120);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4056), 160);
   EXPECT_EQ(At2026H2(ind, 120).status, Status::kOnTrack);  // on the milestone
   // A milestone not set yet is skipped.
   milestone->clear_value();
-  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4053, Growth::kLinear), 140);
+  EXPECT_DOUBLE_EQ(*ExpectedAt(ind, 4053), 140);
 }
 
 TEST(Progress, ThresholdsAreConfiguration) {
   const Indicator ind = Level(100, 200);
   const std::vector<Actual> v = {{Period(2026, FISCAL_HALF_H2), 130}};  // R = 0.75
   EXPECT_EQ(Evaluate(ind, v, Period(2026)).status, Status::kAtRisk);
-  EXPECT_EQ(Evaluate(ind, v, Period(2026), Growth::kLinear, {0.7, 0.5}).status, Status::kOnTrack);
-  EXPECT_EQ(Evaluate(ind, v, Period(2026), Growth::kLinear, {0.9, 0.8}).status, Status::kOffTrack);
+  EXPECT_EQ(Evaluate(ind, v, Period(2026), {0.7, 0.5}).status, Status::kOnTrack);
+  EXPECT_EQ(Evaluate(ind, v, Period(2026), {0.9, 0.8}).status, Status::kOffTrack);
 }
 
 TEST(Progress, StatusNamesAreTheApiNames) {
