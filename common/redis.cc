@@ -103,6 +103,20 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
   return ep;
 }
 
+absl::string_view InfoField(absl::string_view info, absl::string_view field) {
+  // Lines are "field:value\r\n"; match at a line start so "maxmemory" is not "used_maxmemory".
+  for (size_t at = 0; at < info.size();) {
+    const size_t end = std::min(info.find_first_of("\r\n", at), info.size());
+    const absl::string_view line = info.substr(at, end - at);
+    if (line.size() > field.size() && line[field.size()] == ':' &&
+        absl::StartsWith(line, field)) {
+      return line.substr(field.size() + 1);
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
 absl::Status MapRedisError(absl::string_view error) {
   for (absl::string_view transient : {"LOADING", "BUSY ", "MASTERDOWN", "READONLY", "TRYAGAIN",
                                       "CLUSTERDOWN", "NOREPLICAS"}) {

@@ -153,4 +153,8 @@ inline absl::string_view ReplyString(const redisReply* r) {
   return absl::string_view(r->str, r->len);
 }
 
+// The value of `field` ("used_memory", "run_id") in the text of an INFO reply; empty when the
+// reply has no such line.
+absl::string_view InfoField(absl::string_view info, absl::string_view field);
+
 }  // namespace rfs

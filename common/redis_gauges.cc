@@ -3,21 +3,16 @@
 #include <prometheus/metric_family.h>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status.h"
 
 namespace rfs {
 namespace {
 
-// `field` ("used_memory") of an INFO reply; 0 when absent.
-int64_t InfoField(absl::string_view info, absl::string_view field) {
-  const std::string needle = absl::StrCat("\n", field, ":");
-  const size_t at = info.find(needle);
-  if (at == absl::string_view::npos) return 0;
-  const size_t start = at + needle.size();
+// An integer field of an INFO reply; 0 when absent.
+int64_t InfoInteger(absl::string_view info, absl::string_view field) {
   int64_t value = 0;
-  (void)absl::SimpleAtoi(info.substr(start, info.find_first_of("\r\n", start) - start), &value);
+  (void)absl::SimpleAtoi(InfoField(info, field), &value);
   return value;
 }
 
@@ -43,8 +38,8 @@ absl::Status RedisGauges::Refresh() {
   const absl::string_view info = ReplyString(replies[1].get());
   absl::MutexLock lock(&mu_);
   outbox_pending_ = replies[0]->integer;
-  used_memory_ = InfoField(info, "used_memory");
-  max_memory_ = InfoField(info, "maxmemory");
+  used_memory_ = InfoInteger(info, "used_memory");
+  max_memory_ = InfoInteger(info, "maxmemory");
   refreshed_ = absl::Now();
   return absl::OkStatus();
 }

@@ -1,6 +1,5 @@
 #include "common/redis_store.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -42,11 +41,6 @@ absl::Status RedisStore::LoadScripts() {
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<int64_t> RedisStore::OutboxLength() {
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"XLEN", OutboxKey()}));
-  return IntegerOf(reply.get(), "outbox length");
 }
 
 absl::Status RedisStore::Corrupt(absl::string_view what) {

@@ -1,6 +1,6 @@
 // The base of a service's store: what every store over Redis needs and none should write again.
 //   - its key space: every key under one prefix ("rfs:registry:"), Key("plan:A-00001");
-//   - its outbox, `<prefix>outbox` (common/outbox.h), and the length the pending gauge reads;
+//   - its outbox, `<prefix>outbox` (common/outbox.h), which the host's gauges count;
 //   - its Lua scripts, made of shared fragments (kOutboxLua, ...) and a body, registered here
 //     and loaded into Redis by LoadScripts() at start, so a script Redis cannot compile stops
 //     the service at start instead of failing its first write;
@@ -36,8 +36,6 @@ class RedisStore {
   // script's first line. Calls also reload a script Redis forgot (NOSCRIPT), so this is about
   // failing early, not a precondition.
   absl::Status LoadScripts();
-  // Events in the outbox not yet delivered.
-  absl::StatusOr<int64_t> OutboxLength();
 
   // `prefix` + suffix.
   std::string Key(absl::string_view suffix) const;

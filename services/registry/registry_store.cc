@@ -699,20 +699,13 @@ absl::StatusOr<int64_t> RegistryStore::FormerAuthorUntil(const std::string& id,
                                                          const std::string& code) {
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"HGET", PlanKey(id), absl::StrCat("fa:", code)}));
   if (reply->type == REDIS_REPLY_NIL) return 0;
-  int64_t version = 0;
-  if (reply->type != REDIS_REPLY_STRING || !absl::SimpleAtoi(ReplyString(reply.get()), &version)) {
-    return Corrupt(absl::StrCat("plans/", id, " former author"));
-  }
-  return version;
+  return IntegerOf(reply.get(), absl::StrCat("plans/", id, " former author"));
 }
 
 absl::Status RegistryStore::CheckRedisIdentity() {
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"INFO", "server"}));
-  const absl::string_view info = ReplyString(reply.get());
-  const size_t at = info.find("run_id:");
-  if (at == absl::string_view::npos) return absl::OkStatus();
-  const size_t end = info.find_first_of("\r\n", at);
-  const std::string run_id(info.substr(at + 7, end == absl::string_view::npos ? end : end - at - 7));
+  const std::string run_id(InfoField(ReplyString(reply.get()), "run_id"));
+  if (run_id.empty()) return absl::OkStatus();
   absl::MutexLock lock(&identity_mu_);
   if (!redis_run_id_.empty() && run_id != redis_run_id_) {
     cache_->Clear();

@@ -81,8 +81,8 @@ absl::StatusOr<bool> RequirementsStore::PutReport(const std::string& plan_id,
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
                    pool_->Eval(put_report_script_, {review_key, report_key, outbox},
                                {gen, field, bytes, max, event.id(), event.type(), event_bytes}));
-  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("report store reply");
-  return reply->integer == 1;
+  ASSIGN_OR_RETURN(const int64_t stored, IntegerOf(reply.get(), "report store reply"));
+  return stored == 1;
 }
 
 absl::StatusOr<ReviewState> RequirementsStore::GetReviews(const std::string& plan_id) {
@@ -92,15 +92,13 @@ absl::StatusOr<ReviewState> RequirementsStore::GetReviews(const std::string& pla
   ReviewState state;
   for (size_t i = 0; i + 1 < reply->elements; i += 2) {
     const absl::string_view field = ReplyString(reply->element[i]);
-    const absl::string_view value = ReplyString(reply->element[i + 1]);
+    const redisReply* value = reply->element[i + 1];
     if (field == kGenerationField) {
-      if (!absl::SimpleAtoi(value, &state.generation)) return Corrupt("review generation");
+      ASSIGN_OR_RETURN(state.generation, IntegerOf(value, "review generation"));
       continue;
     }
     v1::Review review;
-    if (!review.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return Corrupt(absl::StrCat("review ", field));
-    }
+    RETURN_IF_ERROR(ParseOf(value, &review, absl::StrCat("review ", field)));
     state.latest.emplace(std::string(field), std::move(review));
   }
   return state;
@@ -118,8 +116,7 @@ absl::Status RequirementsStore::RecordReview(const std::string& plan_id, const v
                    pool_->Eval(record_review_script_, {review_key, log_key, report_key, outbox},
                                {review.requirement_id(), bytes, event.id(), event.type(),
                                 event_bytes}));
-  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("review reply");
-  return absl::OkStatus();
+  return IntegerOf(reply.get(), "review reply").status();
 }
 
 absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::string& plan_id) {
@@ -129,10 +126,7 @@ absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::
   if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("review log");
   std::vector<v1::Review> out(reply->elements);
   for (size_t i = 0; i < reply->elements; ++i) {
-    const absl::string_view value = ReplyString(reply->element[i]);
-    if (!out[i].ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return Corrupt("review log entry");
-    }
+    RETURN_IF_ERROR(ParseOf(reply->element[i], &out[i], "review log entry"));
   }
   return out;
 }

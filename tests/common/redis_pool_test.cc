@@ -252,6 +252,18 @@ TEST_F(RedisPoolTest, AWaitingAcquireGetsTheConnectionGivenBack) {
   EXPECT_EQ(waiter_id, held_id) << "the given-back connection should be reused";
 }
 
+TEST(InfoField, FindsAWholeFieldAtTheStartOfALine) {
+  const absl::string_view info =
+      "# Memory\r\nused_memory:1024\r\nused_memory_human:1.00K\r\nmaxmemory:0\r\n"
+      "# Server\r\nrun_id:abc123\r\n";
+  EXPECT_EQ(InfoField(info, "used_memory"), "1024");
+  EXPECT_EQ(InfoField(info, "maxmemory"), "0");
+  EXPECT_EQ(InfoField(info, "run_id"), "abc123");
+  EXPECT_EQ(InfoField(info, "memory"), "");  // only whole names
+  EXPECT_EQ(InfoField(info, "absent"), "");
+  EXPECT_EQ(InfoField("", "run_id"), "");
+}
+
 TEST(MapRedisError, TransientStatesAreUnavailable) {
   for (const char* error : {
            "LOADING Redis is loading the dataset in memory",
