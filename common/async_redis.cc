@@ -155,6 +155,8 @@ void AsyncRedis::OnReply(redisAsyncContext* ac, void* reply, void* privdata) {
   if (it != self->in_flight_.end()) self->in_flight_.erase(it);
   const auto* r = static_cast<const redisReply*>(reply);
   if (r == nullptr) {
+    // The connection is gone: say so before anyone hears of it through this callback.
+    self->connected_.store(false, std::memory_order_release);
     request->done(absl::UnavailableError(
         absl::StrCat("redis connection lost: ", ac->errstr[0] != '\0' ? ac->errstr : "closed")));
     return;
@@ -246,6 +248,8 @@ void AsyncRedis::OnDisconnect(const redisAsyncContext* ac, int status) {
 
 // Forgets the connection (if any) and schedules the next attempt.
 void AsyncRedis::Drop(const std::string& why) {
+  // Before the callbacks in flight run (redisAsyncFree runs them): none may see it still up.
+  connected_.store(false, std::memory_order_release);
   if (context_ != nullptr) {
     redisAsyncContext* c = context_;
     context_ = nullptr;
