@@ -17,7 +17,7 @@ RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, ServiceTo
 
 namespace {
 
-// What the caller sees of a failed GetPlan (see the header).
+// What the caller sees of a failed GetPlan or ListPlans (see the header).
 absl::Status MapRegistryError(const grpc::Status& status) {
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
@@ -92,6 +92,35 @@ absl::StatusOr<registry::v1::Plan> RegistryClient::GetPlan(const std::string& na
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
   return MapRegistryError(status);
+}
+
+absl::StatusOr<registry::v1::ListPlansResponse> RegistryClient::ListPlans(
+    const registry::v1::ListPlansRequest& request) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < kPeerAttempts; ++attempt) {
+    grpc::ClientContext context;
+    PreparePeerAttempt(&context, token_->Get(), timeout_, attempt);
+    registry::v1::ListPlansResponse response;
+    status = stub_->ListPlans(&context, request, &response);
+    if (status.ok()) return response;
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  return MapRegistryError(status);
+}
+
+absl::StatusOr<registry::v1::Plan> RegistryClient::TransitionPlanAs(
+    const std::string& caller_token, const registry::v1::TransitionPlanRequest& request) {
+  grpc::ClientContext context;
+  PreparePeerAttempt(&context, caller_token, timeout_, 0);
+  registry::v1::Plan plan;
+  const grpc::Status status = stub_->TransitionPlan(&context, request, &plan);
+  if (status.ok()) return plan;
+  // The caller's own refusals (permission, stage) are theirs to read, in their words.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return MapRegistryError(status);
+  }
+  return FromGrpcStatus(status);
 }
 
 }  // namespace rfs

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # make run: the whole suite on this machine. Starts redis-server (AOF on), rfs-registry and
-# rfs-requirements, loads the sample plans into an empty registry and shows their requirement
-# check verdicts, prints the endpoints, a token and rfsctl examples, and stops everything
-# cleanly on Ctrl-C.
+# rfs-requirements and rfs-kpi, loads the sample plans into an empty registry (the two
+# illustrative ones published by their governors, with half years of illustrative KPI
+# measurements) and shows their requirement check verdicts and KPI progress, prints the
+# endpoints, a token and rfsctl examples, and stops everything cleanly on Ctrl-C.
 #
 # Environment: RFS_RUN_DIR (data directory, default .run/), RFS_REGISTRY_PORT (50051),
 # RFS_REGISTRY_METRICS_PORT (9101), RFS_REQUIREMENTS_PORT (50052),
-# RFS_REQUIREMENTS_METRICS_PORT (9102), BUILD_DIR (build).
+# RFS_REQUIREMENTS_METRICS_PORT (9102), RFS_KPI_PORT (50053), RFS_KPI_METRICS_PORT (9103),
+# BUILD_DIR (build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -16,11 +18,13 @@ REGISTRY_PORT=${RFS_REGISTRY_PORT:-50051}
 REGISTRY_METRICS=${RFS_REGISTRY_METRICS_PORT:-9101}
 REQUIREMENTS_PORT=${RFS_REQUIREMENTS_PORT:-50052}
 REQUIREMENTS_METRICS=${RFS_REQUIREMENTS_METRICS_PORT:-9102}
+KPI_PORT=${RFS_KPI_PORT:-50053}
+KPI_METRICS=${RFS_KPI_METRICS_PORT:-9103}
 RFSCTL="$root/$BUILD/tools/rfsctl/rfsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS"; do
-  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT" >&2; exit 1; }
+for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS" "$KPI_PORT" "$KPI_METRICS"; do
+  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT / RFS_KPI_PORT / RFS_KPI_METRICS_PORT" >&2; exit 1; }
 done
 
 mkdir -p "$RUN_DIR/redis" "$RUN_DIR/logs"
@@ -85,9 +89,14 @@ pids+=($!)
   --metrics_listen "0.0.0.0:$REQUIREMENTS_METRICS" \
   --registry_address "localhost:$REGISTRY_PORT" 2>>"$RUN_DIR/logs/requirements.log" &
 pids+=($!)
+"$root/$BUILD/services/kpi/rfs-kpi" --listen "0.0.0.0:$KPI_PORT" \
+  --metrics_listen "0.0.0.0:$KPI_METRICS" \
+  --registry_address "localhost:$REGISTRY_PORT" 2>>"$RUN_DIR/logs/kpi.log" &
+pids+=($!)
 
 export RFS_ADDR="localhost:$REGISTRY_PORT"
 export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
+export RFS_KPI_ADDRESS="localhost:$KPI_PORT"
 export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
 # Ready means SERVING on the health service: each service answers NOT_SERVING until it
 # reaches Redis.
@@ -98,11 +107,57 @@ wait_serving() {  # name address log
 }
 wait_serving rfs-registry "localhost:$REGISTRY_PORT" "$RUN_DIR/logs/registry.log"
 wait_serving rfs-requirements "localhost:$REQUIREMENTS_PORT" "$RUN_DIR/logs/requirements.log"
+wait_serving rfs-kpi "localhost:$KPI_PORT" "$RUN_DIR/logs/kpi.log"
+
+# An illustrative sample goes through pre-consultation and coordination, is signed off by each
+# author and published by its governor: from then on it counts in the national KPI picture.
+illustrative_plans=()
+author_token() {  # 6-digit code: a token of that prefecture's or municipality's staff
+  local role=municipality
+  [[ $1 == ??000? ]] && role=prefecture
+  "$RFSCTL" token --key_file "$key" --role "$role" --body_code "$1" --sub "author-$1"
+}
+publish_illustrative() {  # name file
+  local name=$1 f=$2 code
+  local lead
+  lead=$(sed -n 's/.*"lead_author_code": "\([0-9]*\)".*/\1/p' "$f")
+  RFS_TOKEN=$(author_token "$lead") "$RFSCTL" transition "$name" PRE_CONSULTATION >/dev/null &&
+    RFS_TOKEN=$bureau "$RFSCTL" transition "$name" COORDINATION >/dev/null ||
+    { echo "make run: could not move $name to coordination" >&2; exit 1; }
+  for code in $(sed -n '/"authors"/,/]/s/.*"local_government_code": "\([0-9]*\)".*/\1/p' "$f"); do
+    RFS_TOKEN=$(author_token "$code") "$RFSCTL" signoff "$name" "$code" >/dev/null ||
+      { echo "make run: $code could not sign off $name" >&2; exit 1; }
+  done
+  RFS_TOKEN=$(author_token "$lead") "$RFSCTL" transition "$name" PUBLISHED_BY_GOVERNOR >/dev/null ||
+    { echo "make run: could not publish $name" >&2; exit 1; }
+  illustrative_plans+=("$(basename "$f" -illustrative.json)=$name")
+}
+
+# The illustrative KPI measurements (data/samples/kpi-measurements.csv, fictitious): past half
+# years are closed, so the bureau reopens FY2026 H1 for a day, and each plan's lead author
+# imports its lines.
+load_kpi_samples() {
+  local entry tag name lead csv
+  for entry in "${illustrative_plans[@]}"; do
+    tag=${entry%%=*} name=${entry#*=}
+    lead=$(sed -n 's/.*"lead_author_code": "\([0-9]*\)".*/\1/p' "data/samples/$tag-illustrative.json")
+    RFS_TOKEN=$bureau "$RFSCTL" kpi unlock "$name" 2026-H1 --until "$(date -d tomorrow +%F)" \
+      --reason "make run: 架空サンプルの実績値の登録" >/dev/null ||
+      { echo "make run: could not reopen FY2026 H1 of $name" >&2; exit 1; }
+    csv="$RUN_DIR/kpi-$tag.csv"
+    { head -1 data/samples/kpi-measurements.csv
+      grep -F "{$tag}," data/samples/kpi-measurements.csv | sed "s|{$tag}|$name|"; } > "$csv"
+    printf '  %-45s ' "kpi-measurements.csv ($name)"
+    RFS_TOKEN=$(author_token "$lead") "$RFSCTL" kpi import "$csv" ||
+      { echo "make run: could not import the KPI samples of $name" >&2; exit 1; }
+  done
+}
 
 # Samples go into an empty registry only, so running twice does not duplicate them. A failed
 # listing is an error, never "no plans".
 listing=$("$RFSCTL" list --json) || { echo "make run: cannot list the registry's plans (see above); stopping" >&2; exit 1; }
 if [[ $(grep -c '"name"' <<<"$listing" || true) == 0 ]]; then
+  bureau=$("$RFSCTL" token --key_file "$key" --role bureau --block HOKURIKU --sub hokuriku-bureau)
   for f in data/samples/*.json; do
     printf '  %-45s ' "$(basename "$f")"
     created=$("$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)") ||
@@ -113,14 +168,15 @@ if [[ $(grep -c '"name"' <<<"$listing" || true) == 0 ]]; then
     # that passes. The seed's drafts are left as the seed has them.
     if [[ $f == *illustrative* ]]; then
       name=$(sed -n 's/.*created \(plans\/[A-C]-[0-9]*\).*/\1/p' <<<"$created")
-      bureau=$("$RFSCTL" token --key_file "$key" --role bureau --block HOKURIKU --sub hokuriku-bureau)
       for id in $(sed -n 's/.*"requirement_id": "\([A-C][0-9]\)".*/\1/p' "$f"); do
         RFS_TOKEN=$bureau "$RFSCTL" review "$name" "$id" accept \
           --comment "確認しました（make run の架空サンプル）" >/dev/null ||
           { echo "make run: could not record the review of $id on $name" >&2; exit 1; }
       done
+      publish_illustrative "$name" "$f"
     fi
   done
+  load_kpi_samples
 else
   echo "registry already holds plans: samples not loaded again"
 fi
@@ -136,15 +192,20 @@ for name in $("$RFSCTL" list --json | sed -n 's/.*"name": "\(plans\/[^"]*\)".*/\
   printf '  %-15s %-15s %s\n' "$name" "${summary:-?}" "${unmet:+unmet: $unmet}"
 done
 
+# The national picture of the mandatory KGIs (rfsctl kpi progress NAME for one plan).
+echo
+"$RFSCTL" kpi national 2026 || true
+
 cat <<MSG
 
 rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/)
   rfs-registry      gRPC localhost:$REGISTRY_PORT   metrics http://localhost:$REGISTRY_METRICS/metrics
   rfs-requirements  gRPC localhost:$REQUIREMENTS_PORT   metrics http://localhost:$REQUIREMENTS_METRICS/metrics
+  rfs-kpi           gRPC localhost:$KPI_PORT   metrics http://localhost:$KPI_METRICS/metrics
   redis         unix://$RUN_DIR/redis.sock
 
 A token (secretariat, 12 hours):
-  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT
+  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT RFS_KPI_ADDRESS=localhost:$KPI_PORT
   export RFS_TOKEN=$RFS_TOKEN
 
 Try:
@@ -152,10 +213,12 @@ Try:
   $BUILD/tools/rfsctl/rfsctl get A-00001
   $BUILD/tools/rfsctl/rfsctl check A-00001            (--lang en for English)
   $BUILD/tools/rfsctl/rfsctl score B-00004
+  $BUILD/tools/rfsctl/rfsctl kpi progress B-00004     (the illustrative Toyama plan)
+  $BUILD/tools/rfsctl/rfsctl kpi national 2026 --csv --bom > kgi.csv
   $BUILD/tools/rfsctl/rfsctl token --key_file $key --role prefecture --body_code 160008 --sub toyama
 Stop with Ctrl-C.
 MSG
 # Whichever service stops first ends the run (and the trap stops the rest).
 wait -n "${pids[@]}" || true
-echo "make run: a service stopped; see $RUN_DIR/logs/registry.log and requirements.log" >&2
+echo "make run: a service stopped; see $RUN_DIR/logs/registry.log, requirements.log and kpi.log" >&2
 exit 1

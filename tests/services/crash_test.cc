@@ -24,7 +24,9 @@
 #include "common/client.h"
 #include "common/health_client.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
+#include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
+#include "common/fiscal.h"
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
@@ -451,6 +453,163 @@ TEST_F(CrashTest, RecordedReviewsSurviveKilledRedisAndService) {
   ASSERT_TRUE(check_stub->CheckPlan(&ctx, check, &report).ok());
   EXPECT_EQ(report.report().verdict(), common::v1::CHECK_VERDICT_PASS);
   requirements.Stop();
+}
+
+// Measurements are acknowledged writes that also move the national aggregates: after kill -9 of
+// redis-server (at the worst moment it shows) and of rfs-kpi while authors record and correct
+// values, every acknowledged value is in its measurement's history, and the aggregates equal a
+// recount from the raw values.
+TEST_F(CrashTest, MeasurementsAndAggregatesSurviveKilledRedisAndService) {
+  const std::string kpi_socket = "unix://" + dir_.File("kpi.sock");
+  // The registry of SetUp, without the submission gate (no requirement service here).
+  registry_.Stop();
+  registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
+                   "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
+                   "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
+                   "50", "--requirements_address", "", "--log_level", "warning"},
+                  dir_.File("registry.log"));
+  Process kpi;
+  auto start_kpi = [&] {
+    kpi.Start({BuildDir() + "/services/kpi/rfs-kpi", "--redis", redis_->url(), "--auth_key_file",
+               dir_.File("auth.key"), "--listen", kpi_socket, "--metrics_listen", "off",
+               "--data_dir", DataDir(), "--health_interval_ms", "50", "--registry_address",
+               socket_, "--redis_command_timeout_ms", "1000", "--log_level", "warning"},
+              dir_.File("kpi.log"));
+  };
+  start_kpi();
+  auto serving = [&](const std::string& target) {
+    auto s = CheckHealth(MakeChannel({target}), "", absl::Milliseconds(500));
+    return s.ok() && *s == ServingStatus::kServing;
+  };
+  ASSERT_TRUE(WaitFor([&] { return serving(socket_) && serving(kpi_socket); }));
+
+  // A type B plan of Toyama, published by the governor: it counts nationally.
+  const VerificationKey key = *LoadVerificationKey(dir_.File("auth.key"));
+  const std::string toyama = *MintToken(key, {"toyama", Role::kPrefecture, kToyama});
+  const std::string bureau = *MintToken(key, {"bureau", Role::kBureau, "", "HOKURIKU"});
+  const std::string secretariat = *MintToken(key, {"sec", Role::kSecretariat});
+  Plan plan;
+  {
+    CreatePlanRequest req;
+    *req.mutable_plan() = CompletePlanB();
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, toyama, absl::Seconds(10));
+    ASSERT_TRUE(stub_->CreatePlan(&ctx, req, &plan).ok());
+  }
+  auto transition = [&](const std::string& token, PlanStage stage) {
+    TransitionPlanRequest req;
+    req.set_name(plan.name());
+    req.set_target_stage(stage);
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, token, absl::Seconds(10));
+    grpc::Status s = stub_->TransitionPlan(&ctx, req, &plan);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  };
+  transition(toyama, PLAN_STAGE_PRE_CONSULTATION);
+  transition(bureau, PLAN_STAGE_COORDINATION);
+  {
+    SignOffPlanRequest req;
+    req.set_name(plan.name());
+    req.set_author_code(kToyama);
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, toyama, absl::Seconds(10));
+    ASSERT_TRUE(stub_->SignOffPlan(&ctx, req, &plan).ok());
+  }
+  transition(toyama, PLAN_STAGE_PUBLISHED_BY_GOVERNOR);
+
+  auto kpi_stub = kpi::v1::KpiTracking::NewStub(MakeChannel({kpi_socket}));
+  const common::v1::FiscalPeriod now = FiscalPeriodOf(absl::Now());
+  const std::vector<std::string> indicators = {"kgi-capex", "kgi-value-added", "kgi-talent"};
+  std::mutex mu;
+  std::set<std::pair<std::string, int64_t>> acked;  // (indicator, value) acknowledged
+  std::atomic<bool> stop{false};
+  auto author = [&](int w) {
+    for (int i = 0; !stop; ++i) {
+      kpi::v1::RecordMeasurementRequest req;
+      req.set_plan(plan.name());
+      req.set_indicator_id(indicators[(w + i) % indicators.size()]);
+      *req.mutable_period() = now;
+      req.set_value(1'000'000 * (w + 1) + i);
+      req.set_note(absl::StrCat("writer ", w, " value ", i));
+      kpi::v1::Measurement out;
+      grpc::ClientContext ctx;
+      PrepareCall(&ctx, toyama, absl::Seconds(2));
+      if (kpi_stub->RecordMeasurement(&ctx, req, &out).ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        acked.emplace(req.indicator_id(), req.value());
+      } else {
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+  };
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acked.size();
+  };
+  std::vector<std::thread> authors;
+  for (int w = 0; w < 2; ++w) authors.emplace_back(author, w);
+  for (int crash = 0; crash < 2; ++crash) {
+    const size_t before = count();
+    ASSERT_TRUE(WaitFor([&] { return count() >= before + 10; }));
+    RecordProperty(absl::StrCat("redis_kill_", crash), redis_->KillAtWorstMoment());
+    redis_->Start();  // replays the AOF
+    ASSERT_TRUE(WaitFor([&] { return serving(socket_) && serving(kpi_socket); }));
+  }
+  {
+    const size_t before = count();
+    ASSERT_TRUE(WaitFor([&] { return count() >= before + 10; }));
+  }
+  kpi.Kill();  // kill -9 of the service between writes of the authors
+  start_kpi();
+  ASSERT_TRUE(WaitFor([&] { return serving(socket_) && serving(kpi_socket); }));
+  const size_t before_stop = count();
+  ASSERT_TRUE(WaitFor([&] { return count() >= before_stop + 5; }));
+  stop = true;
+  for (auto& t : authors) t.join();
+
+  kpi::v1::ListMeasurementsRequest list;
+  list.set_plan(plan.name());
+  list.set_include_history(true);
+  kpi::v1::ListMeasurementsResponse listed;
+  {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, toyama, absl::Seconds(5));
+    grpc::Status s = kpi_stub->ListMeasurements(&ctx, list, &listed);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  std::set<std::pair<std::string, int64_t>> recorded;
+  std::map<std::string, int64_t> current;
+  for (const auto& m : listed.measurements()) {
+    current[m.indicator_id()] = m.value();
+    for (const auto& change : m.history()) recorded.emplace(m.indicator_id(), change.new_value());
+  }
+  for (const auto& [indicator, value] : acked) {
+    EXPECT_TRUE(recorded.count({indicator, value}))
+        << "acknowledged value lost: " << indicator << " = " << value;
+  }
+  // The aggregates kept on write equal a recount from the values now held (one value per
+  // indicator and half year, all at the lead prefecture, Toyama, outside the Tokyo area).
+  kpi::v1::AggregateKgiRequest aggregate;
+  aggregate.set_fiscal_year(now.fiscal_year());
+  kpi::v1::AggregateKgiResponse totals;
+  {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, secretariat, absl::Seconds(5));
+    grpc::Status s = kpi_stub->AggregateKgi(&ctx, aggregate, &totals);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  const std::map<MandatoryKgi, std::string> kgi_indicator = {
+      {MANDATORY_KGI_CAPEX, "kgi-capex"},
+      {MANDATORY_KGI_VALUE_ADDED, "kgi-value-added"},
+      {MANDATORY_KGI_TALENT, "kgi-talent"}};
+  ASSERT_EQ(totals.totals_size(), 3);
+  for (const auto& total : totals.totals()) {
+    const std::string& indicator = kgi_indicator.at(total.kgi());
+    EXPECT_EQ(total.reported(), current[indicator]) << indicator;
+    EXPECT_EQ(total.verified(), 0) << indicator;
+  }
+  EXPECT_EQ(totals.plans(), 1);
+  kpi.Stop();
 }
 
 }  // namespace

@@ -11,7 +11,12 @@
 //             --create_file data/samples/x.json [--concurrency 32] [--seconds 5] [--json out]
 //             [--requirements_target 127.0.0.1:50052 --requirements_metrics_port 9102
 //              --check_plan plans/A-00001 --check_file data/samples/x.json]
-// Scenarios of rfs-requirements are measured against Health/Check on rfs-requirements.
+//             [--kpi_target 127.0.0.1:50053 --kpi_metrics_port 9103 --kpi_token T
+//              --kpi_plan plans/B-00004 --kpi_indicator kgi-capex]
+// Scenarios of rfs-requirements are measured against Health/Check on rfs-requirements, those of
+// rfs-kpi against Health/Check on rfs-kpi. At scale (run.sh loads plans with rfs-kpi-loader and
+// runs rfs-bench again with --phase), --kpi_pid and the --kpi_loaded_* figures add the Redis
+// memory per measurement and rfs-kpi's resident memory to the table and the JSON.
 #include <algorithm>
 #include <cmath>
 #include <atomic>
@@ -24,6 +29,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
@@ -42,8 +48,10 @@
 #include "common/config.h"
 #include "common/health_client.h"
 #include "nlohmann/json.hpp"
+#include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
+#include "common/fiscal.h"
 #include "common/http_get.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
@@ -64,7 +72,17 @@ ABSL_FLAG(std::string, check_plan, "", "CheckPlan (cached): a registered plan to
 ABSL_FLAG(std::string, check_file, "", "CheckPlan (uncached): plan JSON checked inline (a dry run, never cached)");
 ABSL_FLAG(std::string, miss_file, "", "CheckPlan (registered, not cached): plan JSON registered --miss_plans times; each call checks a plan never checked before");
 ABSL_FLAG(int, miss_plans, 20000, "How many plans the cache-miss scenario registers (more than it checks)");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, kpi_target, "", "rfs-kpi address (empty: its scenarios are skipped)");
+ABSL_FLAG(int, kpi_metrics_port, 9103, "rfs-kpi's metrics port");
+ABSL_FLAG(std::string, kpi_token, "", "RecordMeasurement: bearer token of an author of --kpi_plan (empty: the scenario is skipped)");
+ABSL_FLAG(std::string, kpi_plan, "", "RecordMeasurement and GetProgress: the plan (empty: both are skipped)");
+ABSL_FLAG(std::string, kpi_indicator, "kgi-capex", "RecordMeasurement: the indicator of --kpi_plan whose value of the current half year is corrected by every call");
+ABSL_FLAG(std::string, phase, "", "Appended to every row's label and kept in the JSON, e.g. \"10000 plans\" for the run at scale");
+ABSL_FLAG(int, kpi_pid, 0, "rfs-kpi's process id: its resident memory (VmRSS, VmHWM) is reported after the scenarios");
+ABSL_FLAG(int64_t, kpi_loaded_plans, 0, "Plans rfs-kpi-loader wrote (reported)");
+ABSL_FLAG(int64_t, kpi_loaded_measurements, 0, "Measurements rfs-kpi-loader wrote (reported)");
+ABSL_FLAG(double, kpi_redis_bytes, 0, "Growth of Redis' used_memory while rfs-kpi-loader wrote (reported, and per measurement)");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss,kpi_health,kpi_record,kpi_progress,kpi_aggregate", "Scenarios to run, in order, in each round");
 ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a trusted run updates it");
 ABSL_FLAG(double, max_round_spread, 0.15, "Rounds of Health/Check whose median absolute deviation exceeds this share of their median make the run untrusted (one disturbed round does not: the median ignores it)");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
@@ -77,7 +95,9 @@ namespace v1 = registry::v1;
 using Clock = std::chrono::steady_clock;
 
 // The servers under load: each scenario's ratio is to Health/Check on its own server.
-enum Server { kRegistry = 0, kRequirements = 1 };
+enum Server { kRegistry = 0, kRequirements = 1, kKpi = 2 };
+constexpr int kServers = 3;
+const char* const kServerNames[kServers] = {"rfs-registry", "rfs-requirements", "rfs-kpi"};
 
 struct Scenario {
   std::string key;      // "get"
@@ -86,6 +106,7 @@ struct Scenario {
   Server server = kRegistry;
   // Makes the request of call number `n` (most scenarios return the same buffer).
   std::function<grpc::ByteBuffer(uint64_t n)> request;
+  std::string token;          // bearer token; empty: --token
   double min_ratio = 0;       // target, 0 = none
   double max_p99_ms = 0;      // target, 0 = none
   double max_round_trips = 0; // target, 0 = none
@@ -126,12 +147,35 @@ double SumMetric(const std::string& text, const std::string& name,
   return sum;
 }
 
+// A process' resident memory, VmRSS and VmHWM (its peak) of /proc/<pid>/status, in KiB; 0
+// when unknown.
+std::pair<int64_t, int64_t> ResidentKib(int pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  int64_t rss = 0, peak = 0;
+  while (std::getline(in, line)) {
+    int64_t* out = absl::StartsWith(line, "VmRSS:")   ? &rss
+                   : absl::StartsWith(line, "VmHWM:") ? &peak
+                                                      : nullptr;
+    if (out == nullptr) continue;
+    const std::string rest = line.substr(6);  // "\t  123456 kB"
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(rest, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (parts.empty() || !absl::SimpleAtoi(parts[0], out)) *out = 0;
+  }
+  return {rss, peak};
+}
+
+// The half year now (JST) and its fiscal year: the one rfs-kpi always accepts reports for.
+common::v1::FiscalPeriod CurrentHalf() { return FiscalPeriodOf(absl::Now()); }
+
 class Runner {
  public:
   Runner() {
-    const std::string targets[] = {absl::GetFlag(FLAGS_target),
-                                   absl::GetFlag(FLAGS_requirements_target)};
-    for (int server = 0; server < 2; ++server) {
+    const std::string targets[kServers] = {absl::GetFlag(FLAGS_target),
+                                           absl::GetFlag(FLAGS_requirements_target),
+                                           absl::GetFlag(FLAGS_kpi_target)};
+    for (int server = 0; server < kServers; ++server) {
       if (targets[server].empty()) continue;
       for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
         grpc::ChannelArguments args;
@@ -145,8 +189,10 @@ class Runner {
   }
 
   Result Run(const Scenario& s) {
-    const int metrics_port = s.server == kRegistry ? absl::GetFlag(FLAGS_metrics_port)
-                                                   : absl::GetFlag(FLAGS_requirements_metrics_port);
+    const int metrics_ports[kServers] = {absl::GetFlag(FLAGS_metrics_port),
+                                         absl::GetFlag(FLAGS_requirements_metrics_port),
+                                         absl::GetFlag(FLAGS_kpi_metrics_port)};
+    const int metrics_port = metrics_ports[s.server];
     Phase(s, absl::GetFlag(FLAGS_warmup_seconds), nullptr);
     const std::string before = HttpGet(metrics_port, "/metrics");
     Result r;
@@ -192,7 +238,8 @@ class Runner {
     std::atomic<int> active{concurrency};
     std::vector<Slot> slots(concurrency);
     for (Slot& slot : slots) slot.latencies.reserve(1 << 16);
-    const std::string authorization = token_.empty() ? "" : "Bearer " + token_;
+    const std::string& token = s.token.empty() ? token_ : s.token;
+    const std::string authorization = token.empty() ? "" : "Bearer " + token;
 
     std::function<void(int)> start_call = [&](int slot) {
       auto* call = new Call();
@@ -241,10 +288,38 @@ class Runner {
     for (const auto& [code, n] : out->error_codes) out->client_errors += n;
   }
 
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_[2];
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_[kServers];
   std::string token_;
 
  public:
+  // Whether the server's address was given.
+  bool Serves(Server server) const { return !stubs_[server].empty(); }
+  // One call of the scenario's, waited for (the checks before and after the measured phases).
+  grpc::Status CallOnce(const Scenario& s, grpc::ByteBuffer* response) {
+    if (stubs_[s.server].empty()) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no target for this server");
+    }
+    grpc::ClientContext ctx;
+    const std::string& token = s.token.empty() ? token_ : s.token;
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::ByteBuffer request = s.request(counter_.fetch_add(1, std::memory_order_relaxed));
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status result;
+    stubs_[s.server][0]->UnaryCall(&ctx, s.method, grpc::StubOptions(), &request, response,
+                                   [&](grpc::Status status) {
+                                     std::lock_guard<std::mutex> lock(mu);
+                                     result = std::move(status);
+                                     done = true;
+                                     cv.notify_all();
+                                   });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    return result;
+  }
+
   // Registers `count` copies of `plan` on the registry (32 at a time) and returns their names.
   std::vector<std::string> Register(const v1::Plan& plan, int count) {
     v1::CreatePlanRequest create;
@@ -382,7 +457,76 @@ int Main(int argc, char** argv) {
     }
   }
 
+  if (!absl::GetFlag(FLAGS_kpi_target).empty()) {
+    Scenario health{"kpi_health", "Health/Check (kpi)", kHealthCheckMethod, kKpi};
+    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
+    health.request = [req](uint64_t) { return req; };
+    all.push_back(health);
+    const std::string plan = absl::GetFlag(FLAGS_kpi_plan);
+    const common::v1::FiscalPeriod now = CurrentHalf();
+    if (!plan.empty() && !absl::GetFlag(FLAGS_kpi_token).empty()) {
+      // A correction of the current half year's value every call: a value never sent before
+      // and no request_id, so each call writes (the half year now is always open for reports).
+      kpi::v1::RecordMeasurementRequest record;
+      record.set_plan(plan);
+      record.set_indicator_id(absl::GetFlag(FLAGS_kpi_indicator));
+      *record.mutable_period() = now;
+      record.set_source("rfs-bench");
+      record.set_note("bench: correction");
+      const std::string fixed = record.SerializeAsString();
+      const int64_t base = absl::ToUnixSeconds(absl::Now()) * 1000;
+      Scenario s{"kpi_record", "RecordMeasurement", "/rfs.kpi.v1.KpiTracking/RecordMeasurement",
+                 kKpi};
+      s.request = [fixed, base](uint64_t n) {
+        kpi::v1::RecordMeasurementRequest value_only;
+        value_only.set_value(base + static_cast<int64_t>(n));
+        return ToBuffer(fixed + value_only.SerializeAsString());
+      };
+      s.token = absl::GetFlag(FLAGS_kpi_token);
+      s.min_ratio = 0.35;
+      all.push_back(s);
+    }
+    if (!plan.empty()) {
+      kpi::v1::GetProgressRequest progress;
+      progress.set_plan(plan);
+      Scenario s{"kpi_progress", "GetProgress", "/rfs.kpi.v1.KpiTracking/GetProgress", kKpi};
+      grpc::ByteBuffer buffer = ToBuffer(progress.SerializeAsString());
+      s.request = [buffer](uint64_t) { return buffer; };
+      s.min_ratio = 0.5;
+      all.push_back(s);
+    }
+    {
+      kpi::v1::AggregateKgiRequest aggregate;
+      aggregate.set_fiscal_year(now.fiscal_year());
+      Scenario s{"kpi_aggregate", absl::StrCat("AggregateKgi FY", now.fiscal_year()),
+                 "/rfs.kpi.v1.KpiTracking/AggregateKgi", kKpi};
+      grpc::ByteBuffer buffer = ToBuffer(aggregate.SerializeAsString());
+      s.request = [buffer](uint64_t) { return buffer; };
+      s.max_p99_ms = 5;
+      all.push_back(s);
+    }
+  }
+  const std::string phase = absl::GetFlag(FLAGS_phase);
+  if (!phase.empty()) {
+    for (Scenario& s : all) s.label = absl::StrCat(s.label, " (", phase, ")");
+  }
+
   Runner runner;
+  // One call of each rfs-kpi scenario first: a refusal (a token that is not the plan's
+  // author's, a plan or indicator that does not exist) is said plainly here, rather than only
+  // as a count of errors in the table.
+  for (const Scenario& s : all) {
+    if (s.server != kKpi || s.key == "kpi_health" ||
+        !absl::StrContains(absl::GetFlag(FLAGS_scenarios), s.key)) {
+      continue;
+    }
+    grpc::ByteBuffer response;
+    const grpc::Status status = runner.CallOnce(s, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "rfs-bench: %s fails: code %d: %s\n", s.label.c_str(),
+                   static_cast<int>(status.error_code()), status.error_message().c_str());
+    }
+  }
   if (!absl::GetFlag(FLAGS_requirements_target).empty() && !absl::GetFlag(FLAGS_miss_file).empty() &&
       absl::StrContains(absl::GetFlag(FLAGS_scenarios), "check_miss")) {
     v1::Plan plan;
@@ -417,7 +561,7 @@ int Main(int argc, char** argv) {
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     for (absl::string_view key : absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
       for (const Scenario& s : all) {
-        if (s.key != key) continue;
+        if (s.key != key || !runner.Serves(s.server)) continue;
         if (round == 0) order.push_back(s.key);
         by_key[s.key].push_back(runner.Run(s));
       }
@@ -451,10 +595,11 @@ int Main(int argc, char** argv) {
     }
     results.push_back(m);
   }
-  double base[2] = {0, 0};  // Health/Check of each server
+  double base[kServers] = {0, 0, 0};  // Health/Check of each server
   for (const Result& r : results) {
     if (r.key == "health") base[kRegistry] = r.rps;
     if (r.key == "req_health") base[kRequirements] = r.rps;
+    if (r.key == "kpi_health") base[kKpi] = r.rps;
   }
 
   std::printf(
@@ -462,7 +607,8 @@ int Main(int argc, char** argv) {
       "interleaved rounds\n",
       absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
       absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_rounds));
-  std::printf("%-28s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
+  if (!phase.empty()) std::printf("phase: %s\n", phase.c_str());
+  std::printf("%-34s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
               "ratio", "errors", "srv err", "redis/rpc", "target");
   nlohmann::json out = nlohmann::json::object();
   out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
@@ -479,17 +625,20 @@ int Main(int argc, char** argv) {
     const double ratio = base[r.server] > 0 ? r.rps / base[r.server] : 0;
     std::string target;
     bool met = r.client_errors == 0 && r.server_errors == 0;
+    auto also = [&target](const std::string& part) {
+      target += target.empty() ? part : ", " + part;
+    };
     if (s->min_ratio > 0) {
       met &= ratio >= s->min_ratio;
-      target += absl::StrFormat("ratio ≥ %.2f", s->min_ratio);
+      also(absl::StrFormat("ratio ≥ %.2f", s->min_ratio));
     }
     if (s->max_p99_ms > 0) {
       met &= r.p99_ms <= s->max_p99_ms;
-      target += absl::StrFormat(", p99 ≤ %.0f ms", s->max_p99_ms);
+      also(absl::StrFormat("p99 ≤ %.0f ms", s->max_p99_ms));
     }
     if (s->max_round_trips > 0) {
       met &= r.round_trips_per_call >= 0 && r.round_trips_per_call <= s->max_round_trips + 1e-9;
-      target += absl::StrFormat(", ≤ %.0f redis round trip", s->max_round_trips);
+      also(absl::StrFormat("≤ %.0f redis round trip", s->max_round_trips));
     }
     if (!target.empty()) {
       target += met ? "  MET" : "  NOT MET";
@@ -497,25 +646,91 @@ int Main(int argc, char** argv) {
     }
     const std::string trips =
         r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
-    std::printf("%-28s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
+    std::printf("%-34s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
                 r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
                 static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
-    out["results"].push_back({{"rpc", r.label},
-                              {"server", r.server == kRegistry ? "rfs-registry" : "rfs-requirements"},
-                              {"requests_per_s", r.rps},
-                              {"p50_ms", r.p50_ms},
-                              {"p99_ms", r.p99_ms},
-                              {"ratio_to_health_check", ratio},
-                              {"calls", r.calls},
-                              {"client_errors", r.client_errors},
-                              {"server_errors", r.server_errors},
-                              {"error_codes", r.error_codes},
-                              {"redis_round_trips_per_call", r.round_trips_per_call},
-                              {"target", target}});
+    nlohmann::json row = {{"rpc", r.label},
+                          {"server", kServerNames[r.server]},
+                          {"requests_per_s", r.rps},
+                          {"p50_ms", r.p50_ms},
+                          {"p99_ms", r.p99_ms},
+                          {"ratio_to_health_check", ratio},
+                          {"calls", r.calls},
+                          {"client_errors", r.client_errors},
+                          {"server_errors", r.server_errors},
+                          {"error_codes", r.error_codes},
+                          {"redis_round_trips_per_call", r.round_trips_per_call},
+                          {"target", target}};
+    if (!phase.empty()) row["phase"] = phase;
+    out["results"].push_back(row);
   }
   if (absl::GetFlag(FLAGS_redis_get_ops) > 0) {
     std::printf("Redis limit (redis-benchmark, same Redis): GET %.0f ops/s, SET %.0f ops/s\n",
                 absl::GetFlag(FLAGS_redis_get_ops), absl::GetFlag(FLAGS_redis_set_ops));
+  }
+
+  // rfs-kpi's size: what the loader wrote, the Redis memory it took, the service's memory, and
+  // what the service counts (the aggregates and one loaded plan, read after the scenarios).
+  const int64_t loaded_plans = absl::GetFlag(FLAGS_kpi_loaded_plans);
+  const int64_t loaded_measurements = absl::GetFlag(FLAGS_kpi_loaded_measurements);
+  const double redis_bytes = absl::GetFlag(FLAGS_kpi_redis_bytes);
+  const int kpi_pid = absl::GetFlag(FLAGS_kpi_pid);
+  if (runner.Serves(kKpi) && (loaded_plans > 0 || kpi_pid > 0)) {
+    nlohmann::json scale = nlohmann::json::object();
+    if (loaded_plans > 0) {
+      std::printf("rfs-kpi at scale: %lld plans, %lld measurements loaded (rfs-kpi-loader)\n",
+                  static_cast<long long>(loaded_plans),
+                  static_cast<long long>(loaded_measurements));
+      scale["plans"] = loaded_plans;
+      scale["measurements"] = loaded_measurements;
+    }
+    if (loaded_measurements > 0 && redis_bytes > 0) {
+      const double per = redis_bytes / static_cast<double>(loaded_measurements);
+      std::printf(
+          "  Redis memory per measurement: %.0f bytes (used_memory +%.1f MiB; measurements, "
+          "histories, snapshots, contributions, aggregates and indexes)\n",
+          per, redis_bytes / (1 << 20));
+      scale["redis_used_memory_delta_bytes"] = redis_bytes;
+      scale["redis_bytes_per_measurement"] = per;
+    }
+    if (kpi_pid > 0) {
+      const auto [rss, peak] = ResidentKib(kpi_pid);
+      std::printf("  rfs-kpi resident memory: %.1f MiB (VmRSS; peak VmHWM %.1f MiB)\n",
+                  rss / 1024.0, peak / 1024.0);
+      scale["kpi_rss_kib"] = rss;
+      scale["kpi_rss_peak_kib"] = peak;
+    }
+    // What rfs-kpi answers at this size: the plans the aggregates count, and the plan read.
+    for (const Scenario& s : all) {
+      if (s.key != "kpi_aggregate" && s.key != "kpi_progress") continue;
+      grpc::ByteBuffer response;
+      const grpc::Status status = runner.CallOnce(s, &response);
+      grpc::Slice slice;
+      if (!status.ok() || !response.DumpToSingleSlice(&slice).ok()) {
+        std::printf("  %s: failed: %s\n", s.label.c_str(), status.error_message().c_str());
+        continue;
+      }
+      if (s.key == "kpi_aggregate") {
+        kpi::v1::AggregateKgiResponse a;
+        if (!a.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
+        std::printf("  %s counts %d plans outside the Tokyo area, %d KPIs (%d achieved)\n",
+                    s.label.c_str(), a.plans(), a.kpis(), a.kpis_achieved());
+        scale["aggregate_plans_counted"] = a.plans();
+        scale["aggregate_kpis_counted"] = a.kpis();
+      } else {
+        kpi::v1::PlanProgress p;
+        if (!p.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
+        int measurements = 0;
+        for (const auto& i : p.indicators()) measurements += i.measurements();
+        std::printf("  %s of %s: %d indicators, %d measurements (%zu bytes)\n",
+                    s.label.c_str(), p.plan().c_str(), p.indicators_size(), measurements,
+                    slice.size());
+        scale["progress_plan"] = p.plan();
+        scale["progress_measurements"] = measurements;
+        scale["progress_response_bytes"] = slice.size();
+      }
+    }
+    out["kpi_scale"] = scale;
   }
   out["all_targets_met"] = all_met;
 
@@ -524,7 +739,7 @@ int Main(int argc, char** argv) {
   // its figures are not to be quoted.
   std::vector<std::string> untrusted;
   for (const Result& r : results) {
-    if ((r.key == "health" || r.key == "req_health") &&
+    if ((r.key == "health" || r.key == "req_health" || r.key == "kpi_health") &&
         r.spread > absl::GetFlag(FLAGS_max_round_spread)) {
       untrusted.push_back(absl::StrFormat("%s rounds disagree (median deviation %.0f%% of the median)",
                                           r.label, r.spread * 100));

@@ -6,9 +6,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <iostream>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,15 +26,15 @@
 #include "common/auth.h"
 #include "common/client.h"
 #include "common/config.h"
-#include "common/errors.h"
 #include "common/fiscal.h"
 #include "common/health_client.h"
 #include "common/status.h"
 #include "common/money.h"
-#include "common/text.h"
 #include "nlohmann/json.hpp"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
+#include "tools/rfsctl/cli_common.h"
+#include "tools/rfsctl/kpi_commands.h"
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
 ABSL_FLAG(std::string, requirements_addr, "localhost:50052", "Requirement service address (RFS_REQUIREMENTS_ADDR)");
@@ -77,60 +74,11 @@ namespace v1 = registry::v1;
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 
-constexpr int kUsageError = 2;
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "rfsctl: %s\n", message.c_str());
-  return kUsageError;
-}
-
-const char* CodeName(int code) {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-      "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  return code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
-}
-
-// Prints the error (in --lang: the services answer in the language rfsctl asks for) with the
-// fields at fault from its details, and returns 10 + the gRPC code, so scripts can tell
-// failures apart.
-int FailRpc(const grpc::Status& s) {
-  std::fprintf(stderr, "rfsctl: %s: %s\n", CodeName(s.error_code()), s.error_message().c_str());
-  const bool english = absl::GetFlag(FLAGS_lang) == "en";
-  if (std::optional<common::v1::ErrorDetails> details = DetailsOf(FromGrpcStatus(s))) {
-    for (const auto& v : details->field_violations()) {
-      if (absl::StrContains(s.error_message(), v.field())) continue;  // already said
-      std::fprintf(stderr, "  %s %s: %s\n", english ? "field" : "項目", v.field().c_str(),
-                   (english ? v.description_en() : v.description_ja()).c_str());
-    }
-  }
-  return 10 + s.error_code();
-}
-
-std::string ToJson(const Message& m) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
+bool English() { return absl::GetFlag(FLAGS_lang) == "en"; }
 
 absl::Status ReadJsonFile(const std::string& path, Message* m) {
   std::string text;
-  if (path == "-") {
-    std::stringstream buf;
-    buf << std::cin.rdbuf();
-    text = buf.str();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    std::stringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
-  }
+  if (!ReadInput(path, &text)) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   auto status = google::protobuf::util::JsonStringToMessage(text, m);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
@@ -159,38 +107,8 @@ std::string Type(v1::PlanType t) {
   return std::string(absl::StripPrefix(v1::PlanType_Name(t), "PLAN_TYPE_"));
 }
 
-std::string Time(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), JapanTimeZone());
-}
-
-// A table whose columns line up with Japanese text (East Asian wide characters count two).
-class Table {
- public:
-  explicit Table(std::vector<std::string> header, size_t max_width = 48) : max_(max_width) {
-    rows_.push_back(std::move(header));
-  }
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  void Print() const {
-    std::vector<size_t> widths(rows_[0].size(), 0);
-    for (const auto& row : rows_) {
-      for (size_t i = 0; i < row.size(); ++i) {
-        widths[i] = std::max(widths[i], std::min(max_, DisplayWidth(row[i])));
-      }
-    }
-    for (const auto& row : rows_) {
-      std::string line;
-      for (size_t i = 0; i < row.size(); ++i) {
-        const std::string cell = TruncateToWidth(row[i], max_);
-        line += i + 1 == row.size() ? cell : PadToWidth(cell, widths[i]) + "  ";
-      }
-      std::printf("%s\n", std::string(absl::StripTrailingAsciiWhitespace(line)).c_str());
-    }
-  }
-
- private:
-  size_t max_;
-  std::vector<std::vector<std::string>> rows_;
-};
+// TextTable (kpi_commands.h) on standard output.
+void Print(const TextTable& t) { std::printf("%s", t.Render().c_str()); }
 
 class Client {
  public:
@@ -207,8 +125,7 @@ class Client {
   v1::PlanRegistry::Stub& stub() { return *stub_; }
   requirements::v1::RequirementCheck::Stub& requirements() { return *requirements_; }
   void Prepare(grpc::ClientContext* ctx) {
-    PrepareCall(ctx, token_, absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
-    ctx->AddMetadata("accept-language", absl::GetFlag(FLAGS_lang) == "en" ? "en" : "ja");
+    PrepareContext(ctx, token_, absl::Seconds(absl::GetFlag(FLAGS_timeout_s)), English());
   }
   bool has_token() const { return !token_.empty(); }
 
@@ -272,21 +189,21 @@ void PrintPlan(const v1::Plan& p) {
     std::printf("  strategic fields: %s\n", absl::StrJoin(p.strategic_fields(), ", ").c_str());
   }
   std::printf("  period: FY%d–FY%d · updated %s by %s\n", p.period().start_fiscal_year(),
-              p.period().end_fiscal_year(), Time(p.update_time()).c_str(), p.updated_by().c_str());
+              p.period().end_fiscal_year(), JstTime(p.update_time()).c_str(), p.updated_by().c_str());
   if (!p.stage_comment().empty()) std::printf("  stage comment: %s\n", p.stage_comment().c_str());
   if (!p.core_investments().empty()) {
     std::printf("\nCore investments (中核投資)\n");
-    Table t({"ID", "COMPANY", "SITE", "AMOUNT", "START", "CAPACITY"});
+    TextTable t({"ID", "COMPANY", "SITE", "AMOUNT", "START", "CAPACITY"});
     for (const auto& ci : p.core_investments()) {
       t.Add({ci.id(), ci.company_name(), ci.site_name(),
              ci.has_amount_yen() ? FormatYenJa(ci.amount_yen()) : "(不明)",
              ci.has_start() ? FormatPeriod(ci.start()) : "", ci.capacity()});
     }
-    t.Print();
+    Print(t);
   }
   if (!p.indicators().empty()) {
     std::printf("\nIndicators (KGI/KPI)\n");
-    Table t({"ID", "KIND", "NAME", "BASELINE", "TARGET"});
+    TextTable t({"ID", "KIND", "NAME", "BASELINE", "TARGET"});
     for (const auto& ind : p.indicators()) {
       const std::string kind =
           ind.kind() == v1::INDICATOR_KIND_MANDATORY_KGI
@@ -299,13 +216,13 @@ void PrintPlan(const v1::Plan& p) {
       };
       t.Add({ind.id(), kind, ind.name(), at(ind.baseline()), at(ind.target())});
     }
-    t.Print();
+    Print(t);
   }
   if (!p.sign_offs().empty()) {
     std::printf("\nSign-offs\n");
     for (const auto& s : p.sign_offs()) {
       std::printf("  %s by %s at %s (content v%lld)\n", s.author_code().c_str(),
-                  s.signed_by().c_str(), Time(s.sign_time()).c_str(),
+                  s.signed_by().c_str(), JstTime(s.sign_time()).c_str(),
                   static_cast<long long>(s.content_version()));
     }
   }
@@ -321,12 +238,6 @@ int Output(const Message& m, void (*print)(const Message&)) {
 }
 
 void PrintPlanMessage(const Message& m) { PrintPlan(static_cast<const v1::Plan&>(m)); }
-
-std::string NewRequestId() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  return absl::StrFormat("rfsctl-%016x%016x", gen(), gen());
-}
 
 bool ParseStage(const std::string& text, v1::PlanStage* stage) {
   std::string upper = absl::AsciiStrToUpper(text);
@@ -379,7 +290,7 @@ int CmdCreate(Client& c) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().CreatePlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
   std::printf("created %s (version %lld, %s)\n", resp.name().c_str(),
               static_cast<long long>(resp.version()), Stage(resp.stage()).c_str());
@@ -395,7 +306,7 @@ int CmdGet(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().GetPlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   return Output(resp, PrintPlanMessage);
 }
 
@@ -424,7 +335,7 @@ int CmdList(Client& c) {
     grpc::ClientContext ctx;
     c.Prepare(&ctx);
     grpc::Status s = c.stub().ListPlans(&ctx, req, &resp);
-    if (!s.ok()) return FailRpc(s);
+    if (!s.ok()) return FailRpc(s, English());
     for (auto& p : *resp.mutable_plans()) *all.add_plans() = std::move(p);
     all.set_next_page_token(resp.next_page_token());
     if (!absl::GetFlag(FLAGS_all) || resp.next_page_token().empty()) break;
@@ -434,12 +345,12 @@ int CmdList(Client& c) {
     std::printf("%s", ToJson(all).c_str());
     return 0;
   }
-  Table t({"NAME", "TYPE", "STAGE", "BLOCK", "VER", "UPDATED", "TITLE"}, 60);
+  TextTable t({"NAME", "TYPE", "STAGE", "BLOCK", "VER", "UPDATED", "TITLE"}, 60);
   for (const auto& p : all.plans()) {
     t.Add({p.name(), Type(p.type()), Stage(p.stage()), p.area().block(),
-           absl::StrCat(p.version()), Time(p.update_time()), p.title()});
+           absl::StrCat(p.version()), JstTime(p.update_time()), p.title()});
   }
-  t.Print();
+  Print(t);
   if (!all.next_page_token().empty()) {
     std::printf("(more: --page_token %s, or --all)\n", all.next_page_token().c_str());
   }
@@ -463,7 +374,7 @@ int CmdUpdate(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().UpdatePlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
   std::printf("updated %s: version %lld (etag %s)\n", resp.name().c_str(),
               static_cast<long long>(resp.version()), resp.etag().c_str());
@@ -483,7 +394,7 @@ int CmdTransition(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().TransitionPlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
   std::printf("%s is now %s (version %lld)\n", resp.name().c_str(), Stage(resp.stage()).c_str(),
               static_cast<long long>(resp.version()));
@@ -501,7 +412,7 @@ int CmdSignOff(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().SignOffPlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, PrintPlanMessage);
   std::printf("%s signed off by %s (version %lld)\n", resp.name().c_str(), args[1].c_str(),
               static_cast<long long>(resp.version()));
@@ -518,19 +429,19 @@ int CmdVersions(Client& c, const std::vector<std::string>& args) {
     grpc::ClientContext ctx;
     c.Prepare(&ctx);
     grpc::Status s = c.stub().ListPlanVersions(&ctx, req, &resp);
-    if (!s.ok()) return FailRpc(s);
+    if (!s.ok()) return FailRpc(s, English());
     for (auto& v : *resp.mutable_versions()) *all.add_versions() = std::move(v);
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
   }
   if (absl::GetFlag(FLAGS_json)) return Output(all, nullptr);
-  Table t({"VERSION", "TIME", "ACTOR", "CHANGE", "STAGE", "CONTENT"});
+  TextTable t({"VERSION", "TIME", "ACTOR", "CHANGE", "STAGE", "CONTENT"});
   for (const auto& v : all.versions()) {
-    t.Add({absl::StrCat(v.version()), Time(v.create_time()), v.actor().subject(),
+    t.Add({absl::StrCat(v.version()), JstTime(v.create_time()), v.actor().subject(),
            std::string(absl::StripPrefix(v1::ChangeKind_Name(v.kind()), "CHANGE_KIND_")),
            Stage(v.stage()), absl::StrCat("v", v.content_version())});
   }
-  t.Print();
+  Print(t);
   return 0;
 }
 
@@ -544,13 +455,13 @@ int CmdHistory(Client& c, const std::vector<std::string>& args) {
     grpc::ClientContext ctx;
     c.Prepare(&ctx);
     grpc::Status s = c.stub().GetPlanHistory(&ctx, req, &resp);
-    if (!s.ok()) return FailRpc(s);
+    if (!s.ok()) return FailRpc(s, English());
     for (auto& r : *resp.mutable_records()) *all.add_records() = std::move(r);
     if (resp.next_page_token().empty()) break;
     req.set_page_token(resp.next_page_token());
   }
   if (absl::GetFlag(FLAGS_json)) return Output(all, nullptr);
-  Table t({"VER", "TIME", "WHO", "ROLE", "ACTION", "STAGE", "DETAIL"}, 60);
+  TextTable t({"VER", "TIME", "WHO", "ROLE", "ACTION", "STAGE", "DETAIL"}, 60);
   for (const auto& r : all.records()) {
     std::string stage = Stage(r.to_stage());
     if (r.from_stage() != r.to_stage() && r.from_stage() != v1::PLAN_STAGE_UNSPECIFIED) {
@@ -559,11 +470,11 @@ int CmdHistory(Client& c, const std::vector<std::string>& args) {
     std::string detail = absl::StrJoin(r.changed_fields(), ",");
     if (!r.author_code().empty()) detail = "author " + r.author_code();
     if (!r.comment().empty()) detail += (detail.empty() ? "" : " · ") + r.comment();
-    t.Add({absl::StrCat(r.version()), Time(r.time()), r.actor().subject(), r.actor().role(),
+    t.Add({absl::StrCat(r.version()), JstTime(r.time()), r.actor().subject(), r.actor().role(),
            std::string(absl::StripPrefix(v1::ChangeKind_Name(r.kind()), "CHANGE_KIND_")), stage,
            detail});
   }
-  t.Print();
+  Print(t);
   return 0;
 }
 
@@ -581,18 +492,18 @@ int CmdDiff(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().DiffPlanVersions(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
   std::printf("%s: version %lld → %lld, %d change(s)\n", req.name().c_str(),
               static_cast<long long>(resp.from_version()), static_cast<long long>(resp.to_version()),
               resp.changes_size());
-  Table t({"CHANGE", "FIELD", "OLD", "NEW"}, 50);
+  TextTable t({"CHANGE", "FIELD", "OLD", "NEW"}, 50);
   for (const auto& ch : resp.changes()) {
     t.Add({std::string(absl::StripPrefix(v1::FieldChangeType_Name(ch.change_type()),
                                          "FIELD_CHANGE_TYPE_")),
            ch.path(), ch.old_value(), ch.new_value()});
   }
-  t.Print();
+  Print(t);
   return 0;
 }
 
@@ -606,7 +517,7 @@ int CmdHealth(const std::vector<std::string>& args) {
   const std::string service = args.empty() ? "" : args[0];
   auto status = CheckHealth(MakeChannel(options), service,
                             absl::Seconds(absl::GetFlag(FLAGS_timeout_s)));
-  if (!status.ok()) return FailRpc(ToGrpcStatus(status.status()));
+  if (!status.ok()) return FailRpc(ToGrpcStatus(status.status()), English());
   static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
   const int s = static_cast<int>(*status);
   const char* name = s >= 0 && s <= 3 ? kNames[s] : "UNKNOWN";
@@ -623,28 +534,26 @@ int CmdRefData(Client& c) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.stub().ListReferenceData(&ctx, v1::ListReferenceDataRequest(), &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
-  Table fields({"NO", "FIELD", "名称", "NAME"});
+  TextTable fields({"NO", "FIELD", "名称", "NAME"});
   for (const auto& f : resp.strategic_fields()) {
     fields.Add({absl::StrCat(f.number()), f.id(), f.name_ja(), f.name_en()});
   }
-  fields.Print();
+  Print(fields);
   std::printf("\n");
-  Table prefs({"CODE", "都道府県", "NAME", "BLOCK", "TOKYO AREA"});
+  TextTable prefs({"CODE", "都道府県", "NAME", "BLOCK", "TOKYO AREA"});
   for (const auto& p : resp.prefectures()) {
     prefs.Add({p.local_government_code(), p.name_ja(), p.name_en(), p.block(),
                p.tokyo_area() ? "yes" : ""});
   }
-  prefs.Print();
+  Print(prefs);
   return 0;
 }
 
 // ---- Requirement service ----
 
 namespace rq = requirements::v1;
-
-bool English() { return absl::GetFlag(FLAGS_lang) == "en"; }
 
 const char* Mark(rq::RequirementStatus status) {
   switch (status) {
@@ -683,7 +592,7 @@ void PrintReport(const Message& m) {
   std::printf("%s %s · ruleset %s%s\n\n", en ? "verdict" : "判定", VerdictText(report.verdict()).c_str(),
               report.ruleset_version().c_str(), r.cached() ? (en ? " · cached" : " · キャッシュ") : "");
   // Wide cells: the explanation is the point of the report.
-  Table t({"", "ID", en ? "REQUIREMENT" : "要件", en ? "WHY" : "説明"}, 160);
+  TextTable t({"", "ID", en ? "REQUIREMENT" : "要件", en ? "WHY" : "説明"}, 160);
   for (const auto& x : report.results()) {
     const bool recommended = x.severity() == rq::SEVERITY_RECOMMENDED;
     const std::string title = en ? x.title_en() : x.title_ja();
@@ -691,7 +600,7 @@ void PrintReport(const Message& m) {
            recommended ? absl::StrCat(en ? "(recommended) " : "（推奨）", title) : title,
            en ? x.explanation_en() : x.explanation_ja()});
   }
-  t.Print();
+  Print(t);
   bool header = false;
   for (const auto& x : report.results()) {
     const std::string remedy = en ? x.remedy_en() : x.remedy_ja();
@@ -723,18 +632,18 @@ int CmdCheck(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.requirements().CheckPlan(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   Output(resp, PrintReport);
   // Like health: 0 when the plan passes, 1 when it does not (yet).
   return resp.report().verdict() == common::v1::CHECK_VERDICT_PASS ? 0 : 1;
 }
 
-void PrintReview(const rq::Review& r, Table* t) {
+void PrintReview(const rq::Review& r, TextTable* t) {
   t->Add({r.requirement_id(),
           r.decision() == rq::REVIEW_DECISION_ACCEPTED ? (English() ? "ACCEPTED" : "確認")
                                                        : (English() ? "RETURNED" : "差戻し"),
           r.current() ? (English() ? "yes" : "有効") : (English() ? "no (content changed)" : "無効（内容変更）"),
-          Time(r.record_time()), absl::StrCat(r.reviewer(), " (", r.reviewer_role(), ")"),
+          JstTime(r.record_time()), absl::StrCat(r.reviewer(), " (", r.reviewer_role(), ")"),
           r.comment()});
 }
 
@@ -764,7 +673,7 @@ int CmdReview(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.requirements().RecordReview(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
   std::printf("%s %s: %s\n", resp.plan().c_str(), resp.requirement_id().c_str(),
               rq::ReviewDecision_Name(resp.decision()).c_str());
@@ -780,11 +689,11 @@ int CmdReviews(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.requirements().ListReviews(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
-  Table t(ReviewHeader(), 60);
+  TextTable t(ReviewHeader(), 60);
   for (const auto& r : resp.reviews()) PrintReview(r, &t);
-  t.Print();
+  Print(t);
   return 0;
 }
 
@@ -802,15 +711,15 @@ int CmdScore(Client& c, const std::vector<std::string>& args) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.requirements().ScorePriorityCompanies(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
-  Table t({"COMPANY", "コネクター度", "順位", "ハブ度", "順位"});
+  TextTable t({"COMPANY", "コネクター度", "順位", "ハブ度", "順位"});
   for (const auto& x : resp.scores()) {
     t.Add({x.name(), absl::StrFormat("%.4f%%", 100 * x.connector_degree()),
            absl::StrCat(x.connector_rank()), absl::StrFormat("%.4f%%", 100 * x.hub_degree()),
            absl::StrCat(x.hub_rank())});
   }
-  t.Print();
+  Print(t);
   if (resp.fiscal_year() != 0) std::printf("(prefecture totals of FY%d)\n", resp.fiscal_year());
   return 0;
 }
@@ -820,7 +729,7 @@ int CmdRuleset(Client& c) {
   grpc::ClientContext ctx;
   c.Prepare(&ctx);
   grpc::Status s = c.requirements().GetRuleset(&ctx, rq::GetRulesetRequest(), &resp);
-  if (!s.ok()) return FailRpc(s);
+  if (!s.ok()) return FailRpc(s, English());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
   std::printf("ruleset %s\n  A4 large-scale investment: %s in total\n  milestones: at least every %d fiscal year(s)\n",
               resp.version().c_str(), FormatYenJa(resp.a4_min_total_investment_yen()).c_str(),
@@ -841,18 +750,37 @@ int Main(int argc, char** argv) {
       "  rfsctl review NAME REQUIREMENT accept|return [--comment TEXT] [--version N]\n"
       "  rfsctl reviews NAME [--history] · score NAME | score -f FIGURES.json · ruleset\n"
       "  rfsctl health [SERVICE]   (no token needed; exit 0 when SERVING)\n"
-      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
+      "  rfsctl kpi record|verify|return|list|progress|override|unlock|national|import ...\n"
+      "      KPI tracking (--kpi_address); `rfsctl kpi help` for the details\n"
+      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDRESS, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
     return Fail("no command; try: token, create, get, list, update, transition, signoff, "
-                "versions, history, diff, refdata, check, review, reviews, score, ruleset (--help "
-                "for flags)");
+                "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi "
+                "(--help for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "token") return CmdToken();
   if (cmd == "health") return CmdHealth(args);
+  if (cmd == "kpi") {
+    KpiGlobals g;
+    g.token = Token();
+    g.english = English();
+    g.json = absl::GetFlag(FLAGS_json);
+    g.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout_s));
+    g.tls = absl::GetFlag(FLAGS_tls);
+    g.ca_file = absl::GetFlag(FLAGS_ca_file);
+    g.comment = absl::GetFlag(FLAGS_comment);
+    g.etag = absl::GetFlag(FLAGS_etag);
+    g.request_id = absl::GetFlag(FLAGS_request_id);
+    g.history = absl::GetFlag(FLAGS_history);
+    g.block = absl::GetFlag(FLAGS_block);
+    g.field = absl::GetFlag(FLAGS_field);
+    g.prefecture = absl::GetFlag(FLAGS_prefecture);
+    return RunKpi(g, args);
+  }
 
   Client client;
   if (!client.has_token()) {

@@ -13,8 +13,18 @@
 //   rfsctl [plan] diff NAME FROM_VERSION [TO_VERSION]
 //   rfsctl refdata
 //   rfsctl health [SERVICE]
+//   rfsctl kpi record PLAN INDICATOR FY-H VALUE [--breakdown 160008=30,170003=70] [--source S]
+//                     [--note N] [--request_id ID] [--etag E]
+//   rfsctl kpi verify NAME [--comment C] [--etag E] · kpi return NAME --comment C
+//   rfsctl kpi list PLAN [--history] · kpi progress PLAN [--as_of 2026-H2]
+//   rfsctl kpi override PLAN INDICATOR STATUS|clear --reason R
+//   rfsctl kpi unlock PLAN FY-H --reason R [--until 2026-12-31]
+//   rfsctl kpi national FY [--plan_type A] [--block B] [--field F] [--prefecture CODE]
+//                      [--include_tokyo_area] [--csv] [--bom]
+//   rfsctl kpi import FILE.csv [--dry_run]
+//   (details: `rfsctl kpi help`, KpiUsage in kpi_commands.cc)
 //
-// Global: --addr (RFS_ADDR), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
+// Global: --addr (RFS_ADDR), --kpi_address (RFS_KPI_ADDRESS, default localhost:50053), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
 // Exit codes: 0 success, 2 usage or local error, 10 + the gRPC status code otherwise
 // (13 INVALID_ARGUMENT, 15 NOT_FOUND, 17 PERMISSION_DENIED, 19 FAILED_PRECONDITION,
 // 20 ABORTED, 24 UNAVAILABLE, 26 UNAUTHENTICATED).

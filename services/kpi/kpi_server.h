@@ -1,0 +1,70 @@
+// Wires rfs-kpi together on the service host (common/service_host.h): registry client, store,
+// Tracker, the gRPC adapter, the metrics of the national picture (kpi_stats.h), and the plan
+// sync, which runs on one replica at a time (leader_lease.h).
+// main.cc and the integration tests both start the service through this.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config.h"
+#include "common/server.h"
+#include "common/service_host.h"
+#include "services/kpi/kpi_stats.h"
+#include "services/kpi/leader_lease.h"
+#include "services/kpi/tracker.h"
+
+namespace rfs::kpi {
+
+struct KpiServerOptions {
+  // Where rfs-registry listens: host:port or unix:///path.
+  std::string registry_address = "localhost:50051";
+  // Deadline of each call to the registry.
+  absl::Duration registry_timeout = absl::Seconds(5);
+  absl::Duration stats_interval = absl::Seconds(5);
+  // How often each replica tries the plan sync (only the lease holder runs it).
+  absl::Duration sync_interval = absl::Seconds(15);
+  // How long the sync lease outlives its holder's last turn: a killed holder is replaced
+  // after at most this. Longer than sync_interval, or the holder loses it between turns.
+  absl::Duration lease_ttl = absl::Seconds(30);
+  // The lease holder's name; empty: DefaultInstanceId().
+  std::string instance_id;
+  TrackerOptions tracker;
+};
+
+// Checks the service's own flags; errors name the flag.
+absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
+                                                  std::string registry_address,
+                                                  int registry_timeout_ms, std::string h1_due,
+                                                  std::string h2_due, double on_track,
+                                                  double at_risk, int sync_interval_s,
+                                                  int request_id_ttl_hours, int lease_ttl_s,
+                                                  int report_notice_days);
+
+// rfs-kpi on the service host: the registry client, the store, the Tracker, its gRPC adapter,
+// the stats and the sync lease are its own; the rest is the host's.
+class KpiServer : public HostedService {
+ public:
+  static absl::StatusOr<std::unique_ptr<KpiServer>> Start(const ServerConfig& config,
+                                                          KpiServerOptions options);
+
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+  ServiceHost& host() override { return *host_; }
+  ServerRunner& runner() { return host_->runner(); }
+  Tracker& tracker() { return *tracker_; }
+  LeaderLease& lease() { return *lease_; }
+  KpiStats& stats() { return *stats_; }
+
+ private:
+  KpiServer() = default;
+
+  std::unique_ptr<ServiceHost> host_;
+  Tracker* tracker_ = nullptr;    // owned by the host
+  LeaderLease* lease_ = nullptr;  // owned by the host
+  std::shared_ptr<KpiStats> stats_;
+};
+
+}  // namespace rfs::kpi

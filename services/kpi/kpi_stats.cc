@@ -1,0 +1,191 @@
+#include "services/kpi/kpi_stats.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "common/status.h"
+
+namespace rfs::kpi {
+
+namespace {
+
+// One gauge family being summed up: label values (in the order of `labels`) → Σ.
+struct Family {
+  const char* name;
+  std::string help;
+  std::vector<std::string> labels;  // alphabetical, as the rest of rfs renders them
+  std::map<std::vector<std::string>, double> values;
+
+  void Add(std::vector<std::string> label_values, int64_t v) {
+    values[std::move(label_values)] += static_cast<double>(v);
+  }
+
+  prometheus::MetricFamily Render() && {
+    prometheus::MetricFamily out;
+    out.name = name;
+    out.help = std::move(help);
+    out.type = prometheus::MetricType::Gauge;
+    for (auto& [label_values, v] : values) {
+      prometheus::ClientMetric m;
+      for (size_t i = 0; i < labels.size(); ++i) m.label.push_back({labels[i], label_values[i]});
+      m.gauge.value = v;
+      out.metric.push_back(std::move(m));
+    }
+    return out;
+  }
+};
+
+// Every series of a family is a sum of shared counters, so replicas agree; the HELP says how
+// to aggregate them across replicas without counting each one once per replica.
+std::string Help(absl::string_view what, absl::string_view by) {
+  return absl::StrCat(what, " From shared state: same on every replica; aggregate with max by (",
+                      by, ").");
+}
+
+// The unit a KGI is exported in; nullptr for one that is not exported.
+const char* UnitOf(absl::string_view kgi) {
+  if (kgi == "CAPEX" || kgi == "VALUE_ADDED") return "yen";
+  if (kgi == "TALENT") return "persons";
+  return nullptr;
+}
+
+bool IsFiscalYear(absl::string_view bucket) {
+  return !bucket.empty() && std::all_of(bucket.begin(), bucket.end(), absl::ascii_isdigit);
+}
+
+}  // namespace
+
+KpiStats::KpiStats(KpiStore* store, const ReferenceData* reference, absl::Duration interval)
+    : store_(store), reference_(reference), interval_(interval) {}
+
+absl::Status KpiStats::Refresh() {
+  Family indicators{"rfs_indicators",
+                    Help("Current indicators of public plans by computed status (of reported "
+                         "values), plan type and regional block.",
+                         "status, plan_type, block"),
+                    {"block", "plan_type", "status"}};
+  const std::vector<std::string> kgi_labels = {"block", "fiscal_year", "kgi", "plan_type",
+                                               "tokyo_area"};
+  std::vector<std::string> actual_labels = kgi_labels;
+  actual_labels.push_back("verification");
+  const std::string kgi_by = "kgi, plan_type, block, fiscal_year, tokyo_area";
+  const std::string actual_by = kgi_by + ", verification";
+  Family target_yen{"rfs_kgi_target_yen",
+                    Help("Σ of the year's targets of the mandatory KGIs CAPEX and VALUE_ADDED of "
+                         "public plans, in yen.",
+                         kgi_by),
+                    kgi_labels};
+  Family actual_yen{"rfs_kgi_actual_yen",
+                    Help("Σ of the year's values of the mandatory KGIs CAPEX and VALUE_ADDED of "
+                         "public plans, reported or verified, in yen.",
+                         actual_by),
+                    actual_labels};
+  Family target_persons{"rfs_kgi_target_persons",
+                        Help("Σ of the year's targets of the mandatory KGI TALENT of public "
+                             "plans, in persons.",
+                             kgi_by),
+                        kgi_labels};
+  Family actual_persons{"rfs_kgi_actual_persons",
+                        Help("Σ of the year's values of the mandatory KGI TALENT of public "
+                             "plans, reported or verified, in persons.",
+                             actual_by),
+                        actual_labels};
+  Family pdca{"rfs_pdca_plans",
+              Help("Public plans by the phase of their PDCA cycle of the current half year, and "
+                   "plan type.",
+                   "phase, plan_type"),
+              {"phase", "plan_type"}};
+  Family overdue{"rfs_reports_overdue",
+                 Help("Public plans whose report of a half year is overdue (past the deadline, "
+                      "some or every indicator without a value), by regional block.",
+                      "block, fiscal_year, half"),
+                 {"block", "fiscal_year", "half"}};
+  // Plan type → Σ plans, Σ plans with a KPI achieved ("*" rows: each plan once).
+  std::map<std::string, std::pair<int64_t, int64_t>> plans_by_type;
+
+  ASSIGN_OR_RETURN(const std::vector<std::string> buckets, store_->Buckets());
+  for (const std::string& bucket : buckets) {
+    const bool now = bucket == "now";
+    if (!now && !IsFiscalYear(bucket)) continue;  // not a bucket of ours: skip, do not guess
+    ASSIGN_OR_RETURN(const auto fields, store_->Aggregate(bucket));
+    for (const auto& [field, v] : fields) {
+      const std::vector<absl::string_view> p = absl::StrSplit(field, '|');
+      if (now) {
+        if (p[0] == "ind" && p.size() == 4) {
+          indicators.Add({std::string(p[3]), std::string(p[2]), std::string(p[1])}, v);
+        } else if (p[0] == "pdca" && p.size() == 3) {
+          // "PDCA_PHASE_CHECK" → "CHECK".
+          absl::string_view phase = p[1];
+          absl::ConsumePrefix(&phase, "PDCA_PHASE_");
+          pdca.Add({std::string(phase), std::string(p[2])}, v);
+        } else if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 5 && p[3] == "*") {
+          auto& [plans, achieved] = plans_by_type[std::string(p[1])];
+          (p[0] == "plans" ? plans : achieved) += v;
+        }
+        continue;
+      }
+      // rep|{H}|{STATE}|{type}|{block}: overdue reports.
+      if (p[0] == "rep" && p.size() == 5) {
+        if (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING") {
+          overdue.Add({std::string(p[4]), bucket, std::string(p[1])}, v);
+        }
+        continue;
+      }
+      // {t|r|v}|{kgi}|{type}|{block}|{sfield}|{pref}
+      if (p.size() != 6 || p[4] != "*") continue;
+      if (p[0] != "t" && p[0] != "r" && p[0] != "v") continue;
+      const char* unit = UnitOf(p[1]);
+      if (unit == nullptr) continue;
+      // A plan with no known prefecture (no lead, no area) is not in the Tokyo area.
+      const PrefectureInfo* pref = reference_->FindPrefecture(p[5]);
+      std::vector<std::string> labels = {std::string(p[3]), bucket, std::string(p[1]),
+                                         std::string(p[2]),
+                                         pref != nullptr && pref->tokyo_area ? "true" : "false"};
+      const bool yen = absl::string_view(unit) == "yen";
+      if (p[0] == "t") {
+        (yen ? target_yen : target_persons).Add(std::move(labels), v);
+      } else {
+        labels.push_back(p[0] == "v" ? "verified" : "reported");
+        (yen ? actual_yen : actual_persons).Add(std::move(labels), v);
+      }
+    }
+  }
+
+  Family ratio{"rfs_plans_with_kpi_achieved_ratio",
+               Help("Share of public plans with at least one KPI achieved, by plan type (no "
+                    "series for a type without plans).",
+                    "plan_type"),
+               {"plan_type"}};
+  for (const auto& [type, counts] : plans_by_type) {
+    if (counts.first <= 0) continue;
+    ratio.values[{type}] = static_cast<double>(counts.second) / static_cast<double>(counts.first);
+  }
+
+  std::vector<prometheus::MetricFamily> families;
+  for (Family* f : {&indicators, &target_yen, &actual_yen, &target_persons, &actual_persons,
+                    &ratio, &pdca, &overdue}) {
+    families.push_back(std::move(*f).Render());
+  }
+  absl::MutexLock lock(&mu_);
+  families_ = std::move(families);
+  refreshed_ = absl::Now();
+  return absl::OkStatus();
+}
+
+std::vector<prometheus::MetricFamily> KpiStats::Collect() const {
+  absl::MutexLock lock(&mu_);
+  if (absl::Now() - refreshed_ > 3 * interval_) return {};  // unknown is not zero
+  return families_;
+}
+
+}  // namespace rfs::kpi

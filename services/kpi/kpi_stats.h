@@ -1,0 +1,53 @@
+// rfs-kpi's national picture on /metrics, read from the aggregates the store keeps on write
+// (ledger.h), so that every replica reports the same numbers (dashboards aggregate with
+// max by (...)):
+//   rfs_indicators{status,plan_type,block}                        current indicators by status
+//   rfs_kgi_target_yen{kgi,plan_type,block,fiscal_year,tokyo_area}            CAPEX, VALUE_ADDED
+//   rfs_kgi_actual_yen{...,verification="reported"|"verified"}
+//   rfs_kgi_target_persons / rfs_kgi_actual_persons                TALENT, same labels
+//   rfs_plans_with_kpi_achieved_ratio{plan_type}                   plans with a KPI achieved
+//   rfs_pdca_plans{phase,plan_type}                     PDCA phase of the current half's cycle
+//   rfs_reports_overdue{block,fiscal_year,half}         plans whose report is overdue
+// KGI series are the "*" rows (every plan once, whatever its strategic fields) summed over
+// prefectures into Tokyo area or not. The service host refreshes the snapshot from a
+// background job (Refresh); a scrape renders the snapshot and never waits on Redis. A snapshot
+// older than three intervals (Redis unreachable) is not shown: no data is honest, stale numbers
+// are not. Thread-safe.
+#pragma once
+
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/reference_data.h"
+#include "services/kpi/kpi_store.h"
+
+namespace rfs::kpi {
+
+class KpiStats : public prometheus::Collectable {
+ public:
+  // `reference` tells which prefectures are in the Tokyo area; `interval` is how often the
+  // host calls Refresh (for the staleness cut-off).
+  KpiStats(KpiStore* store, const ReferenceData* reference, absl::Duration interval);
+
+  // Reads every aggregate bucket now and replaces the snapshot; on failure the previous
+  // snapshot stays (and goes stale).
+  absl::Status Refresh();
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  KpiStore* store_;
+  const ReferenceData* reference_;
+  const absl::Duration interval_;
+  mutable absl::Mutex mu_;
+  // The families as the last Refresh rendered them: a scrape copies them out.
+  std::vector<prometheus::MetricFamily> families_ ABSL_GUARDED_BY(mu_);
+  absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace rfs::kpi

@@ -1,0 +1,403 @@
+#include "services/kpi/kpi_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/outbox.h"
+#include "common/status.h"
+#include "services/kpi/reporting.h"
+
+namespace rfs::kpi {
+namespace {
+
+constexpr char kGeneration[] = "#gen";
+constexpr char kAsOf[] = "#asof";
+
+// KEYS: 1 m:{id}, 2 c:{id}, 3 plan:{id}, 4 outbox, 5 plans, 6 buckets, 7 history list or
+//       unused, 8 request key or unused, 9 gone:{id}, 10 versions, 11.. agg:{bucket} keys
+// ARGV: 1 generation expected, 2 measurement field ("" none), 3 measurement bytes,
+//       4 change bytes ("" none), 5 plan snapshot bytes ("" unchanged), 6 plan id,
+//       7 as-of key, 8 request value ("" none), 9 request TTL seconds, 10 event count,
+//       11 difference count, 12 removed-indicator count, 13 restored-indicator count,
+//       14 "{version} {as-of}" for the versions hash, 15 field-write count,
+//       then 3 per event (id, type, bytes), 5 per difference (agg key index in KEYS, bucket,
+//       contribution field, aggregate field, delta), 2 per removed indicator (id, bytes),
+//       1 per restored indicator (id), 3 per field write (key index in KEYS, field, value;
+//       an empty value deletes the field)
+// Returns the new generation, or -1 when the generation moved (nothing written).
+// Made with kOutboxLua.
+constexpr char kApplyLua[] = R"lua(
+local gen = tonumber(redis.call('HGET', KEYS[1], '#gen') or '0')
+if gen ~= tonumber(ARGV[1]) then return -1 end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[7], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+redis.call('SADD', KEYS[5], ARGV[6])
+redis.call('HSET', KEYS[2], '#asof', ARGV[7])
+redis.call('HSET', KEYS[10], ARGV[6], ARGV[14])
+if ARGV[8] ~= '' then redis.call('SET', KEYS[8], ARGV[8], 'EX', ARGV[9]) end
+local i = 16
+for _ = 1, tonumber(ARGV[10]) do
+  outbox_append(KEYS[4], ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
+for _ = 1, tonumber(ARGV[11]) do
+  local agg = KEYS[tonumber(ARGV[i])]
+  if redis.call('HINCRBY', agg, ARGV[i + 3], ARGV[i + 4]) == 0 then
+    redis.call('HDEL', agg, ARGV[i + 3])
+  end
+  if redis.call('HINCRBY', KEYS[2], ARGV[i + 2], ARGV[i + 4]) == 0 then
+    redis.call('HDEL', KEYS[2], ARGV[i + 2])
+  end
+  redis.call('SADD', KEYS[6], ARGV[i + 1])
+  i = i + 5
+end
+for _ = 1, tonumber(ARGV[12]) do
+  redis.call('HSET', KEYS[9], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[13]) do
+  redis.call('HDEL', KEYS[9], ARGV[i])
+  i = i + 1
+end
+for _ = 1, tonumber(ARGV[15]) do
+  if ARGV[i + 2] == '' then
+    redis.call('HDEL', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
+  else
+    redis.call('HSET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+  end
+  i = i + 3
+end
+return redis.call('HINCRBY', KEYS[1], '#gen', 1)
+)lua";
+
+// KEYS: 1 hash, 2 outbox. ARGV: 1 field, 2 bytes ("" deletes), 3 event id, 4 type, 5 bytes.
+// Made with kOutboxLua.
+constexpr char kPutFieldLua[] = R"lua(
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+outbox_append(KEYS[2], ARGV[3], ARGV[4], ARGV[5])
+return 1
+)lua";
+
+}  // namespace
+
+KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async)
+    : RedisStore(pool, async, "rfs:kpi:"),
+      apply_script_(Script({kOutboxLua, kApplyLua})),
+      put_field_script_(Script({kOutboxLua, kPutFieldLua})) {}
+
+std::string KpiStore::MeasurementField(const std::string& indicator_id,
+                                       const common::v1::FiscalPeriod& period) {
+  return absl::StrCat(indicator_id, "|", PeriodKey(period));
+}
+
+std::string KpiStore::RequestKey(absl::string_view subject, absl::string_view request_id) const {
+  // The subject's length first, so that no (subject, id) pair can collide with another.
+  return Key(absl::StrCat("req:", subject.size(), ":", subject, ":", request_id));
+}
+
+absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_contributions) {
+  const std::string plan_key = Key(absl::StrCat("plan:", plan_id));
+  const std::string m_key = Key(absl::StrCat("m:", plan_id));
+  const std::string c_key = Key(absl::StrCat("c:", plan_id));
+  const std::string o_key = Key(absl::StrCat("o:", plan_id));
+  const std::string u_key = Key(absl::StrCat("unlock:", plan_id));
+  const std::string g_key = Key(absl::StrCat("gone:", plan_id));
+  const std::string p_key = Key(absl::StrCat("pdca:", plan_id));
+  std::vector<std::vector<absl::string_view>> commands = {
+      {"GET", plan_key}, {"HGETALL", m_key}, {"HGETALL", o_key}, {"HGETALL", u_key},
+      {"HGETALL", g_key}, {"HGETALL", p_key}};
+  if (with_contributions) commands.push_back({"HGETALL", c_key});
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (const RedisReplyPtr& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+  }
+  PlanState state;
+  if (replies[0]->type != REDIS_REPLY_NIL) {
+    state.plan.emplace();
+    RETURN_IF_ERROR(ParseOf(replies[0].get(), &*state.plan, "kpi plan snapshot"));
+  }
+  auto pairs = [](const redisReply* r, absl::string_view what) -> absl::Status {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return Corrupt(what);
+    return absl::OkStatus();
+  };
+  const redisReply* m = replies[1].get();
+  RETURN_IF_ERROR(pairs(m, "measurements"));
+  state.measurements.reserve(m->elements / 2);
+  for (size_t i = 0; i < m->elements; i += 2) {
+    const absl::string_view field = ReplyString(m->element[i]);
+    if (field == kGeneration) {
+      ASSIGN_OR_RETURN(state.generation, IntegerOf(m->element[i + 1], "kpi generation"));
+      continue;
+    }
+    RETURN_IF_ERROR(ParseOf(m->element[i + 1], &state.measurements.emplace_back(),
+                            absl::StrCat("measurement ", field)));
+  }
+  const redisReply* o = replies[2].get();
+  RETURN_IF_ERROR(pairs(o, "status overrides"));
+  for (size_t i = 0; i < o->elements; i += 2) {
+    v1::StatusOverride override;
+    RETURN_IF_ERROR(ParseOf(o->element[i + 1], &override, "status override"));
+    state.overrides.emplace(std::string(ReplyString(o->element[i])), std::move(override));
+  }
+  const redisReply* u = replies[3].get();
+  RETURN_IF_ERROR(pairs(u, "unlocked periods"));
+  for (size_t i = 0; i < u->elements; i += 2) {
+    v1::PeriodLock lock;
+    RETURN_IF_ERROR(ParseOf(u->element[i + 1], &lock, "unlocked period"));
+    state.unlocks.emplace(std::string(ReplyString(u->element[i])), std::move(lock));
+  }
+  const redisReply* g = replies[4].get();
+  RETURN_IF_ERROR(pairs(g, "removed indicators"));
+  for (size_t i = 0; i < g->elements; i += 2) {
+    RETURN_IF_ERROR(ParseOf(g->element[i + 1], &state.removed.emplace_back(),
+                            "removed indicator"));
+  }
+  const redisReply* pdca = replies[5].get();
+  RETURN_IF_ERROR(pairs(pdca, "PDCA cycles"));
+  for (size_t i = 0; i < pdca->elements; i += 2) {
+    v1::PdcaCycle cycle;
+    RETURN_IF_ERROR(ParseOf(pdca->element[i + 1], &cycle, "PDCA cycle"));
+    state.pdca.emplace(std::string(ReplyString(pdca->element[i])), std::move(cycle));
+  }
+  if (with_contributions) {
+    const redisReply* c = replies[6].get();
+    RETURN_IF_ERROR(pairs(c, "contributions"));
+    for (size_t i = 0; i < c->elements; i += 2) {
+      const absl::string_view field = ReplyString(c->element[i]);
+      if (field == kAsOf) {
+        state.as_of = std::string(ReplyString(c->element[i + 1]));
+        continue;
+      }
+      ASSIGN_OR_RETURN(state.contributions[std::string(field)],
+                       IntegerOf(c->element[i + 1], "contribution"));
+    }
+  }
+  return state;
+}
+
+absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite& w) {
+  std::vector<std::string> keys = {Key(absl::StrCat("m:", plan_id)),
+                                   Key(absl::StrCat("c:", plan_id)),
+                                   Key(absl::StrCat("plan:", plan_id)),
+                                   OutboxKey(),
+                                   Key("plans"),
+                                   Key("buckets"),
+                                   w.measurement.has_value()
+                                       ? Key(absl::StrCat(
+                                             "h:", plan_id, ":",
+                                             MeasurementField(w.measurement->indicator_id(),
+                                                              w.measurement->period())))
+                                       : Key("unused"),
+                                   w.request_key.empty() ? Key("unused") : w.request_key,
+                                   Key(absl::StrCat("gone:", plan_id)),
+                                   Key("versions")};
+  std::vector<std::string> args = {
+      absl::StrCat(w.expected_generation),
+      w.measurement.has_value()
+          ? MeasurementField(w.measurement->indicator_id(), w.measurement->period())
+          : std::string(),
+      w.measurement.has_value() ? w.measurement->SerializeAsString() : std::string(),
+      w.change.has_value() ? w.change->SerializeAsString() : std::string(),
+      w.plan.has_value() ? w.plan->SerializeAsString() : std::string(),
+      plan_id,
+      w.as_of,
+      w.request_value,
+      absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds)),
+      absl::StrCat(w.events.size()),
+      absl::StrCat(w.difference.size()),
+      absl::StrCat(w.removed.size()),
+      absl::StrCat(w.restored.size()),
+      absl::StrCat(w.plan_version, " ", w.as_of),
+      absl::StrCat(w.fields.size())};
+  for (const common::v1::Event& e : w.events) {
+    args.push_back(e.id());
+    args.push_back(e.type());
+    args.push_back(e.SerializeAsString());
+  }
+  // One KEYS entry per bucket.
+  absl::flat_hash_map<std::string, size_t> bucket_index;
+  for (const auto& [field, delta] : w.difference) {
+    const size_t bar = field.find('|');
+    const std::string bucket = field.substr(0, bar);
+    auto [it, added] = bucket_index.emplace(bucket, keys.size() + 1);
+    if (added) keys.push_back(Key(absl::StrCat("agg:", bucket)));
+    args.push_back(absl::StrCat(it->second));
+    args.push_back(bucket);
+    args.push_back(field);
+    args.push_back(field.substr(bar + 1));
+    args.push_back(absl::StrCat(delta));
+  }
+  for (const registry::v1::Indicator& indicator : w.removed) {
+    args.push_back(indicator.id());
+    args.push_back(indicator.SerializeAsString());
+  }
+  for (const std::string& id : w.restored) args.push_back(id);
+  absl::flat_hash_map<std::string, size_t> field_key_index;
+  for (const FieldWrite& f : w.fields) {
+    auto [it, added] = field_key_index.emplace(f.key, keys.size() + 1);
+    if (added) keys.push_back(Key(f.key));
+    args.push_back(absl::StrCat(it->second));
+    args.push_back(f.field);
+    args.push_back(f.value);
+  }
+  std::vector<absl::string_view> key_views(keys.begin(), keys.end());
+  std::vector<absl::string_view> arg_views(args.begin(), args.end());
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(apply_script_, key_views, arg_views));
+  ASSIGN_OR_RETURN(const int64_t generation, IntegerOf(reply.get(), "kpi write reply"));
+  return generation >= 0;
+}
+
+absl::StatusOr<std::optional<std::string>> KpiStore::GetRequest(const std::string& key) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"GET", key}));
+  if (reply->type == REDIS_REPLY_NIL) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(absl::string_view value, StringOf(reply.get(), "request id"));
+  return std::optional<std::string>(std::string(value));
+}
+
+absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> KpiStore::Histories(
+    const std::string& plan_id, const std::vector<std::string>& fields) {
+  std::vector<std::vector<v1::MeasurementChange>> out(fields.size());
+  if (fields.empty()) return out;
+  std::vector<std::string> keys;
+  keys.reserve(fields.size());
+  for (const std::string& f : fields) keys.push_back(Key(absl::StrCat("h:", plan_id, ":", f)));
+  std::vector<std::vector<absl::string_view>> commands;
+  for (const std::string& k : keys) commands.push_back({"LRANGE", k, "0", "-1"});
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const redisReply* r = replies[i].get();
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
+    if (r->type != REDIS_REPLY_ARRAY) return Corrupt("measurement history");
+    out[i].resize(r->elements);
+    for (size_t j = 0; j < r->elements; ++j) {
+      RETURN_IF_ERROR(ParseOf(r->element[j], &out[i][j], "measurement history entry"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::MeasurementChange>> KpiStore::History(const std::string& plan_id,
+                                                                     const std::string& field) {
+  ASSIGN_OR_RETURN(auto all, Histories(plan_id, {field}));
+  return std::move(all[0]);
+}
+
+absl::Status KpiStore::PutOverride(const std::string& plan_id,
+                                   const v1::StatusOverride& override,
+                                   const common::v1::Event& event) {
+  const std::string key = Key(absl::StrCat("o:", plan_id));
+  const std::string outbox = OutboxKey();
+  const std::string bytes = override.status() == v1::PROGRESS_STATUS_UNSPECIFIED
+                                ? std::string()
+                                : override.SerializeAsString();
+  const std::string event_bytes = event.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(put_field_script_, {key, outbox},
+                               {override.indicator_id(), bytes, event.id(), event.type(),
+                                event_bytes}));
+  return IntegerOf(reply.get(), "override reply").status();
+}
+
+absl::Status KpiStore::PutUnlock(const std::string& plan_id, const std::string& period_key,
+                                 const v1::PeriodLock& lock, const common::v1::Event& event) {
+  const std::string key = Key(absl::StrCat("unlock:", plan_id));
+  const std::string outbox = OutboxKey();
+  const std::string bytes = lock.SerializeAsString();
+  const std::string event_bytes = event.SerializeAsString();
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(put_field_script_, {key, outbox},
+                               {period_key, bytes, event.id(), event.type(), event_bytes}));
+  return IntegerOf(reply.get(), "unlock reply").status();
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> KpiStore::Aggregate(
+    const std::string& bucket) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"HGETALL", Key(absl::StrCat("agg:", bucket))}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) return Corrupt("aggregate");
+  absl::flat_hash_map<std::string, int64_t> out;
+  out.reserve(reply->elements / 2);
+  for (size_t i = 0; i < reply->elements; i += 2) {
+    ASSIGN_OR_RETURN(out[std::string(ReplyString(reply->element[i]))],
+                     IntegerOf(reply->element[i + 1], "aggregate value"));
+  }
+  return out;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KpiStore::ReportIndex(
+    const std::string& period_key) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"HGETALL", Key(absl::StrCat("rep:", period_key))}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) return Corrupt("report index");
+  absl::flat_hash_map<std::string, std::string> out;
+  for (size_t i = 0; i < reply->elements; i += 2) {
+    out.emplace(ReplyString(reply->element[i]), ReplyString(reply->element[i + 1]));
+  }
+  return out;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> KpiStore::Snapshots(
+    const std::vector<std::string>& plan_ids) {
+  absl::flat_hash_map<std::string, registry::v1::Plan> out;
+  if (plan_ids.empty()) return out;
+  std::vector<std::string> keys;
+  keys.reserve(plan_ids.size());
+  for (const std::string& id : plan_ids) keys.push_back(Key(absl::StrCat("plan:", id)));
+  std::vector<std::vector<absl::string_view>> commands;
+  for (const std::string& k : keys) commands.push_back({"GET", k});
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const redisReply* r = replies[i].get();
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
+    if (r->type == REDIS_REPLY_NIL) continue;
+    RETURN_IF_ERROR(ParseOf(r, &out[plan_ids[i]], "kpi plan snapshot"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> KpiStore::Buckets() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"SMEMBERS", Key("buckets")}));
+  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("aggregate buckets");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < reply->elements; ++i) out.emplace_back(ReplyString(reply->element[i]));
+  return out;
+}
+
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KpiStore::Versions() {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"HGETALL", Key("versions")}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) return Corrupt("versions");
+  absl::flat_hash_map<std::string, std::string> out;
+  out.reserve(reply->elements / 2);
+  for (size_t i = 0; i < reply->elements; i += 2) {
+    out.emplace(ReplyString(reply->element[i]), ReplyString(reply->element[i + 1]));
+  }
+  return out;
+}
+
+registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan) {
+  registry::v1::Plan s;
+  s.set_name(plan.name());
+  s.set_type(plan.type());
+  s.set_title(plan.title());
+  *s.mutable_authors() = plan.authors();
+  s.set_lead_author_code(plan.lead_author_code());
+  *s.mutable_area() = plan.area();
+  *s.mutable_strategic_fields() = plan.strategic_fields();
+  *s.mutable_period() = plan.period();
+  *s.mutable_indicators() = plan.indicators();
+  s.set_stage(plan.stage());
+  s.set_version(plan.version());
+  s.set_content_version(plan.content_version());
+  return s;
+}
+
+}  // namespace rfs::kpi

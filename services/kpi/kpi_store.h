@@ -1,0 +1,145 @@
+// rfs-kpi's state in Redis, under rfs:kpi: (docs/architecture.md, "rfs-kpi"):
+//   plan:{id}            string  the plan as rfs-kpi last read it from the registry (identity,
+//                                stage, authors, area, fields, period, indicators, versions)
+//   m:{id}               hash    "{indicator}|{fy}-{H1|H2}" → Measurement (no history);
+//                                "#gen" → write generation of the plan's KPI state
+//   h:{id}:{indicator}|{fy}-{H}  list  the measurement's MeasurementChange entries, oldest first
+//   c:{id}               hash    the plan's contributions to the aggregates (ledger.h), and
+//                                "#asof" → the half year its "now" figures were computed at
+//   agg:{bucket}         hash    Σ of every plan's contributions: a fiscal year, or "now"
+//   buckets              set     the buckets that exist (for the metrics)
+//   plans                set     plan ids rfs-kpi holds
+//   versions             hash    plan id → "{plan version} {as-of}" held (for the plan sync)
+//   gone:{id}            hash    indicator → last definition of an indicator the plan dropped
+//   pdca:{id}            hash    "{fy}-{H}" → PdcaCycle
+//   rep:{fy}-{H}         hash    plan id → "{ReportState}|{block}" of each plan expected to
+//                                report that half year (kept with the "rep" contributions)
+//   o:{id}               hash    indicator → StatusOverride
+//   unlock:{id}          hash    "{fy}-{H}" → PeriodLock (reopened half years)
+//   req:{len}:{subject}:{request_id}  string  "measurement-name fingerprint", for a while
+//   outbox               stream  rfs.common.v1.Event
+// Every change of a plan's values or definition is one Lua script (Apply) guarded by "#gen":
+// the caller read the state at a generation, computed the new measurement and the difference of
+// contributions, and the script applies all of it only if nobody wrote in between (otherwise
+// the caller reads again and retries). So the aggregates always equal the sum of the plans'
+// contributions, also after a crash at any point. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "common/redis_store.h"
+#include "rfs/common/v1/common.pb.h"
+#include "rfs/kpi/v1/kpi.pb.h"
+#include "rfs/registry/v1/registry.pb.h"
+#include "services/kpi/ledger.h"
+
+namespace rfs::kpi {
+
+// What rfs-kpi holds of one plan.
+struct PlanState {
+  std::optional<registry::v1::Plan> plan;  // unset until first read from the registry
+  std::vector<v1::Measurement> measurements;
+  int64_t generation = 0;
+  ContributionMap contributions;
+  std::string as_of;  // PeriodKey the "now" contributions were computed at; empty if none
+  absl::flat_hash_map<std::string, v1::StatusOverride> overrides;
+  absl::flat_hash_map<std::string, v1::PeriodLock> unlocks;
+  // Last definitions of indicators the plan no longer has (their values are kept).
+  std::vector<registry::v1::Indicator> removed;
+  // PDCA cycles by PeriodKey.
+  absl::flat_hash_map<std::string, v1::PdcaCycle> pdca;
+};
+
+// A field of another hash set (or, with an empty value, deleted) by a PlanWrite.
+struct FieldWrite {
+  std::string key;  // without the store's prefix, e.g. "pdca:A-00001"
+  std::string field;
+  std::string value;
+};
+
+// One atomic change of a plan's state (see Apply).
+struct PlanWrite {
+  int64_t expected_generation = 0;
+  // The plan snapshot to keep, when it changed.
+  std::optional<registry::v1::Plan> plan;
+  // The measurement written, and its history entry.
+  std::optional<v1::Measurement> measurement;
+  std::optional<v1::MeasurementChange> change;
+  // Contribution difference (ledger.h Difference) and the half year "now" is computed at.
+  ContributionMap difference;
+  std::string as_of;
+  // Remembered request id: its key and value, for `request_ttl_seconds`.
+  std::string request_key;
+  std::string request_value;
+  int64_t request_ttl_seconds = 0;
+  std::vector<common::v1::Event> events;
+  // Indicators the new snapshot drops (their last definitions are kept), or brings back.
+  std::vector<registry::v1::Indicator> removed;
+  std::vector<std::string> restored;
+  // The plan version held after the write (the versions hash, for the plan sync).
+  int64_t plan_version = 0;
+  // Other fields written in the same step: the PDCA cycle, the report index.
+  std::vector<FieldWrite> fields;
+};
+
+class KpiStore : public RedisStore {
+ public:
+  KpiStore(RedisPool* pool, AsyncRedis* async);
+
+  // The plan's state in one round trip; `with_contributions` also reads c:{id}.
+  absl::StatusOr<PlanState> Load(const std::string& plan_id, bool with_contributions);
+  // Applies `write`; false when the generation moved (read again and retry).
+  absl::StatusOr<bool> Apply(const std::string& plan_id, const PlanWrite& write);
+
+  // The value of a remembered request id, if any.
+  absl::StatusOr<std::optional<std::string>> GetRequest(const std::string& key);
+  std::string RequestKey(absl::string_view subject, absl::string_view request_id) const;
+
+  // Every change of one measurement, oldest first.
+  absl::StatusOr<std::vector<v1::MeasurementChange>> History(const std::string& plan_id,
+                                                             const std::string& field);
+  // Histories of several measurements in one round trip.
+  absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> Histories(
+      const std::string& plan_id, const std::vector<std::string>& fields);
+
+  // Sets (or, with an unset status, clears) an indicator's override, with its event.
+  absl::Status PutOverride(const std::string& plan_id, const v1::StatusOverride& override,
+                           const common::v1::Event& event);
+  // Records a reopened half year, with its event.
+  absl::Status PutUnlock(const std::string& plan_id, const std::string& period_key,
+                         const v1::PeriodLock& lock, const common::v1::Event& event);
+
+  // An aggregate bucket ("2027", "now"): field → Σ.
+  absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> Aggregate(const std::string& bucket);
+  // Plan id → "{ReportState number}|{block}" of every plan expected to report the half year
+  // `period_key` ("2026-H1").
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> ReportIndex(
+      const std::string& period_key);
+  // The snapshots held of these plans (those held), in one round trip.
+  absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> Snapshots(
+      const std::vector<std::string>& plan_ids);
+  // The buckets that exist.
+  absl::StatusOr<std::vector<std::string>> Buckets();
+  // Plan id → "{version} {as-of}" of every plan held (what the plan sync compares with the
+  // registry and the calendar).
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Versions();
+
+  // "{indicator}|{fy}-{H}": the field of a measurement in m:{id}.
+  static std::string MeasurementField(const std::string& indicator_id,
+                                      const common::v1::FiscalPeriod& period);
+
+ private:
+  const RedisScript& apply_script_;
+  const RedisScript& put_field_script_;
+};
+
+// The plan as rfs-kpi keeps it: what authorization, validation, progress and the aggregates
+// need, without the plan's long texts.
+registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan);
+
+}  // namespace rfs::kpi

@@ -1,0 +1,121 @@
+// The KPI tracking logic of rfs-kpi, behind the gRPC adapter (kpi_service.h): validation,
+// authorization (access_policy.h), the plan as the registry has it, measurements and their
+// history, progress, the national aggregates and the plan sync. Every write of a plan's values
+// goes through one path (Write): read the plan's state at a generation, compute the new
+// measurement, the difference of the plan's contributions to the aggregates and the events,
+// and apply all of it in one Lua script if the generation still holds (else read again).
+//
+// Plans: writes read the plan's current version from the registry (authorization and
+// validation use the plan as it is now); reads use the snapshot rfs-kpi keeps in Redis, which
+// writes and the plan sync (SyncPlans, a job on the lease holder) keep up to date with the
+// registry; a plan rfs-kpi has never seen is read from the registry on first use.
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/auth.h"
+#include "common/reference_data.h"
+#include "common/registry_client.h"
+#include "rfs/kpi/v1/kpi.pb.h"
+#include "services/kpi/kpi_store.h"
+#include "services/kpi/progress.h"
+#include "services/kpi/reporting.h"
+
+namespace rfs::kpi {
+
+struct TrackerOptions {
+  Calendar calendar;
+  Thresholds thresholds;
+  // How long a RecordMeasurement request_id is remembered.
+  int64_t request_id_ttl_seconds = 7 * 24 * 3600;
+  // Reads of the plan's state before a write gives up with ABORTED (others kept writing).
+  int max_write_attempts = 16;
+  // How long before a deadline a "report due" event goes to plans that have not reported.
+  absl::Duration report_notice = absl::Hours(24 * 14);
+  // The clock (tests set a fixed day).
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+class Tracker {
+ public:
+  Tracker(KpiStore* store, RegistryClient* registry, const ReferenceData* reference,
+          TrackerOptions options);
+
+  absl::StatusOr<v1::Measurement> RecordMeasurement(const Principal& who,
+                                                    const v1::RecordMeasurementRequest& req);
+  absl::StatusOr<v1::Measurement> VerifyMeasurement(const Principal& who,
+                                                    const v1::VerifyMeasurementRequest& req);
+  absl::StatusOr<v1::Measurement> ReturnMeasurement(const Principal& who,
+                                                    const v1::ReturnMeasurementRequest& req);
+  absl::StatusOr<v1::ListMeasurementsResponse> ListMeasurements(
+      const Principal& who, const v1::ListMeasurementsRequest& req);
+  absl::StatusOr<v1::PlanProgress> GetProgress(const Principal& who,
+                                               const v1::GetProgressRequest& req);
+  absl::StatusOr<v1::StatusOverride> OverrideStatus(const Principal& who,
+                                                    const v1::OverrideStatusRequest& req);
+  absl::StatusOr<v1::PeriodLock> UnlockPeriod(const Principal& who,
+                                              const v1::UnlockPeriodRequest& req);
+  absl::StatusOr<v1::AggregateKgiResponse> AggregateKgi(const Principal& who,
+                                                        const v1::AggregateKgiRequest& req);
+  absl::StatusOr<v1::ReportingStatus> GetReportingStatus(
+      const Principal& who, const v1::GetReportingStatusRequest& req);
+  absl::StatusOr<v1::PdcaCycle> GetPdcaCycle(const Principal& who,
+                                             const v1::GetPdcaCycleRequest& req);
+  // `caller_token` is the caller's bearer token, for the registry when ACT asks for a
+  // revision (the registry decides whether the caller may start one).
+  absl::StatusOr<v1::PdcaCycle> AdvancePdcaCycle(const Principal& who,
+                                                 const v1::AdvancePdcaCycleRequest& req,
+                                                 const std::string& caller_token);
+
+  // Brings every plan's snapshot and contributions up to date: plans whose registry version
+  // differs from the one held, and plans whose "now" figures are of an earlier half year.
+  // Returns how many plans were rewritten.
+  absl::StatusOr<int> SyncPlans();
+  // The same for one plan, from its current version in the registry.
+  absl::Status RefreshPlan(const std::string& plan_id);
+
+  const TrackerOptions& options() const { return options_; }
+
+ private:
+  struct Change;
+  using Mutation = std::function<absl::StatusOr<bool>(const PlanState& state, Change* change)>;
+
+  // The plan's current version from the registry, as the caller may see it.
+  absl::StatusOr<registry::v1::Plan> ReadCurrentPlan(const Principal& who,
+                                                     const std::string& name);
+  // The snapshot held, else the registry's current version (kept from then on).
+  absl::StatusOr<registry::v1::Plan> HeldPlan(const Principal& who, const std::string& plan_id,
+                                              PlanState* state);
+  // The write path (see the top of this file). `mutate` fills the change, or returns false
+  // when there is nothing to write (the change then holds what stands); without `mutate` the
+  // plan's snapshot and contributions are brought up to date (Resync).
+  absl::StatusOr<Change> Commit(const Principal& who, const registry::v1::Plan& plan,
+                                const Mutation& mutate);
+  // Commit of a mutation that writes a measurement; the measurement as it stands afterwards.
+  absl::StatusOr<v1::Measurement> WriteMeasurement(const Principal& who,
+                                                   const registry::v1::Plan& plan,
+                                                   const Mutation& mutate);
+  // When contributions are computed: now, and the phase of the current half's PDCA cycle (as
+  // `changed` leaves it, when it is that cycle).
+  Moment MomentOf(absl::Time now, const PlanState& state,
+                  const std::optional<v1::PdcaCycle>& changed) const;
+  absl::Status Resync(const registry::v1::Plan& plan);
+  // Verify (`verify`) or return a measurement, with the reviewer's comment.
+  absl::StatusOr<v1::Measurement> Review(const Principal& who, const std::string& name,
+                                         const std::string& etag, const std::string& comment,
+                                         bool verify);
+
+  common::v1::FiscalPeriod CurrentHalf() const;
+
+  KpiStore* store_;
+  RegistryClient* registry_;
+  const ReferenceData* reference_;
+  const TrackerOptions options_;
+};
+
+}  // namespace rfs::kpi

@@ -1,0 +1,1405 @@
+#include "tools/rfsctl/kpi_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/client.h"
+#include "common/digest.h"
+#include "common/fiscal.h"
+#include "common/money.h"
+#include "common/text.h"
+#include "nlohmann/json.hpp"
+#include "rfs/kpi/v1/kpi.grpc.pb.h"
+#include "tools/rfsctl/cli_common.h"
+
+ABSL_FLAG(std::string, kpi_address, "localhost:50053", "KPI tracking service address (RFS_KPI_ADDRESS)");
+ABSL_FLAG(std::string, breakdown, "", "kpi record: value by prefecture, e.g. 160008=30,170003=70");
+ABSL_FLAG(std::string, source, "", "kpi record: where the figure comes from");
+ABSL_FLAG(std::string, note, "", "kpi record: a note; for a correction, why the value changed");
+ABSL_FLAG(std::string, reason, "", "kpi override/unlock: why (required)");
+ABSL_FLAG(std::string, until, "",
+          "kpi unlock: accept reports through this day (JST), e.g. 2026-12-31, or until an RFC 3339 "
+          "time; default 14 days");
+ABSL_FLAG(std::string, as_of, "", "kpi progress: the half year, e.g. 2026-H2 (default: now)");
+ABSL_FLAG(std::string, plan_type, "", "kpi national: only plans of type A, B or C");
+ABSL_FLAG(bool, include_tokyo_area, false,
+          "kpi national: count values at Tokyo-area prefectures too");
+ABSL_FLAG(bool, csv, false, "kpi national: RFC 4180 CSV in UTF-8 instead of a table");
+ABSL_FLAG(bool, bom, false, "kpi national: start the CSV with a UTF-8 BOM (for Excel); implies --csv");
+ABSL_FLAG(bool, dry_run, false, "kpi import: check every line, send nothing");
+
+namespace rfs::rfsctl {
+
+namespace kv1 = kpi::v1;
+namespace rv1 = registry::v1;
+
+// ---- Pure helpers ----
+
+namespace {
+
+bool AllDigits(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
+}
+
+bool IsIndicatorId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':')) return false;
+  }
+  return true;
+}
+
+std::string Quoted(absl::string_view text) { return absl::StrCat("'", Excerpt(text), "'"); }
+
+std::string Spaces(size_t n) { return std::string(n, ' '); }
+
+// The header of a table in --lang.
+std::vector<std::string> Header(bool english, std::vector<std::string> en,
+                                std::vector<std::string> ja) {
+  return english ? std::move(en) : std::move(ja);
+}
+
+}  // namespace
+
+std::string NormalizePlanName(absl::string_view arg) {
+  arg = absl::StripAsciiWhitespace(arg);
+  return absl::StartsWith(arg, "plans/") ? std::string(arg) : absl::StrCat("plans/", arg);
+}
+
+bool IsPlanName(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, "plans/")) return false;
+  if (name.size() < 3 || name.size() > 16) return false;
+  if (name[0] != 'A' && name[0] != 'B' && name[0] != 'C') return false;
+  return name[1] == '-' && AllDigits(name.substr(2));
+}
+
+std::optional<common::v1::FiscalPeriod> ParseHalfYear(absl::string_view text) {
+  const std::string upper = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  absl::string_view v = upper;
+  absl::ConsumePrefix(&v, "FY");
+  if (v.size() < 4 || !AllDigits(v.substr(0, 4))) return std::nullopt;
+  int year = 0;
+  if (!absl::SimpleAtoi(v.substr(0, 4), &year)) return std::nullopt;
+  v.remove_prefix(4);
+  if (!absl::ConsumePrefix(&v, "-")) absl::ConsumePrefix(&v, " ");
+  common::v1::FiscalPeriod period;
+  if (v == "H1") {
+    period.set_half(common::v1::FISCAL_HALF_H1);
+  } else if (v == "H2") {
+    period.set_half(common::v1::FISCAL_HALF_H2);
+  } else {
+    return std::nullopt;
+  }
+  if (year < kMinFiscalYear || year > kMaxFiscalYear) return std::nullopt;
+  period.set_fiscal_year(year);
+  return period;
+}
+
+std::optional<int> ParseFiscalYearArg(absl::string_view text) {
+  const std::string upper = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
+  absl::string_view v = upper;
+  absl::ConsumePrefix(&v, "FY");
+  int year = 0;
+  if (v.size() != 4 || !AllDigits(v) || !absl::SimpleAtoi(v, &year)) return std::nullopt;
+  if (year < kMinFiscalYear || year > kMaxFiscalYear) return std::nullopt;
+  return year;
+}
+
+std::string FormatHalfYear(const common::v1::FiscalPeriod& period) {
+  switch (period.half()) {
+    case common::v1::FISCAL_HALF_H1:
+      return absl::StrCat(period.fiscal_year(), "-H1");
+    case common::v1::FISCAL_HALF_H2:
+      return absl::StrCat(period.fiscal_year(), "-H2");
+    default:
+      return absl::StrCat(period.fiscal_year());
+  }
+}
+
+bool ParseFixedInteger(absl::string_view text, int64_t* value) {
+  text = absl::StripAsciiWhitespace(text);
+  absl::string_view digits = text;
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+  if (!AllDigits(digits)) return false;
+  return absl::SimpleAtoi(text, value);  // false on overflow
+}
+
+absl::StatusOr<std::vector<kv1::PrefectureValue>> ParseBreakdown(absl::string_view text) {
+  std::vector<kv1::PrefectureValue> parts;
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return parts;
+  std::set<std::string> seen;
+  for (absl::string_view piece : absl::StrSplit(text, absl::ByAnyChar(",;"))) {
+    piece = absl::StripAsciiWhitespace(piece);
+    if (piece.empty()) {
+      return absl::InvalidArgumentError(
+          "an empty part (write CODE=VALUE parts separated by ',' or ';', e.g. 160008=30;170003=70)");
+    }
+    const size_t eq = piece.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Quoted(piece), " is not CODE=VALUE (like 160008=30)"));
+    }
+    const absl::string_view code = absl::StripAsciiWhitespace(piece.substr(0, eq));
+    const absl::string_view number = absl::StripAsciiWhitespace(piece.substr(eq + 1));
+    if (code.size() != 6 || !AllDigits(code)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Quoted(code), " is not a 6-digit prefecture code (like 160008)"));
+    }
+    int64_t value = 0;
+    if (!ParseFixedInteger(number, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the part of ", code, ", ", Quoted(number), ", is not an integer"));
+    }
+    if (!seen.insert(std::string(code)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(code, " appears twice"));
+    }
+    kv1::PrefectureValue part;
+    part.set_prefecture_code(std::string(code));
+    part.set_value(value);
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+absl::Status CheckBreakdownSum(const std::vector<kv1::PrefectureValue>& parts, int64_t value) {
+  if (parts.empty()) return absl::OkStatus();
+  int64_t sum = 0;
+  for (const auto& part : parts) {
+    if (__builtin_add_overflow(sum, part.value(), &sum)) {
+      return absl::InvalidArgumentError("the parts add up to more than an int64 holds");
+    }
+  }
+  if (sum != value) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the parts add up to ", sum, ", not to the value ", value));
+  }
+  return absl::OkStatus();
+}
+
+std::string FormatFixedPoint(int64_t value, int decimal_places) {
+  const int places = std::clamp(decimal_places, 0, 18);
+  const bool negative = value < 0;
+  // Magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64.
+  const uint64_t magnitude =
+      negative ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  uint64_t scale = 1;
+  for (int i = 0; i < places; ++i) scale *= 10;
+  const std::string digits = absl::StrCat(magnitude / scale);
+  std::string out = negative && magnitude != 0 ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  if (places > 0) {
+    const std::string fraction = absl::StrCat(magnitude % scale);
+    absl::StrAppend(&out, ".", std::string(places - fraction.size(), '0'), fraction);
+  }
+  return out;
+}
+
+std::string FormatIndicatorValue(int64_t value, const rv1::Indicator& indicator, bool english) {
+  const int places = indicator.decimal_places();
+  const std::string number = FormatFixedPoint(value, places);
+  switch (indicator.unit()) {
+    case rv1::INDICATOR_UNIT_YEN:
+      if (!english && places == 0) return FormatYenJa(value);
+      return english ? number + " yen" : number + "円";
+    case rv1::INDICATOR_UNIT_PERSONS:
+      return english ? number + " persons" : number + "人";
+    case rv1::INDICATOR_UNIT_PERCENT:
+      return number + "%";
+    case rv1::INDICATOR_UNIT_YEN_PER_WORKER:
+      return english ? number + " yen/worker" : number + "円/人";
+    default:
+      if (indicator.unit_label().empty()) return number;
+      return english ? absl::StrCat(number, " ", indicator.unit_label())
+                     : number + indicator.unit_label();
+  }
+}
+
+double ProgressFraction(int64_t baseline, int64_t target, int64_t actual, bool decreasing) {
+  if (target == baseline) {
+    const bool met = decreasing ? actual <= target : actual >= target;
+    return met ? 1.0 : 0.0;
+  }
+  return (static_cast<double>(actual) - static_cast<double>(baseline)) /
+         (static_cast<double>(target) - static_cast<double>(baseline));
+}
+
+std::string RenderBar(double fraction, int width) {
+  width = std::max(width, 0);
+  double f = std::isfinite(fraction) ? std::clamp(fraction, 0.0, 1.0) : 0.0;
+  int filled = static_cast<int>(std::floor(f * width + 1e-9));
+  filled = std::clamp(filled, 0, width);
+  std::string out;
+  for (int i = 0; i < filled; ++i) out += "█";
+  for (int i = filled; i < width; ++i) out += "░";
+  return out;
+}
+
+std::string RenderCounter(size_t done, size_t total, int width) {
+  width = std::max(width, 0);
+  done = std::min(done, total);
+  const size_t filled = total == 0 ? static_cast<size_t>(width) : done * width / total;
+  return absl::StrCat("[", std::string(filled, '#'), std::string(width - filled, '.'), "] ", done,
+                      "/", total);
+}
+
+// ---- CSV ----
+
+std::vector<CsvRecord> ParseCsv(absl::string_view text) {
+  std::vector<CsvRecord> out;
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
+  const size_t n = text.size();
+  size_t i = 0;
+  int line = 1;
+  auto at_end_of_line = [&](size_t j) { return j >= n || text[j] == '\n' || text[j] == '\r'; };
+  auto consume_line_end = [&] {
+    if (i < n && text[i] == '\r') {
+      ++i;
+      if (i < n && text[i] == '\n') ++i;
+      ++line;
+    } else if (i < n && text[i] == '\n') {
+      ++i;
+      ++line;
+    }
+  };
+  auto skip_rest_of_line = [&] {
+    while (!at_end_of_line(i)) ++i;
+    consume_line_end();
+  };
+  while (i < n) {
+    if (text[i] == '\n' || text[i] == '\r') {  // a blank line
+      consume_line_end();
+      continue;
+    }
+    CsvRecord record;
+    record.line = line;
+    for (;;) {
+      std::string field;
+      if (i < n && text[i] == '"') {
+        ++i;
+        bool closed = false;
+        while (i < n) {
+          const char c = text[i];
+          if (c == '"') {
+            if (i + 1 < n && text[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            closed = true;
+            break;
+          }
+          if (c == '\r' && i + 1 < n && text[i + 1] == '\n') {  // CRLF inside quotes → LF
+            ++i;
+            continue;
+          }
+          if (c == '\n') ++line;
+          field += c;
+          ++i;
+        }
+        if (!closed) {
+          record.error = "a quoted field is not closed (a '\"' is missing)";
+          i = n;
+          break;
+        }
+        if (!at_end_of_line(i) && text[i] != ',') {
+          record.error = "text after a closing quote (inside quotes, write a quote as \"\")";
+          skip_rest_of_line();
+          break;
+        }
+      } else {
+        const size_t start = i;
+        while (i < n && text[i] != ',' && text[i] != '"' && !at_end_of_line(i)) ++i;
+        if (i < n && text[i] == '"') {
+          record.error =
+              "a quote inside an unquoted field (put the whole field in quotes and write the "
+              "quote as \"\")";
+          skip_rest_of_line();
+          break;
+        }
+        field.assign(text.data() + start, i - start);
+      }
+      record.fields.push_back(std::move(field));
+      if (i < n && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      consume_line_end();
+      break;
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseCsvLine(absl::string_view line) {
+  std::vector<CsvRecord> records = ParseCsv(line);
+  if (records.empty()) return std::vector<std::string>{""};
+  if (!records[0].error.empty()) return absl::InvalidArgumentError(records[0].error);
+  if (records.size() > 1) return absl::InvalidArgumentError("more than one CSV record");
+  return std::move(records[0].fields);
+}
+
+std::string CsvField(absl::string_view value) {
+  const bool quote = value.find_first_of(",\"\r\n") != absl::string_view::npos ||
+                     (!value.empty() && (value.front() == ' ' || value.back() == ' '));
+  if (!quote) return std::string(value);
+  return absl::StrCat("\"", absl::StrReplaceAll(value, {{"\"", "\"\""}}), "\"");
+}
+
+std::string CsvRow(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += CsvField(fields[i]);
+  }
+  return out + "\r\n";
+}
+
+// ---- Import ----
+
+ImportBatch ParseImportCsv(absl::string_view text) {
+  enum Column { kPlan, kIndicator, kPeriod, kValue, kBreakdown, kSource, kNote, kRequestId, kCount };
+  static constexpr const char* kNames[kCount] = {"plan",      "indicator", "period", "value",
+                                                 "breakdown", "source",    "note",   "request_id"};
+  static constexpr int kRequired = 4;  // plan, indicator, period, value
+  ImportBatch batch;
+  const std::string digest = Sha256Hex(text).substr(0, 16);
+  const std::vector<CsvRecord> records = ParseCsv(text);
+  if (records.empty()) {
+    batch.errors.push_back(
+        "line 1: the file is empty; it needs a header: "
+        "plan,indicator,period,value,breakdown,source,note,request_id");
+    return batch;
+  }
+  const CsvRecord& header = records[0];
+  if (!header.error.empty()) {
+    batch.errors.push_back(absl::StrCat("line ", header.line, ": header: ", header.error));
+    return batch;
+  }
+  int position[kCount];
+  std::fill(std::begin(position), std::end(position), -1);
+  for (size_t c = 0; c < header.fields.size(); ++c) {
+    const std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.fields[c]));
+    const auto* it = std::find_if(std::begin(kNames), std::end(kNames),
+                                  [&](const char* n) { return name == n; });
+    if (it == std::end(kNames)) {
+      batch.errors.push_back(absl::StrCat(
+          "line ", header.line, ": unknown column ", Quoted(name),
+          " (the columns are plan, indicator, period, value, breakdown, source, note, request_id)"));
+      continue;
+    }
+    const int k = static_cast<int>(it - std::begin(kNames));
+    if (position[k] >= 0) {
+      batch.errors.push_back(absl::StrCat("line ", header.line, ": column ", name, " appears twice"));
+      continue;
+    }
+    position[k] = static_cast<int>(c);
+  }
+  for (int k = 0; k < kRequired; ++k) {
+    if (position[k] < 0) {
+      batch.errors.push_back(
+          absl::StrCat("line ", header.line, ": the header has no ", kNames[k], " column"));
+    }
+  }
+  if (!batch.errors.empty()) return batch;  // the lines cannot be read without their header
+  if (records.size() == 1) {
+    batch.errors.push_back(absl::StrCat("line ", header.line, ": no measurements after the header"));
+    return batch;
+  }
+
+  std::map<std::string, int> first_line;  // "plan indicator period" → line
+  for (size_t r = 1; r < records.size(); ++r) {
+    const CsvRecord& record = records[r];
+    if (!record.error.empty()) {
+      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", record.error));
+      continue;
+    }
+    if (record.fields.size() != header.fields.size()) {
+      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", record.fields.size(),
+                                          " columns, the header has ", header.fields.size()));
+      continue;
+    }
+    auto cell = [&](Column k) -> std::string {
+      return position[k] < 0 ? std::string()
+                             : std::string(absl::StripAsciiWhitespace(record.fields[position[k]]));
+    };
+    std::vector<std::string> reasons;
+    ImportLine out;
+    out.line = record.line;
+    kv1::RecordMeasurementRequest& req = out.request;
+
+    const std::string plan = NormalizePlanName(cell(kPlan));
+    if (!IsPlanName(plan)) {
+      reasons.push_back(absl::StrCat("plan ", Quoted(cell(kPlan)),
+                                     " is not a plan name like B-00001 or plans/B-00001"));
+    }
+    req.set_plan(plan);
+    const std::string indicator = cell(kIndicator);
+    if (!IsIndicatorId(indicator)) {
+      reasons.push_back(absl::StrCat("indicator ", Quoted(indicator),
+                                     " is not an indicator id like kgi-capex"));
+    }
+    req.set_indicator_id(indicator);
+    const std::optional<common::v1::FiscalPeriod> period = ParseHalfYear(cell(kPeriod));
+    if (!period.has_value()) {
+      reasons.push_back(
+          absl::StrCat("period ", Quoted(cell(kPeriod)), " is not a half year like 2026-H2"));
+    } else {
+      *req.mutable_period() = *period;
+    }
+    int64_t value = 0;
+    const bool value_ok = ParseFixedInteger(cell(kValue), &value);
+    if (!value_ok) {
+      reasons.push_back(absl::StrCat(
+          "value ", Quoted(cell(kValue)),
+          " is not an integer (values are fixed-point: 3.6% is 36 for an indicator with 1 "
+          "decimal place; no separators)"));
+    }
+    req.set_value(value);
+    auto parts = ParseBreakdown(cell(kBreakdown));
+    if (!parts.ok()) {
+      reasons.push_back(absl::StrCat("breakdown: ", parts.status().message()));
+    } else {
+      if (value_ok) {
+        if (absl::Status sum = CheckBreakdownSum(*parts, value); !sum.ok()) {
+          reasons.push_back(absl::StrCat("breakdown: ", sum.message()));
+        }
+      }
+      for (auto& part : *parts) *req.add_breakdown() = std::move(part);
+    }
+    // Source and note keep their inner spaces and line breaks; only the cell's ends are trimmed.
+    req.set_source(cell(kSource));
+    if (CountCodePoints(req.source()) > 500) reasons.push_back("source is longer than 500 characters");
+    req.set_note(cell(kNote));
+    if (CountCodePoints(req.note()) > 2000) reasons.push_back("note is longer than 2,000 characters");
+    const std::string request_id = cell(kRequestId);
+    if (!request_id.empty() && !IsRequestId(request_id)) {
+      reasons.push_back(absl::StrCat("request_id ", Quoted(request_id),
+                                     " is not 1..128 letters, digits, '-', '_', '.' or ':'"));
+    }
+    req.set_request_id(request_id.empty() ? absl::StrCat("import-", digest, "-", record.line)
+                                          : request_id);
+    if (reasons.empty()) {
+      const std::string key =
+          absl::StrCat(req.plan(), " ", req.indicator_id(), " ", FormatHalfYear(req.period()));
+      auto [it, inserted] = first_line.emplace(key, record.line);
+      if (!inserted) {
+        reasons.push_back(
+            absl::StrCat("the same plan, indicator and period as line ", it->second));
+      }
+    }
+    if (!reasons.empty()) {
+      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", absl::StrJoin(reasons, "; ")));
+    } else {
+      batch.lines.push_back(std::move(out));
+    }
+  }
+  if (!batch.errors.empty()) batch.lines.clear();
+  return batch;
+}
+
+// ---- Words ----
+
+std::string StatusWord(kv1::ProgressStatus status, bool english) {
+  switch (status) {
+    case kv1::PROGRESS_STATUS_ACHIEVED:
+      return english ? "ACHIEVED" : "達成";
+    case kv1::PROGRESS_STATUS_ON_TRACK:
+      return english ? "ON TRACK" : "順調";
+    case kv1::PROGRESS_STATUS_AT_RISK:
+      return english ? "AT RISK" : "要注意";
+    case kv1::PROGRESS_STATUS_OFF_TRACK:
+      return english ? "OFF TRACK" : "遅れ";
+    case kv1::PROGRESS_STATUS_DETERIORATING:
+      return english ? "DETERIORATING" : "悪化";
+    case kv1::PROGRESS_STATUS_NO_DATA:
+      return english ? "NO DATA" : "データなし";
+    case kv1::PROGRESS_STATUS_TARGET_UNSET:
+      return english ? "TARGET UNSET" : "目標未設定";
+    default:
+      return "-";
+  }
+}
+
+const char* StatusColor(kv1::ProgressStatus status) {
+  switch (status) {
+    case kv1::PROGRESS_STATUS_ACHIEVED:
+      return "1;32";  // bold green
+    case kv1::PROGRESS_STATUS_ON_TRACK:
+      return "32";  // green
+    case kv1::PROGRESS_STATUS_AT_RISK:
+      return "33";  // yellow
+    case kv1::PROGRESS_STATUS_OFF_TRACK:
+      return "31";  // red
+    case kv1::PROGRESS_STATUS_DETERIORATING:
+      return "1;31";  // bold red
+    case kv1::PROGRESS_STATUS_NO_DATA:
+    case kv1::PROGRESS_STATUS_TARGET_UNSET:
+      return "2";  // dim
+    default:
+      return "";
+  }
+}
+
+bool ParseStatusArg(absl::string_view text, kv1::ProgressStatus* status) {
+  text = absl::StripAsciiWhitespace(text);
+  for (int s = kv1::PROGRESS_STATUS_NO_DATA; s <= kv1::PROGRESS_STATUS_DETERIORATING; ++s) {
+    if (text == StatusWord(static_cast<kv1::ProgressStatus>(s), /*english=*/false)) {
+      *status = static_cast<kv1::ProgressStatus>(s);
+      return true;
+    }
+  }
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::StrReplaceAll({{"-", "_"}, {" ", "_"}}, &upper);
+  absl::string_view name = upper;
+  absl::ConsumePrefix(&name, "PROGRESS_STATUS_");
+  if (name == "CLEAR" || name == "NONE" || name == "UNSPECIFIED") {
+    *status = kv1::PROGRESS_STATUS_UNSPECIFIED;
+    return true;
+  }
+  kv1::ProgressStatus parsed;
+  if (name.empty() || !kv1::ProgressStatus_Parse(absl::StrCat("PROGRESS_STATUS_", name), &parsed)) {
+    return false;
+  }
+  *status = parsed;
+  return true;
+}
+
+std::string StateWord(kv1::MeasurementState state, bool english) {
+  switch (state) {
+    case kv1::MEASUREMENT_STATE_REPORTED:
+      return english ? "REPORTED" : "報告済";
+    case kv1::MEASUREMENT_STATE_VERIFIED:
+      return english ? "VERIFIED" : "確認済";
+    case kv1::MEASUREMENT_STATE_RETURNED:
+      return english ? "RETURNED" : "差戻し";
+    default:
+      return "-";
+  }
+}
+
+// ---- Table ----
+
+TextTable::TextTable(std::vector<std::string> header, size_t max_width) : max_(max_width) {
+  rows_.push_back(std::move(header));
+  colors_.emplace_back();
+}
+
+void TextTable::Add(std::vector<std::string> row, std::vector<std::string> colors) {
+  rows_.push_back(std::move(row));
+  colors_.push_back(std::move(colors));
+}
+
+void TextTable::AlignRight(size_t column) {
+  if (right_.size() <= column) right_.resize(column + 1, false);
+  right_[column] = true;
+}
+
+void TextTable::SetMaxWidth(size_t column, size_t width) {
+  if (column_max_.size() <= column) column_max_.resize(column + 1, 0);
+  column_max_[column] = width;
+}
+
+std::string TextTable::Render() const {
+  size_t columns = 0;
+  for (const auto& row : rows_) columns = std::max(columns, row.size());
+  auto limit = [&](size_t c) {
+    return c < column_max_.size() && column_max_[c] > 0 ? column_max_[c] : max_;
+  };
+  std::vector<size_t> widths(columns, 0);
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], std::min(limit(c), DisplayWidth(row[c])));
+    }
+  }
+  std::string out;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < columns; ++c) {
+      const std::string text = c < rows_[r].size() ? TruncateToWidth(rows_[r][c], limit(c)) : "";
+      const size_t width = DisplayWidth(text);
+      const size_t pad = widths[c] > width ? widths[c] - width : 0;
+      const std::string color = c < colors_[r].size() ? colors_[r][c] : "";
+      const std::string shown =
+          color.empty() || text.empty() ? text : absl::StrCat("\x1b[", color, "m", text, "\x1b[0m");
+      const bool last = c + 1 == columns;
+      if (c < right_.size() && right_[c]) {
+        line += Spaces(pad) + shown;
+      } else {
+        line += last ? shown : shown + Spaces(pad);
+      }
+      if (!last) line += "  ";
+    }
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");
+  }
+  return out;
+}
+
+// ---- Reports ----
+
+namespace {
+
+std::string KgiId(rv1::MandatoryKgi kgi) {
+  return std::string(absl::StripPrefix(rv1::MandatoryKgi_Name(kgi), "MANDATORY_KGI_"));
+}
+
+std::string KgiName(rv1::MandatoryKgi kgi, bool english) {
+  switch (kgi) {
+    case rv1::MANDATORY_KGI_CAPEX:
+      return english ? "Capital expenditure (public and private)" : "官民設備投資額";
+    case rv1::MANDATORY_KGI_VALUE_ADDED:
+      return english ? "Increase in value added" : "付加価値増加額";
+    case rv1::MANDATORY_KGI_TALENT:
+      return english ? "Talent trained for industry needs" : "産業ニーズに即した人材育成数";
+    default:
+      return KgiId(kgi);
+  }
+}
+
+std::string UnitWord(rv1::IndicatorUnit unit, bool english) {
+  switch (unit) {
+    case rv1::INDICATOR_UNIT_YEN:
+      return english ? "yen" : "円";
+    case rv1::INDICATOR_UNIT_PERSONS:
+      return english ? "persons" : "人";
+    default:
+      return std::string(absl::StripPrefix(rv1::IndicatorUnit_Name(unit), "INDICATOR_UNIT_"));
+  }
+}
+
+std::string Percent(double ratio) { return absl::StrFormat("%.1f%%", 100.0 * ratio); }
+
+// "3.6% (FY2026 H2)": a value of `indicator` and the half year it belongs to.
+std::string ValueOfPeriod(int64_t value, const common::v1::FiscalPeriod& period,
+                          const rv1::Indicator& indicator, bool english) {
+  return absl::StrCat(FormatIndicatorValue(value, indicator, english), " (", FormatPeriod(period),
+                      ")");
+}
+
+}  // namespace
+
+std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english, bool color) {
+  const bool en = english;
+  std::string out =
+      en ? absl::StrCat(progress.plan(), " · plan version ", progress.plan_version(),
+                        " · progress as of ", FormatPeriod(progress.as_of()), "\n")
+         : absl::StrCat(progress.plan(), "（計画 第", progress.plan_version(), "版）· ",
+                        FormatPeriodJa(progress.as_of()), "時点の進捗\n");
+  bool any_override = false;
+  for (const auto& p : progress.indicators()) {
+    any_override |= p.override().status() != kv1::PROGRESS_STATUS_UNSPECIFIED;
+  }
+  std::vector<std::string> header =
+      Header(en, {"ID", "INDICATOR", "STATUS", "PROGRESS", "ACTUAL", "EXPECTED NOW", "TARGET",
+                  "VERIFIED"},
+             {"ID", "指標", "状況", "進捗", "実績（報告）", "現時点の想定", "目標",
+              "実績（確認済）"});
+  if (any_override) header.push_back(en ? "REVIEWER'S STATUS" : "確認者の判断");
+  TextTable table(std::move(header), 40);
+  table.SetMaxWidth(1, 36);
+  table.SetMaxWidth(8, 60);
+  for (size_t c : {4, 5, 6, 7}) table.AlignRight(c);
+  for (const auto& p : progress.indicators()) {
+    const rv1::Indicator& ind = p.indicator();
+    const kv1::ProgressStatus status = p.reported().status();
+    const bool decreasing = ind.direction() == rv1::DIRECTION_DECREASE;
+    std::string bar;
+    if (p.reported().has_value() && ind.target().has_value()) {
+      const double f = ProgressFraction(ind.baseline().value(), ind.target().value(),
+                                        p.reported().value(), decreasing);
+      const double shown = std::isfinite(f) ? std::clamp(f * 100.0, -999.0, 999.0) : 0.0;
+      bar = absl::StrFormat("%s %4d%%", RenderBar(f), static_cast<int>(std::lround(shown)));
+    }
+    const std::string none = "—";
+    std::vector<std::string> row = {
+        ind.id(),
+        ind.name() + (p.removed() ? (en ? " (removed)" : "（削除済み）") : ""),
+        StatusWord(status, en),
+        bar,
+        p.reported().has_value()
+            ? ValueOfPeriod(p.reported().value(), p.reported().period(), ind, en)
+            : none,
+        p.has_expected_now() ? FormatIndicatorValue(p.expected_now(), ind, en) : none,
+        ind.target().has_value()
+            ? ValueOfPeriod(ind.target().value(), ind.target().period(), ind, en)
+            : (en ? "(unset)" : "(未設定)"),
+        p.verified().has_value() ? FormatIndicatorValue(p.verified().value(), ind, en) : none,
+    };
+    std::vector<std::string> colors(row.size());
+    if (color) colors[2] = StatusColor(status);
+    if (any_override) {
+      const kv1::StatusOverride& o = p.override();
+      if (o.status() != kv1::PROGRESS_STATUS_UNSPECIFIED) {
+        row.push_back(StatusWord(o.status(), en) + (o.reason().empty() ? "" : ": " + o.reason()));
+        colors.push_back(color ? StatusColor(o.status()) : "");
+      } else {
+        row.push_back("");
+      }
+    }
+    table.Add(std::move(row), std::move(colors));
+  }
+  out += table.Render();
+
+  static constexpr kv1::ProgressStatus kOrder[] = {
+      kv1::PROGRESS_STATUS_ACHIEVED,      kv1::PROGRESS_STATUS_ON_TRACK,
+      kv1::PROGRESS_STATUS_AT_RISK,       kv1::PROGRESS_STATUS_OFF_TRACK,
+      kv1::PROGRESS_STATUS_DETERIORATING, kv1::PROGRESS_STATUS_NO_DATA,
+      kv1::PROGRESS_STATUS_TARGET_UNSET};
+  const kv1::ProgressSummary& summary = progress.summary();
+  std::vector<std::string> counts;
+  for (kv1::ProgressStatus s : kOrder) {
+    const std::string key(absl::StripPrefix(kv1::ProgressStatus_Name(s), "PROGRESS_STATUS_"));
+    auto it = summary.indicators_by_status().find(key);
+    if (it != summary.indicators_by_status().end() && it->second > 0) {
+      counts.push_back(absl::StrCat(StatusWord(s, en), " ", it->second));
+    }
+  }
+  if (counts.empty()) counts.push_back(en ? "no indicators" : "指標なし");
+  if (en) {
+    absl::StrAppend(&out, "\nsummary: ", absl::StrJoin(counts, " · "), " | KPIs achieved ",
+                    summary.kpis_achieved(), " of ", summary.kpis(), " · any KPI achieved: ",
+                    summary.any_kpi_achieved() ? "yes" : "no", "\n");
+  } else {
+    absl::StrAppend(&out, "\n集計: ", absl::StrJoin(counts, " · "), " ｜ KPI ", summary.kpis(),
+                    "件中 ", summary.kpis_achieved(), "件達成 · KPI達成: ",
+                    summary.any_kpi_achieved() ? "あり" : "なし", "\n");
+  }
+  return out;
+}
+
+std::string RenderNationalReport(const kv1::AggregateKgiRequest& request,
+                                 const kv1::AggregateKgiResponse& response, bool english) {
+  const bool en = english;
+  std::vector<std::string> filters;
+  if (request.plan_type() != rv1::PLAN_TYPE_UNSPECIFIED) {
+    filters.push_back(absl::StrCat(en ? "type " : "類型 ",
+                                   absl::StripPrefix(rv1::PlanType_Name(request.plan_type()),
+                                                     "PLAN_TYPE_")));
+  }
+  if (!request.block().empty()) filters.push_back(absl::StrCat(en ? "block " : "ブロック ", request.block()));
+  if (!request.strategic_field().empty()) {
+    filters.push_back(absl::StrCat(en ? "field " : "分野 ", request.strategic_field()));
+  }
+  if (!request.prefecture_code().empty()) {
+    filters.push_back(absl::StrCat(en ? "prefecture " : "都道府県 ", request.prefecture_code()));
+  }
+  filters.push_back(request.include_tokyo_area() ? (en ? "Tokyo area included" : "東京圏を含む")
+                                                 : (en ? "Tokyo area excluded" : "東京圏を除く"));
+  std::string out =
+      en ? absl::StrCat("FY", response.fiscal_year(), " mandatory KGIs, national (",
+                        absl::StrJoin(filters, ", "), ")\n")
+         : absl::StrCat(response.fiscal_year(), "年度 必須KGIの全国集計（", absl::StrJoin(filters, "、"),
+                        "）\n");
+  TextTable table(Header(en, {"KGI", "NAME", "TARGET", "REPORTED", "VERIFIED", "UNIT",
+                              "REPORTED/TARGET"},
+                         {"KGI", "名称", "目標", "報告値", "確認済", "単位", "対目標（報告）"}));
+  for (size_t c : {2, 3, 4, 6}) table.AlignRight(c);
+  for (const auto& t : response.totals()) {
+    table.Add({KgiId(t.kgi()), KgiName(t.kgi(), en), FormatThousands(t.target()),
+               FormatThousands(t.reported()), FormatThousands(t.verified()),
+               UnitWord(t.unit(), en),
+               t.target() > 0 ? Percent(static_cast<double>(t.reported()) / t.target()) : "—"});
+  }
+  out += table.Render();
+  if (en) {
+    absl::StrAppend(&out, "\nplans: ", response.plans(), " · with a KPI achieved: ",
+                    response.plans_with_kpi_achieved(), " (",
+                    Percent(response.plans_with_kpi_achieved_ratio()), ") · KPIs achieved: ",
+                    response.kpis_achieved(), " of ", response.kpis(), " (",
+                    Percent(response.kpis_achieved_ratio()), ")\n");
+  } else {
+    absl::StrAppend(&out, "\n計画数: ", response.plans(), " · KPIを達成した計画: ",
+                    response.plans_with_kpi_achieved(), "（",
+                    Percent(response.plans_with_kpi_achieved_ratio()), "） · 達成したKPI: ",
+                    response.kpis(), "中 ", response.kpis_achieved(), "（",
+                    Percent(response.kpis_achieved_ratio()), "）\n");
+  }
+  return out;
+}
+
+std::string NationalCsv(const kv1::AggregateKgiResponse& response, bool english, bool bom) {
+  std::string out = bom ? "\xEF\xBB\xBF" : "";
+  out += CsvRow({"fiscal_year", "kgi", "kgi_name", "unit", "target", "reported", "verified",
+                 "plans", "plans_with_kpi_achieved", "plans_with_kpi_achieved_ratio", "kpis",
+                 "kpis_achieved", "kpis_achieved_ratio"});
+  for (const auto& t : response.totals()) {
+    out += CsvRow({absl::StrCat(response.fiscal_year()), KgiId(t.kgi()), KgiName(t.kgi(), english),
+                   std::string(absl::StripPrefix(rv1::IndicatorUnit_Name(t.unit()),
+                                                 "INDICATOR_UNIT_")),
+                   absl::StrCat(t.target()), absl::StrCat(t.reported()), absl::StrCat(t.verified()),
+                   absl::StrCat(response.plans()), absl::StrCat(response.plans_with_kpi_achieved()),
+                   absl::StrFormat("%.4f", response.plans_with_kpi_achieved_ratio()),
+                   absl::StrCat(response.kpis()), absl::StrCat(response.kpis_achieved()),
+                   absl::StrFormat("%.4f", response.kpis_achieved_ratio())});
+  }
+  return out;
+}
+
+// ---- Commands ----
+
+namespace {
+
+using Stub = kv1::KpiTracking::Stub;
+
+// A unary method of rfs-kpi, e.g. &Stub::RecordMeasurement.
+template <typename Request, typename Response>
+using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
+
+class KpiClient {
+ public:
+  explicit KpiClient(const KpiGlobals& g) : g_(g) {
+    ChannelOptions options;
+    options.target = absl::GetFlag(FLAGS_kpi_address);
+    options.tls = g.tls;
+    options.ca_file = g.ca_file;
+    stub_ = kv1::KpiTracking::NewStub(MakeChannel(options));
+  }
+  const KpiGlobals& g() const { return g_; }
+
+  // One call with the token, deadline and language of the globals.
+  template <typename Request, typename Response>
+  grpc::Status Call(Method<Request, Response> method, const Request& request,
+                    Response* response) const {
+    grpc::ClientContext ctx;
+    PrepareContext(&ctx, g_.token, g_.timeout, g_.english);
+    return ((*stub_).*method)(&ctx, request, response);
+  }
+  // The same, for a command: 0 when the call succeeds, else the error printed (FailRpc, after
+  // `prefix`) and its exit code.
+  template <typename Request, typename Response>
+  int CallOrFail(Method<Request, Response> method, const Request& request, Response* response,
+                 const std::string& prefix = "") const {
+    const grpc::Status s = Call(method, request, response);
+    return s.ok() ? 0 : FailRpc(s, g_.english, prefix);
+  }
+
+ private:
+  const KpiGlobals& g_;
+  std::unique_ptr<Stub> stub_;
+};
+
+// Protobuf JSON on standard output (--json). Returns 0.
+int PrintJson(const google::protobuf::Message& m) {
+  std::printf("%s", ToJson(m).c_str());
+  return 0;
+}
+
+// The answer of a command: protobuf JSON with --json, else what `print` prints. Returns 0.
+template <typename Print>
+int Output(const KpiGlobals& g, const google::protobuf::Message& m, const Print& print) {
+  if (g.json) return PrintJson(m);
+  print();
+  return 0;
+}
+
+// A measurement after record, verify or return: its name, revision (etag) and state.
+int OutputMeasurement(const KpiGlobals& g, const kv1::Measurement& m) {
+  const bool en = g.english;
+  return Output(g, m, [&] {
+    std::printf("%s  revision %lld (etag %s)  %s%s\n", m.name().c_str(),
+                static_cast<long long>(m.revision()), m.etag().c_str(),
+                StateWord(m.state(), en).c_str(),
+                m.late() ? (en ? "  (late)" : "  （期限後の報告）") : "");
+  });
+}
+
+// NAME, or PLAN INDICATOR FY-H.
+std::optional<std::string> MeasurementNameArg(const std::vector<std::string>& args) {
+  if (args.size() == 1) {
+    return absl::StartsWith(args[0], "plans/") ? args[0] : "plans/" + args[0];
+  }
+  if (args.size() == 3) {
+    const auto period = ParseHalfYear(args[2]);
+    if (!period.has_value()) return std::nullopt;
+    return absl::StrCat(NormalizePlanName(args[0]), "/indicators/", args[1], "/measurements/",
+                        FormatHalfYear(*period));
+  }
+  return std::nullopt;
+}
+
+int CmdRecord(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 4) {
+    return Fail("kpi record: usage: rfsctl kpi record PLAN INDICATOR FY-H VALUE [--breakdown "
+                "160008=30,170003=70] [--source S] [--note N] [--request_id ID] [--etag E]");
+  }
+  kv1::RecordMeasurementRequest req;
+  req.set_plan(NormalizePlanName(args[0]));
+  req.set_indicator_id(args[1]);
+  const auto period = ParseHalfYear(args[2]);
+  if (!period.has_value()) {
+    return Fail(absl::StrCat("kpi record: '", args[2], "' is not a half year like 2026-H2"));
+  }
+  *req.mutable_period() = *period;
+  int64_t value = 0;
+  if (!ParseFixedInteger(args[3], &value)) {
+    return Fail(absl::StrCat("kpi record: value '", args[3],
+                             "' is not an integer (values are fixed-point: 3.6% is 36 for an "
+                             "indicator with 1 decimal place)"));
+  }
+  req.set_value(value);
+  auto parts = ParseBreakdown(absl::GetFlag(FLAGS_breakdown));
+  if (!parts.ok()) return Fail(absl::StrCat("kpi record: --breakdown: ", parts.status().message()));
+  if (absl::Status sum = CheckBreakdownSum(*parts, value); !sum.ok()) {
+    return Fail(absl::StrCat("kpi record: --breakdown: ", sum.message()));
+  }
+  for (auto& part : *parts) *req.add_breakdown() = std::move(part);
+  req.set_source(absl::GetFlag(FLAGS_source));
+  req.set_note(absl::GetFlag(FLAGS_note));
+  req.set_request_id(g.request_id.empty() ? NewRequestId() : g.request_id);
+  req.set_etag(g.etag);
+  kv1::Measurement resp;
+  if (int code = c.CallOrFail(&Stub::RecordMeasurement, req, &resp)) return code;
+  return OutputMeasurement(g, resp);
+}
+
+int CmdReview(KpiClient& c, const std::vector<std::string>& args, bool verify) {
+  const KpiGlobals& g = c.g();
+  const char* usage = verify ? "kpi verify: usage: rfsctl kpi verify NAME [--comment C] [--etag E] "
+                               "(NAME, or PLAN INDICATOR FY-H)"
+                             : "kpi return: usage: rfsctl kpi return NAME --comment C [--etag E] "
+                               "(NAME, or PLAN INDICATOR FY-H)";
+  const std::optional<std::string> name = MeasurementNameArg(args);
+  if (!name.has_value()) return Fail(usage);
+  if (!verify && absl::StripAsciiWhitespace(g.comment).empty()) {
+    return Fail("kpi return: --comment is required: say what the authors should look at");
+  }
+  // VerifyMeasurementRequest and ReturnMeasurementRequest have the same fields.
+  auto fill = [&](auto* req) {
+    req->set_name(*name);
+    req->set_etag(g.etag);
+    req->set_comment(g.comment);
+  };
+  kv1::Measurement resp;
+  int code = 0;
+  if (verify) {
+    kv1::VerifyMeasurementRequest req;
+    fill(&req);
+    code = c.CallOrFail(&Stub::VerifyMeasurement, req, &resp);
+  } else {
+    kv1::ReturnMeasurementRequest req;
+    fill(&req);
+    code = c.CallOrFail(&Stub::ReturnMeasurement, req, &resp);
+  }
+  if (code != 0) return code;
+  return OutputMeasurement(g, resp);
+}
+
+std::string ActionWord(kv1::MeasurementChange::Action action, bool english) {
+  switch (action) {
+    case kv1::MeasurementChange::ACTION_RECORDED:
+      return english ? "RECORDED" : "登録";
+    case kv1::MeasurementChange::ACTION_CORRECTED:
+      return english ? "CORRECTED" : "訂正";
+    case kv1::MeasurementChange::ACTION_VERIFIED:
+      return english ? "VERIFIED" : "確認";
+    case kv1::MeasurementChange::ACTION_RETURNED:
+      return english ? "RETURNED" : "差戻し";
+    default:
+      return "-";
+  }
+}
+
+int CmdList(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  const bool en = g.english;
+  if (args.size() != 1) return Fail("kpi list: usage: rfsctl kpi list PLAN [--history]");
+  kv1::ListMeasurementsRequest req;
+  req.set_plan(NormalizePlanName(args[0]));
+  req.set_include_history(g.history);
+  kv1::ListMeasurementsResponse resp;
+  if (int code = c.CallOrFail(&Stub::ListMeasurements, req, &resp)) return code;
+  if (g.json) return PrintJson(resp);
+  // The indicators' units and decimal places, from the progress of the plan (best effort: the
+  // raw fixed-point integers are shown when it cannot be read).
+  std::map<std::string, rv1::Indicator> indicators;
+  {
+    kv1::GetProgressRequest preq;
+    preq.set_plan(req.plan());
+    kv1::PlanProgress progress;
+    if (c.Call(&Stub::GetProgress, preq, &progress).ok()) {
+      for (const auto& p : progress.indicators()) indicators[p.indicator().id()] = p.indicator();
+    }
+  }
+  auto value_text = [&](const std::string& id, int64_t v) {
+    auto it = indicators.find(id);
+    return it == indicators.end() ? FormatThousands(v) : FormatIndicatorValue(v, it->second, en);
+  };
+  if (resp.measurements().empty()) {
+    std::printf("%s\n", en ? "(no measurements)" : "（報告された値はありません）");
+    return 0;
+  }
+  TextTable table(Header(en,
+                         {"INDICATOR", "PERIOD", "VALUE", "STATE", "VERIFIED", "ETAG",
+                          "REPORTED BY", "REPORTED AT", "NAME"},
+                         {"指標", "期", "値", "状態", "確認済の値", "ETAG", "報告者", "報告日時",
+                          "名前"}),
+                  40);
+  table.SetMaxWidth(8, 90);
+  for (size_t column : {2, 4}) table.AlignRight(column);
+  for (const auto& m : resp.measurements()) {
+    table.Add({m.indicator_id(), FormatHalfYear(m.period()), value_text(m.indicator_id(), m.value()),
+               StateWord(m.state(), en),
+               m.has_verified_value() ? value_text(m.indicator_id(), m.verified_value()) : "—",
+               m.etag(), m.reported_by(),
+               JstTime(m.report_time()) + (m.late() ? (en ? " (late)" : "（期限後）") : ""),
+               m.name()});
+  }
+  std::printf("%s", table.Render().c_str());
+  if (g.history) {
+    for (const auto& m : resp.measurements()) {
+      if (m.history().empty()) continue;
+      std::printf("\n%s\n", m.name().c_str());
+      TextTable history(Header(en, {"REV", "TIME", "ACTION", "WHO", "OLD", "NEW", "REASON"},
+                               {"版", "日時", "操作", "実施者", "変更前", "変更後", "理由"}),
+                        60);
+      for (size_t column : {4, 5}) history.AlignRight(column);
+      for (const auto& h : m.history()) {
+        history.Add({absl::StrCat(h.revision()), JstTime(h.time()), ActionWord(h.action(), en),
+                     h.actor(), h.has_old_value() ? value_text(m.indicator_id(), h.old_value()) : "",
+                     h.has_new_value() ? value_text(m.indicator_id(), h.new_value()) : "",
+                     h.reason()});
+      }
+      std::string rendered = history.Render();
+      // Indent the history under its measurement.
+      absl::StrReplaceAll({{"\n", "\n  "}}, &rendered);
+      std::printf("  %s", std::string(absl::StripSuffix(rendered, "  ")).c_str());
+    }
+  }
+  return 0;
+}
+
+bool UseColor() { return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr; }
+
+int CmdProgress(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 1) return Fail("kpi progress: usage: rfsctl kpi progress PLAN [--as_of 2026-H2]");
+  kv1::GetProgressRequest req;
+  req.set_plan(NormalizePlanName(args[0]));
+  const std::string as_of = absl::GetFlag(FLAGS_as_of);
+  if (!as_of.empty()) {
+    const auto period = ParseHalfYear(as_of);
+    if (!period.has_value()) {
+      return Fail(absl::StrCat("kpi progress: --as_of '", as_of, "' is not a half year like 2026-H2"));
+    }
+    *req.mutable_as_of() = *period;
+  }
+  kv1::PlanProgress resp;
+  if (int code = c.CallOrFail(&Stub::GetProgress, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    std::printf("%s", RenderProgressReport(resp, g.english, UseColor()).c_str());
+  });
+}
+
+int CmdOverride(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  const bool en = g.english;
+  if (args.size() != 3) {
+    return Fail("kpi override: usage: rfsctl kpi override PLAN INDICATOR STATUS --reason R "
+                "(STATUS: ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, DETERIORATING, NO_DATA, "
+                "TARGET_UNSET, or clear)");
+  }
+  kv1::OverrideStatusRequest req;
+  req.set_plan(NormalizePlanName(args[0]));
+  req.set_indicator_id(args[1]);
+  kv1::ProgressStatus status;
+  if (!ParseStatusArg(args[2], &status)) {
+    return Fail(absl::StrCat("kpi override: '", args[2],
+                             "' is not a status (ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, "
+                             "DETERIORATING, NO_DATA, TARGET_UNSET, or clear)"));
+  }
+  req.set_status(status);
+  req.set_reason(absl::GetFlag(FLAGS_reason));
+  if (absl::StripAsciiWhitespace(req.reason()).empty()) {
+    return Fail("kpi override: --reason is required (also to clear)");
+  }
+  kv1::StatusOverride resp;
+  if (int code = c.CallOrFail(&Stub::OverrideStatus, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    if (resp.status() == kv1::PROGRESS_STATUS_UNSPECIFIED) {
+      std::printf(en ? "%s %s: reviewer's status cleared (by %s)\n"
+                     : "%s %s: 確認者の判断を取り消しました（%s）\n",
+                  resp.plan().c_str(), resp.indicator_id().c_str(), resp.actor().c_str());
+    } else {
+      std::printf(en ? "%s %s: reviewer's status %s: %s (by %s)\n"
+                     : "%s %s: 確認者の判断 %s: %s（%s）\n",
+                  resp.plan().c_str(), resp.indicator_id().c_str(),
+                  StatusWord(resp.status(), en).c_str(), resp.reason().c_str(),
+                  resp.actor().c_str());
+    }
+  });
+}
+
+int CmdUnlock(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  const bool en = g.english;
+  if (args.size() != 2) {
+    return Fail("kpi unlock: usage: rfsctl kpi unlock PLAN FY-H --reason R [--until 2026-12-31]");
+  }
+  kv1::UnlockPeriodRequest req;
+  req.set_plan(NormalizePlanName(args[0]));
+  const auto period = ParseHalfYear(args[1]);
+  if (!period.has_value()) {
+    return Fail(absl::StrCat("kpi unlock: '", args[1], "' is not a half year like 2026-H1"));
+  }
+  *req.mutable_period() = *period;
+  req.set_reason(absl::GetFlag(FLAGS_reason));
+  if (absl::StripAsciiWhitespace(req.reason()).empty()) {
+    return Fail("kpi unlock: --reason is required");
+  }
+  const std::string until = absl::GetFlag(FLAGS_until);
+  if (!until.empty()) {
+    absl::Time t;
+    std::string err;
+    if (absl::ParseTime("%Y-%m-%d", until, JapanTimeZone(), &t, &err)) {
+      t += absl::Hours(24);  // through the whole day, JST
+    } else if (!absl::ParseTime(absl::RFC3339_full, until, &t, &err)) {
+      return Fail(absl::StrCat("kpi unlock: --until '", until,
+                               "' is not a date like 2026-12-31 or an RFC 3339 time"));
+    }
+    req.mutable_until()->set_seconds(absl::ToUnixSeconds(t));
+  }
+  kv1::PeriodLock resp;
+  if (int code = c.CallOrFail(&Stub::UnlockPeriod, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    const std::string deadline = absl::FormatTime(
+        "%Y-%m-%d", absl::FromUnixSeconds(resp.deadline().seconds()) - absl::Seconds(1),
+        JapanTimeZone());
+    if (en) {
+      std::printf("%s %s: open for reports until %s JST (by %s; deadline %s); %s\n",
+                  resp.plan().c_str(), FormatHalfYear(resp.period()).c_str(),
+                  JstTime(resp.unlocked_until()).c_str(), resp.unlocked_by().c_str(),
+                  deadline.c_str(), resp.locked() ? "still locked now" : "accepting reports now");
+    } else {
+      std::printf("%s %s: %s（日本時間）まで報告の受付を再開しました（%s、本来の期限 %s）。現在: %s\n",
+                  resp.plan().c_str(), FormatHalfYear(resp.period()).c_str(),
+                  JstTime(resp.unlocked_until()).c_str(), resp.unlocked_by().c_str(),
+                  deadline.c_str(), resp.locked() ? "締切" : "受付中");
+    }
+  });
+}
+
+int CmdNational(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 1) {
+    return Fail("kpi national: usage: rfsctl kpi national FY [--plan_type A] [--block HOKURIKU] "
+                "[--field ID] [--prefecture 160008] [--include_tokyo_area] [--csv] [--bom]");
+  }
+  const std::optional<int> year = ParseFiscalYearArg(args[0]);
+  if (!year.has_value()) {
+    return Fail(absl::StrCat("kpi national: '", args[0], "' is not a fiscal year like 2026"));
+  }
+  kv1::AggregateKgiRequest req;
+  req.set_fiscal_year(*year);
+  const std::string type = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_plan_type));
+  if (!type.empty()) {
+    rv1::PlanType t;
+    if (!rv1::PlanType_Parse("PLAN_TYPE_" + type, &t) || t == rv1::PLAN_TYPE_UNSPECIFIED) {
+      return Fail("kpi national: --plan_type must be A, B or C");
+    }
+    req.set_plan_type(t);
+  }
+  req.set_block(absl::AsciiStrToUpper(g.block));
+  req.set_strategic_field(g.field);
+  req.set_prefecture_code(g.prefecture);
+  req.set_include_tokyo_area(absl::GetFlag(FLAGS_include_tokyo_area));
+  kv1::AggregateKgiResponse resp;
+  if (int code = c.CallOrFail(&Stub::AggregateKgi, req, &resp)) return code;
+  const bool bom = absl::GetFlag(FLAGS_bom);
+  if (absl::GetFlag(FLAGS_csv) || bom) {
+    const std::string csv = NationalCsv(resp, g.english, bom);
+    std::fwrite(csv.data(), 1, csv.size(), stdout);
+    return 0;
+  }
+  return Output(g, resp, [&] {
+    std::printf("%s", RenderNationalReport(req, resp, g.english).c_str());
+  });
+}
+
+constexpr const char* kNoToken =
+    "no token: set RFS_TOKEN (e.g. export RFS_TOKEN=$(rfsctl token --key_file KEY --role "
+    "prefecture --body_code 160008)) or pass --token / --token_file";
+
+int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Fail("kpi import: usage: rfsctl kpi import FILE.csv [--dry_run]");
+  const std::string& file = args[0];
+  std::string text;
+  if (!ReadInput(file, &text)) return Fail(absl::StrCat("kpi import: cannot read ", file));
+  const ImportBatch batch = ParseImportCsv(text);
+  if (!batch.errors.empty()) {
+    for (const std::string& e : batch.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return Fail(absl::StrCat("kpi import: ", file, ": ", batch.errors.size(),
+                             " bad line(s); nothing was sent"));
+  }
+  const size_t total = batch.lines.size();
+  const bool dry_run = absl::GetFlag(FLAGS_dry_run);
+  auto summary = [&](size_t recorded) {
+    if (g.json) {
+      std::printf("%s\n", nlohmann::json({{"file", file},
+                                          {"lines", total},
+                                          {"recorded", recorded},
+                                          {"dry_run", dry_run}})
+                              .dump()
+                              .c_str());
+    } else if (dry_run) {
+      std::printf(g.english ? "%s: %zu line(s) checked; nothing sent (--dry_run)\n"
+                            : "%s: %zu 行を確認しました。送信はしていません（--dry_run）\n",
+                  file.c_str(), total);
+    } else {
+      std::printf(g.english ? "%s: recorded %zu measurement(s)\n"
+                            : "%s: %zu 件の値を登録しました\n",
+                  file.c_str(), recorded);
+    }
+  };
+  if (dry_run) {
+    summary(0);
+    return 0;
+  }
+  if (g.token.empty()) return Fail(kNoToken);
+  KpiClient c(g);
+  const bool progress = isatty(STDERR_FILENO);
+  for (size_t i = 0; i < total; ++i) {
+    if (progress) std::fprintf(stderr, "\r%s", RenderCounter(i, total).c_str());
+    const ImportLine& line = batch.lines[i];
+    kv1::Measurement resp;
+    const grpc::Status s = c.Call(&Stub::RecordMeasurement, line.request, &resp);
+    if (!s.ok()) {
+      if (progress) std::fprintf(stderr, "\n");
+      const int code = FailRpc(s, g.english, absl::StrCat("line ", line.line, ": "));
+      std::fprintf(stderr,
+                   "rfsctl: kpi import stopped at line %d: %zu line(s) before it were recorded "
+                   "and stay recorded; fix the cause and run the same file again (the lines "
+                   "already recorded are skipped by their request ids)\n",
+                   line.line, i);
+      return code;
+    }
+  }
+  if (progress) std::fprintf(stderr, "\r%s\n", RenderCounter(total, total).c_str());
+  summary(total);
+  return 0;
+}
+
+}  // namespace
+
+const char* KpiUsage() {
+  return R"(rfsctl kpi: KPI tracking (rfs-kpi at --kpi_address, RFS_KPI_ADDRESS, default localhost:50053)
+
+  rfsctl kpi record PLAN INDICATOR FY-H VALUE [--breakdown 160008=30,170003=70] [--source S]
+                    [--note N] [--request_id ID] [--etag E]
+      PLAN is B-00001 or plans/B-00001; FY-H a half year like 2026-H2 (a whole year's figure
+      goes to H2). VALUE is the fixed-point integer of the indicator: 3.6% with 1 decimal
+      place is 36. Write a negative value after "--": rfsctl kpi record ... -- -5.
+      Prints the measurement's name, revision (etag) and state.
+  rfsctl kpi verify NAME [--comment C] [--etag E]
+  rfsctl kpi return NAME --comment C [--etag E]
+      NAME is plans/B-00001/indicators/kgi-capex/measurements/2026-H1 (or PLAN INDICATOR FY-H).
+  rfsctl kpi list PLAN [--history]
+  rfsctl kpi progress PLAN [--as_of 2026-H2]
+      One row per indicator: status (達成 順調 要注意 遅れ 悪化 データなし 目標未設定), a bar of
+      the progress from baseline to target, actual, expected now, target, verified actual and
+      the reviewer's status when set; then the summary. Colours on a terminal unless NO_COLOR.
+  rfsctl kpi override PLAN INDICATOR STATUS --reason R
+      STATUS: ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, DETERIORATING, NO_DATA, TARGET_UNSET, or
+      clear (removes the reviewer's status; a reason is still required).
+  rfsctl kpi unlock PLAN FY-H --reason R [--until 2026-12-31]
+      Reopens a half year past its report deadline through that day (JST); default 14 days.
+  rfsctl kpi national FY [--plan_type A] [--block HOKURIKU] [--field ID] [--prefecture 160008]
+                      [--include_tokyo_area] [--csv] [--bom]
+      Σ target, reported and verified of CAPEX, VALUE_ADDED and TALENT, and the shares of plans
+      and KPIs achieved. --csv prints RFC 4180 CSV in UTF-8 with CRLF line ends: the header
+        fiscal_year,kgi,kgi_name,unit,target,reported,verified,plans,plans_with_kpi_achieved,
+        plans_with_kpi_achieved_ratio,kpis,kpis_achieved,kpis_achieved_ratio
+      then one row per KGI; the plan and KPI figures (one set for the whole result) repeat on
+      every row; amounts are plain integers (yen or persons, see unit), ratios 0..1, kgi_name
+      in --lang. --bom (implies --csv) writes a UTF-8 BOM first so that Excel reads it as UTF-8.
+  rfsctl kpi import FILE.csv [--dry_run]
+      Bulk entry. A header row names the columns, in any order:
+        plan,indicator,period,value,breakdown,source,note,request_id
+      (plan, indicator, period and value are required), then one measurement a row, e.g.
+        B-00001,kgi-capex,2026-H1,3200000000,160008=3200000000,県統計課,,
+      breakdown is CODE=VALUE;CODE=VALUE adding up to value, or empty. Quote a cell holding a
+      comma, a quote or a line break ("..." with "" for a quote). A UTF-8 BOM is accepted.
+      1. Every row is checked first (column count, plan name, indicator id, period, integer
+         value, breakdown and its sum, lengths, request_id, no plan/indicator/period twice).
+         Each bad row is reported on stderr as "line N: reason" and, if there is any, nothing
+         at all is sent (exit 2). --dry_run stops after this check.
+      2. Then the rows are sent in order with RecordMeasurement, showing [#####.....] 120/300
+         on stderr when it is a terminal. A row without a request_id gets
+         import-<first 16 hex digits of the file's SHA-256>-<line number>, so running the same
+         file again records nothing twice.
+      A row the server refuses (e.g. a half year locked after its deadline, a prefecture
+      outside the plan's area) stops the import with "line N: <error>" (exit 10 + the gRPC
+      code). The rows before it stay recorded; fix the cause (e.g. rfsctl kpi unlock) and run
+      the same file again: the rows already recorded are skipped thanks to their request ids.
+
+  Words and tables follow --lang ja|en. --json prints protobuf JSON (import: a summary
+  object). Exit codes: 0 success, 2 usage or local error, 10 + the gRPC code otherwise.
+)";
+}
+
+int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
+  if (all.empty()) {
+    std::fprintf(stderr, "%s", KpiUsage());
+    return kUsageError;
+  }
+  if (all[0] == "help") {
+    std::printf("%s", KpiUsage());
+    return 0;
+  }
+  const std::string cmd = all[0];
+  const std::vector<std::string> args(all.begin() + 1, all.end());
+  if (cmd == "import") return CmdImport(globals, args);  // checks the token only to send
+  static const std::set<std::string> kCommands = {"record",   "verify",   "return",
+                                                  "list",     "progress", "override",
+                                                  "unlock",   "national"};
+  if (kCommands.count(cmd) == 0) {
+    return Fail(absl::StrCat("kpi: unknown command '", cmd,
+                             "'; try: record, verify, return, list, progress, override, unlock, "
+                             "national, import (rfsctl kpi help)"));
+  }
+  if (globals.token.empty()) return Fail(kNoToken);
+  KpiClient c(globals);
+  if (cmd == "record") return CmdRecord(c, args);
+  if (cmd == "verify") return CmdReview(c, args, /*verify=*/true);
+  if (cmd == "return") return CmdReview(c, args, /*verify=*/false);
+  if (cmd == "list") return CmdList(c, args);
+  if (cmd == "progress") return CmdProgress(c, args);
+  if (cmd == "override") return CmdOverride(c, args);
+  if (cmd == "unlock") return CmdUnlock(c, args);
+  return CmdNational(c, args);
+}
+
+}  // namespace rfs::rfsctl

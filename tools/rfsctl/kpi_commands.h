@@ -1,0 +1,181 @@
+// `rfsctl kpi ...`: the command-line client of rfs-kpi (rfs.kpi.v1.KpiTracking). commands.cc
+// dispatches `kpi` here with the global settings (KpiGlobals); the kpi-only flags live in
+// kpi_commands.cc. The pure pieces below (CSV, breakdown and half-year parsing, fixed-point
+// formatting, bars, report rendering) do no I/O, so tests link them without a server.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "rfs/common/v1/common.pb.h"
+#include "rfs/kpi/v1/kpi.pb.h"
+#include "rfs/registry/v1/registry.pb.h"
+
+namespace rfs::rfsctl {
+
+// ---- Commands ----
+
+// What `kpi` shares with the other commands (their flags, read by commands.cc).
+struct KpiGlobals {
+  std::string token;
+  bool english = false;  // --lang en
+  bool json = false;     // --json
+  absl::Duration timeout = absl::Seconds(10);
+  bool tls = false;
+  std::string ca_file;
+  // Flags the plan commands use too.
+  std::string comment;     // verify, return
+  std::string etag;        // record, verify, return
+  std::string request_id;  // record
+  bool history = false;    // list
+  std::string block;       // national
+  std::string field;       // national
+  std::string prefecture;  // national
+};
+
+// Runs `rfsctl kpi ARGS...` (ARGS without "kpi") and returns the exit code: 0 success, 2 usage
+// or local error (including a malformed import file), 10 + the gRPC code otherwise.
+int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& args);
+
+// The usage of `rfsctl kpi` (printed by `rfsctl kpi` and `rfsctl kpi help`).
+const char* KpiUsage();
+
+// ---- Pure helpers ----
+
+// "A-00001" or "plans/A-00001" → "plans/A-00001".
+std::string NormalizePlanName(absl::string_view arg);
+// True for "plans/" + A|B|C + "-" + 1..14 digits (the registry's plan names).
+bool IsPlanName(absl::string_view name);
+
+// A half year like "2026-H2" (also "2026H2", "FY2026-H2", "FY2026 H2", lower case); nullopt
+// for anything else, a missing half or a year outside 2000..2100.
+std::optional<common::v1::FiscalPeriod> ParseHalfYear(absl::string_view text);
+// A fiscal year like "2026" or "FY2026" (2000..2100).
+std::optional<int> ParseFiscalYearArg(absl::string_view text);
+// "2026-H2" ("2026" for a whole year): the form of measurement names and of ParseHalfYear.
+std::string FormatHalfYear(const common::v1::FiscalPeriod& period);
+
+// A fixed-point integer as written in a command or a CSV cell: optional sign and digits
+// (surrounding spaces ignored); no separators, no decimal point, no exponent.
+bool ParseFixedInteger(absl::string_view text, int64_t* value);
+
+// A breakdown by prefecture, "160008=30,170003=70" or "160008=30;170003=70" (spaces allowed
+// around the parts; empty text = no breakdown). Each code is 6 digits and appears once; each
+// part is an integer. INVALID_ARGUMENT saying what is wrong otherwise.
+absl::StatusOr<std::vector<kpi::v1::PrefectureValue>> ParseBreakdown(absl::string_view text);
+// OK when `parts` is empty or adds up to `value`.
+absl::Status CheckBreakdownSum(const std::vector<kpi::v1::PrefectureValue>& parts, int64_t value);
+
+// The real value of a fixed-point integer, value × 10^-decimal_places, with thousands
+// separators: (123456, 2) → "1,234.56", (-5, 2) → "-0.05", (1234567, 0) → "1,234,567".
+// decimal_places is clamped to 0..18.
+std::string FormatFixedPoint(int64_t value, int decimal_places);
+// The value of an indicator for people, with its decimal places and unit: "62億円" (ja) or
+// "6,200,000,000 yen" (en) for yen, "155人" / "155 persons", "3.6%", "14社", "104,000円/人".
+std::string FormatIndicatorValue(int64_t value, const registry::v1::Indicator& indicator,
+                                 bool english);
+
+// Progress made from `baseline` toward `target` at `actual`: (actual − baseline) ÷ (target −
+// baseline), so 0 at the baseline and 1 at the target in either direction (a decreasing
+// indicator moving down gives a positive share). Not clamped. When target equals baseline: 1
+// if the target is met (≥, or ≤ when `decreasing`), else 0.
+double ProgressFraction(int64_t baseline, int64_t target, int64_t actual, bool decreasing);
+// `width` cells, the share `fraction` (clamped to 0..1, rounded down so a full bar means the
+// target is reached) as '█' and the rest as '░'.
+std::string RenderBar(double fraction, int width = 20);
+// "[#####.....] 120/300": a counter for a terminal (done is clamped to total).
+std::string RenderCounter(size_t done, size_t total, int width = 20);
+
+// ---- CSV (RFC 4180) ----
+
+// One record of a CSV text.
+struct CsvRecord {
+  int line = 0;                     // 1-based physical line where the record starts
+  std::vector<std::string> fields;  // unquoted values
+  std::string error;                // non-empty when the record is malformed
+};
+// Splits CSV text into records: fields separated by ',', records by CRLF or LF; a field in
+// double quotes may hold ',', line breaks and "" (one quote). A leading UTF-8 BOM is skipped,
+// blank lines are skipped. A malformed record (a quote inside an unquoted field, text after a
+// closing quote, an unterminated quote) carries an error, and parsing resumes at the next line.
+std::vector<CsvRecord> ParseCsv(absl::string_view text);
+// The fields of one line of CSV; INVALID_ARGUMENT when it is malformed or holds more than one
+// record.
+absl::StatusOr<std::vector<std::string>> ParseCsvLine(absl::string_view line);
+// A field quoted when it needs to be (holds ',', '"', CR or LF, or starts or ends with a
+// space), with quotes doubled.
+std::string CsvField(absl::string_view value);
+// The fields as one CSV record, ending in CRLF.
+std::string CsvRow(const std::vector<std::string>& fields);
+
+// ---- Bulk import ----
+
+// One line of an import file, ready to send.
+struct ImportLine {
+  int line = 0;
+  kpi::v1::RecordMeasurementRequest request;
+};
+struct ImportBatch {
+  std::vector<ImportLine> lines;    // every data line, when `errors` is empty
+  std::vector<std::string> errors;  // "line N: reason", one per bad line, in line order
+};
+// Checks every line of an import file (a header naming the columns plan, indicator, period,
+// value and optionally breakdown, source, note, request_id, in any order; then one measurement
+// a line) without sending anything. A line without a request_id gets
+// "import-<first 16 hex digits of the file's SHA-256>-<line>", so re-running the same file
+// repeats the same requests.
+ImportBatch ParseImportCsv(absl::string_view text);
+
+// ---- Words and reports ----
+
+// 達成/順調/要注意/遅れ/悪化/データなし/目標未設定, or ACHIEVED/ON TRACK/AT RISK/OFF TRACK/
+// DETERIORATING/NO DATA/TARGET UNSET.
+std::string StatusWord(kpi::v1::ProgressStatus status, bool english);
+// The ANSI SGR parameters a status is shown in ("32" green ...); "" for none.
+const char* StatusColor(kpi::v1::ProgressStatus status);
+// A status given on the command line: "ON_TRACK", "on-track", "PROGRESS_STATUS_ON_TRACK" or the
+// Japanese word; "clear" (or "none") gives PROGRESS_STATUS_UNSPECIFIED. False for anything else.
+bool ParseStatusArg(absl::string_view text, kpi::v1::ProgressStatus* status);
+// 報告済/確認済/差戻し, or REPORTED/VERIFIED/RETURNED.
+std::string StateWord(kpi::v1::MeasurementState state, bool english);
+
+// A table whose columns line up with Japanese text (wide characters count two columns), cells
+// optionally in an ANSI colour that does not count toward the width.
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header, size_t max_width = 48);
+  // `colors`: SGR parameters per cell ("" or missing = none).
+  void Add(std::vector<std::string> row, std::vector<std::string> colors = {});
+  void AlignRight(size_t column);
+  void SetMaxWidth(size_t column, size_t width);
+  std::string Render() const;
+
+ private:
+  size_t max_;
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<std::string>> colors_;
+  std::vector<bool> right_;
+  std::vector<size_t> column_max_;
+};
+
+// `rfsctl kpi progress`: the header line, one row per indicator (status word, bar, actual,
+// expected now, target, verified actual, and the reviewer's status when any is set), removed
+// indicators marked, then the summary line. `color` wraps the status words in ANSI colours.
+std::string RenderProgressReport(const kpi::v1::PlanProgress& progress, bool english, bool color);
+// `rfsctl kpi national`: the table of the three KGIs and the plan and KPI shares.
+std::string RenderNationalReport(const kpi::v1::AggregateKgiRequest& request,
+                                 const kpi::v1::AggregateKgiResponse& response, bool english);
+// `rfsctl kpi national --csv`: header fiscal_year,kgi,kgi_name,unit,target,reported,verified,
+// plans,plans_with_kpi_achieved,plans_with_kpi_achieved_ratio,kpis,kpis_achieved,
+// kpis_achieved_ratio, then one row per KGI (the plan and KPI figures repeated on each row),
+// in UTF-8 with CRLF line ends; a UTF-8 BOM first when `bom`.
+std::string NationalCsv(const kpi::v1::AggregateKgiResponse& response, bool english, bool bom);
+
+}  // namespace rfs::rfsctl
