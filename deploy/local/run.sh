@@ -96,7 +96,7 @@ pids+=($!)
 
 export RFS_ADDR="localhost:$REGISTRY_PORT"
 export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
-export RFS_KPI_ADDRESS="localhost:$KPI_PORT"
+export RFS_KPI_ADDR="localhost:$KPI_PORT"
 export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
 # Ready means SERVING on the health service: each service answers NOT_SERVING until it
 # reaches Redis.
@@ -109,41 +109,26 @@ wait_serving rfs-registry "localhost:$REGISTRY_PORT" "$RUN_DIR/logs/registry.log
 wait_serving rfs-requirements "localhost:$REQUIREMENTS_PORT" "$RUN_DIR/logs/requirements.log"
 wait_serving rfs-kpi "localhost:$KPI_PORT" "$RUN_DIR/logs/kpi.log"
 
-# An illustrative sample goes through pre-consultation and coordination, is signed off by each
-# author and published by its governor: from then on it counts in the national KPI picture.
 illustrative_plans=()
 author_token() {  # 6-digit code: a token of that prefecture's or municipality's staff
   local role=municipality
   [[ $1 == ??000? ]] && role=prefecture
   "$RFSCTL" token --key_file "$key" --role "$role" --body_code "$1" --sub "author-$1"
 }
-publish_illustrative() {  # name file
-  local name=$1 f=$2 code
-  local lead
-  lead=$(sed -n 's/.*"lead_author_code": "\([0-9]*\)".*/\1/p' "$f")
-  RFS_TOKEN=$(author_token "$lead") "$RFSCTL" transition "$name" PRE_CONSULTATION >/dev/null &&
-    RFS_TOKEN=$bureau "$RFSCTL" transition "$name" COORDINATION >/dev/null ||
-    { echo "make run: could not move $name to coordination" >&2; exit 1; }
-  for code in $(sed -n '/"authors"/,/]/s/.*"local_government_code": "\([0-9]*\)".*/\1/p' "$f"); do
-    RFS_TOKEN=$(author_token "$code") "$RFSCTL" signoff "$name" "$code" >/dev/null ||
-      { echo "make run: $code could not sign off $name" >&2; exit 1; }
-  done
-  RFS_TOKEN=$(author_token "$lead") "$RFSCTL" transition "$name" PUBLISHED_BY_GOVERNOR >/dev/null ||
-    { echo "make run: could not publish $name" >&2; exit 1; }
-  illustrative_plans+=("$(basename "$f" -illustrative.json)=$name")
-}
 
-# The illustrative KPI measurements (data/samples/kpi-measurements.csv, fictitious): past half
-# years are closed, so the bureau reopens FY2026 H1 for a day, and each plan's lead author
-# imports its lines.
+# The illustrative KPI measurements (data/samples/kpi-measurements.csv, fictitious, FY2026):
+# half years past their deadline are closed, so the bureau reopens both halves of FY2026 for a
+# day, and each plan's lead author imports its lines.
 load_kpi_samples() {
-  local entry tag name lead csv
+  local entry tag name lead csv half
   for entry in "${illustrative_plans[@]}"; do
     tag=${entry%%=*} name=${entry#*=}
     lead=$(sed -n 's/.*"lead_author_code": "\([0-9]*\)".*/\1/p' "data/samples/$tag-illustrative.json")
-    RFS_TOKEN=$bureau "$RFSCTL" kpi unlock "$name" 2026-H1 --until "$(date -d tomorrow +%F)" \
-      --reason "make run: 架空サンプルの実績値の登録" >/dev/null ||
-      { echo "make run: could not reopen FY2026 H1 of $name" >&2; exit 1; }
+    for half in 2026-H1 2026-H2; do
+      RFS_TOKEN=$bureau "$RFSCTL" kpi unlock "$name" "$half" --until "$(date -d tomorrow +%F)" \
+        --reason "make run: 架空サンプルの実績値の登録" >/dev/null ||
+        { echo "make run: could not reopen $half of $name" >&2; exit 1; }
+    done
     csv="$RUN_DIR/kpi-$tag.csv"
     { head -1 data/samples/kpi-measurements.csv
       grep -F "{$tag}," data/samples/kpi-measurements.csv | sed "s|{$tag}|$name|"; } > "$csv"
@@ -163,17 +148,15 @@ if [[ $(grep -c '"name"' <<<"$listing" || true) == 0 ]]; then
     created=$("$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)") ||
       { echo "make run: could not load $f" >&2; exit 1; }
     echo "$created"
-    # The illustrative (fictitious) samples get the Hokuriku bureau's acceptance of every
-    # attested requirement, as a pre-consultation would give it, so that they show a plan
-    # that passes. The seed's drafts are left as the seed has them.
+    # The illustrative (fictitious) samples go through pre-consultation (the Hokuriku
+    # bureau accepts every attested requirement) and are published by their governors, so
+    # that they show plans that pass and count in the national KPI picture. The seed's drafts
+    # are left as the seed has them.
     if [[ $f == *illustrative* ]]; then
       name=$(sed -n 's/.*created \(plans\/[A-C]-[0-9]*\).*/\1/p' <<<"$created")
-      for id in $(sed -n 's/.*"requirement_id": "\([A-C][0-9]\)".*/\1/p' "$f"); do
-        RFS_TOKEN=$bureau "$RFSCTL" review "$name" "$id" accept \
-          --comment "確認しました（make run の架空サンプル）" >/dev/null ||
-          { echo "make run: could not record the review of $id on $name" >&2; exit 1; }
-      done
-      publish_illustrative "$name" "$f"
+      deploy/local/publish-sample.sh "$RFSCTL" "$key" "$name" "$f" ||
+        { echo "make run: could not publish $name" >&2; exit 1; }
+      illustrative_plans+=("$(basename "$f" -illustrative.json)=$name")
     fi
   done
   load_kpi_samples
@@ -205,7 +188,7 @@ rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/)
   redis         unix://$RUN_DIR/redis.sock
 
 A token (secretariat, 12 hours):
-  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT RFS_KPI_ADDRESS=localhost:$KPI_PORT
+  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT RFS_KPI_ADDR=localhost:$KPI_PORT
   export RFS_TOKEN=$RFS_TOKEN
 
 Try:

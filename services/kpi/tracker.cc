@@ -7,16 +7,20 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/api.h"
 #include "common/codes.h"
 #include "common/errors.h"
 #include "common/fiscal.h"
 #include "common/logging.h"
+#include "common/money.h"
 #include "common/outbox.h"
 #include "common/plan_access.h"
 #include "common/status.h"
@@ -183,6 +187,17 @@ void KeepPlan(const PlanState& state, const Plan& plan, PlanWrite* write) {
   }
 }
 
+// "PDCA_PHASE_CHECK" → "CHECK", "PROGRESS_STATUS_ON_TRACK" → "ON_TRACK": the short names the
+// events, audit lines and metrics use.
+std::string ShortName(const std::string& enum_name, absl::string_view prefix) {
+  absl::string_view name = enum_name;
+  absl::ConsumePrefix(&name, prefix);
+  return std::string(name);
+}
+std::string PhaseName(v1::PdcaPhase phase) {
+  return ShortName(v1::PdcaPhase_Name(phase), "PDCA_PHASE_");
+}
+
 }  // namespace
 
 // What a write changes: the measurement as it will stand and its history entry, or the PDCA
@@ -252,6 +267,9 @@ Moment Tracker::MomentOf(absl::Time now, const PlanState& state,
 absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan& plan,
                                                 const Mutation& mutate) {
   ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(plan.name(), "plan"));
+  // Writes of one plan take turns in this process, so they do not make each other read again;
+  // the generation check still decides between replicas.
+  absl::MutexLock turn(&plan_turns_[absl::HashOf(plan_id) % kPlanTurns]);
   for (int attempt = 0; attempt < options_.max_write_attempts; ++attempt) {
     ASSIGN_OR_RETURN(PlanState state, store_->Load(plan_id, /*with_contributions=*/true));
     Change change;
@@ -430,6 +448,11 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
         absl::StrCat("values of indicator ", indicator->id(), " have ",
                      indicator->decimal_places(), " decimal places"));
   }
+  if (req.value() > kMaxYen || req.value() < -kMaxYen) {
+    return InvalidField("value",
+                        "値の絶対値は 10^15（1,000兆）以下にしてください",
+                        "must be within ±10^15 (the registry's bound for indicator values)");
+  }
   if (NeverNegative(*indicator) && req.value() < 0) {
     return InvalidField(
         "value",
@@ -459,6 +482,11 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
         return InvalidField(field,
                             absl::StrCat(part.prefecture_code(), " が二度あります"),
                             absl::StrCat(part.prefecture_code(), " appears twice"));
+      }
+      if (part.value() > kMaxYen || part.value() < -kMaxYen) {
+        return InvalidField(absl::StrCat("breakdown[", i, "].value"),
+                            "値の絶対値は 10^15（1,000兆）以下にしてください",
+                            "must be within ±10^15");
       }
       if (NeverNegative(*indicator) && part.value() < 0) {
         return InvalidField(absl::StrCat("breakdown[", i, "].value"), "負の値は指定できません",
@@ -802,7 +830,8 @@ absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(
   e.set_id(absl::StrCat("kpi/", plan.name(), "/indicators/", req.indicator_id(), "/override/",
                         absl::ToUnixNanos(now)));
   (*e.mutable_attributes())["indicator_id"] = req.indicator_id();
-  (*e.mutable_attributes())["status"] = v1::ProgressStatus_Name(req.status());
+  (*e.mutable_attributes())["status"] =
+      ShortName(v1::ProgressStatus_Name(req.status()), "PROGRESS_STATUS_");
   SetPayload(o, &e);
   RETURN_IF_ERROR(store_->PutOverride(plan_id, o, e));
   RFS_LOG(kInfo, "audit")
@@ -812,7 +841,7 @@ absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(
                                                                        : "OVERRIDE_STATUS")
       .Field("plan", plan.name())
       .Field("indicator", req.indicator_id())
-      .Field("status", v1::ProgressStatus_Name(req.status()));
+      .Field("status", ShortName(v1::ProgressStatus_Name(req.status()), "PROGRESS_STATUS_"));
   return o;
 }
 
@@ -1121,8 +1150,28 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
   const std::string period_key = PeriodKey(req.period());
 
   // ACT asking for a revision moves the plan first, as the caller: a retry finds it REVISING
-  // and does not move it again.
+  // and does not move it again. Only a move the cycle allows gets that far: the cycle is
+  // checked here (etag, phase) and again where it is written.
   int64_t revision_version = 0;
+  if (act && req.request_revision()) {
+    ASSIGN_OR_RETURN(const PlanState held, store_->Load(plan_id, /*with_contributions=*/false));
+    auto it = held.pdca.find(period_key);
+    const v1::PdcaCycle cycle = it != held.pdca.end() ? it->second : NewCycle(plan, req.period());
+    if (!req.etag().empty() && req.etag() != cycle.etag() &&
+        cycle.phase() != v1::PDCA_PHASE_ACT) {
+      return Bilingual(absl::StatusCode::kAborted,
+                       absl::StrCat(cycle.name(),
+                                    " は指定の etag の後に進められています。読み直してください"),
+                       absl::StrCat(cycle.name(), " moved since that etag; read it again"));
+    }
+    if (cycle.phase() != v1::PDCA_PHASE_CHECK && cycle.phase() != v1::PDCA_PHASE_ACT) {
+      return FailedPrecondition(
+          absl::StrCat(cycle.name(), " は ", PhaseName(cycle.phase()),
+                       " の段階です。ACT には CHECK の後に進めます"),
+          absl::StrCat(cycle.name(), " is in ", PhaseName(cycle.phase()),
+                       "; ACT comes after CHECK"));
+    }
+  }
   if (act && req.request_revision()) {
     if (plan.stage() == registry::v1::PLAN_STAGE_REVISING) {
       revision_version = plan.version();
@@ -1156,18 +1205,17 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
         }
         if (req.to_phase() != cycle.phase() + 1) {
           return FailedPrecondition(
-              absl::StrCat(cycle.name(), " は ", v1::PdcaPhase_Name(cycle.phase()),
+              absl::StrCat(cycle.name(), " は ", PhaseName(cycle.phase()),
                            " の段階です。次に進めるのは ",
                            cycle.phase() == v1::PDCA_PHASE_ACT
                                ? std::string("（なし：このサイクルは完了しています）")
-                               : v1::PdcaPhase_Name(
-                                     static_cast<v1::PdcaPhase>(cycle.phase() + 1)),
+                               : PhaseName(static_cast<v1::PdcaPhase>(cycle.phase() + 1)),
                            " です"),
-              absl::StrCat(cycle.name(), " is in ", v1::PdcaPhase_Name(cycle.phase()),
+              absl::StrCat(cycle.name(), " is in ", PhaseName(cycle.phase()),
                            cycle.phase() == v1::PDCA_PHASE_ACT
                                ? std::string("; the cycle is complete")
                                : absl::StrCat("; it moves next to ",
-                                              v1::PdcaPhase_Name(static_cast<v1::PdcaPhase>(
+                                              PhaseName(static_cast<v1::PdcaPhase>(
                                                   cycle.phase() + 1)))));
         }
         v1::PdcaTransition* t = cycle.add_transitions();
@@ -1203,18 +1251,24 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
         }
         common::v1::Event& e = change->events.emplace_back(
             PlanEvent(kSource, plan, "kpi.pdca_phase_changed", ToProto(now), who.subject));
-        e.set_id(absl::StrCat("kpi/", cycle.name(), "/", v1::PdcaPhase_Name(req.to_phase())));
+        e.set_id(absl::StrCat("kpi/", cycle.name(), "/", PhaseName(req.to_phase())));
         (*e.mutable_attributes())["period"] = period_key;
-        (*e.mutable_attributes())["from_phase"] = v1::PdcaPhase_Name(t->from_phase());
-        (*e.mutable_attributes())["to_phase"] = v1::PdcaPhase_Name(req.to_phase());
+        (*e.mutable_attributes())["from_phase"] = PhaseName(t->from_phase());
+        (*e.mutable_attributes())["to_phase"] = PhaseName(req.to_phase());
         if (act && req.request_revision()) (*e.mutable_attributes())["revision_requested"] = "true";
         SetPayload(cycle, &e);
-        change->audit_action = absl::StrCat("PDCA_", v1::PdcaPhase_Name(req.to_phase()));
+        change->audit_action = absl::StrCat("PDCA_", PhaseName(req.to_phase()));
         change->audit_target = cycle.name();
         change->pdca = std::move(cycle);
         return true;
       }));
   return *std::move(change.pdca);
+}
+
+absl::Status Tracker::ResyncHeld(const std::string& plan_id) {
+  ASSIGN_OR_RETURN(const PlanState state, store_->Load(plan_id, /*with_contributions=*/false));
+  if (!state.plan.has_value()) return RefreshPlan(plan_id);
+  return Resync(*state.plan);
 }
 
 absl::Status Tracker::RefreshPlan(const std::string& plan_id) {
@@ -1238,7 +1292,11 @@ absl::StatusOr<int> Tracker::SyncPlans() {
       ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(plan.name(), "plan"));
       auto it = held.find(plan_id);
       if (it != held.end() && it->second == absl::StrCat(plan.version(), " ", as_of)) continue;
-      absl::Status refreshed = RefreshPlan(plan_id);
+      // Same version, only the calendar moved: the snapshot held is the plan; otherwise read
+      // the new version.
+      const bool same_version =
+          it != held.end() && absl::StartsWith(it->second, absl::StrCat(plan.version(), " "));
+      absl::Status refreshed = same_version ? ResyncHeld(plan_id) : RefreshPlan(plan_id);
       if (!refreshed.ok()) {
         RFS_LOG(kWarning, "plan sync: a plan could not be refreshed")
             .Field("plan", plan.name())

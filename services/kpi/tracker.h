@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/reference_data.h"
@@ -105,12 +106,18 @@ class Tracker {
   Moment MomentOf(absl::Time now, const PlanState& state,
                   const std::optional<v1::PdcaCycle>& changed) const;
   absl::Status Resync(const registry::v1::Plan& plan);
+  // Resync from the snapshot held (when only the calendar moved).
+  absl::Status ResyncHeld(const std::string& plan_id);
   // Verify (`verify`) or return a measurement, with the reviewer's comment.
   absl::StatusOr<v1::Measurement> Review(const Principal& who, const std::string& name,
                                          const std::string& etag, const std::string& comment,
                                          bool verify);
 
   common::v1::FiscalPeriod CurrentHalf() const;
+
+  static constexpr size_t kPlanTurns = 64;
+  // Plan id → one of these (by hash): the turns of Commit.
+  absl::Mutex plan_turns_[kPlanTurns];
 
   KpiStore* store_;
   RegistryClient* registry_;

@@ -16,6 +16,7 @@
 
 #include "nlohmann/json.hpp"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -36,6 +37,25 @@ namespace {
 
 using namespace registry::v1;
 
+// Runs a binary to completion and returns its exit code and output.
+std::pair<int, std::string> RunToExit(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  FILE* p = popen((cmd + "2>&1").c_str(), "r");
+  std::string out;
+  char buf[1024];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+// A bad setting, and what the binary's message must name.
+struct BadSetting {
+  std::vector<std::string> flags;
+  std::string says;
+};
+
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,13 +70,30 @@ class CrashTest : public ::testing::Test {
                         {"writer", Role::kPrefecture, kToyama});
   }
 
-  void StartRegistry() {
-    registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
-                     "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
-                     "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
-                     "50", "--redis_command_timeout_ms", "1000", "--log_level", log_level_,
-                     "--write_quota_per_minute", "0"},
-                    dir_.File("registry.log"));
+  // `extra` flags come last (later flags win).
+  void StartRegistry(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {
+        BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
+        "--auth_key_file", dir_.File("auth.key"), "--listen", socket_, "--metrics_listen", "off",
+        "--data_dir", DataDir(), "--health_interval_ms", "50", "--redis_command_timeout_ms",
+        "1000", "--log_level", log_level_, "--write_quota_per_minute", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    registry_.Start(argv, dir_.File("registry.log"));
+  }
+
+  // Each bad setting stops `binary` (under services/) at start with exit code 2 and a message
+  // naming it.
+  void ExpectRefused(const std::string& binary, const std::vector<BadSetting>& cases) {
+    for (const BadSetting& c : cases) {
+      std::vector<std::string> argv = {BuildDir() + "/services/" + binary, "--redis",
+                                       redis_->url(), "--auth_key_file", dir_.File("auth.key"),
+                                       "--listen", "127.0.0.1:0", "--metrics_listen", "off",
+                                       "--data_dir", DataDir()};
+      argv.insert(argv.end(), c.flags.begin(), c.flags.end());  // later flags win
+      auto [code, out] = RunToExit(argv);
+      EXPECT_EQ(code, 2) << c.says << ": " << out;
+      EXPECT_NE(out.find(c.says), std::string::npos) << out;
+    }
   }
 
   bool Serving() {
@@ -261,11 +298,7 @@ TEST_F(CrashTest, ARedisThatCanLoseWritesIsWarnedAbout) {
 }
 
 TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
-  struct Case {
-    std::vector<std::string> flags;
-    std::string says;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<BadSetting> cases = {
       {{"--redis", "localhost:6379"}, "--redis"},
       {{"--auth_key_file", "/nonexistent"}, "--auth_key_file"},
       {{"--listen", "nowhere"}, "--listen"},
@@ -281,61 +314,19 @@ TEST_F(CrashTest, BadSettingsStopTheBinaryWithAMessage) {
                          dir_.File("idp.pem") + " -pubout -out " + dir_.File("idp.pub"))
                             .c_str()),
             0);
-  for (const Case& c : cases) {
-    std::vector<std::string> argv = {BuildDir() + "/services/registry/rfs-registry", "--redis",
-                                     redis_->url(), "--auth_key_file", dir_.File("auth.key"),
-                                     "--listen", "127.0.0.1:0", "--metrics_listen", "off",
-                                     "--data_dir", DataDir()};
-    argv.insert(argv.end(), c.flags.begin(), c.flags.end());  // later flags win
-    std::string cmd;
-    for (const auto& a : argv) cmd += "'" + a + "' ";
-    FILE* p = popen((cmd + "2>&1").c_str(), "r");
-    std::string out;
-    char buf[1024];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    EXPECT_EQ(WEXITSTATUS(status), 2) << c.says << ": " << out;
-    EXPECT_NE(out.find(c.says), std::string::npos) << out;
-  }
-}
-
-// Runs a binary to completion and returns its exit code and output.
-std::pair<int, std::string> RunToExit(const std::vector<std::string>& argv) {
-  std::string cmd;
-  for (const auto& a : argv) cmd += "'" + a + "' ";
-  FILE* p = popen((cmd + "2>&1").c_str(), "r");
-  std::string out;
-  char buf[1024];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  ExpectRefused("registry/rfs-registry", cases);
 }
 
 TEST_F(CrashTest, BadRequirementSettingsStopTheBinaryWithAMessage) {
   std::ofstream(dir_.File("typo.json")) << R"({"version": "x", "a4_min_total_investmnt_yen": 1})";
-  struct Case {
-    std::vector<std::string> flags;
-    std::string says;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<BadSetting> cases = {
       {{"--ruleset_file", "/nonexistent/ruleset.json"}, "--ruleset_file"},
       {{"--ruleset_file", dir_.File("typo.json")}, "a4_min_total_investmnt_yen"},
       {{"--registry_address", ""}, "--registry_address"},
       {{"--registry_timeout_ms", "0"}, "--registry_timeout_ms"},
       {{"--service_token_file", "/nonexistent"}, "--service_token_file"},
   };
-  for (const Case& c : cases) {
-    std::vector<std::string> argv = {
-        BuildDir() + "/services/requirements/rfs-requirements", "--redis", redis_->url(),
-        "--auth_key_file", dir_.File("auth.key"), "--listen", "127.0.0.1:0",
-        "--metrics_listen", "off", "--data_dir", DataDir()};
-    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
-    auto [code, out] = RunToExit(argv);
-    EXPECT_EQ(code, 2) << c.says << ": " << out;
-    EXPECT_NE(out.find(c.says), std::string::npos) << out;
-  }
+  ExpectRefused("requirements/rfs-requirements", cases);
 }
 
 // Reviews are acknowledged writes: they survive kill -9 of redis-server and of the service.
@@ -463,11 +454,7 @@ TEST_F(CrashTest, MeasurementsAndAggregatesSurviveKilledRedisAndService) {
   const std::string kpi_socket = "unix://" + dir_.File("kpi.sock");
   // The registry of SetUp, without the submission gate (no requirement service here).
   registry_.Stop();
-  registry_.Start({BuildDir() + "/services/registry/rfs-registry", "--redis", redis_->url(),
-                   "--auth_key_file", dir_.File("auth.key"), "--listen", socket_,
-                   "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms",
-                   "50", "--requirements_address", "", "--log_level", "warning"},
-                  dir_.File("registry.log"));
+  StartRegistry({"--requirements_address", ""});
   Process kpi;
   auto start_kpi = [&] {
     kpi.Start({BuildDir() + "/services/kpi/rfs-kpi", "--redis", redis_->url(), "--auth_key_file",
@@ -610,6 +597,91 @@ TEST_F(CrashTest, MeasurementsAndAggregatesSurviveKilledRedisAndService) {
   }
   EXPECT_EQ(totals.plans(), 1);
   kpi.Stop();
+}
+
+// Two rfs-kpi replicas: one holds the plan-sync lease at a time; when its holder is killed
+// (kill -9: no release), the other takes the lease over once it runs out, and syncs plans.
+TEST_F(CrashTest, TheOtherKpiReplicaTakesTheSyncLeaseWhenItsHolderIsKilled) {
+  registry_.Stop();
+  StartRegistry({"--requirements_address", ""});
+  Process replicas[2];
+  auto start = [&](int i) {
+    replicas[i].Start({BuildDir() + "/services/kpi/rfs-kpi", "--redis", redis_->url(),
+                       "--auth_key_file", dir_.File("auth.key"), "--listen",
+                       "unix://" + dir_.File(absl::StrCat("kpi", i, ".sock")), "--metrics_listen",
+                       "off", "--data_dir", DataDir(), "--registry_address", socket_,
+                       "--plan_sync_interval_s", "1", "--lease_ttl_s", "2", "--log_level",
+                       "info"},
+                      dir_.File(absl::StrCat("kpi", i, ".log")));
+  };
+  start(0);
+  start(1);
+  // The lease holds "<host>:<pid>:<random>": which replica holds it.
+  auto holder = [&]() -> int {
+    const std::string value = redis_->Cli("GET rfs:kpi:lease:sync");
+    for (int i = 0; i < 2; ++i) {
+      if (replicas[i].running() &&
+          absl::StrContains(value, absl::StrCat(":", replicas[i].pid(), ":"))) {
+        return i;
+      }
+    }
+    return -1;
+  };
+  ASSERT_TRUE(WaitFor([&] { return holder() >= 0; })) << redis_->Cli("GET rfs:kpi:lease:sync");
+  const int first = holder();
+  // It stays with its holder while the holder lives (renewed every turn).
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(holder(), first);
+
+  // A plan created now is synced by the holder: its snapshot appears in rfs-kpi's keys.
+  const std::string toyama =
+      *MintToken(*LoadVerificationKey(dir_.File("auth.key")), {"toyama", Role::kPrefecture, kToyama});
+  Plan plan;
+  {
+    CreatePlanRequest req;
+    *req.mutable_plan() = CompletePlanB();
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, toyama, absl::Seconds(10));
+    ASSERT_TRUE(stub_->CreatePlan(&ctx, req, &plan).ok());
+  }
+  const std::string plan_id = plan.name().substr(6);
+  ASSERT_TRUE(WaitFor([&] { return redis_->Cli("EXISTS rfs:kpi:plan:" + plan_id) == "1"; }));
+
+  replicas[first].Kill();  // kill -9: the lease is not released, it runs out
+  const int second = 1 - first;
+  ASSERT_TRUE(WaitFor([&] { return holder() == second; }, absl::Seconds(20)))
+      << redis_->Cli("GET rfs:kpi:lease:sync");
+  // The new holder syncs: a title change reaches rfs-kpi's snapshot without the old holder.
+  {
+    UpdatePlanRequest req;
+    req.mutable_plan()->set_name(plan.name());
+    req.mutable_plan()->set_title("富山県地域産業クラスター計画（改訂）");
+    req.mutable_update_mask()->add_paths("title");
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, toyama, absl::Seconds(10));
+    Plan updated;
+    ASSERT_TRUE(stub_->UpdatePlan(&ctx, req, &updated).ok());
+    const std::string version = absl::StrCat(updated.version(), " ");
+    ASSERT_TRUE(WaitFor([&] {
+      return absl::StartsWith(redis_->Cli("HGET rfs:kpi:versions " + plan_id), version);
+    })) << redis_->Cli("HGET rfs:kpi:versions " + plan_id);
+  }
+  replicas[second].Stop();
+}
+
+TEST_F(CrashTest, BadKpiSettingsStopTheBinaryWithAMessage) {
+  const std::vector<BadSetting> cases = {
+      {{"--registry_address", ""}, "--registry_address"},
+      {{"--h1_report_due", "02-29"}, "--h1_report_due"},
+      {{"--h2_report_due", "4-30"}, "--h2_report_due"},
+      {{"--at_risk_threshold", "0.99"}, "--at_risk_threshold"},
+      {{"--on_track_threshold", "1.5"}, "--on_track_threshold"},
+      {{"--plan_sync_interval_s", "0"}, "--plan_sync_interval_s"},
+      {{"--plan_sync_interval_s", "20", "--lease_ttl_s", "30"}, "--lease_ttl_s"},
+      {{"--report_notice_days", "0"}, "--report_notice_days"},
+      {{"--request_id_ttl_hours", "0"}, "--request_id_ttl_hours"},
+  };
+  ExpectRefused("kpi/rfs-kpi", cases);
 }
 
 }  // namespace

@@ -69,8 +69,9 @@ small=${BENCH_SMALL_SAMPLE:-data/samples/ishikawa-c-illustrative.json}
 [[ -f $sample ]] || sample=$(ls data/samples/*.json | head -1)
 plan_name() { sed -n 's/.*"name": "\(plans\/[^"]*\)".*/\1/p' | head -1; }
 plan=$("$BUILD/tools/rfsctl/rfsctl" create -f "$sample" --json | plan_name)
-# rfs-kpi's writes go to the Toyama sample (a draft: recording needs no publication), by a
-# token of its lead author, Toyama (160008); the indicator is one of the plan's.
+# rfs-kpi's writes go to the Toyama sample, published by its governor as make run does (so that
+# every write also moves the national aggregates, as in production), by a token of its lead
+# author, Toyama (160008); the indicator is one of the plan's.
 kpi_sample=${BENCH_KPI_SAMPLE:-data/samples/toyama-b-illustrative.json}
 kpi_body=${BENCH_KPI_BODY:-160008}
 kpi_indicator=${BENCH_KPI_INDICATOR:-kgi-capex}
@@ -97,12 +98,15 @@ redis-cli -s "$work/redis.sock" del key:__rand_int__ >/dev/null
 export RFS_REQUIREMENTS_ADDR="127.0.0.1:$rport"
 for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" ruleset >/dev/null 2>&1 && break; sleep 0.05; done
 "$BUILD/tools/rfsctl/rfsctl" check "$plan" >/dev/null || true  # fills the report cache
+if [[ -n $kpi_plan ]]; then
+  deploy/local/publish-sample.sh "$BUILD/tools/rfsctl/rfsctl" "$work/auth.key" "$kpi_plan" "$kpi_sample"
+fi
 
 # The fiscal year now (JST: UTC+9, April to March), to ask rfs-kpi whether it answers.
 jst_month=$(TZ=JST-9 date +%-m); jst_year=$(TZ=JST-9 date +%Y)
 fiscal_year=$(( jst_month >= 4 ? jst_year : jst_year - 1 ))
 for _ in $(seq 100); do
-  "$BUILD/tools/rfsctl/rfsctl" kpi national "$fiscal_year" --kpi_address "127.0.0.1:$kport" \
+  "$BUILD/tools/rfsctl/rfsctl" kpi national "$fiscal_year" --kpi_addr "127.0.0.1:$kport" \
     >/dev/null 2>&1 && break
   sleep 0.05
 done

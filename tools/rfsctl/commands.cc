@@ -50,7 +50,8 @@ ABSL_FLAG(std::string, f, "", "Input file (protobuf JSON); '-' for standard inpu
 ABSL_FLAG(std::string, request_id, "", "create: idempotency key (default: a new random one)");
 ABSL_FLAG(int64_t, version, 0, "get/check: version number (0 = current); review: the version you read");
 ABSL_FLAG(std::string, type, "", "list: plan type A, B or C");
-ABSL_FLAG(std::string, block, "", "list: regional block id; token: bureau's block");
+ABSL_FLAG(std::string, block, "",
+          "list, kpi national/reporting: regional block id; token: bureau's block");
 ABSL_FLAG(std::string, prefecture, "", "list: prefecture code (6 or 5 digits)");
 ABSL_FLAG(std::string, field, "", "list: strategic field id");
 ABSL_FLAG(std::string, stage, "", "list: lifecycle stage");
@@ -59,8 +60,11 @@ ABSL_FLAG(int, page_size, 0, "list: plans per page");
 ABSL_FLAG(std::string, page_token, "", "list: page token from a previous page");
 ABSL_FLAG(bool, all, false, "list: follow page tokens to the end");
 ABSL_FLAG(std::string, mask, "", "update: comma-separated field paths to change, or '*'");
-ABSL_FLAG(std::string, etag, "", "update/transition/signoff: etag of the version you read");
-ABSL_FLAG(std::string, comment, "", "transition/signoff/review: comment");
+ABSL_FLAG(std::string, etag, "",
+          "update/transition/signoff, kpi record/verify/return, pdca advance: etag of the version "
+          "you read");
+ABSL_FLAG(std::string, comment, "",
+          "transition/signoff/review, kpi verify/return, pdca advance: comment");
 ABSL_FLAG(std::string, key_file, "", "token: HS256 key file (RFS_AUTH_KEY_FILE)");
 ABSL_FLAG(std::string, role, "", "token: secretariat, bureau, prefecture, municipality, viewer, service");
 ABSL_FLAG(std::string, sub, "", "token: subject (who you are)");
@@ -750,21 +754,23 @@ int Main(int argc, char** argv) {
       "  rfsctl review NAME REQUIREMENT accept|return [--comment TEXT] [--version N]\n"
       "  rfsctl reviews NAME [--history] · score NAME | score -f FIGURES.json · ruleset\n"
       "  rfsctl health [SERVICE]   (no token needed; exit 0 when SERVING)\n"
-      "  rfsctl kpi record|verify|return|list|progress|override|unlock|national|import ...\n"
-      "      KPI tracking (--kpi_address); `rfsctl kpi help` for the details\n"
-      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDRESS, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
+      "  rfsctl kpi record|verify|return|list|progress|override|unlock|national|reporting|import\n"
+      "  rfsctl pdca show PLAN FY-H · pdca advance PLAN FY-H DO|CHECK|ACT [--findings T]\n"
+      "                  [--action \"what|who|YYYY-MM-DD\"] [--request_revision]\n"
+      "      KPI tracking and PDCA cycles (--kpi_addr); `rfsctl kpi help` for the details\n"
+      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
     return Fail("no command; try: token, create, get, list, update, transition, signoff, "
-                "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi "
-                "(--help for flags)");
+                "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi, "
+                "pdca (--help for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "token") return CmdToken();
   if (cmd == "health") return CmdHealth(args);
-  if (cmd == "kpi") {
+  if (cmd == "kpi" || cmd == "pdca") {
     KpiGlobals g;
     g.token = Token();
     g.english = English();
@@ -779,7 +785,8 @@ int Main(int argc, char** argv) {
     g.block = absl::GetFlag(FLAGS_block);
     g.field = absl::GetFlag(FLAGS_field);
     g.prefecture = absl::GetFlag(FLAGS_prefecture);
-    return RunKpi(g, args);
+    g.actions = RepeatedFlagValues(std::vector<std::string>(argv + 1, argv + argc), "action");
+    return cmd == "kpi" ? RunKpi(g, args) : RunPdca(g, args);
   }
 
   Client client;

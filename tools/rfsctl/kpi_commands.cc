@@ -23,6 +23,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "common/client.h"
 #include "common/digest.h"
 #include "common/fiscal.h"
@@ -32,7 +33,7 @@
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "tools/rfsctl/cli_common.h"
 
-ABSL_FLAG(std::string, kpi_address, "localhost:50053", "KPI tracking service address (RFS_KPI_ADDRESS)");
+ABSL_FLAG(std::string, kpi_addr, "localhost:50053", "KPI tracking service address (RFS_KPI_ADDR)");
 ABSL_FLAG(std::string, breakdown, "", "kpi record: value by prefecture, e.g. 160008=30,170003=70");
 ABSL_FLAG(std::string, source, "", "kpi record: where the figure comes from");
 ABSL_FLAG(std::string, note, "", "kpi record: a note; for a correction, why the value changed");
@@ -41,12 +42,18 @@ ABSL_FLAG(std::string, until, "",
           "kpi unlock: accept reports through this day (JST), e.g. 2026-12-31, or until an RFC 3339 "
           "time; default 14 days");
 ABSL_FLAG(std::string, as_of, "", "kpi progress: the half year, e.g. 2026-H2 (default: now)");
-ABSL_FLAG(std::string, plan_type, "", "kpi national: only plans of type A, B or C");
+ABSL_FLAG(std::string, plan_type, "", "kpi national/reporting: only plans of type A, B or C");
 ABSL_FLAG(bool, include_tokyo_area, false,
           "kpi national: count values at Tokyo-area prefectures too");
 ABSL_FLAG(bool, csv, false, "kpi national: RFC 4180 CSV in UTF-8 instead of a table");
 ABSL_FLAG(bool, bom, false, "kpi national: start the CSV with a UTF-8 BOM (for Excel); implies --csv");
 ABSL_FLAG(bool, dry_run, false, "kpi import: check every line, send nothing");
+ABSL_FLAG(std::string, findings, "", "pdca advance CHECK: the findings (所見)");
+ABSL_FLAG(std::string, action, "",
+          "pdca advance ACT: an improvement action, \"description|owner|YYYY-MM-DD\"; repeat the "
+          "flag or separate several with ';;'");
+ABSL_FLAG(bool, request_revision, false,
+          "pdca advance ACT: ask for a revision of the plan (the registry moves it to REVISING)");
 
 namespace rfs::rfsctl {
 
@@ -142,6 +149,24 @@ std::string FormatHalfYear(const common::v1::FiscalPeriod& period) {
     default:
       return absl::StrCat(period.fiscal_year());
   }
+}
+
+std::vector<std::string> RepeatedFlagValues(const std::vector<std::string>& args,
+                                            absl::string_view name) {
+  std::vector<std::string> values;
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--") break;  // positional arguments only from here
+    if (!absl::ConsumePrefix(&arg, "-")) continue;
+    absl::ConsumePrefix(&arg, "-");
+    if (!absl::ConsumePrefix(&arg, name)) continue;
+    if (arg.empty()) {
+      if (i + 1 < args.size()) values.push_back(args[++i]);  // "--NAME V"
+    } else if (absl::ConsumePrefix(&arg, "=")) {
+      values.emplace_back(arg);  // "--NAME=V"
+    }  // else another flag that starts with NAME
+  }
+  return values;
 }
 
 bool ParseFixedInteger(absl::string_view text, int64_t* value) {
@@ -611,6 +636,89 @@ std::string StateWord(kv1::MeasurementState state, bool english) {
   }
 }
 
+std::string ReportStateWord(kv1::ReportState state, bool english) {
+  // By the number of the state, from REPORT_STATE_NOT_YET_DUE (1) to REPORT_STATE_MISSING (5).
+  static constexpr const char* kWords[][2] = {{"NOT YET DUE", "未報告（期限前）"},
+                                              {"ON TIME", "期限内に報告済"},
+                                              {"LATE", "期限後に報告"},
+                                              {"INCOMPLETE", "一部未報告（期限超過）"},
+                                              {"MISSING", "未報告（期限超過）"}};
+  if (state < kv1::REPORT_STATE_NOT_YET_DUE || state > kv1::REPORT_STATE_MISSING) return "-";
+  return kWords[state - kv1::REPORT_STATE_NOT_YET_DUE][english ? 0 : 1];
+}
+
+// ---- PDCA ----
+
+namespace {
+
+// The Japanese words of the phases, by their numbers.
+constexpr const char* kPhaseJa[] = {"", "計画", "実行", "評価", "改善"};
+
+}  // namespace
+
+std::string PdcaPhaseWord(kv1::PdcaPhase phase, bool english) {
+  if (phase < kv1::PDCA_PHASE_PLAN || phase > kv1::PDCA_PHASE_ACT) return "-";
+  const std::string id(absl::StripPrefix(kv1::PdcaPhase_Name(phase), "PDCA_PHASE_"));
+  return english ? id : absl::StrCat(id, "（", kPhaseJa[phase], "）");
+}
+
+std::optional<kv1::PdcaPhase> ParsePdcaPhaseArg(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  for (int p = kv1::PDCA_PHASE_DO; p <= kv1::PDCA_PHASE_ACT; ++p) {
+    if (text == kPhaseJa[p]) return static_cast<kv1::PdcaPhase>(p);
+  }
+  const std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view name = upper;
+  absl::ConsumePrefix(&name, "PDCA_PHASE_");
+  kv1::PdcaPhase phase;
+  if (name.empty() || !kv1::PdcaPhase_Parse(absl::StrCat("PDCA_PHASE_", name), &phase) ||
+      phase < kv1::PDCA_PHASE_DO) {
+    return std::nullopt;
+  }
+  return phase;
+}
+
+absl::StatusOr<std::vector<kv1::ImprovementAction>> ParseImprovementActions(
+    const std::vector<std::string>& values) {
+  static constexpr size_t kMaxActions = 50;
+  std::vector<kv1::ImprovementAction> actions;
+  for (const std::string& value : values) {
+    for (absl::string_view piece : absl::StrSplit(value, ";;")) {
+      piece = absl::StripAsciiWhitespace(piece);
+      if (piece.empty()) continue;
+      auto bad = [&](const auto&... what) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("action ", actions.size() + 1, " ", Quoted(piece), ": ", what...));
+      };
+      const std::vector<absl::string_view> parts = absl::StrSplit(piece, '|');
+      if (parts.size() != 3) {
+        return bad("write it as description|owner|YYYY-MM-DD (3 parts separated by '|', not ",
+                   parts.size(), ")");
+      }
+      kv1::ImprovementAction a;
+      a.set_description(std::string(absl::StripAsciiWhitespace(parts[0])));
+      a.set_owner(std::string(absl::StripAsciiWhitespace(parts[1])));
+      a.set_due_date(std::string(absl::StripAsciiWhitespace(parts[2])));
+      if (a.description().empty()) return bad("the description is empty");
+      if (CountCodePoints(a.description()) > 2000) {
+        return bad("the description is longer than 2,000 characters");
+      }
+      if (a.owner().empty()) return bad("the owner (a department or body) is empty");
+      if (CountCodePoints(a.owner()) > 200) return bad("the owner is longer than 200 characters");
+      absl::CivilDay day;
+      if (a.due_date().size() != 10 || !absl::ParseCivilTime(a.due_date(), &day)) {
+        return bad("the due date ", Quoted(a.due_date()), " is not a day like 2027-03-31");
+      }
+      if (actions.size() == kMaxActions) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("more than ", kMaxActions, " actions (at most ", kMaxActions, ")"));
+      }
+      actions.push_back(std::move(a));
+    }
+  }
+  return actions;
+}
+
 // ---- Table ----
 
 TextTable::TextTable(std::vector<std::string> header, size_t max_width) : max_(max_width) {
@@ -701,6 +809,36 @@ std::string UnitWord(rv1::IndicatorUnit unit, bool english) {
 }
 
 std::string Percent(double ratio) { return absl::StrFormat("%.1f%%", 100.0 * ratio); }
+
+std::string PlanTypeLetter(rv1::PlanType type) {
+  return std::string(absl::StripPrefix(rv1::PlanType_Name(type), "PLAN_TYPE_"));
+}
+
+// "type B", "block HOKURIKU" (or 類型 B, ブロック HOKURIKU): the filters set of a request.
+std::vector<std::string> TypeAndBlockFilters(rv1::PlanType type, const std::string& block,
+                                             bool english) {
+  std::vector<std::string> filters;
+  if (type != rv1::PLAN_TYPE_UNSPECIFIED) {
+    filters.push_back(absl::StrCat(english ? "type " : "類型 ", PlanTypeLetter(type)));
+  }
+  if (!block.empty()) filters.push_back(absl::StrCat(english ? "block " : "ブロック ", block));
+  return filters;
+}
+
+// The day a report is due, "2026-10-31" (JST), from its deadline (the first instant after it).
+std::string DueDate(const google::protobuf::Timestamp& deadline) {
+  return absl::FormatTime("%Y-%m-%d",
+                          absl::FromUnixSeconds(deadline.seconds()) - absl::Seconds(1),
+                          JapanTimeZone());
+}
+
+// A value of the indicator `id` with its unit when `indicators` has it, else the plain integer.
+std::string ValueText(const std::map<std::string, rv1::Indicator>& indicators,
+                      const std::string& id, int64_t value, bool english) {
+  auto it = indicators.find(id);
+  return it == indicators.end() ? FormatThousands(value)
+                                : FormatIndicatorValue(value, it->second, english);
+}
 
 // "3.6% (FY2026 H2)": a value of `indicator` and the half year it belongs to.
 std::string ValueOfPeriod(int64_t value, const common::v1::FiscalPeriod& period,
@@ -803,13 +941,7 @@ std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english
 std::string RenderNationalReport(const kv1::AggregateKgiRequest& request,
                                  const kv1::AggregateKgiResponse& response, bool english) {
   const bool en = english;
-  std::vector<std::string> filters;
-  if (request.plan_type() != rv1::PLAN_TYPE_UNSPECIFIED) {
-    filters.push_back(absl::StrCat(en ? "type " : "類型 ",
-                                   absl::StripPrefix(rv1::PlanType_Name(request.plan_type()),
-                                                     "PLAN_TYPE_")));
-  }
-  if (!request.block().empty()) filters.push_back(absl::StrCat(en ? "block " : "ブロック ", request.block()));
+  std::vector<std::string> filters = TypeAndBlockFilters(request.plan_type(), request.block(), en);
   if (!request.strategic_field().empty()) {
     filters.push_back(absl::StrCat(en ? "field " : "分野 ", request.strategic_field()));
   }
@@ -850,6 +982,134 @@ std::string RenderNationalReport(const kv1::AggregateKgiRequest& request,
   return out;
 }
 
+std::string RenderReportingStatus(const kv1::GetReportingStatusRequest& request,
+                                  const kv1::ReportingStatus& status, bool english) {
+  const bool en = english;
+  const std::vector<std::string> filters =
+      TypeAndBlockFilters(request.plan_type(), request.block(), en);
+  const std::string computed = status.has_compute_time()
+                                   ? JstTime(status.compute_time())
+                                   : (en ? "not computed yet" : "未集計");
+  std::string out =
+      en ? absl::StrCat(FormatPeriod(status.period()), " reports · deadline ",
+                        DueDate(status.deadline()), " (JST) · as of ", computed,
+                        filters.empty() ? "" : " · " + absl::StrJoin(filters, ", "), "\n")
+         : absl::StrCat(FormatPeriodJa(status.period()), "の報告状況 · 期限 ",
+                        DueDate(status.deadline()), " · 集計 ", computed,
+                        filters.empty() ? "" : " · " + absl::StrJoin(filters, "、"), "\n");
+  const std::pair<kv1::ReportState, int32_t> kCounts[] = {
+      {kv1::REPORT_STATE_ON_TIME, status.on_time()},
+      {kv1::REPORT_STATE_LATE, status.late()},
+      {kv1::REPORT_STATE_INCOMPLETE, status.incomplete()},
+      {kv1::REPORT_STATE_MISSING, status.missing()},
+      {kv1::REPORT_STATE_NOT_YET_DUE, status.not_yet_due()}};
+  std::vector<std::string> counts = {absl::StrCat(en ? "expected " : "対象 ", status.expected())};
+  for (const auto& [state, n] : kCounts) {
+    const std::string word = ReportStateWord(state, en);
+    counts.push_back(absl::StrCat(en ? absl::AsciiStrToLower(word) : word, " ", n));
+  }
+  absl::StrAppend(&out, absl::StrJoin(counts, " · "), "\n\n");
+  if (status.plans().empty()) {
+    absl::StrAppend(&out, en ? "(no plans to show)\n" : "（表示できる計画はありません）\n");
+    return out;
+  }
+  TextTable table(Header(en, {"PLAN", "TYPE", "BLOCK", "STATE"}, {"計画", "類型", "ブロック", "状況"}));
+  for (const auto& p : status.plans()) {
+    table.Add({p.plan(), PlanTypeLetter(p.plan_type()), p.block(), ReportStateWord(p.state(), en)});
+  }
+  out += table.Render();
+  if (status.plans_size() < status.expected()) {
+    absl::StrAppend(&out, en ? absl::StrCat("(", status.plans_size(), " of ", status.expected(),
+                                            " plans listed: those you may read)\n")
+                             : absl::StrCat("（", status.expected(), "件中、閲覧できる ",
+                                            status.plans_size(), "件を表示）\n"));
+  }
+  return out;
+}
+
+std::string RenderPdcaCycle(const kv1::PdcaCycle& cycle,
+                            const std::map<std::string, rv1::Indicator>& indicators,
+                            bool english) {
+  const bool en = english;
+  std::string out =
+      en ? absl::StrCat(cycle.name(), " · ", FormatPeriod(cycle.period()), " · phase ",
+                        PdcaPhaseWord(cycle.phase(), en), " (etag ", cycle.etag(), ")\n")
+         : absl::StrCat(cycle.name(), " · ", FormatPeriodJa(cycle.period()), " · 段階 ",
+                        PdcaPhaseWord(cycle.phase(), en), "（etag ", cycle.etag(), "）\n");
+  auto section = [&](const char* title_en, const char* title_ja) {
+    absl::StrAppend(&out, "\n", en ? title_en : title_ja, "\n");
+  };
+  if (!cycle.transitions().empty()) {
+    section("Transitions", "経過");
+    TextTable table(Header(en, {"WHEN (JST)", "WHO", "PHASE", "COMMENT"},
+                           {"日時", "実施者", "段階", "コメント"}),
+                    60);
+    for (const auto& t : cycle.transitions()) {
+      table.Add({JstTime(t.time()), t.actor(),
+                 absl::StrCat(PdcaPhaseWord(t.from_phase(), /*english=*/true), " → ",
+                              PdcaPhaseWord(t.to_phase(), /*english=*/true)),
+                 t.comment()});
+    }
+    out += table.Render();
+  }
+  if (!cycle.findings().empty()) {
+    section("Findings", "所見");
+    absl::StrAppend(&out, "  ", absl::StrReplaceAll(cycle.findings(), {{"\n", "\n  "}}), "\n");
+  }
+  if (!cycle.checks().empty()) {
+    section("Indicators at CHECK", "評価時の指標");
+    const bool any_override =
+        std::any_of(cycle.checks().begin(), cycle.checks().end(), [](const auto& c) {
+          return c.override_status() != kv1::PROGRESS_STATUS_UNSPECIFIED;
+        });
+    std::vector<std::string> header =
+        Header(en, {"ID", "INDICATOR", "STATUS", "ACTUAL", "EXPECTED"},
+               {"ID", "指標", "状況", "実績", "想定"});
+    if (any_override) header.push_back(en ? "REVIEWER'S STATUS" : "確認者の判断");
+    TextTable table(std::move(header), 40);
+    for (size_t c : {3, 4}) table.AlignRight(c);
+    for (const auto& c : cycle.checks()) {
+      const std::string& id = c.indicator_id();
+      auto it = indicators.find(id);
+      std::vector<std::string> row = {
+          id, it == indicators.end() ? "" : it->second.name(), StatusWord(c.status(), en),
+          c.has_actual() ? ValueText(indicators, id, c.actual(), en) : "—",
+          c.has_expected() ? ValueText(indicators, id, c.expected(), en) : "—"};
+      if (any_override) {
+        row.push_back(c.override_status() == kv1::PROGRESS_STATUS_UNSPECIFIED
+                          ? ""
+                          : StatusWord(c.override_status(), en));
+      }
+      table.Add(std::move(row));
+    }
+    out += table.Render();
+  }
+  if (!cycle.actions().empty()) {
+    section("Improvement actions", "改善策");
+    TextTable table(Header(en, {"#", "ACTION", "OWNER", "DUE"}, {"#", "改善策", "担当", "期限"}), 60);
+    table.AlignRight(0);
+    int n = 0;
+    for (const auto& a : cycle.actions()) {
+      table.Add({absl::StrCat(++n), a.description(), a.owner(), a.due_date()});
+    }
+    out += table.Render();
+  }
+  const int64_t version = cycle.revision_plan_version();
+  if (en) {
+    absl::StrAppend(&out, "\nrevision requested: ",
+                    cycle.revision_requested()
+                        ? absl::StrCat("yes (plan version ", version, ", REVISING)")
+                        : "no",
+                    "\n");
+  } else {
+    absl::StrAppend(&out, "\n計画の見直し依頼: ",
+                    cycle.revision_requested() ? absl::StrCat("あり（計画 第", version, "版で見直し中）")
+                                               : "なし",
+                    "\n");
+  }
+  return out;
+}
+
 std::string NationalCsv(const kv1::AggregateKgiResponse& response, bool english, bool bom) {
   std::string out = bom ? "\xEF\xBB\xBF" : "";
   out += CsvRow({"fiscal_year", "kgi", "kgi_name", "unit", "target", "reported", "verified",
@@ -882,7 +1142,7 @@ class KpiClient {
  public:
   explicit KpiClient(const KpiGlobals& g) : g_(g) {
     ChannelOptions options;
-    options.target = absl::GetFlag(FLAGS_kpi_address);
+    options.target = absl::GetFlag(FLAGS_kpi_addr);
     options.tls = g.tls;
     options.ca_file = g.ca_file;
     stub_ = kv1::KpiTracking::NewStub(MakeChannel(options));
@@ -925,6 +1185,19 @@ int Output(const KpiGlobals& g, const google::protobuf::Message& m, const Print&
   return 0;
 }
 
+// The indicators of a plan by id, from its progress, for their units and decimal places (best
+// effort: empty when it cannot be read, and values are then shown as plain fixed-point integers).
+std::map<std::string, rv1::Indicator> IndicatorsOf(const KpiClient& c, const std::string& plan) {
+  std::map<std::string, rv1::Indicator> indicators;
+  kv1::GetProgressRequest req;
+  req.set_plan(plan);
+  kv1::PlanProgress progress;
+  if (c.Call(&Stub::GetProgress, req, &progress).ok()) {
+    for (const auto& p : progress.indicators()) indicators[p.indicator().id()] = p.indicator();
+  }
+  return indicators;
+}
+
 // A measurement after record, verify or return: its name, revision (etag) and state.
 int OutputMeasurement(const KpiGlobals& g, const kv1::Measurement& m) {
   const bool en = g.english;
@@ -948,6 +1221,34 @@ std::optional<std::string> MeasurementNameArg(const std::vector<std::string>& ar
                         FormatHalfYear(*period));
   }
   return std::nullopt;
+}
+
+// A half year argument into `period`: 0, or the usage error printed (after `command`).
+int ReadHalfYearArg(absl::string_view command, const std::string& arg,
+                    common::v1::FiscalPeriod* period) {
+  const auto parsed = ParseHalfYear(arg);
+  if (!parsed.has_value()) {
+    return Fail(absl::StrCat(command, ": '", arg, "' is not a half year like 2026-H2"));
+  }
+  *period = *parsed;
+  return 0;
+}
+
+// PLAN FY-H (args[0] and args[1]) into the plan and period of `req`: 0, or the usage error
+// printed.
+template <typename Request>
+int ReadPlanAndHalfYear(absl::string_view command, const std::vector<std::string>& args,
+                        Request* req) {
+  req->set_plan(NormalizePlanName(args[0]));
+  return ReadHalfYearArg(command, args[1], req->mutable_period());
+}
+
+// --plan_type A, B or C into `type` (UNSPECIFIED when not given); false for anything else.
+bool ReadPlanTypeFlag(rv1::PlanType* type) {
+  const std::string text = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_plan_type));
+  *type = rv1::PLAN_TYPE_UNSPECIFIED;
+  if (text.empty()) return true;
+  return rv1::PlanType_Parse("PLAN_TYPE_" + text, type) && *type != rv1::PLAN_TYPE_UNSPECIFIED;
 }
 
 int CmdRecord(KpiClient& c, const std::vector<std::string>& args) {
@@ -1043,20 +1344,9 @@ int CmdList(KpiClient& c, const std::vector<std::string>& args) {
   kv1::ListMeasurementsResponse resp;
   if (int code = c.CallOrFail(&Stub::ListMeasurements, req, &resp)) return code;
   if (g.json) return PrintJson(resp);
-  // The indicators' units and decimal places, from the progress of the plan (best effort: the
-  // raw fixed-point integers are shown when it cannot be read).
-  std::map<std::string, rv1::Indicator> indicators;
-  {
-    kv1::GetProgressRequest preq;
-    preq.set_plan(req.plan());
-    kv1::PlanProgress progress;
-    if (c.Call(&Stub::GetProgress, preq, &progress).ok()) {
-      for (const auto& p : progress.indicators()) indicators[p.indicator().id()] = p.indicator();
-    }
-  }
+  const std::map<std::string, rv1::Indicator> indicators = IndicatorsOf(c, req.plan());
   auto value_text = [&](const std::string& id, int64_t v) {
-    auto it = indicators.find(id);
-    return it == indicators.end() ? FormatThousands(v) : FormatIndicatorValue(v, it->second, en);
+    return ValueText(indicators, id, v, en);
   };
   if (resp.measurements().empty()) {
     std::printf("%s\n", en ? "(no measurements)" : "（報告された値はありません）");
@@ -1170,12 +1460,7 @@ int CmdUnlock(KpiClient& c, const std::vector<std::string>& args) {
     return Fail("kpi unlock: usage: rfsctl kpi unlock PLAN FY-H --reason R [--until 2026-12-31]");
   }
   kv1::UnlockPeriodRequest req;
-  req.set_plan(NormalizePlanName(args[0]));
-  const auto period = ParseHalfYear(args[1]);
-  if (!period.has_value()) {
-    return Fail(absl::StrCat("kpi unlock: '", args[1], "' is not a half year like 2026-H1"));
-  }
-  *req.mutable_period() = *period;
+  if (int code = ReadPlanAndHalfYear("kpi unlock", args, &req)) return code;
   req.set_reason(absl::GetFlag(FLAGS_reason));
   if (absl::StripAsciiWhitespace(req.reason()).empty()) {
     return Fail("kpi unlock: --reason is required");
@@ -1195,9 +1480,7 @@ int CmdUnlock(KpiClient& c, const std::vector<std::string>& args) {
   kv1::PeriodLock resp;
   if (int code = c.CallOrFail(&Stub::UnlockPeriod, req, &resp)) return code;
   return Output(g, resp, [&] {
-    const std::string deadline = absl::FormatTime(
-        "%Y-%m-%d", absl::FromUnixSeconds(resp.deadline().seconds()) - absl::Seconds(1),
-        JapanTimeZone());
+    const std::string deadline = DueDate(resp.deadline());
     if (en) {
       std::printf("%s %s: open for reports until %s JST (by %s; deadline %s); %s\n",
                   resp.plan().c_str(), FormatHalfYear(resp.period()).c_str(),
@@ -1224,14 +1507,9 @@ int CmdNational(KpiClient& c, const std::vector<std::string>& args) {
   }
   kv1::AggregateKgiRequest req;
   req.set_fiscal_year(*year);
-  const std::string type = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_plan_type));
-  if (!type.empty()) {
-    rv1::PlanType t;
-    if (!rv1::PlanType_Parse("PLAN_TYPE_" + type, &t) || t == rv1::PLAN_TYPE_UNSPECIFIED) {
-      return Fail("kpi national: --plan_type must be A, B or C");
-    }
-    req.set_plan_type(t);
-  }
+  rv1::PlanType type;
+  if (!ReadPlanTypeFlag(&type)) return Fail("kpi national: --plan_type must be A, B or C");
+  req.set_plan_type(type);
   req.set_block(absl::AsciiStrToUpper(g.block));
   req.set_strategic_field(g.field);
   req.set_prefecture_code(g.prefecture);
@@ -1246,6 +1524,97 @@ int CmdNational(KpiClient& c, const std::vector<std::string>& args) {
   }
   return Output(g, resp, [&] {
     std::printf("%s", RenderNationalReport(req, resp, g.english).c_str());
+  });
+}
+
+int CmdReporting(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 1) {
+    return Fail(
+        "kpi reporting: usage: rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]");
+  }
+  kv1::GetReportingStatusRequest req;
+  if (int code = ReadHalfYearArg("kpi reporting", args[0], req.mutable_period())) return code;
+  rv1::PlanType type;
+  if (!ReadPlanTypeFlag(&type)) return Fail("kpi reporting: --plan_type must be A, B or C");
+  req.set_plan_type(type);
+  req.set_block(absl::AsciiStrToUpper(g.block));
+  kv1::ReportingStatus resp;
+  if (int code = c.CallOrFail(&Stub::GetReportingStatus, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    std::printf("%s", RenderReportingStatus(req, resp, g.english).c_str());
+  });
+}
+
+int CmdPdcaShow(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 2) return Fail("pdca show: usage: rfsctl pdca show PLAN FY-H");
+  kv1::GetPdcaCycleRequest req;
+  if (int code = ReadPlanAndHalfYear("pdca show", args, &req)) return code;
+  kv1::PdcaCycle resp;
+  if (int code = c.CallOrFail(&Stub::GetPdcaCycle, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    // The units of the values CHECK recorded, only when it recorded any.
+    const auto indicators = resp.checks().empty() ? std::map<std::string, rv1::Indicator>()
+                                                  : IndicatorsOf(c, resp.plan());
+    std::printf("%s", RenderPdcaCycle(resp, indicators, g.english).c_str());
+  });
+}
+
+int CmdPdcaAdvance(KpiClient& c, const std::vector<std::string>& args) {
+  const KpiGlobals& g = c.g();
+  if (args.size() != 3) {
+    return Fail("pdca advance: usage: rfsctl pdca advance PLAN FY-H DO|CHECK|ACT [--findings TEXT] "
+                "[--action \"description|owner|YYYY-MM-DD\" ...] [--request_revision] "
+                "[--comment C] [--etag E]");
+  }
+  kv1::AdvancePdcaCycleRequest req;
+  if (int code = ReadPlanAndHalfYear("pdca advance", args, &req)) return code;
+  const std::optional<kv1::PdcaPhase> phase = ParsePdcaPhaseArg(args[2]);
+  if (!phase.has_value()) {
+    return Fail(absl::StrCat("pdca advance: '", args[2],
+                             "' is not a phase to move to: DO (実行), CHECK (評価) or ACT (改善)"));
+  }
+  req.set_to_phase(*phase);
+  const bool check = *phase == kv1::PDCA_PHASE_CHECK;
+  const bool act = *phase == kv1::PDCA_PHASE_ACT;
+  req.set_findings(absl::GetFlag(FLAGS_findings));
+  if (check && absl::StripAsciiWhitespace(req.findings()).empty()) {
+    return Fail("pdca advance: CHECK needs --findings: what the indicators show");
+  }
+  if (!check && !req.findings().empty()) {
+    return Fail("pdca advance: --findings goes with the move to CHECK");
+  }
+  std::vector<std::string> values = g.actions;
+  if (values.empty() && !absl::GetFlag(FLAGS_action).empty()) {
+    values.push_back(absl::GetFlag(FLAGS_action));  // from RFS_ACTION
+  }
+  auto actions = ParseImprovementActions(values);
+  if (!actions.ok()) {
+    return Fail(absl::StrCat("pdca advance: --action: ", actions.status().message()));
+  }
+  for (auto& a : *actions) *req.add_actions() = std::move(a);
+  req.set_request_revision(absl::GetFlag(FLAGS_request_revision));
+  if (act && req.actions().empty()) {
+    return Fail("pdca advance: ACT needs at least one --action \"description|owner|YYYY-MM-DD\"");
+  }
+  if (!act && (!req.actions().empty() || req.request_revision())) {
+    return Fail("pdca advance: --action and --request_revision go with the move to ACT");
+  }
+  req.set_comment(g.comment);
+  req.set_etag(g.etag);
+  kv1::PdcaCycle resp;
+  if (int code = c.CallOrFail(&Stub::AdvancePdcaCycle, req, &resp)) return code;
+  return Output(g, resp, [&] {
+    const bool en = g.english;
+    const std::string now = PdcaPhaseWord(resp.phase(), /*english=*/true);
+    std::printf(en ? "%s is now %s (etag %s)\n" : "%s は %s になりました（etag %s）\n",
+                resp.name().c_str(), now.c_str(), resp.etag().c_str());
+    if (resp.revision_requested()) {
+      std::printf(en ? "%s: revision requested; the plan is REVISING (version %lld)\n"
+                     : "%s: 計画の見直しを依頼しました。計画は見直し中（REVISING、第%lld版）です\n",
+                  resp.plan().c_str(), static_cast<long long>(resp.revision_plan_version()));
+    }
   });
 }
 
@@ -1312,10 +1681,24 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   return 0;
 }
 
+// `rfsctl kpi` or `rfsctl pdca` alone (the usage on stderr, a usage error) or with "help" (the
+// usage on standard output): the exit code; nullopt for any other command.
+std::optional<int> UsageAsked(const std::vector<std::string>& all) {
+  if (all.empty()) {
+    std::fprintf(stderr, "%s", KpiUsage());
+    return kUsageError;
+  }
+  if (all[0] == "help") {
+    std::printf("%s", KpiUsage());
+    return 0;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* KpiUsage() {
-  return R"(rfsctl kpi: KPI tracking (rfs-kpi at --kpi_address, RFS_KPI_ADDRESS, default localhost:50053)
+  return R"(rfsctl kpi: KPI tracking (rfs-kpi at --kpi_addr, RFS_KPI_ADDR, default localhost:50053)
 
   rfsctl kpi record PLAN INDICATOR FY-H VALUE [--breakdown 160008=30,170003=70] [--source S]
                     [--note N] [--request_id ID] [--etag E]
@@ -1364,6 +1747,29 @@ const char* KpiUsage() {
       outside the plan's area) stops the import with "line N: <error>" (exit 10 + the gRPC
       code). The rows before it stay recorded; fix the cause (e.g. rfsctl kpi unlock) and run
       the same file again: the rows already recorded are skipped thanks to their request ids.
+  rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]
+      Completeness and lateness of a half year's reports, as of the last reporting scan (at
+      most an hour old): the deadline, how many plans are expected to report and how many
+      reported on time, late, in part, not at all or are not yet due; then each plan you may
+      read with its state: 期限内に報告済 (ON TIME), 期限後に報告 (LATE), 一部未報告（期限超過）
+      (INCOMPLETE), 未報告（期限超過） (MISSING), 未報告（期限前） (NOT YET DUE).
+
+rfsctl pdca: the PDCA cycle of a plan for a half year (the same service, token and flags)
+
+  rfsctl pdca show PLAN FY-H
+      The phase (PLAN → DO → CHECK → ACT; a cycle no one has moved is in PLAN) and etag, every
+      move (when in JST, who, from → to, comment), the findings and each indicator's status,
+      actual and expected value as CHECK recorded them, the improvement actions of ACT (what,
+      who, by when) and whether ACT asked for a revision of the plan (and its version).
+  rfsctl pdca advance PLAN FY-H PHASE [--findings TEXT] [--action "description|owner|YYYY-MM-DD"]
+                      [--request_revision] [--comment C] [--etag E]
+      Moves the cycle one phase on. PHASE: DO, CHECK or ACT (any case), or 実行, 評価, 改善.
+      CHECK needs --findings (所見) and records each indicator's status then. ACT needs 1 to 50
+      improvement actions: repeat --action, or separate several with ";;" in one value, e.g.
+        --action "設備投資の前倒し|産業政策課|2027-03-31;;人材育成の拡充|労働政策課|2027-06-30"
+      --request_revision (ACT) also moves the plan to REVISING in the registry, as you.
+      --etag (from pdca show) fails with ABORTED if the cycle moved meanwhile.
+      Prints the cycle's new phase and etag: plans/B-00001/pdca/2026-H2 is now CHECK (etag v2).
 
   Words and tables follow --lang ja|en. --json prints protobuf JSON (import: a summary
   object). Exit codes: 0 success, 2 usage or local error, 10 + the gRPC code otherwise.
@@ -1371,24 +1777,17 @@ const char* KpiUsage() {
 }
 
 int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
-  if (all.empty()) {
-    std::fprintf(stderr, "%s", KpiUsage());
-    return kUsageError;
-  }
-  if (all[0] == "help") {
-    std::printf("%s", KpiUsage());
-    return 0;
-  }
+  if (const std::optional<int> code = UsageAsked(all)) return *code;
   const std::string cmd = all[0];
   const std::vector<std::string> args(all.begin() + 1, all.end());
   if (cmd == "import") return CmdImport(globals, args);  // checks the token only to send
   static const std::set<std::string> kCommands = {"record",   "verify",   "return",
                                                   "list",     "progress", "override",
-                                                  "unlock",   "national"};
+                                                  "unlock",   "national", "reporting"};
   if (kCommands.count(cmd) == 0) {
     return Fail(absl::StrCat("kpi: unknown command '", cmd,
                              "'; try: record, verify, return, list, progress, override, unlock, "
-                             "national, import (rfsctl kpi help)"));
+                             "national, reporting, import (rfsctl kpi help)"));
   }
   if (globals.token.empty()) return Fail(kNoToken);
   KpiClient c(globals);
@@ -1399,7 +1798,21 @@ int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
   if (cmd == "progress") return CmdProgress(c, args);
   if (cmd == "override") return CmdOverride(c, args);
   if (cmd == "unlock") return CmdUnlock(c, args);
+  if (cmd == "reporting") return CmdReporting(c, args);
   return CmdNational(c, args);
+}
+
+int RunPdca(const KpiGlobals& globals, const std::vector<std::string>& all) {
+  if (const std::optional<int> code = UsageAsked(all)) return *code;
+  const std::string cmd = all[0];
+  const std::vector<std::string> args(all.begin() + 1, all.end());
+  if (cmd != "show" && cmd != "advance") {
+    return Fail(absl::StrCat("pdca: unknown command '", cmd,
+                             "'; try: show, advance (rfsctl kpi help)"));
+  }
+  if (globals.token.empty()) return Fail(kNoToken);
+  KpiClient c(globals);
+  return cmd == "show" ? CmdPdcaShow(c, args) : CmdPdcaAdvance(c, args);
 }
 
 }  // namespace rfs::rfsctl

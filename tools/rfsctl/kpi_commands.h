@@ -1,11 +1,13 @@
-// `rfsctl kpi ...`: the command-line client of rfs-kpi (rfs.kpi.v1.KpiTracking). commands.cc
-// dispatches `kpi` here with the global settings (KpiGlobals); the kpi-only flags live in
-// kpi_commands.cc. The pure pieces below (CSV, breakdown and half-year parsing, fixed-point
-// formatting, bars, report rendering) do no I/O, so tests link them without a server.
+// `rfsctl kpi ...` and `rfsctl pdca ...`: the command-line client of rfs-kpi
+// (rfs.kpi.v1.KpiTracking). commands.cc dispatches `kpi` and `pdca` here with the global
+// settings (KpiGlobals); the kpi-only flags live in kpi_commands.cc. The pure pieces below (CSV,
+// breakdown, half-year, phase and action parsing, fixed-point formatting, bars, report
+// rendering) do no I/O, so tests link them without a server.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,14 +40,25 @@ struct KpiGlobals {
   std::string block;       // national
   std::string field;       // national
   std::string prefecture;  // national
+  // Every --action of the command line, in order (absl keeps only the last): pdca advance.
+  std::vector<std::string> actions;
 };
 
 // Runs `rfsctl kpi ARGS...` (ARGS without "kpi") and returns the exit code: 0 success, 2 usage
 // or local error (including a malformed import file), 10 + the gRPC code otherwise.
 int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& args);
 
-// The usage of `rfsctl kpi` (printed by `rfsctl kpi` and `rfsctl kpi help`).
+// Runs `rfsctl pdca ARGS...` (ARGS without "pdca": show or advance), with the client and exit
+// codes of RunKpi.
+int RunPdca(const KpiGlobals& globals, const std::vector<std::string>& args);
+
+// The usage of `rfsctl kpi` and `rfsctl pdca` (printed by either alone or with `help`).
 const char* KpiUsage();
+
+// The values of a flag that may be repeated, in order, from the command-line arguments (without
+// the program name): "--NAME=V", "--NAME V", "-NAME=V" and "-NAME V"; none after "--".
+std::vector<std::string> RepeatedFlagValues(const std::vector<std::string>& args,
+                                            absl::string_view name);
 
 // ---- Pure helpers ----
 
@@ -145,6 +158,25 @@ const char* StatusColor(kpi::v1::ProgressStatus status);
 bool ParseStatusArg(absl::string_view text, kpi::v1::ProgressStatus* status);
 // 報告済/確認済/差戻し, or REPORTED/VERIFIED/RETURNED.
 std::string StateWord(kpi::v1::MeasurementState state, bool english);
+// 期限内に報告済/期限後に報告/一部未報告（期限超過）/未報告（期限超過）/未報告（期限前), or
+// ON TIME/LATE/INCOMPLETE/MISSING/NOT YET DUE.
+std::string ReportStateWord(kpi::v1::ReportState state, bool english);
+
+// ---- PDCA ----
+
+// PLAN/DO/CHECK/ACT, in Japanese with the word after it: "CHECK（評価）".
+std::string PdcaPhaseWord(kpi::v1::PdcaPhase phase, bool english);
+// The phase `rfsctl pdca advance` moves a cycle to: DO, CHECK or ACT in any case (also
+// "PDCA_PHASE_CHECK"), or 実行/評価/改善. nullopt for anything else, PLAN included (a cycle starts
+// there).
+std::optional<kpi::v1::PdcaPhase> ParsePdcaPhaseArg(absl::string_view text);
+// The improvement actions of the --action flags: each value is "description|owner|YYYY-MM-DD",
+// or several of them separated by ";;" (blank ones skipped). Spaces around the parts are
+// trimmed. INVALID_ARGUMENT naming the action (1-based, over all the values) and what is wrong:
+// not three parts, an empty or too long description (2,000 characters) or owner (200), a due
+// date that is not a day written YYYY-MM-DD, more than 50 actions.
+absl::StatusOr<std::vector<kpi::v1::ImprovementAction>> ParseImprovementActions(
+    const std::vector<std::string>& values);
 
 // A table whose columns line up with Japanese text (wide characters count two columns), cells
 // optionally in an ANSI colour that does not count toward the width.
@@ -172,6 +204,17 @@ std::string RenderProgressReport(const kpi::v1::PlanProgress& progress, bool eng
 // `rfsctl kpi national`: the table of the three KGIs and the plan and KPI shares.
 std::string RenderNationalReport(const kpi::v1::AggregateKgiRequest& request,
                                  const kpi::v1::AggregateKgiResponse& response, bool english);
+// `rfsctl kpi reporting`: the half year, its deadline and when it was computed, the filters of
+// `request`, the counts by state, then one row per plan listed (plan, type, block, state).
+std::string RenderReportingStatus(const kpi::v1::GetReportingStatusRequest& request,
+                                  const kpi::v1::ReportingStatus& status, bool english);
+// `rfsctl pdca show`: the phase and etag, the transitions (when in JST, who, from → to,
+// comment), the findings and the CHECK snapshot (indicator, name, status, actual, expected, and
+// the reviewer's status when any), the actions and whether ACT asked for a revision. Values are
+// shown with the unit of `indicators` (by id), else as plain fixed-point integers.
+std::string RenderPdcaCycle(const kpi::v1::PdcaCycle& cycle,
+                            const std::map<std::string, registry::v1::Indicator>& indicators,
+                            bool english);
 // `rfsctl kpi national --csv`: header fiscal_year,kgi,kgi_name,unit,target,reported,verified,
 // plans,plans_with_kpi_achieved,plans_with_kpi_achieved_ratio,kpis,kpis_achieved,
 // kpis_achieved_ratio, then one row per KGI (the plan and KPI figures repeated on each row),

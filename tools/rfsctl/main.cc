@@ -22,9 +22,13 @@
 //   rfsctl kpi national FY [--plan_type A] [--block B] [--field F] [--prefecture CODE]
 //                      [--include_tokyo_area] [--csv] [--bom]
 //   rfsctl kpi import FILE.csv [--dry_run]
+//   rfsctl kpi reporting FY-H [--plan_type A] [--block B]
+//   rfsctl pdca show PLAN FY-H
+//   rfsctl pdca advance PLAN FY-H DO|CHECK|ACT [--findings TEXT] [--action "what|who|YYYY-MM-DD"]
+//                       [--request_revision] [--comment C] [--etag E]
 //   (details: `rfsctl kpi help`, KpiUsage in kpi_commands.cc)
 //
-// Global: --addr (RFS_ADDR), --kpi_address (RFS_KPI_ADDRESS, default localhost:50053), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
+// Global: --addr (RFS_ADDR), --kpi_addr (RFS_KPI_ADDR, default localhost:50053), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
 // Exit codes: 0 success, 2 usage or local error, 10 + the gRPC status code otherwise
 // (13 INVALID_ARGUMENT, 15 NOT_FOUND, 17 PERMISSION_DENIED, 19 FAILED_PRECONDITION,
 // 20 ABORTED, 24 UNAVAILABLE, 26 UNAUTHENTICATED).

@@ -13,6 +13,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/fiscal.h"
 
 namespace rfs::kpi {
 namespace {
@@ -473,6 +476,86 @@ TEST(Ledger, DifferenceToNothingRemovesEveryKey) {
   EXPECT_EQ(d.size(), before.size());
   for (const auto& [key, v] : before) EXPECT_EQ(At(d, key), -v) << key;
   EXPECT_TRUE(Apply(before, d).empty());
+}
+
+
+absl::Time Jst(int y, int m, int d, int hh = 12) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, 0, 0), JapanTimeZone());
+}
+
+// The calendar marks move when a half year starts, a deadline passes, or a notice window opens
+// — and only then, so a plan is computed again exactly at those moments.
+TEST(Ledger, CalendarMarksMoveAtHalfStartsDeadlinesAndNoticeWindows) {
+  const Calendar calendar;
+  const absl::Duration notice = absl::Hours(24 * 14);
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2026, 11, 29)), "2026-H2|2026-H1|-");
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2026, 12, 30)), "2026-H2|2026-H1|-");
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2026, 10, 20)), "2026-H2|2025-H2|2026-H1");
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2026, 10, 10)), "2026-H2|2025-H2|-");
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2027, 4, 20)), "2027-H1|2026-H1|2026-H2");
+  EXPECT_EQ(CalendarMark(calendar, notice, Jst(2027, 5, 1, 0)), "2027-H1|2026-H2|-");
+}
+
+// Before the deadline a half year is NOT_YET_DUE until complete; after it, complete reports
+// are ON_TIME or LATE, others INCOMPLETE or MISSING; half years not begun are left out.
+TEST(Ledger, ReportStatesFollowTheDeadline) {
+  const Plan plan = HokurikuPlan();
+  const Calendar calendar;
+  std::vector<v1::Measurement> ms;
+  for (const Indicator& i : plan.indicators()) {
+    ms.push_back(M(i.id().c_str(), 2026, FISCAL_HALF_H1, 1));
+  }
+  ms.back().set_late(true);
+  ms.push_back(M("kgi-capex", 2026, FISCAL_HALF_H2, 1));
+  auto states = ReportStates(plan, ms, Jst(2026, 11, 29), calendar);
+  ASSERT_EQ(states.size(), 2u);  // FY2026 H1 and H2; FY2027 has not begun
+  EXPECT_EQ(states["2026-H1"], v1::REPORT_STATE_LATE);
+  EXPECT_EQ(states["2026-H2"], v1::REPORT_STATE_NOT_YET_DUE);
+  states = ReportStates(plan, ms, Jst(2027, 5, 2), calendar);
+  EXPECT_EQ(states["2026-H2"], v1::REPORT_STATE_INCOMPLETE);
+  EXPECT_EQ(states["2027-H1"], v1::REPORT_STATE_NOT_YET_DUE);
+  states = ReportStates(plan, {}, Jst(2026, 11, 29), calendar);
+  EXPECT_EQ(states["2026-H1"], v1::REPORT_STATE_MISSING);
+  std::vector<v1::Measurement> on_time;
+  for (const Indicator& i : plan.indicators()) {
+    on_time.push_back(M(i.id().c_str(), 2026, FISCAL_HALF_H2, 1));
+  }
+  states = ReportStates(plan, on_time, Jst(2026, 11, 29), calendar);
+  EXPECT_EQ(states["2026-H2"], v1::REPORT_STATE_ON_TIME);  // complete before the deadline
+  EXPECT_TRUE(ReportStates(Plan(), {}, Jst(2026, 11, 29), calendar).empty());
+}
+
+// Reporting rows come with a Moment's time; notices are the half years that newly became due
+// or overdue between two maps.
+TEST(Ledger, ReportRowsAndNoticesComeFromTheMoment) {
+  const Plan plan = HokurikuPlan();
+  Moment moment;
+  moment.as_of = Period(2027, FISCAL_HALF_H1);
+  moment.now = Jst(2027, 4, 20);
+  const ContributionMap due = Contributions(plan, {}, moment, Thresholds{});
+  EXPECT_EQ(At(due, "2026|rep|H1|REPORT_STATE_MISSING|A|HOKURIKU"), 1);
+  EXPECT_EQ(At(due, "2026|rep|H2|REPORT_STATE_NOT_YET_DUE|A|HOKURIKU"), 1);
+  EXPECT_EQ(At(due, "2026|due|H2|A|HOKURIKU"), 1);
+  EXPECT_EQ(At(due, "now|pdca|PDCA_PHASE_PLAN|A"), 1);
+  moment.now = Jst(2027, 5, 2);
+  moment.pdca_phase = v1::PDCA_PHASE_CHECK;
+  const ContributionMap overdue = Contributions(plan, {}, moment, Thresholds{});
+  EXPECT_EQ(At(overdue, "2026|due|H2|A|HOKURIKU"), 0);
+  EXPECT_EQ(At(overdue, "2026|rep|H2|REPORT_STATE_MISSING|A|HOKURIKU"), 1);
+  EXPECT_EQ(At(overdue, "now|pdca|PDCA_PHASE_CHECK|A"), 1);
+
+  const auto notices = ReportNotices(due, overdue);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0], std::make_pair(std::string("overdue"), std::string("2026-H2")));
+  const auto first = ReportNotices({}, due);  // H2 due, H1 overdue
+  EXPECT_EQ(first.size(), 2u);
+  EXPECT_TRUE(ReportNotices(overdue, overdue).empty());
+  // Without a time (the plain overload), no reporting rows at all.
+  EXPECT_TRUE(KeysWith(Of(plan, {}), "|rep|").empty());
+  // Drafts expect no reports.
+  EXPECT_TRUE(Contributions(HokurikuPlan(registry::v1::PLAN_STAGE_DRAFTING), {}, moment,
+                            Thresholds{})
+                  .empty());
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 // fixed-point values, progress bars and the reports. No server.
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -494,6 +497,318 @@ TEST(KpiReport, TableLinesUpWideCharactersAndColours) {
   EXPECT_EQ(lines[0], "ID  名前    N");
   EXPECT_EQ(lines[1], "a   \x1b[32m順調\x1b[0m    5");
   EXPECT_EQ(lines[2], "bb  x     123");
+}
+
+// ---- Reporting status ----
+
+TEST(KpiReporting, StateWordsInBothLanguages) {
+  const std::tuple<kv1::ReportState, const char*, const char*> words[] = {
+      {kv1::REPORT_STATE_ON_TIME, "期限内に報告済", "ON TIME"},
+      {kv1::REPORT_STATE_LATE, "期限後に報告", "LATE"},
+      {kv1::REPORT_STATE_INCOMPLETE, "一部未報告（期限超過）", "INCOMPLETE"},
+      {kv1::REPORT_STATE_MISSING, "未報告（期限超過）", "MISSING"},
+      {kv1::REPORT_STATE_NOT_YET_DUE, "未報告（期限前）", "NOT YET DUE"},
+      {kv1::REPORT_STATE_UNSPECIFIED, "-", "-"},
+      {static_cast<kv1::ReportState>(99), "-", "-"}};
+  for (const auto& [state, ja, en] : words) {
+    EXPECT_EQ(ReportStateWord(state, /*english=*/false), ja) << state;
+    EXPECT_EQ(ReportStateWord(state, /*english=*/true), en) << state;
+  }
+}
+
+// The line of `text` that starts with `prefix` ("" when none).
+std::string LineStartingWith(const std::string& text, absl::string_view prefix) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, prefix)) return std::string(line);
+  }
+  return "";
+}
+
+kv1::ReportingStatus SampleReporting() {
+  kv1::ReportingStatus r;
+  r.mutable_period()->set_fiscal_year(2026);
+  r.mutable_period()->set_half(common::v1::FISCAL_HALF_H2);
+  r.mutable_deadline()->set_seconds(1809097200);       // 2027-05-01 00:00 JST: due 2027-04-30
+  r.mutable_compute_time()->set_seconds(1809129600);   // 2027-05-01 09:00 JST
+  r.set_expected(3);
+  r.set_on_time(1);
+  r.set_late(1);
+  r.set_missing(1);
+  auto add = [&](const char* plan, kv1::ReportState state) {
+    kv1::PlanReport* p = r.add_plans();
+    p->set_plan(plan);
+    p->set_plan_type(rv1::PLAN_TYPE_B);
+    p->set_block("HOKURIKU");
+    p->set_state(state);
+  };
+  add("plans/B-00001", kv1::REPORT_STATE_ON_TIME);
+  add("plans/B-00002", kv1::REPORT_STATE_LATE);
+  return r;
+}
+
+TEST(KpiReporting, JapaneseReportWithFiltersCountsAndPlans) {
+  kv1::GetReportingStatusRequest req;
+  req.set_plan_type(rv1::PLAN_TYPE_B);
+  req.set_block("HOKURIKU");
+  const std::string out = RenderReportingStatus(req, SampleReporting(), /*english=*/false);
+  EXPECT_TRUE(absl::StartsWith(out,
+                               "2026年度（令和8年度）下期の報告状況 · 期限 2027-04-30 · 集計 "
+                               "2027-05-01 09:00 · 類型 B、ブロック HOKURIKU\n"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(out,
+                                "対象 3 · 期限内に報告済 1 · 期限後に報告 1 · 一部未報告（期限超過） 0 · "
+                                "未報告（期限超過） 1 · 未報告（期限前） 0\n"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "計画"), "状況")) << out;
+  const std::string row = LineStartingWith(out, "plans/B-00001");
+  EXPECT_TRUE(absl::StrContains(row, "HOKURIKU")) << out;
+  EXPECT_TRUE(absl::StrContains(row, "期限内に報告済")) << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "期限後に報告")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "（3件中、閲覧できる 2件を表示）")) << out;
+}
+
+TEST(KpiReporting, EnglishReportAndAHalfYearNotScannedYet) {
+  const std::string out =
+      RenderReportingStatus(kv1::GetReportingStatusRequest(), SampleReporting(), /*english=*/true);
+  EXPECT_TRUE(absl::StartsWith(
+      out, "FY2026 H2 reports · deadline 2027-04-30 (JST) · as of 2027-05-01 09:00\n"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(
+      out, "expected 3 · on time 1 · late 1 · incomplete 0 · missing 1 · not yet due 0\n"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "PLAN"), "STATE")) << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "LATE")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "(2 of 3 plans listed: those you may read)")) << out;
+
+  kv1::ReportingStatus empty = SampleReporting();
+  empty.clear_compute_time();
+  empty.clear_plans();
+  empty.set_expected(0);
+  const std::string none =
+      RenderReportingStatus(kv1::GetReportingStatusRequest(), empty, /*english=*/true);
+  EXPECT_TRUE(absl::StrContains(none, "as of not computed yet")) << none;
+  EXPECT_TRUE(absl::StrContains(none, "(no plans to show)")) << none;
+  EXPECT_FALSE(absl::StrContains(none, "PLAN")) << none;
+  const std::string none_ja =
+      RenderReportingStatus(kv1::GetReportingStatusRequest(), empty, /*english=*/false);
+  EXPECT_TRUE(absl::StrContains(none_ja, "集計 未集計")) << none_ja;
+  EXPECT_TRUE(absl::StrContains(none_ja, "（表示できる計画はありません）")) << none_ja;
+}
+
+// ---- PDCA ----
+
+TEST(KpiPdca, PhaseArguments) {
+  const std::pair<const char*, kv1::PdcaPhase> good[] = {
+      {"DO", kv1::PDCA_PHASE_DO},        {"do", kv1::PDCA_PHASE_DO},
+      {" Check ", kv1::PDCA_PHASE_CHECK}, {"PDCA_PHASE_CHECK", kv1::PDCA_PHASE_CHECK},
+      {"act", kv1::PDCA_PHASE_ACT},      {"実行", kv1::PDCA_PHASE_DO},
+      {"評価", kv1::PDCA_PHASE_CHECK},    {"改善", kv1::PDCA_PHASE_ACT}};
+  for (const auto& [text, phase] : good) {
+    const std::optional<kv1::PdcaPhase> parsed = ParsePdcaPhaseArg(text);
+    ASSERT_TRUE(parsed.has_value()) << text;
+    EXPECT_EQ(*parsed, phase) << text;
+  }
+  // PLAN is where a cycle starts: never a phase to move to.
+  for (const char* text : {"PLAN", "plan", "計画", "", "DONE", "PDCA_PHASE_", "UNSPECIFIED",
+                           "PDCA_PHASE_UNSPECIFIED", "C", "check it"}) {
+    EXPECT_FALSE(ParsePdcaPhaseArg(text).has_value()) << text;
+  }
+}
+
+TEST(KpiPdca, PhaseWords) {
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_CHECK, true), "CHECK");
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_CHECK, false), "CHECK（評価）");
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_PLAN, false), "PLAN（計画）");
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_DO, false), "DO（実行）");
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_ACT, true), "ACT");
+  EXPECT_EQ(PdcaPhaseWord(kv1::PDCA_PHASE_UNSPECIFIED, true), "-");
+}
+
+TEST(KpiPdca, ActionsFromRepeatedFlagsAndSeparators) {
+  auto actions = ParseImprovementActions(
+      {" 研修の拡充 | 県労働政策課 | 2027-06-30 ;; 企業訪問|産業政策課|2027-09-30;;",
+       "Site visits|Industry division|2028-02-29"});
+  ASSERT_TRUE(actions.ok()) << actions.status();
+  ASSERT_EQ(actions->size(), 3u);
+  EXPECT_EQ((*actions)[0].description(), "研修の拡充");
+  EXPECT_EQ((*actions)[0].owner(), "県労働政策課");
+  EXPECT_EQ((*actions)[0].due_date(), "2027-06-30");
+  EXPECT_EQ((*actions)[1].description(), "企業訪問");
+  EXPECT_EQ((*actions)[1].due_date(), "2027-09-30");
+  EXPECT_EQ((*actions)[2].owner(), "Industry division");
+  EXPECT_EQ((*actions)[2].due_date(), "2028-02-29");  // a leap day
+
+  for (const std::vector<std::string>& none :
+       {std::vector<std::string>{}, std::vector<std::string>{" ;; ", ""}}) {
+    auto parsed = ParseImprovementActions(none);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_TRUE(parsed->empty());
+  }
+  // Lengths count characters, not bytes.
+  const std::string long_ja = absl::StrJoin(std::vector<std::string>(2000, "改"), "");
+  EXPECT_TRUE(ParseImprovementActions({long_ja + "|担当|2027-03-31"}).ok());
+}
+
+TEST(KpiPdca, BadActionsSayWhichAndWhy) {
+  auto message = [](const std::vector<std::string>& values) {
+    auto parsed = ParseImprovementActions(values);
+    EXPECT_FALSE(parsed.ok()) << absl::StrJoin(values, " / ");
+    return parsed.ok() ? std::string() : std::string(parsed.status().message());
+  };
+  EXPECT_EQ(message({"a|b|2027-01-01;;only two|parts"}),
+            "action 2 'only two|parts': write it as description|owner|YYYY-MM-DD (3 parts "
+            "separated by '|', not 2)");
+  EXPECT_TRUE(
+      absl::StrContains(message({"a|b|c|2027-01-01"}), "(3 parts separated by '|', not 4)"));
+  EXPECT_EQ(message({"a|b|2027-01-01", " |b|2027-01-01"}),
+            "action 2 '|b|2027-01-01': the description is empty");
+  EXPECT_EQ(message({"a| |2027-01-01"}),
+            "action 1 'a| |2027-01-01': the owner (a department or body) is empty");
+  EXPECT_EQ(message({"a|b|2027/03/31"}),
+            "action 1 'a|b|2027/03/31': the due date '2027/03/31' is not a day like 2027-03-31");
+  for (const char* date :
+       {"2027-02-30", "2027-3-31", "2027-13-01", "", "tomorrow", "2027-03-31T00"}) {
+    EXPECT_TRUE(absl::StrContains(message({absl::StrCat("a|b|", date)}), "is not a day like"))
+        << date;
+  }
+  EXPECT_TRUE(absl::StrContains(message({std::string(2001, 'x') + "|b|2027-01-01"}),
+                                "the description is longer than 2,000 characters"));
+  EXPECT_TRUE(absl::StrContains(message({"a|" + std::string(201, 'y') + "|2027-01-01"}),
+                                "the owner is longer than 200 characters"));
+  // A long action is quoted in part only.
+  EXPECT_TRUE(absl::StrContains(message({std::string(2001, 'x') + "|b|2027-01-01"}), "…("));
+
+  std::vector<std::string> fifty(50, "a|b|2027-01-01");
+  EXPECT_TRUE(ParseImprovementActions(fifty).ok());
+  fifty.push_back("a|b|2027-01-01");
+  EXPECT_EQ(message(fifty), "more than 50 actions (at most 50)");
+}
+
+TEST(KpiPdca, RepeatedFlagValuesInOrder) {
+  const std::vector<std::string> args = {
+      "pdca", "advance", "B-00001", "2026-H2", "ACT", "--action=a|b|2027-01-01", "-action",
+      "c|d|2027-02-01", "--actions=not this", "--action_other", "nor this", "--comment", "ok",
+      "-action=e|f|2027-03-01", "--", "--action=after the end of the flags"};
+  EXPECT_EQ(RepeatedFlagValues(args, "action"),
+            (std::vector<std::string>{"a|b|2027-01-01", "c|d|2027-02-01", "e|f|2027-03-01"}));
+  EXPECT_EQ(RepeatedFlagValues(args, "comment"), std::vector<std::string>{"ok"});
+  EXPECT_TRUE(RepeatedFlagValues({"pdca", "show", "--action"}, "action").empty());  // no value
+  EXPECT_EQ(RepeatedFlagValues({"--action="}, "action"), std::vector<std::string>{""});
+}
+
+kv1::PdcaCycle SampleCycle() {
+  kv1::PdcaCycle cycle;
+  cycle.set_name("plans/B-00001/pdca/2026-H2");
+  cycle.set_plan("plans/B-00001");
+  cycle.mutable_period()->set_fiscal_year(2026);
+  cycle.mutable_period()->set_half(common::v1::FISCAL_HALF_H2);
+  cycle.set_phase(kv1::PDCA_PHASE_ACT);
+  cycle.set_etag("v3");
+  auto transition = [&](kv1::PdcaPhase from, kv1::PdcaPhase to, const char* who, int64_t seconds,
+                  const char* comment) {
+    kv1::PdcaTransition* t = cycle.add_transitions();
+    t->set_from_phase(from);
+    t->set_to_phase(to);
+    t->set_actor(who);
+    t->mutable_time()->set_seconds(seconds);
+    t->set_comment(comment);
+  };
+  // 2026-10-01 09:30, 2027-05-10 14:15 and 2027-05-20 17:00 JST.
+  transition(kv1::PDCA_PHASE_PLAN, kv1::PDCA_PHASE_DO, "alice", 1790814600, "始めます");
+  transition(kv1::PDCA_PHASE_DO, kv1::PDCA_PHASE_CHECK, "bob", 1809926100, "");
+  transition(kv1::PDCA_PHASE_CHECK, kv1::PDCA_PHASE_ACT, "bob", 1810800000, "見直し");
+  cycle.set_findings("人材育成が遅れている\n設備投資は順調");
+  kv1::IndicatorCheck* talent = cycle.add_checks();
+  talent->set_indicator_id("kgi-talent");
+  talent->set_status(kv1::PROGRESS_STATUS_AT_RISK);
+  talent->set_actual(155);
+  talent->set_expected(300);
+  talent->set_override_status(kv1::PROGRESS_STATUS_ON_TRACK);
+  kv1::IndicatorCheck* other = cycle.add_checks();
+  other->set_indicator_id("kpi-unknown");
+  other->set_status(kv1::PROGRESS_STATUS_NO_DATA);
+  other->set_expected(1234);
+  for (const auto& [what, who, due] : {std::tuple<const char*, const char*, const char*>{
+                                           "研修の拡充", "県労働政策課", "2027-06-30"},
+                                       {"企業訪問", "産業政策課", "2027-09-30"}}) {
+    kv1::ImprovementAction* a = cycle.add_actions();
+    a->set_description(what);
+    a->set_owner(who);
+    a->set_due_date(due);
+  }
+  cycle.set_revision_requested(true);
+  cycle.set_revision_plan_version(5);
+  return cycle;
+}
+
+std::map<std::string, rv1::Indicator> SampleIndicators() {
+  rv1::Indicator talent;
+  talent.set_id("kgi-talent");
+  talent.set_name("人材育成数");
+  talent.set_unit(rv1::INDICATOR_UNIT_PERSONS);
+  return {{"kgi-talent", talent}};
+}
+
+TEST(KpiPdca, CycleInJapanese) {
+  const std::string out = RenderPdcaCycle(SampleCycle(), SampleIndicators(), /*english=*/false);
+  EXPECT_TRUE(absl::StartsWith(out, "plans/B-00001/pdca/2026-H2 · 2026年度（令和8年度）下期 · "
+                                    "段階 ACT（改善）（etag v3）\n"))
+      << out;
+  const std::string first = LineStartingWith(out, "2026-10-01 09:30");
+  EXPECT_TRUE(absl::StrContains(first, "alice")) << out;
+  EXPECT_TRUE(absl::StrContains(first, "PLAN → DO")) << out;
+  EXPECT_TRUE(absl::StrContains(first, "始めます")) << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "2027-05-20 17:00"), "CHECK → ACT")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\n所見\n  人材育成が遅れている\n  設備投資は順調\n")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "確認者の判断")) << out;
+  const std::string talent = LineStartingWith(out, "kgi-talent");
+  for (const char* piece : {"人材育成数", "要注意", "155人", "300人", "順調"}) {
+    EXPECT_TRUE(absl::StrContains(talent, piece)) << piece << "\n" << out;
+  }
+  const std::string other = LineStartingWith(out, "kpi-unknown");
+  EXPECT_TRUE(absl::StrContains(other, "データなし")) << out;
+  EXPECT_TRUE(absl::StrContains(other, "—")) << out;      // no actual
+  EXPECT_TRUE(absl::StrContains(other, "1,234")) << out;  // no unit known: the plain integer
+  EXPECT_TRUE(absl::StrContains(out, "\n改善策\n")) << out;
+  const std::string action = LineStartingWith(out, "1  研修の拡充");
+  EXPECT_TRUE(absl::StrContains(action, "県労働政策課")) << out;
+  EXPECT_TRUE(absl::StrContains(action, "2027-06-30")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\n計画の見直し依頼: あり（計画 第5版で見直し中）\n")) << out;
+}
+
+TEST(KpiPdca, CycleInEnglishAndANewCycle) {
+  const std::string out = RenderPdcaCycle(SampleCycle(), SampleIndicators(), /*english=*/true);
+  EXPECT_TRUE(
+      absl::StartsWith(out, "plans/B-00001/pdca/2026-H2 · FY2026 H2 · phase ACT (etag v3)\n"))
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "\nTransitions\n")) << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "2027-05-10 14:15"), "DO → CHECK")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "REVIEWER'S STATUS")) << out;
+  const std::string talent = LineStartingWith(out, "kgi-talent");
+  for (const char* piece : {"AT RISK", "155 persons", "300 persons", "ON TRACK"}) {
+    EXPECT_TRUE(absl::StrContains(talent, piece)) << piece << "\n" << out;
+  }
+  EXPECT_TRUE(absl::StrContains(out, "\nrevision requested: yes (plan version 5, REVISING)\n"))
+      << out;
+
+  // Without the indicators (the plan's progress could not be read): plain integers.
+  const std::string bare = RenderPdcaCycle(SampleCycle(), {}, /*english=*/true);
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(bare, "kgi-talent"), "155")) << bare;
+  EXPECT_FALSE(absl::StrContains(bare, "persons")) << bare;
+
+  // A cycle no one has moved yet: its phase and nothing else.
+  kv1::PdcaCycle fresh;
+  fresh.set_name("plans/B-00001/pdca/2027-H1");
+  fresh.mutable_period()->set_fiscal_year(2027);
+  fresh.mutable_period()->set_half(common::v1::FISCAL_HALF_H1);
+  fresh.set_phase(kv1::PDCA_PHASE_PLAN);
+  fresh.set_etag("v0");
+  EXPECT_EQ(RenderPdcaCycle(fresh, {}, /*english=*/true),
+            "plans/B-00001/pdca/2027-H1 · FY2027 H1 · phase PLAN (etag v0)\n\n"
+            "revision requested: no\n");
+  EXPECT_EQ(RenderPdcaCycle(fresh, {}, /*english=*/false),
+            "plans/B-00001/pdca/2027-H1 · 2027年度（令和9年度）上期 · 段階 PLAN（計画）（etag v0）\n\n"
+            "計画の見直し依頼: なし\n");
 }
 
 }  // namespace
