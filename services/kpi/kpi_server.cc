@@ -146,7 +146,8 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
   RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(
       MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
       options.registry_timeout));
-  KpiStore* store = host.Own(std::make_unique<KpiStore>(host.pool(), host.async()));
+  KpiStore* store =
+      host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference()));
   host.AddStore(store);
   s->tracker_ = host.Own(
       std::make_unique<Tracker>(store, registry, host.reference(), std::move(options.tracker)));
@@ -162,7 +163,7 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
       .Field("interval_s", absl::ToInt64Seconds(options.sync_interval))
       .Field("lease_ttl_s", absl::ToInt64Seconds(options.lease_ttl));
 
-  auto stats = std::make_shared<KpiStats>(store, host.reference(), options.stats_interval);
+  auto stats = std::make_shared<KpiStats>(store, options.stats_interval);
   s->stats_ = stats;
   host.AddCollectable(stats);
   host.AddJob("kpi_stats", options.stats_interval, [stats] { return stats->Refresh(); });

@@ -65,8 +65,8 @@ bool IsFiscalYear(absl::string_view bucket) {
 
 }  // namespace
 
-KpiStats::KpiStats(KpiStore* store, const ReferenceData* reference, absl::Duration interval)
-    : store_(store), reference_(reference), interval_(interval) {}
+KpiStats::KpiStats(KpiStore* store, absl::Duration interval)
+    : store_(store), interval_(interval) {}
 
 absl::Status KpiStats::Refresh() {
   Family indicators{"rfs_indicators",
@@ -113,14 +113,20 @@ absl::Status KpiStats::Refresh() {
   // Plan type → Σ plans, Σ plans with a KPI achieved ("*" rows: each plan once).
   std::map<std::string, std::pair<int64_t, int64_t>> plans_by_type;
 
+  // The buckets of ledger.h AggregateCells this reads: "now" (statuses, PDCA phases), "now:*"
+  // (plans by type, Tokyo area or not), "{fy}" (report states) and "{fy}:*" (KGIs by type,
+  // block, Tokyo area or not). The rest ("…:pref", "…:{field}") are for AggregateKgi's filters.
   ASSIGN_OR_RETURN(const std::vector<std::string> buckets, store_->Buckets());
   for (const std::string& bucket : buckets) {
-    const bool now = bucket == "now";
-    if (!now && !IsFiscalYear(bucket)) continue;  // not a bucket of ours: skip, do not guess
+    const std::vector<absl::string_view> name = absl::StrSplit(bucket, ':');
+    const bool all_fields = name.size() == 2 && name[1] == "*";
+    if (name.size() > 2 || (name.size() == 2 && !all_fields)) continue;
+    const bool now = name[0] == "now";
+    if (!now && !IsFiscalYear(std::string(name[0]))) continue;  // not ours: skip, do not guess
     ASSIGN_OR_RETURN(const auto fields, store_->Aggregate(bucket));
     for (const auto& [field, v] : fields) {
       const std::vector<absl::string_view> p = absl::StrSplit(field, '|');
-      if (now) {
+      if (now && !all_fields) {
         if (p[0] == "ind" && p.size() == 4) {
           indicators.Add({std::string(p[3]), std::string(p[2]), std::string(p[1])}, v);
         } else if (p[0] == "pdca" && p.size() == 3) {
@@ -128,29 +134,34 @@ absl::Status KpiStats::Refresh() {
           absl::string_view phase = p[1];
           absl::ConsumePrefix(&phase, "PDCA_PHASE_");
           pdca.Add({std::string(phase), std::string(p[2])}, v);
-        } else if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 5 && p[3] == "*") {
+        }
+        continue;
+      }
+      if (now) {
+        // {plans|plans_ach}|{T}|*|{tokyo|other}: each plan once per type.
+        if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 4 && p[1] != "*" &&
+            p[2] == "*") {
           auto& [plans, achieved] = plans_by_type[std::string(p[1])];
           (p[0] == "plans" ? plans : achieved) += v;
         }
         continue;
       }
-      // rep|{H}|{STATE}|{type}|{block}: overdue reports.
-      if (p[0] == "rep" && p.size() == 5) {
-        if (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING") {
-          overdue.Add({std::string(p[4]), bucket, std::string(p[1])}, v);
+      if (!all_fields) {
+        // rep|{H}|{STATE}|{type}|{block}: overdue reports.
+        if (p[0] == "rep" && p.size() == 5 &&
+            (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING")) {
+          overdue.Add({std::string(p[4]), std::string(name[0]), std::string(p[1])}, v);
         }
         continue;
       }
-      // {t|r|v}|{kgi}|{type}|{block}|{sfield}|{pref}
-      if (p.size() != 6 || p[4] != "*") continue;
+      // {t|r|v}|{kgi}|{T}|{B}|{tokyo|other}, for a type and a block.
+      if (p.size() != 5 || p[2] == "*" || p[3] == "*") continue;
       if (p[0] != "t" && p[0] != "r" && p[0] != "v") continue;
       const char* unit = UnitOf(p[1]);
       if (unit == nullptr) continue;
-      // A plan with no known prefecture (no lead, no area) is not in the Tokyo area.
-      const PrefectureInfo* pref = reference_->FindPrefecture(p[5]);
-      std::vector<std::string> labels = {std::string(p[3]), bucket, std::string(p[1]),
-                                         std::string(p[2]),
-                                         pref != nullptr && pref->tokyo_area ? "true" : "false"};
+      std::vector<std::string> labels = {std::string(p[3]), std::string(name[0]),
+                                         std::string(p[1]), std::string(p[2]),
+                                         p[4] == "tokyo" ? "true" : "false"};
       const bool yen = absl::string_view(unit) == "yen";
       if (p[0] == "t") {
         (yen ? target_yen : target_persons).Add(std::move(labels), v);

@@ -8,8 +8,9 @@
 //   rfs_plans_with_kpi_achieved_ratio{plan_type}                   plans with a KPI achieved
 //   rfs_pdca_plans{phase,plan_type}                     PDCA phase of the current half's cycle
 //   rfs_reports_overdue{block,fiscal_year,half}         plans whose report is overdue
-// KGI series are the "*" rows (every plan once, whatever its strategic fields) summed over
-// prefectures into Tokyo area or not. The service host refreshes the snapshot from a
+// KGI series come from the cells of every strategic field ("{fy}:*", each plan once) by type,
+// block and Tokyo area or not (ledger.h AggregateCells): a refresh reads a few small hashes,
+// however many plans there are. The service host refreshes the snapshot from a
 // background job (Refresh); a scrape renders the snapshot and never waits on Redis. A snapshot
 // older than three intervals (Redis unreachable) is not shown: no data is honest, stale numbers
 // are not. Thread-safe.
@@ -24,25 +25,22 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/reference_data.h"
 #include "services/kpi/kpi_store.h"
 
 namespace rfs::kpi {
 
 class KpiStats : public prometheus::Collectable {
  public:
-  // `reference` tells which prefectures are in the Tokyo area; `interval` is how often the
-  // host calls Refresh (for the staleness cut-off).
-  KpiStats(KpiStore* store, const ReferenceData* reference, absl::Duration interval);
+  // `interval` is how often the host calls Refresh (for the staleness cut-off).
+  KpiStats(KpiStore* store, absl::Duration interval);
 
-  // Reads every aggregate bucket now and replaces the snapshot; on failure the previous
+  // Reads the aggregate buckets of the metrics now and replaces the snapshot; on failure the previous
   // snapshot stays (and goes stale).
   absl::Status Refresh();
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   KpiStore* store_;
-  const ReferenceData* reference_;
   const absl::Duration interval_;
   mutable absl::Mutex mu_;
   // The families as the last Refresh rendered them: a scrape copies them out.

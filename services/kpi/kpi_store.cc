@@ -15,16 +15,17 @@ constexpr char kGeneration[] = "#gen";
 constexpr char kAsOf[] = "#asof";
 
 // KEYS: 1 m:{id}, 2 c:{id}, 3 plan:{id}, 4 outbox, 5 plans, 6 buckets, 7 history list or
-//       unused, 8 request key or unused, 9 gone:{id}, 10 versions, 11.. agg:{bucket} keys
+//       unused, 8 request key or unused, 9 gone:{id}, 10 versions, 11.. agg:{bucket} keys and
+//       the hashes of field writes
 // ARGV: 1 generation expected, 2 measurement field ("" none), 3 measurement bytes,
 //       4 change bytes ("" none), 5 plan snapshot bytes ("" unchanged), 6 plan id,
 //       7 as-of key, 8 request value ("" none), 9 request TTL seconds, 10 event count,
 //       11 difference count, 12 removed-indicator count, 13 restored-indicator count,
 //       14 "{version} {as-of}" for the versions hash, 15 field-write count,
-//       then 3 per event (id, type, bytes), 5 per difference (agg key index in KEYS, bucket,
-//       contribution field, aggregate field, delta), 2 per removed indicator (id, bytes),
-//       1 per restored indicator (id), 3 per field write (key index in KEYS, field, value;
-//       an empty value deletes the field)
+//       then 3 per event (id, type, bytes); per difference: contribution field, delta, cell
+//       count, and 3 per cell (agg key index in KEYS, bucket, aggregate field); 2 per removed
+//       indicator (id, bytes), 1 per restored indicator (id), 3 per field write (key index in
+//       KEYS, field, value; an empty value deletes the field)
 // Returns the new generation, or -1 when the generation moved (nothing written).
 // Made with kOutboxLua.
 constexpr char kApplyLua[] = R"lua(
@@ -43,15 +44,20 @@ for _ = 1, tonumber(ARGV[10]) do
   i = i + 3
 end
 for _ = 1, tonumber(ARGV[11]) do
-  local agg = KEYS[tonumber(ARGV[i])]
-  if redis.call('HINCRBY', agg, ARGV[i + 3], ARGV[i + 4]) == 0 then
-    redis.call('HDEL', agg, ARGV[i + 3])
+  local delta = ARGV[i + 1]
+  if redis.call('HINCRBY', KEYS[2], ARGV[i], delta) == 0 then
+    redis.call('HDEL', KEYS[2], ARGV[i])
   end
-  if redis.call('HINCRBY', KEYS[2], ARGV[i + 2], ARGV[i + 4]) == 0 then
-    redis.call('HDEL', KEYS[2], ARGV[i + 2])
+  local cells = tonumber(ARGV[i + 2])
+  i = i + 3
+  for _ = 1, cells do
+    local agg = KEYS[tonumber(ARGV[i])]
+    if redis.call('HINCRBY', agg, ARGV[i + 2], delta) == 0 then
+      redis.call('HDEL', agg, ARGV[i + 2])
+    end
+    redis.call('SADD', KEYS[6], ARGV[i + 1])
+    i = i + 3
   end
-  redis.call('SADD', KEYS[6], ARGV[i + 1])
-  i = i + 5
 end
 for _ = 1, tonumber(ARGV[12]) do
   redis.call('HSET', KEYS[9], ARGV[i], ARGV[i + 1])
@@ -86,8 +92,9 @@ return 1
 
 }  // namespace
 
-KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async)
+KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference)
     : RedisStore(pool, async, "rfs:kpi:"),
+      reference_(reference),
       apply_script_(Script({kOutboxLua, kApplyLua})),
       put_field_script_(Script({kOutboxLua, kPutFieldLua})) {}
 
@@ -223,16 +230,23 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
   }
   // One KEYS entry per bucket.
   absl::flat_hash_map<std::string, size_t> bucket_index;
+  const auto tokyo_area = [this](absl::string_view pref) {
+    const PrefectureInfo* info =
+        reference_ != nullptr ? reference_->FindPrefecture(pref) : nullptr;
+    return info != nullptr && info->tokyo_area;
+  };
   for (const auto& [field, delta] : w.difference) {
-    const size_t bar = field.find('|');
-    const std::string bucket = field.substr(0, bar);
-    auto [it, added] = bucket_index.emplace(bucket, keys.size() + 1);
-    if (added) keys.push_back(Key(absl::StrCat("agg:", bucket)));
-    args.push_back(absl::StrCat(it->second));
-    args.push_back(bucket);
+    const std::vector<AggregateCell> cells = AggregateCells(field, tokyo_area);
     args.push_back(field);
-    args.push_back(field.substr(bar + 1));
     args.push_back(absl::StrCat(delta));
+    args.push_back(absl::StrCat(cells.size()));
+    for (const AggregateCell& cell : cells) {
+      auto [it, added] = bucket_index.emplace(cell.bucket, keys.size() + 1);
+      if (added) keys.push_back(Key(absl::StrCat("agg:", cell.bucket)));
+      args.push_back(absl::StrCat(it->second));
+      args.push_back(cell.bucket);
+      args.push_back(cell.field);
+    }
   }
   for (const registry::v1::Indicator& indicator : w.removed) {
     args.push_back(indicator.id());
@@ -360,6 +374,39 @@ absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> KpiStore::S
     if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
     if (r->type == REDIS_REPLY_NIL) continue;
     RETURN_IF_ERROR(ParseOf(r, &out[plan_ids[i]], "kpi plan snapshot"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::vector<int64_t>>> KpiStore::AggregateFields(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& reads) {
+  std::vector<std::string> keys;
+  keys.reserve(reads.size());
+  for (const auto& [bucket, fields] : reads) keys.push_back(Key(absl::StrCat("agg:", bucket)));
+  std::vector<std::vector<absl::string_view>> commands;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    std::vector<absl::string_view> command = {"HMGET", keys[i]};
+    for (const std::string& f : reads[i].second) command.push_back(f);
+    commands.push_back(std::move(command));
+  }
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  std::vector<std::vector<int64_t>> out(reads.size());
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const redisReply* r = replies[i].get();
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != reads[i].second.size()) {
+      return Corrupt("aggregate fields");
+    }
+    out[i].reserve(r->elements);
+    for (size_t j = 0; j < r->elements; ++j) {
+      if (r->element[j]->type == REDIS_REPLY_NIL) {
+        out[i].push_back(0);
+        continue;
+      }
+      ASSIGN_OR_RETURN(const int64_t v, IntegerOf(r->element[j], "aggregate value"));
+      out[i].push_back(v);
+    }
   }
   return out;
 }

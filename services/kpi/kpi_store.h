@@ -6,7 +6,9 @@
 //   h:{id}:{indicator}|{fy}-{H}  list  the measurement's MeasurementChange entries, oldest first
 //   c:{id}               hash    the plan's contributions to the aggregates (ledger.h), and
 //                                "#asof" → the half year its "now" figures were computed at
-//   agg:{bucket}         hash    Σ of every plan's contributions: a fiscal year, or "now"
+//   agg:{bucket}         hash    Σ of every plan's contributions, in the cells of
+//                                ledger.h AggregateCells: "{fy}", "{fy}:{sfield}",
+//                                "{fy}:{sfield}:pref", "now", "now:{sfield}", "now:{sfield}:pref"
 //   buckets              set     the buckets that exist (for the metrics)
 //   plans                set     plan ids rfs-kpi holds
 //   versions             hash    plan id → "{plan version} {as-of}" held (for the plan sync)
@@ -33,6 +35,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/redis_store.h"
+#include "common/reference_data.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
@@ -89,7 +92,8 @@ struct PlanWrite {
 
 class KpiStore : public RedisStore {
  public:
-  KpiStore(RedisPool* pool, AsyncRedis* async);
+  // `reference` tells which prefectures are in the Tokyo area (for the aggregate cells).
+  KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference);
 
   // The plan's state in one round trip; `with_contributions` also reads c:{id}.
   absl::StatusOr<PlanState> Load(const std::string& plan_id, bool with_contributions);
@@ -123,6 +127,10 @@ class KpiStore : public RedisStore {
   // The snapshots held of these plans (those held), in one round trip.
   absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> Snapshots(
       const std::vector<std::string>& plan_ids);
+  // Fields of aggregate buckets, in one round trip: for each (bucket, fields), the values (0
+  // for a field not there).
+  absl::StatusOr<std::vector<std::vector<int64_t>>> AggregateFields(
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& reads);
   // The buckets that exist.
   absl::StatusOr<std::vector<std::string>> Buckets();
   // Plan id → "{version} {as-of}" of every plan held (what the plan sync compares with the
@@ -134,6 +142,7 @@ class KpiStore : public RedisStore {
                                       const common::v1::FiscalPeriod& period);
 
  private:
+  const ReferenceData* const reference_;
   const RedisScript& apply_script_;
   const RedisScript& put_field_script_;
 };

@@ -316,6 +316,39 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   return out;
 }
 
+std::vector<AggregateCell> AggregateCells(
+    absl::string_view contribution, const std::function<bool(absl::string_view)>& tokyo_area) {
+  const std::vector<absl::string_view> p = absl::StrSplit(contribution, '|');
+  std::vector<AggregateCell> out;
+  // "{fy}|{m}|{kgi}|{type}|{block}|{sfield}|{pref}" or "now|{m}|{type}|{block}|{sfield}|{pref}".
+  const bool kgi_row = p.size() == 7 && p[0] != "now" && (p[1] == "t" || p[1] == "r" || p[1] == "v");
+  const bool plan_row = p.size() == 6 && p[0] == "now" &&
+                        (p[1] == "plans" || p[1] == "plans_ach" || p[1] == "kpis" ||
+                         p[1] == "kpis_ach");
+  if (!kgi_row && !plan_row) {
+    const size_t bar = contribution.find('|');
+    out.push_back({std::string(contribution.substr(0, bar)),
+                   std::string(contribution.substr(bar + 1))});
+    return out;
+  }
+  const absl::string_view sfield = p[p.size() - 2];
+  const absl::string_view pref = p[p.size() - 1];
+  const absl::string_view type = p[p.size() - 4];
+  const absl::string_view block = p[p.size() - 3];
+  // The metric, with its KGI for a KGI row: "t|CAPEX" or "plans".
+  const std::string head = kgi_row ? absl::StrCat(p[1], "|", p[2]) : std::string(p[1]);
+  const std::string bucket = absl::StrCat(p[0], ":", sfield);
+  const absl::string_view area = tokyo_area(pref) ? "tokyo" : "other";
+  out.reserve(8);
+  for (const absl::string_view t : {type, absl::string_view("*")}) {
+    for (const absl::string_view b : {block, absl::string_view("*")}) {
+      out.push_back({bucket, absl::StrCat(head, "|", t, "|", b, "|", area)});
+      out.push_back({absl::StrCat(bucket, ":pref"), absl::StrCat(head, "|", t, "|", b, "|", pref)});
+    }
+  }
+  return out;
+}
+
 ContributionMap Difference(const ContributionMap& before, const ContributionMap& after) {
   ContributionMap out;
   for (const auto& [key, v] : after) {

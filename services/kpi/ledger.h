@@ -35,11 +35,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/string_view.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
@@ -113,6 +115,21 @@ ContributionMap Contributions(const registry::v1::Plan& plan,
 // overdue" events.
 std::vector<std::pair<std::string, std::string>> ReportNotices(const ContributionMap& before,
                                                                const ContributionMap& after);
+
+// Where one contribution is summed in the aggregate hashes agg:{bucket}, so that every read
+// of the national picture is a fixed handful of fields (HMGET), however many plans there are:
+//   {fy}|{t|r|v}|{kgi}|{type}|{block}|{sfield}|{pref} and now|{plans…}|{type}|{block}|{sfield}|{pref}
+//     go to 8 cells: for T in {type, *} and B in {block, *},
+//       bucket "{fy}:{sfield}"      field "{m}|{kgi}|{T}|{B}|{tokyo|other}"  (m|T|B|… for now)
+//       bucket "{fy}:{sfield}:pref" field "{m}|{kgi}|{T}|{B}|{pref}"
+//   anything else ("{fy}|rep|…", "now|ind|…", "now|pdca|…") to bucket "{fy}" or "now",
+//   field = the rest, as it is.
+struct AggregateCell {
+  std::string bucket;
+  std::string field;
+};
+std::vector<AggregateCell> AggregateCells(absl::string_view contribution,
+                                          const std::function<bool(absl::string_view)>& tokyo_area);
 
 // What to add to each field to go from `before` to `after` (fields that do not change are left
 // out).

@@ -923,57 +923,71 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
                                        "' is not a prefecture code (like 160008)"));
     }
   }
+  // The cells of ledger.h AggregateCells: a fixed handful of fields whatever the number of
+  // plans — by prefecture when one is asked for, else outside (and, when asked, inside) the
+  // Tokyo area.
   const std::string type =
-      req.plan_type() == registry::v1::PLAN_TYPE_UNSPECIFIED ? "" : PlanTypeLetter(req.plan_type());
-  const std::string field = req.strategic_field().empty() ? "*" : req.strategic_field();
-  ASSIGN_OR_RETURN(auto year, store_->Aggregate(absl::StrCat(req.fiscal_year())));
-  ASSIGN_OR_RETURN(auto now, store_->Aggregate("now"));
-
-  // A row "{metric}|[{kgi}|]{type}|{block}|{sfield}|{pref}" matches the filters.
-  auto matches = [&](const std::vector<absl::string_view>& parts, size_t first) {
-    if (parts.size() != first + 4) return false;
-    if (!type.empty() && parts[first] != type) return false;
-    if (!req.block().empty() && parts[first + 1] != req.block()) return false;
-    if (parts[first + 2] != field) return false;
-    const absl::string_view pref = parts[first + 3];
-    if (filter_pref != nullptr && pref != req.prefecture_code()) return false;
-    if (!req.include_tokyo_area()) {
-      const PrefectureInfo* info = reference_->FindPrefecture(pref);
-      if (info != nullptr && info->tokyo_area) return false;
-    }
-    return true;
-  };
-  v1::AggregateKgiResponse out;
-  out.set_fiscal_year(req.fiscal_year());
+      req.plan_type() == registry::v1::PLAN_TYPE_UNSPECIFIED ? "*" : PlanTypeLetter(req.plan_type());
+  const std::string block = req.block().empty() ? "*" : req.block();
+  const std::string sfield = req.strategic_field().empty() ? "*" : req.strategic_field();
+  const std::string suffix = filter_pref != nullptr ? ":pref" : "";
+  std::vector<std::string> areas;
+  if (filter_pref != nullptr) {
+    if (!filter_pref->tokyo_area || req.include_tokyo_area()) areas.push_back(req.prefecture_code());
+  } else {
+    areas.push_back("other");
+    if (req.include_tokyo_area()) areas.push_back("tokyo");
+  }
   const registry::v1::MandatoryKgi kgis[] = {registry::v1::MANDATORY_KGI_CAPEX,
                                              registry::v1::MANDATORY_KGI_VALUE_ADDED,
                                              registry::v1::MANDATORY_KGI_TALENT};
-  absl::flat_hash_map<std::string, v1::KgiTotal*> totals;
+  static constexpr const char* kMetrics[] = {"t", "r", "v"};
+  static constexpr const char* kCounts[] = {"plans", "plans_ach", "kpis", "kpis_ach"};
+  std::vector<std::string> year_fields;
+  for (const auto kgi : kgis) {
+    for (const char* m : kMetrics) {
+      for (const std::string& area : areas) {
+        year_fields.push_back(
+            absl::StrCat(m, "|", AggregatedKgiName(kgi), "|", type, "|", block, "|", area));
+      }
+    }
+  }
+  std::vector<std::string> now_fields;
+  for (const char* c : kCounts) {
+    for (const std::string& area : areas) {
+      now_fields.push_back(absl::StrCat(c, "|", type, "|", block, "|", area));
+    }
+  }
+  v1::AggregateKgiResponse out;
+  out.set_fiscal_year(req.fiscal_year());
+  std::vector<std::vector<int64_t>> values(2);
+  if (!areas.empty()) {
+    ASSIGN_OR_RETURN(values,
+                     store_->AggregateFields(
+                         {{absl::StrCat(req.fiscal_year(), ":", sfield, suffix), year_fields},
+                          {absl::StrCat("now:", sfield, suffix), now_fields}}));
+  }
+  size_t i = 0;
   for (const auto kgi : kgis) {
     v1::KgiTotal* t = out.add_totals();
     t->set_kgi(kgi);
     t->set_unit(kgi == registry::v1::MANDATORY_KGI_TALENT ? registry::v1::INDICATOR_UNIT_PERSONS
                                                           : registry::v1::INDICATOR_UNIT_YEN);
-    totals[AggregatedKgiName(kgi)] = t;
+    for (int m = 0; m < 3; ++m) {
+      for (size_t a = 0; a < areas.size(); ++a, ++i) {
+        const int64_t v = values[0][i];
+        if (m == 0) t->set_target(t->target() + v);
+        if (m == 1) t->set_reported(t->reported() + v);
+        if (m == 2) t->set_verified(t->verified() + v);
+      }
+    }
   }
-  for (const auto& [key, value] : year) {
-    const std::vector<absl::string_view> parts = absl::StrSplit(key, '|');
-    if (!matches(parts, 2)) continue;
-    auto it = totals.find(parts[1]);
-    if (it == totals.end()) continue;
-    if (parts[0] == "t") it->second->set_target(it->second->target() + value);
-    if (parts[0] == "r") it->second->set_reported(it->second->reported() + value);
-    if (parts[0] == "v") it->second->set_verified(it->second->verified() + value);
+  int64_t counts[4] = {0, 0, 0, 0};
+  i = 0;
+  for (int c = 0; c < 4; ++c) {
+    for (size_t a = 0; a < areas.size(); ++a, ++i) counts[c] += values[1][i];
   }
-  int64_t plans = 0, plans_ach = 0, kpis = 0, kpis_ach = 0;
-  for (const auto& [key, value] : now) {
-    const std::vector<absl::string_view> parts = absl::StrSplit(key, '|');
-    if (parts[0] == "ind" || !matches(parts, 1)) continue;
-    if (parts[0] == "plans") plans += value;
-    if (parts[0] == "plans_ach") plans_ach += value;
-    if (parts[0] == "kpis") kpis += value;
-    if (parts[0] == "kpis_ach") kpis_ach += value;
-  }
+  const int64_t plans = counts[0], plans_ach = counts[1], kpis = counts[2], kpis_ach = counts[3];
   out.set_plans(static_cast<int32_t>(plans));
   out.set_plans_with_kpi_achieved(static_cast<int32_t>(plans_ach));
   out.set_plans_with_kpi_achieved_ratio(plans > 0 ? static_cast<double>(plans_ach) / plans : 0);

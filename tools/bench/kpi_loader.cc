@@ -395,7 +395,7 @@ int Main(int argc, char** argv) {
   options.command_timeout = absl::Seconds(60);  // a pipeline of a whole batch, fsynced
   options.acquire_timeout = absl::Seconds(60);
   RedisPool pool(options);
-  KpiStore store(&pool, nullptr);
+  KpiStore store(&pool, nullptr, reference->get());
 
   Loader loader;
   loader.store = &store;

@@ -5,6 +5,7 @@
 #include "services/kpi/ledger.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -556,6 +557,39 @@ TEST(Ledger, ReportRowsAndNoticesComeFromTheMoment) {
   EXPECT_TRUE(Contributions(HokurikuPlan(registry::v1::PLAN_STAGE_DRAFTING), {}, moment,
                             Thresholds{})
                   .empty());
+}
+
+
+// A KGI value lands in 8 cells — {type, *} × {block, *}, by Tokyo area or not and by
+// prefecture — so that any filter of AggregateKgi reads a fixed handful of fields; rows that
+// nothing filters keep one cell.
+TEST(Ledger, AggregateCellsSpreadAContributionOverTheFiltersItAnswers) {
+  const auto tokyo = [](absl::string_view pref) { return pref == kSaitama; };
+  auto cells = AggregateCells("2026|r|CAPEX|A|KANTO|AI_SEMICONDUCTOR|110001", tokyo);
+  ASSERT_EQ(cells.size(), 8u);
+  std::set<std::string> got;
+  for (const AggregateCell& c : cells) got.insert(c.bucket + " " + c.field);
+  EXPECT_EQ(got, (std::set<std::string>{
+                     "2026:AI_SEMICONDUCTOR r|CAPEX|A|KANTO|tokyo",
+                     "2026:AI_SEMICONDUCTOR r|CAPEX|A|*|tokyo",
+                     "2026:AI_SEMICONDUCTOR r|CAPEX|*|KANTO|tokyo",
+                     "2026:AI_SEMICONDUCTOR r|CAPEX|*|*|tokyo",
+                     "2026:AI_SEMICONDUCTOR:pref r|CAPEX|A|KANTO|110001",
+                     "2026:AI_SEMICONDUCTOR:pref r|CAPEX|A|*|110001",
+                     "2026:AI_SEMICONDUCTOR:pref r|CAPEX|*|KANTO|110001",
+                     "2026:AI_SEMICONDUCTOR:pref r|CAPEX|*|*|110001",
+                 }));
+  cells = AggregateCells("now|plans|B|HOKURIKU|*|160008", tokyo);
+  ASSERT_EQ(cells.size(), 8u);
+  EXPECT_EQ(cells[0].bucket, "now:*");
+  EXPECT_EQ(cells[0].field, "plans|B|HOKURIKU|other");
+  cells = AggregateCells("2026|rep|H1|REPORT_STATE_MISSING|B|HOKURIKU", tokyo);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].bucket, "2026");
+  EXPECT_EQ(cells[0].field, "rep|H1|REPORT_STATE_MISSING|B|HOKURIKU");
+  cells = AggregateCells("now|ind|ON_TRACK|B|HOKURIKU", tokyo);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].bucket, "now");
 }
 
 }  // namespace
