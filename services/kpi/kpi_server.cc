@@ -1,5 +1,7 @@
 #include "services/kpi/kpi_server.h"
 
+#include <prometheus/counter.h>
+
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -101,6 +103,12 @@ absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
   options.registry_timeout = absl::Milliseconds(registry_timeout_ms);
   ASSIGN_OR_RETURN(options.tracker.calendar.h1, ParseDueDay(h1_due, "--h1_report_due"));
   ASSIGN_OR_RETURN(options.tracker.calendar.h2, ParseDueDay(h2_due, "--h2_report_due"));
+  // H2 ends on 31 March: a due day from January to March would close it before it ends.
+  if (options.tracker.calendar.h2.month < 4) {
+    return absl::InvalidArgumentError(
+        "--h2_report_due must be in April or later (H2 ends on 31 March; its report is due in "
+        "the next fiscal year)");
+  }
   // Written so that NaN fails too.
   if (!(on_track > 0 && on_track <= 1)) {
     return absl::InvalidArgumentError(
@@ -149,6 +157,13 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
   KpiStore* store =
       host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference()));
   host.AddStore(store);
+  auto& cache = prometheus::BuildCounter()
+                    .Name("rfs_cache_requests_total")
+                    .Help("Cache lookups by cache and result (hit, miss).")
+                    .Register(host.metrics()->registry());
+  options.tracker.progress_cache_hit = &cache.Add({{"cache", "kpi_progress"}, {"result", "hit"}});
+  options.tracker.progress_cache_miss =
+      &cache.Add({{"cache", "kpi_progress"}, {"result", "miss"}});
   s->tracker_ = host.Own(
       std::make_unique<Tracker>(store, registry, host.reference(), std::move(options.tracker)));
 

@@ -138,9 +138,10 @@ absl::Status KpiStats::Refresh() {
         continue;
       }
       if (now) {
-        // {plans|plans_ach}|{T}|*|{tokyo|other}: each plan once per type.
+        // {plans|plans_ach}|{T}|*|other: each plan once per type, outside the Tokyo area
+        // (the national figure, as AggregateKgi gives it by default).
         if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 4 && p[1] != "*" &&
-            p[2] == "*") {
+            p[2] == "*" && p[3] == "other") {
           auto& [plans, achieved] = plans_by_type[std::string(p[1])];
           (p[0] == "plans" ? plans : achieved) += v;
         }
@@ -173,8 +174,9 @@ absl::Status KpiStats::Refresh() {
   }
 
   Family ratio{"rfs_plans_with_kpi_achieved_ratio",
-               Help("Share of public plans with at least one KPI achieved, by plan type (no "
-                    "series for a type without plans).",
+               Help("Share of public plans with at least one KPI achieved, by plan type, "
+                    "outside the Tokyo area like the national KGIs (no series for a type "
+                    "without plans).",
                     "plan_type"),
                {"plan_type"}};
   for (const auto& [type, counts] : plans_by_type) {

@@ -78,7 +78,9 @@ end
 return redis.call('HINCRBY', KEYS[1], '#gen', 1)
 )lua";
 
-// KEYS: 1 hash, 2 outbox. ARGV: 1 field, 2 bytes ("" deletes), 3 event id, 4 type, 5 bytes.
+// KEYS: 1 hash, 2 outbox, 3 m:{id} when the change shows in the plan's progress (its "#gen"
+// moves, so progress cached for the old generation is not served again), else unused.
+// ARGV: 1 field, 2 bytes ("" deletes), 3 event id, 4 type, 5 bytes, 6 "1" to move "#gen".
 // Made with kOutboxLua.
 constexpr char kPutFieldLua[] = R"lua(
 if ARGV[2] == '' then
@@ -87,6 +89,7 @@ else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
 outbox_append(KEYS[2], ARGV[3], ARGV[4], ARGV[5])
+if ARGV[6] == '1' then redis.call('HINCRBY', KEYS[3], '#gen', 1) end
 return 1
 )lua";
 
@@ -116,8 +119,10 @@ absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_c
   const std::string u_key = Key(absl::StrCat("unlock:", plan_id));
   const std::string g_key = Key(absl::StrCat("gone:", plan_id));
   const std::string p_key = Key(absl::StrCat("pdca:", plan_id));
+  // m:{id} first: it holds "#gen", and everything read after it is at least as new as that
+  // generation (a progress cached under it is then never older than it says).
   std::vector<std::vector<absl::string_view>> commands = {
-      {"GET", plan_key}, {"HGETALL", m_key}, {"HGETALL", o_key}, {"HGETALL", u_key},
+      {"HGETALL", m_key}, {"GET", plan_key}, {"HGETALL", o_key}, {"HGETALL", u_key},
       {"HGETALL", g_key}, {"HGETALL", p_key}};
   if (with_contributions) commands.push_back({"HGETALL", c_key});
   ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
@@ -126,15 +131,15 @@ absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_c
     if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
   }
   PlanState state;
-  if (replies[0]->type != REDIS_REPLY_NIL) {
+  if (replies[1]->type != REDIS_REPLY_NIL) {
     state.plan.emplace();
-    RETURN_IF_ERROR(ParseOf(replies[0].get(), &*state.plan, "kpi plan snapshot"));
+    RETURN_IF_ERROR(ParseOf(replies[1].get(), &*state.plan, "kpi plan snapshot"));
   }
   auto pairs = [](const redisReply* r, absl::string_view what) -> absl::Status {
     if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return Corrupt(what);
     return absl::OkStatus();
   };
-  const redisReply* m = replies[1].get();
+  const redisReply* m = replies[0].get();
   RETURN_IF_ERROR(pairs(m, "measurements"));
   state.measurements.reserve(m->elements / 2);
   for (size_t i = 0; i < m->elements; i += 2) {
@@ -268,6 +273,13 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
   return generation >= 0;
 }
 
+absl::StatusOr<int64_t> KpiStore::Generation(const std::string& plan_id) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"HGET", Key(absl::StrCat("m:", plan_id)), kGeneration}));
+  if (reply->type == REDIS_REPLY_NIL) return 0;
+  return IntegerOf(reply.get(), "kpi generation");
+}
+
 absl::StatusOr<std::optional<std::string>> KpiStore::GetRequest(const std::string& key) {
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"GET", key}));
   if (reply->type == REDIS_REPLY_NIL) return std::optional<std::string>();
@@ -313,10 +325,11 @@ absl::Status KpiStore::PutOverride(const std::string& plan_id,
                                 ? std::string()
                                 : override.SerializeAsString();
   const std::string event_bytes = event.SerializeAsString();
+  const std::string generation_key = Key(absl::StrCat("m:", plan_id));
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(put_field_script_, {key, outbox},
+                   pool_->Eval(put_field_script_, {key, outbox, generation_key},
                                {override.indicator_id(), bytes, event.id(), event.type(),
-                                event_bytes}));
+                                event_bytes, "1"}));
   return IntegerOf(reply.get(), "override reply").status();
 }
 
@@ -326,9 +339,10 @@ absl::Status KpiStore::PutUnlock(const std::string& plan_id, const std::string& 
   const std::string outbox = OutboxKey();
   const std::string bytes = lock.SerializeAsString();
   const std::string event_bytes = event.SerializeAsString();
+  const std::string unused = Key("unused");
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(put_field_script_, {key, outbox},
-                               {period_key, bytes, event.id(), event.type(), event_bytes}));
+                   pool_->Eval(put_field_script_, {key, outbox, unused},
+                               {period_key, bytes, event.id(), event.type(), event_bytes, "0"}));
   return IntegerOf(reply.get(), "unlock reply").status();
 }
 

@@ -100,6 +100,10 @@ class KpiStore : public RedisStore {
   // Applies `write`; false when the generation moved (read again and retry).
   absl::StatusOr<bool> Apply(const std::string& plan_id, const PlanWrite& write);
 
+  // The plan's write generation ("#gen" of m:{id}; 0 before any write). It moves with every
+  // change that shows in the plan's progress: values, snapshot, overrides.
+  absl::StatusOr<int64_t> Generation(const std::string& plan_id);
+
   // The value of a remembered request id, if any.
   absl::StatusOr<std::optional<std::string>> GetRequest(const std::string& key);
   std::string RequestKey(absl::string_view subject, absl::string_view request_id) const;
@@ -111,7 +115,8 @@ class KpiStore : public RedisStore {
   absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> Histories(
       const std::string& plan_id, const std::vector<std::string>& fields);
 
-  // Sets (or, with an unset status, clears) an indicator's override, with its event.
+  // Sets (or, with an unset status, clears) an indicator's override, with its event; moves the
+  // plan's generation.
   absl::Status PutOverride(const std::string& plan_id, const v1::StatusOverride& override,
                            const common::v1::Event& event);
   // Records a reopened half year, with its event.

@@ -76,10 +76,6 @@ std::optional<double> ExpectedAt(const Indicator& indicator, int64_t half) {
 Progress Evaluate(const Indicator& indicator, const std::vector<Actual>& actuals,
                   const common::v1::FiscalPeriod& as_of, const Thresholds& thresholds) {
   Progress progress;
-  if (!indicator.target().has_value()) {
-    progress.status = Status::kTargetUnset;
-    return progress;
-  }
   const int64_t baseline_half = HalfIndex(indicator.baseline().period());
   const int64_t baseline = indicator.baseline().value();
   const int64_t last = HalfIndex(as_of);
@@ -90,7 +86,10 @@ Progress Evaluate(const Indicator& indicator, const std::vector<Actual>& actuals
     const int64_t h = HalfIndex(a.period);
     if (h > baseline_half && h <= last) counted.emplace_back(h, a.value);
   }
-  if (counted.empty()) return progress;  // NO_DATA
+  if (counted.empty()) {
+    if (!indicator.target().has_value()) progress.status = Status::kTargetUnset;
+    return progress;  // NO_DATA
+  }
   std::sort(counted.begin(), counted.end());
   progress.actual_half = counted.back().first;
   int64_t actual = counted.back().second;
@@ -99,6 +98,11 @@ Progress Evaluate(const Indicator& indicator, const std::vector<Actual>& actuals
     for (const auto& [h, v] : counted) actual += v;
   }
   progress.actual = actual;
+  if (!indicator.target().has_value()) {
+    // The actual is shown; there is no path to measure it against yet.
+    progress.status = Status::kTargetUnset;
+    return progress;
+  }
   progress.expected = ExpectedAt(indicator, progress.actual_half);
   if (Met(indicator, actual)) {
     progress.status = Status::kAchieved;

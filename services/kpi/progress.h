@@ -14,7 +14,7 @@
 //   ON_TRACK       R ≥ on_track (0.95)        AT_RISK      at_risk (0.6) ≤ R < on_track
 //   OFF_TRACK      0 ≤ R < at_risk            DETERIORATING R < 0 (moved the wrong way)
 //   NO_DATA        no value after the baseline period, up to `as_of`
-//   TARGET_UNSET   the target has no value yet (a "○○" target)
+//   TARGET_UNSET   the target has no value yet (a "○○" target); the actual is still given
 // When the progress needed by then is zero (a path still flat, or a target equal to its
 // baseline), an actual on the right side of the baseline is ON_TRACK, the wrong side
 // DETERIORATING.

@@ -212,6 +212,8 @@ struct Tracker::Change {
   std::string audit_target;
   std::string request_key;
   std::string request_value;
+  // Only the request id is remembered (the value sent is the value held).
+  bool request_only = false;
 };
 
 Tracker::Tracker(KpiStore* store, RegistryClient* registry, const ReferenceData* reference,
@@ -233,8 +235,10 @@ absl::StatusOr<Plan> Tracker::HeldPlan(const Principal& who, const std::string& 
   const std::string name = absl::StrCat("plans/", plan_id);
   ASSIGN_OR_RETURN(*state, store_->Load(plan_id, /*with_contributions=*/false));
   if (state->plan.has_value()) return *state->plan;
-  // First sight of the plan: read it from the registry and keep it.
+  // First sight of the plan: read it from the registry and keep it — once the caller may
+  // read it (every caller of HeldPlan reads), so a refused caller writes nothing.
   ASSIGN_OR_RETURN(Plan plan, ReadCurrentPlan(who, name));
+  RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
   RETURN_IF_ERROR(Resync(plan));
   ASSIGN_OR_RETURN(*state, store_->Load(plan_id, false));
   if (!state->plan.has_value()) return absl::InternalError("plan snapshot was not kept");
@@ -264,9 +268,9 @@ Moment Tracker::MomentOf(absl::Time now, const PlanState& state,
   return moment;
 }
 
-absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan& plan,
+absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan& read_plan,
                                                 const Mutation& mutate) {
-  ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(plan.name(), "plan"));
+  ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(read_plan.name(), "plan"));
   // Writes of one plan take turns in this process, so they do not make each other read again;
   // the generation check still decides between replicas.
   absl::MutexLock turn(&plan_turns_[absl::HashOf(plan_id) % kPlanTurns]);
@@ -277,6 +281,11 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
       ASSIGN_OR_RETURN(const bool write_needed, mutate(state, &change));
       if (!write_needed) return change;
     }
+    // A sync may have kept a newer version than the registry read this write started from:
+    // never go back to an older one.
+    const Plan& plan =
+        state.plan.has_value() && state.plan->version() > read_plan.version() ? *state.plan
+                                                                              : read_plan;
     const absl::Time now = options_.now();
     const Moment moment = MomentOf(now, state, change.pdca);
     const std::vector<v1::Measurement> after_values =
@@ -293,8 +302,10 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
         state.as_of == write.as_of) {
       return change;  // nothing moved
     }
-    write.measurement = change.measurement;
-    if (change.measurement.has_value()) write.change = change.entry;
+    if (!change.request_only) {
+      write.measurement = change.measurement;
+      if (change.measurement.has_value()) write.change = change.entry;
+    }
     if (change.pdca.has_value()) {
       write.fields.push_back({absl::StrCat("pdca:", plan_id), PeriodKey(change.pdca->period()),
                               change.pdca->SerializeAsString()});
@@ -461,6 +472,16 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
         absl::StrCat("indicator ", indicator->id(), " (", UnitName(*indicator),
                      ") cannot be negative"));
   }
+  if (!req.breakdown().empty() && indicator->unit() != registry::v1::INDICATOR_UNIT_YEN &&
+      indicator->unit() != registry::v1::INDICATOR_UNIT_PERSONS &&
+      indicator->unit() != registry::v1::INDICATOR_UNIT_COUNT) {
+    return InvalidField(
+        "breakdown",
+        absl::StrCat("指標 ", indicator->id(), "（", UnitName(*indicator),
+                     "）は都道府県別に足し合わせられないため、内訳は指定できません"),
+        absl::StrCat("indicator ", indicator->id(), " (", UnitName(*indicator),
+                     ") does not add up across prefectures: give no breakdown"));
+  }
   if (!req.breakdown().empty()) {
     const absl::flat_hash_set<std::string> allowed = BreakdownPrefectures(plan);
     absl::flat_hash_set<std::string> seen;
@@ -560,7 +581,15 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
                                  });
     if (same && current->state() != v1::MEASUREMENT_STATE_RETURNED) {
       change->measurement = *current;
-      return false;  // the value as it stands: nothing to correct
+      if (request_key.empty() || req.validate_only()) return false;  // nothing to correct
+      // Nothing to correct, but the request id is remembered, so that a retry after someone
+      // else's correction does not write this value back.
+      change->request_only = true;
+      change->request_key = request_key;
+      change->request_value = absl::StrCat(name, " ", fingerprint);
+      change->audit_action = "RECORD_MEASUREMENT_UNCHANGED";
+      change->audit_target = name;
+      return true;
     }
     m.set_name(name);
     m.set_plan(plan.name());
@@ -577,6 +606,10 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
     m.set_etag(EtagOf(m.revision()));
     m.set_late(now >= deadline);
 
+    if (req.validate_only()) {
+      change->measurement = std::move(m);
+      return false;  // checked as a write would be; nothing written
+    }
     v1::MeasurementChange& entry = change->entry;
     entry.set_action(current == nullptr ? v1::MeasurementChange::ACTION_RECORDED
                                         : v1::MeasurementChange::ACTION_CORRECTED);
@@ -749,6 +782,30 @@ absl::StatusOr<v1::PlanProgress> Tracker::GetProgress(const Principal& who,
     RETURN_IF_ERROR(ValidatePlanPeriod(req.as_of(), "as_of", /*half_required=*/true));
     as_of = req.as_of();
   }
+  // Progress changes only with the plan's generation (values, snapshot, overrides) and the
+  // half year asked about: one HGET tells whether the progress computed last still holds.
+  if (options_.progress_cache_plans > 0) {
+    ASSIGN_OR_RETURN(const int64_t generation, store_->Generation(plan_id));
+    std::shared_ptr<const CachedProgress> cached;
+    {
+      absl::MutexLock lock(&progress_mu_);
+      auto it = progress_.find(plan_id);
+      if (it != progress_.end()) cached = it->second;
+    }
+    if (cached != nullptr && cached->generation == generation &&
+        cached->as_of == PeriodKey(as_of)) {
+      if (options_.progress_cache_hit != nullptr) options_.progress_cache_hit->Increment();
+      RETURN_IF_ERROR(Authorize(who, Action::kRead, &cached->plan));
+      return cached->progress;
+    }
+    if (options_.progress_cache_miss != nullptr) options_.progress_cache_miss->Increment();
+  }
+  return ComputeProgress(who, plan_id, as_of);
+}
+
+absl::StatusOr<v1::PlanProgress> Tracker::ComputeProgress(const Principal& who,
+                                                          const std::string& plan_id,
+                                                          const common::v1::FiscalPeriod& as_of) {
   PlanState state;
   ASSIGN_OR_RETURN(const Plan plan, HeldPlan(who, plan_id, &state));
   RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
@@ -797,6 +854,17 @@ absl::StatusOr<v1::PlanProgress> Tracker::GetProgress(const Principal& who,
                         options_.thresholds),
                p->mutable_verified());
     p->set_measurements(static_cast<int32_t>(reported.size()));
+  }
+  if (options_.progress_cache_plans > 0) {
+    auto entry = std::make_shared<CachedProgress>();
+    entry->generation = state.generation;
+    entry->as_of = PeriodKey(as_of);
+    entry->plan = plan;
+    entry->progress = out;
+    absl::MutexLock lock(&progress_mu_);
+    // Bounded: when full, start over (the plans read most come back first).
+    if (progress_.size() >= options_.progress_cache_plans) progress_.clear();
+    progress_[plan_id] = std::move(entry);
   }
   return out;
 }
@@ -930,6 +998,16 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
       req.plan_type() == registry::v1::PLAN_TYPE_UNSPECIFIED ? "*" : PlanTypeLetter(req.plan_type());
   const std::string block = req.block().empty() ? "*" : req.block();
   const std::string sfield = req.strategic_field().empty() ? "*" : req.strategic_field();
+  if (filter_pref != nullptr && filter_pref->tokyo_area && !req.include_tokyo_area()) {
+    return InvalidField(
+        "prefecture_code",
+        absl::StrCat(filter_pref->name_ja,
+                     "は東京圏の都道府県で、全国KGIの集計からは除かれます。この都道府県の値を"
+                     "見るには include_tokyo_area を指定してください"),
+        absl::StrCat(filter_pref->name_en,
+                     " is in the Tokyo area, which the national KGIs leave out; set "
+                     "include_tokyo_area to see its values"));
+  }
   const std::string suffix = filter_pref != nullptr ? ":pref" : "";
   std::vector<std::string> areas;
   if (filter_pref != nullptr) {
@@ -1185,8 +1263,11 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
           absl::StrCat(cycle.name(), " is in ", PhaseName(cycle.phase()),
                        "; ACT comes after CHECK"));
     }
+    // Already in ACT: the revision was asked for when it got there (a retry, or a stale
+    // move that Commit refuses); the plan is not moved again, whatever stage it is in now.
+    if (cycle.phase() == v1::PDCA_PHASE_ACT) revision_version = cycle.revision_plan_version();
   }
-  if (act && req.request_revision()) {
+  if (act && req.request_revision() && revision_version == 0) {
     if (plan.stage() == registry::v1::PLAN_STAGE_REVISING) {
       revision_version = plan.version();
     } else {

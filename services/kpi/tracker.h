@@ -13,9 +13,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include <prometheus/counter.h>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -38,6 +42,11 @@ struct TrackerOptions {
   int max_write_attempts = 16;
   // How long before a deadline a "report due" event goes to plans that have not reported.
   absl::Duration report_notice = absl::Hours(24 * 14);
+  // Plans whose computed progress is kept in process, by generation and half year (0: none).
+  size_t progress_cache_plans = 20'000;
+  // rfs_cache_requests_total{cache="kpi_progress",result=hit|miss}, when set.
+  prometheus::Counter* progress_cache_hit = nullptr;
+  prometheus::Counter* progress_cache_miss = nullptr;
   // The clock (tests set a fixed day).
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -114,6 +123,22 @@ class Tracker {
                                          bool verify);
 
   common::v1::FiscalPeriod CurrentHalf() const;
+
+  // GetProgress computed, for one plan at one generation and half year, with the snapshot it
+  // was computed from (for the read rule).
+  struct CachedProgress {
+    int64_t generation = 0;
+    std::string as_of;
+    registry::v1::Plan plan;
+    v1::PlanProgress progress;
+  };
+  absl::StatusOr<v1::PlanProgress> ComputeProgress(const Principal& who,
+                                                   const std::string& plan_id,
+                                                   const common::v1::FiscalPeriod& as_of);
+
+  absl::Mutex progress_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CachedProgress>> progress_
+      ABSL_GUARDED_BY(progress_mu_);
 
   static constexpr size_t kPlanTurns = 64;
   // Plan id → one of these (by hash): the turns of Commit.

@@ -674,6 +674,7 @@ TEST_F(CrashTest, BadKpiSettingsStopTheBinaryWithAMessage) {
       {{"--registry_address", ""}, "--registry_address"},
       {{"--h1_report_due", "02-29"}, "--h1_report_due"},
       {{"--h2_report_due", "4-30"}, "--h2_report_due"},
+      {{"--h2_report_due", "03-15"}, "--h2_report_due"},  // before H2 ends
       {{"--at_risk_threshold", "0.99"}, "--at_risk_threshold"},
       {{"--on_track_threshold", "1.5"}, "--on_track_threshold"},
       {{"--plan_sync_interval_s", "0"}, "--plan_sync_interval_s"},

@@ -75,7 +75,7 @@ ABSL_FLAG(int, miss_plans, 20000, "How many plans the cache-miss scenario regist
 ABSL_FLAG(std::string, kpi_target, "", "rfs-kpi address (empty: its scenarios are skipped)");
 ABSL_FLAG(int, kpi_metrics_port, 9103, "rfs-kpi's metrics port");
 ABSL_FLAG(std::string, kpi_token, "", "RecordMeasurement: bearer token of an author of --kpi_plan (empty: the scenario is skipped)");
-ABSL_FLAG(std::string, kpi_plan, "", "RecordMeasurement and GetProgress: the plan (empty: both are skipped)");
+ABSL_FLAG(std::string, kpi_plan, "", "RecordMeasurement and GetProgress: the plan, or plans separated by commas (writes go round them; GetProgress reads the first); empty: both are skipped");
 ABSL_FLAG(std::string, kpi_indicator, "kgi-capex", "RecordMeasurement: the indicator of --kpi_plan whose value of the current half year is corrected by every call");
 ABSL_FLAG(std::string, phase, "", "Appended to every row's label and kept in the JSON, e.g. \"10000 plans\" for the run at scale");
 ABSL_FLAG(int, kpi_pid, 0, "rfs-kpi's process id: its resident memory (VmRSS, VmHWM) is reported after the scenarios");
@@ -462,25 +462,35 @@ int Main(int argc, char** argv) {
     grpc::ByteBuffer req = EncodeHealthCheckRequest("");
     health.request = [req](uint64_t) { return req; };
     all.push_back(health);
-    const std::string plan = absl::GetFlag(FLAGS_kpi_plan);
+    // --kpi_plan: one plan, or several separated by commas; GetProgress reads the first.
+    const std::vector<std::string> plans =
+        absl::StrSplit(absl::GetFlag(FLAGS_kpi_plan), ',', absl::SkipEmpty());
+    const std::string plan = plans.empty() ? std::string() : plans.front();
     const common::v1::FiscalPeriod now = CurrentHalf();
     if (!plan.empty() && !absl::GetFlag(FLAGS_kpi_token).empty()) {
       // A correction of the current half year's value every call: a value never sent before
       // and no request_id, so each call writes (the half year now is always open for reports).
-      kpi::v1::RecordMeasurementRequest record;
-      record.set_plan(plan);
-      record.set_indicator_id(absl::GetFlag(FLAGS_kpi_indicator));
-      *record.mutable_period() = now;
-      record.set_source("rfs-bench");
-      record.set_note("bench: correction");
-      const std::string fixed = record.SerializeAsString();
+      // Calls go round the plans: writes of one plan take turns, as authors of different plans
+      // do not.
+      std::vector<std::string> fixed;
+      for (const std::string& p : plans) {
+        kpi::v1::RecordMeasurementRequest record;
+        record.set_plan(p);
+        record.set_indicator_id(absl::GetFlag(FLAGS_kpi_indicator));
+        *record.mutable_period() = now;
+        record.set_source("rfs-bench");
+        record.set_note("bench: correction");
+        fixed.push_back(record.SerializeAsString());
+      }
       const int64_t base = absl::ToUnixSeconds(absl::Now()) * 1000;
-      Scenario s{"kpi_record", "RecordMeasurement", "/rfs.kpi.v1.KpiTracking/RecordMeasurement",
-                 kKpi};
+      Scenario s{"kpi_record",
+                 plans.size() > 1 ? absl::StrCat("RecordMeasurement (", plans.size(), " plans)")
+                                  : std::string("RecordMeasurement"),
+                 "/rfs.kpi.v1.KpiTracking/RecordMeasurement", kKpi};
       s.request = [fixed, base](uint64_t n) {
         kpi::v1::RecordMeasurementRequest value_only;
         value_only.set_value(base + static_cast<int64_t>(n));
-        return ToBuffer(fixed + value_only.SerializeAsString());
+        return ToBuffer(fixed[n % fixed.size()] + value_only.SerializeAsString());
       };
       s.token = absl::GetFlag(FLAGS_kpi_token);
       s.min_ratio = 0.35;

@@ -47,7 +47,8 @@ ABSL_FLAG(bool, include_tokyo_area, false,
           "kpi national: count values at Tokyo-area prefectures too");
 ABSL_FLAG(bool, csv, false, "kpi national: RFC 4180 CSV in UTF-8 instead of a table");
 ABSL_FLAG(bool, bom, false, "kpi national: start the CSV with a UTF-8 BOM (for Excel); implies --csv");
-ABSL_FLAG(bool, dry_run, false, "kpi import: check every line, send nothing");
+ABSL_FLAG(bool, dry_run, false,
+          "kpi import: check every line, locally then by the service, and record nothing");
 ABSL_FLAG(std::string, findings, "", "pdca advance CHECK: the findings (所見)");
 ABSL_FLAG(std::string, action, "",
           "pdca advance ACT: an improvement action, \"description|owner|YYYY-MM-DD\"; repeat the "
@@ -1622,6 +1623,53 @@ constexpr const char* kNoToken =
     "no token: set RFS_TOKEN (e.g. export RFS_TOKEN=$(rfsctl token --key_file KEY --role "
     "prefecture --body_code 160008)) or pass --token / --token_file";
 
+// A line of an import the server refused, with its error.
+struct Refusal {
+  int line = 0;
+  grpc::Status status;
+};
+
+// True for an error about the service or the caller rather than about one line: every other
+// line would get it too.
+bool IsServiceError(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         code == grpc::StatusCode::UNAUTHENTICATED;
+}
+
+// Sends the lines in order with RecordMeasurement, showing what it does and a counter on stderr
+// when it is a terminal, and returns how many were sent before it stopped (all of them when it
+// did not). With `validate_only` the server checks each line as a write would and writes
+// nothing: every refusal goes to `refusals`, and it stops only at an error of the service
+// (IsServiceError). Otherwise each line is recorded, and it stops at the first refusal.
+size_t SendImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
+                       bool validate_only, std::vector<Refusal>* refusals) {
+  const bool progress = isatty(STDERR_FILENO);
+  const char* label = c.g().english ? (validate_only ? "checking " : "recording ")
+                                    : (validate_only ? "確認中 " : "登録中 ");
+  const size_t total = lines.size();
+  size_t i = 0;
+  for (; i < total; ++i) {
+    if (progress) std::fprintf(stderr, "\r%s%s", label, RenderCounter(i, total).c_str());
+    kv1::RecordMeasurementRequest req = lines[i].request;
+    req.set_validate_only(validate_only);
+    kv1::Measurement resp;
+    const grpc::Status s = c.Call(&Stub::RecordMeasurement, req, &resp);
+    if (s.ok()) continue;
+    refusals->push_back({lines[i].line, s});
+    if (!validate_only || IsServiceError(s.error_code())) break;
+  }
+  if (progress) std::fprintf(stderr, "\r%s%s\n", label, RenderCounter(i, total).c_str());
+  return i;
+}
+
+// Prints a refusal as "line N: CODE: message" (FailRpc) and returns its exit code.
+int FailLine(const Refusal& r, bool english) {
+  return FailRpc(r.status, english, absl::StrCat("line ", r.line, ": "));
+}
+
+// All or nothing: (1) every line checked locally (any bad line: exit 2, nothing sent); (2)
+// every line checked by the server with validate_only (any refusal: exit 10 + the code of the
+// first, nothing recorded); (3) only then every line recorded. --dry_run stops after (2).
 int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   if (args.size() != 1) return Fail("kpi import: usage: rfsctl kpi import FILE.csv [--dry_run]");
   const std::string& file = args[0];
@@ -1644,8 +1692,9 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
                               .dump()
                               .c_str());
     } else if (dry_run) {
-      std::printf(g.english ? "%s: %zu line(s) checked; nothing sent (--dry_run)\n"
-                            : "%s: %zu 行を確認しました。送信はしていません（--dry_run）\n",
+      std::printf(g.english ? "%s: %zu line(s) checked by the service; nothing recorded "
+                              "(--dry_run)\n"
+                            : "%s: %zu 行をサービスで確認しました。登録はしていません（--dry_run）\n",
                   file.c_str(), total);
     } else {
       std::printf(g.english ? "%s: recorded %zu measurement(s)\n"
@@ -1653,30 +1702,46 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
                   file.c_str(), recorded);
     }
   };
+  if (g.token.empty()) return Fail(kNoToken);
+  KpiClient c(g);
+  std::vector<Refusal> refusals;
+  const size_t checked = SendImportLines(c, batch.lines, /*validate_only=*/true, &refusals);
+  if (!refusals.empty()) {
+    int code = 0;
+    for (const Refusal& r : refusals) {
+      const int line_code = FailLine(r, g.english);
+      if (code == 0) code = line_code;
+    }
+    if (checked < total) {
+      std::fprintf(stderr,
+                   "rfsctl: kpi import: checking stopped at line %d, an error of the service or "
+                   "the token rather than of the line; the lines after it were not checked and "
+                   "nothing was imported\n",
+                   refusals.back().line);
+    } else {
+      std::fprintf(stderr,
+                   "rfsctl: kpi import: %s: the service refused %zu of %zu line(s); nothing was "
+                   "imported: fix them (e.g. rfsctl kpi unlock for a half year locked after its "
+                   "deadline) and run the same file again\n",
+                   file.c_str(), refusals.size(), total);
+    }
+    return code;
+  }
   if (dry_run) {
     summary(0);
     return 0;
   }
-  if (g.token.empty()) return Fail(kNoToken);
-  KpiClient c(g);
-  const bool progress = isatty(STDERR_FILENO);
-  for (size_t i = 0; i < total; ++i) {
-    if (progress) std::fprintf(stderr, "\r%s", RenderCounter(i, total).c_str());
-    const ImportLine& line = batch.lines[i];
-    kv1::Measurement resp;
-    const grpc::Status s = c.Call(&Stub::RecordMeasurement, line.request, &resp);
-    if (!s.ok()) {
-      if (progress) std::fprintf(stderr, "\n");
-      const int code = FailRpc(s, g.english, absl::StrCat("line ", line.line, ": "));
-      std::fprintf(stderr,
-                   "rfsctl: kpi import stopped at line %d: %zu line(s) before it were recorded "
-                   "and stay recorded; fix the cause and run the same file again (the lines "
-                   "already recorded are skipped by their request ids)\n",
-                   line.line, i);
-      return code;
-    }
+  const size_t recorded = SendImportLines(c, batch.lines, /*validate_only=*/false, &refusals);
+  if (recorded < total) {
+    const int code = FailLine(refusals.front(), g.english);
+    std::fprintf(stderr,
+                 "rfsctl: kpi import stopped at line %d although every line had passed the "
+                 "check: %zu line(s) before it were recorded and stay recorded; fix the cause "
+                 "(e.g. the service unreachable, a half year locked since) and run the same "
+                 "file again (the lines already recorded are skipped by their request ids)\n",
+                 refusals.front().line, recorded);
+    return code;
   }
-  if (progress) std::fprintf(stderr, "\r%s\n", RenderCounter(total, total).c_str());
   summary(total);
   return 0;
 }
@@ -1729,24 +1794,33 @@ const char* KpiUsage() {
       every row; amounts are plain integers (yen or persons, see unit), ratios 0..1, kgi_name
       in --lang. --bom (implies --csv) writes a UTF-8 BOM first so that Excel reads it as UTF-8.
   rfsctl kpi import FILE.csv [--dry_run]
-      Bulk entry. A header row names the columns, in any order:
+      Bulk entry, all or nothing: no row is recorded unless every row is good. A header row
+      names the columns, in any order:
         plan,indicator,period,value,breakdown,source,note,request_id
       (plan, indicator, period and value are required), then one measurement a row, e.g.
         B-00001,kgi-capex,2026-H1,3200000000,160008=3200000000,県統計課,,
       breakdown is CODE=VALUE;CODE=VALUE adding up to value, or empty. Quote a cell holding a
-      comma, a quote or a line break ("..." with "" for a quote). A UTF-8 BOM is accepted.
-      1. Every row is checked first (column count, plan name, indicator id, period, integer
+      comma, a quote or a line break ("..." with "" for a quote). A UTF-8 BOM is accepted. A
+      row without a request_id gets import-<first 16 hex digits of the file's SHA-256>-<line
+      number>, so running the same file again records nothing twice.
+      1. Every row is checked locally (column count, plan name, indicator id, period, integer
          value, breakdown and its sum, lengths, request_id, no plan/indicator/period twice).
          Each bad row is reported on stderr as "line N: reason" and, if there is any, nothing
-         at all is sent (exit 2). --dry_run stops after this check.
-      2. Then the rows are sent in order with RecordMeasurement, showing [#####.....] 120/300
-         on stderr when it is a terminal. A row without a request_id gets
-         import-<first 16 hex digits of the file's SHA-256>-<line number>, so running the same
-         file again records nothing twice.
-      A row the server refuses (e.g. a half year locked after its deadline, a prefecture
-      outside the plan's area) stops the import with "line N: <error>" (exit 10 + the gRPC
-      code). The rows before it stay recorded; fix the cause (e.g. rfsctl kpi unlock) and run
-      the same file again: the rows already recorded are skipped thanks to their request ids.
+         at all is sent (exit 2).
+      2. Then the service checks every row as a write would and writes nothing
+         (RecordMeasurement with validate_only: who may report, the plan, the half year and
+         its lock, the value, the breakdown, the etag), showing checking [#####.....] 120/300
+         on stderr when it is a terminal. Each row it refuses (e.g. a half year locked after
+         its deadline, a prefecture outside the plan's area) is reported as
+         "line N: <code>: <message>" and, if there is any, nothing is recorded (exit 10 + the
+         gRPC code of the first). An error of the service or the token (UNAVAILABLE,
+         DEADLINE_EXCEEDED, UNAUTHENTICATED) stops the check there. --dry_run stops after this
+         check: it records nothing (and needs the token and the service).
+      3. Only then are the rows recorded in order (recording [#####.....] 120/300). A row
+         failing now (the service unreachable, a half year locked since the check) stops the
+         import with "line N: <error>" (exit 10 + the gRPC code); the rows before it stay
+         recorded: fix the cause and run the same file again, the rows already recorded are
+         skipped thanks to their request ids.
   rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]
       Completeness and lateness of a half year's reports, as of the last reporting scan (at
       most an hour old): the deadline, how many plans are expected to report and how many

@@ -1448,5 +1448,181 @@ TEST_F(KpiTest, PdcaCycleMovesPhaseByPhaseAndActCanAskForARevision) {
   EXPECT_EQ(Metric("rfs_pdca_plans", {{"phase", "ACT"}, {"plan_type", "B"}}), 1);
 }
 
+
+// GetProgress keeps what it computed per plan, generation and half year: every change that
+// shows in the progress (a value, a verification, an override, a new plan version) is seen on
+// the next read, and a read with nothing changed is served as computed.
+TEST_F(KpiTest, ProgressIsFreshAfterEveryChangeThatShowsInIt) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  auto capex = [&](PlanProgress* p) {
+    EXPECT_TRUE(Progress(Viewer(), plan.name(), p).ok());
+    return Find(*p, "kgi-capex");
+  };
+  PlanProgress p;
+  ASSERT_NE(capex(&p), nullptr);
+  EXPECT_FALSE(capex(&p)->reported().has_value());
+  const Measurement m =
+      MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku));
+  EXPECT_EQ(capex(&p)->reported().value(), 50 * kOku);
+  MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 60 * kOku));
+  EXPECT_EQ(capex(&p)->reported().value(), 60 * kOku);
+  ASSERT_OK(Verify(Bureau("HOKURIKU"), m.name()));
+  EXPECT_EQ(capex(&p)->verified().value(), 60 * kOku);
+  ASSERT_OK(Override(Bureau("HOKURIKU"), plan.name(), "kgi-capex", PROGRESS_STATUS_AT_RISK,
+                     "工場の稼働開始が遅れる見込み"));
+  EXPECT_EQ(capex(&p)->override().status(), PROGRESS_STATUS_AT_RISK);
+  ASSERT_OK(Override(Bureau("HOKURIKU"), plan.name(), "kgi-capex", PROGRESS_STATUS_UNSPECIFIED,
+                     "見込みが戻った"));
+  EXPECT_EQ(capex(&p)->override().status(), PROGRESS_STATUS_UNSPECIFIED);
+
+  // A new target in the registry reaches the progress with the plan sync.
+  Plan found;
+  ASSERT_OK(Get(Viewer(), plan.name(), &found));
+  const int64_t version = capex(&p) != nullptr ? p.plan_version() : 0;
+  ASSERT_OK(Transition(Secretariat(), plan.name(), PLAN_STAGE_SUBMITTED, &found));
+  ASSERT_TRUE(kpi_->tracker().SyncPlans().ok());
+  ASSERT_NE(capex(&p), nullptr);
+  EXPECT_GT(p.plan_version(), version);
+
+  // Nothing changed: the next read is the same answer, served as computed (a cache hit).
+  auto hits = [&] {
+    for (const auto& family : kpi_->host().metrics()->registry().Collect()) {
+      if (family.name != "rfs_cache_requests_total") continue;
+      for (const auto& metric : family.metric) {
+        std::map<std::string, std::string> labels;
+        for (const auto& l : metric.label) labels[l.name] = l.value;
+        if (labels["cache"] == "kpi_progress" && labels["result"] == "hit") {
+          return metric.counter.value;
+        }
+      }
+    }
+    return -1.0;
+  };
+  const double hits_before = hits();
+  PlanProgress again;
+  ASSERT_NE(capex(&again), nullptr);
+  EXPECT_EQ(again.SerializeAsString(), p.SerializeAsString());
+  EXPECT_EQ(hits(), hits_before + 1);
+  // Another half year is computed for itself.
+  PlanProgress h1;
+  ASSERT_OK(Progress(Viewer(), plan.name(), &h1, 2026, FISCAL_HALF_H1));
+  EXPECT_EQ(h1.as_of().half(), FISCAL_HALF_H1);
+  EXPECT_FALSE(Find(h1, "kgi-capex")->reported().has_value());  // the H2 value is later
+}
+
+
+// validate_only answers as a write would — the same refusals, the measurement it would make —
+// and writes nothing.
+TEST_F(KpiTest, ValidateOnlyChecksLikeAWriteAndWritesNothing) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  const int64_t outbox = OutboxLength();
+  RecordMeasurementRequest req = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku);
+  req.set_validate_only(true);
+  Measurement would;
+  ASSERT_OK(Record(Prefecture(kToyama), req, &would));
+  EXPECT_EQ(would.value(), 50 * kOku);
+  EXPECT_EQ(would.revision(), 1);
+  req.set_indicator_id("kgi-nothing");
+  EXPECT_EQ(FieldOf(Record(Prefecture(kToyama), req)), "indicator_id");
+  req = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H1, 1);  // closed since 31 October
+  req.set_validate_only(true);
+  EXPECT_EQ(Record(Prefecture(kToyama), req).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Record(Prefecture(kIshikawa), req).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(StoredMeasurements(plan), 0);
+  EXPECT_EQ(OutboxLength(), outbox);
+  // A later real write with the request id used for the check is a first write.
+  req = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku);
+  req.set_validate_only(true);
+  ASSERT_OK(Record(Prefecture(kToyama), req));
+  req.set_validate_only(false);
+  ASSERT_OK(Record(Prefecture(kToyama), req, &would));
+  EXPECT_EQ(would.revision(), 1);
+  EXPECT_EQ(StoredMeasurements(plan), 1);
+}
+
+// A retry with the same request id after someone else corrected the value does not write the
+// old value back, even when the first call found nothing to change.
+TEST_F(KpiTest, ARetryNeverWritesAnOldValueBack) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku));
+  RecordMeasurementRequest same = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku);
+  ASSERT_OK(Record(Prefecture(kToyama), same));  // nothing to change; its id is remembered
+  MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 70 * kOku));
+  Measurement m;
+  ASSERT_OK(Record(Prefecture(kToyama), same, &m));  // the retry
+  EXPECT_EQ(m.value(), 70 * kOku);
+  EXPECT_EQ(m.revision(), 2);
+}
+
+// Inputs that cannot be summed or would be silently empty are refused with the field named.
+TEST_F(KpiTest, BreakdownsOfRatesAndTokyoFiltersWithoutTheTokyoAreaAreRefused) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  for (const Indicator& indicator : plan.indicators()) {
+    if (indicator.unit() != INDICATOR_UNIT_PERCENT) continue;
+    RecordMeasurementRequest req = Req(plan, indicator.id(), 2026, FISCAL_HALF_H2, 30);
+    AddPart(&req, kToyama, 30);
+    EXPECT_EQ(FieldOf(Record(Prefecture(kToyama), req)), "breakdown") << indicator.id();
+  }
+  AggregateKgiRequest req = Year(2026);
+  req.set_prefecture_code(kSaitama);
+  AggregateKgiResponse r;
+  const grpc::Status s = Aggregate(Viewer(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldOf(s), "prefecture_code");
+}
+
+// The names other systems depend on: the events of every kind of write, and the metrics with
+// their labels (DESIGN.md's metrics section; dashboards query them).
+TEST_F(KpiTest, EventsAndMetricsCarryTheNamesOthersDependOn) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  const Measurement m =
+      MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku));
+  ASSERT_OK(Verify(Bureau("HOKURIKU"), m.name()));
+  ASSERT_OK(SendBack(Bureau("HOKURIKU"), m.name(), "出典を確認してください"));
+  ASSERT_OK(Override(Bureau("HOKURIKU"), plan.name(), "kgi-capex", PROGRESS_STATUS_AT_RISK, "遅れ"));
+  ASSERT_OK(Unlock(Secretariat(), plan.name(), 2026, FISCAL_HALF_H1, "遅延報告"));
+  for (const char* type : {"kpi.measurement_recorded", "kpi.measurement_verified",
+                           "kpi.measurement_returned", "kpi.indicator_status_changed",
+                           "kpi.status_overridden", "kpi.period_unlocked",
+                           "kpi.report_overdue"}) {
+    EXPECT_GE(OutboxLinesContaining(type), 1) << type;
+  }
+  EXPECT_EQ(Metric("rfs_kgi_actual_yen", {{"kgi", "CAPEX"}, {"plan_type", "B"},
+                                          {"block", "HOKURIKU"}, {"fiscal_year", "2026"},
+                                          {"tokyo_area", "false"}, {"verification", "reported"}}),
+            50 * kOku);
+  EXPECT_EQ(Metric("rfs_kgi_actual_yen", {{"kgi", "CAPEX"}, {"plan_type", "B"},
+                                          {"block", "HOKURIKU"}, {"fiscal_year", "2026"},
+                                          {"tokyo_area", "false"}, {"verification", "verified"}}),
+            50 * kOku);
+  EXPECT_GT(Metric("rfs_kgi_target_yen", {{"kgi", "CAPEX"}, {"plan_type", "B"},
+                                          {"block", "HOKURIKU"}, {"fiscal_year", "2026"},
+                                          {"tokyo_area", "false"}}),
+            0);
+  EXPECT_GT(Metric("rfs_kgi_target_persons", {{"kgi", "TALENT"}, {"plan_type", "B"},
+                                              {"block", "HOKURIKU"}, {"fiscal_year", "2026"},
+                                              {"tokyo_area", "false"}}),
+            0);
+  double indicators = 0;
+  for (const char* status : {"ACHIEVED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "DETERIORATING",
+                             "NO_DATA", "TARGET_UNSET"}) {
+    const double v = Metric("rfs_indicators",
+                            {{"status", status}, {"plan_type", "B"}, {"block", "HOKURIKU"}});
+    if (v > 0) indicators += v;
+  }
+  EXPECT_EQ(indicators, plan.indicators_size());
+  EXPECT_EQ(Metric("rfs_plans_with_kpi_achieved_ratio", {{"plan_type", "B"}}), 0);
+  EXPECT_EQ(Metric("rfs_pdca_plans", {{"phase", "PLAN"}, {"plan_type", "B"}}), 1);
+  EXPECT_EQ(Metric("rfs_reports_overdue",
+                   {{"block", "HOKURIKU"}, {"fiscal_year", "2026"}, {"half", "H1"}}),
+            1);
+}
+
 }  // namespace
 }  // namespace rfs::testing

@@ -79,7 +79,12 @@ TEST(Progress, ADecreasingIndicatorProgressesDownwards) {
 
 TEST(Progress, AnUnsetTargetIsTargetUnset) {
   const Indicator ind = Level(100, std::nullopt);
-  EXPECT_EQ(At2026H2(ind, 150).status, Status::kTargetUnset);
+  const Progress p = At2026H2(ind, 150);
+  EXPECT_EQ(p.status, Status::kTargetUnset);
+  ASSERT_TRUE(p.actual.has_value());  // the value reported is still shown
+  EXPECT_EQ(*p.actual, 150);
+  EXPECT_FALSE(p.expected.has_value());
+  EXPECT_FALSE(p.ratio.has_value());
   EXPECT_FALSE(ExpectedAt(ind, 4053).has_value());
 }
 
