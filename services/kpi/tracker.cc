@@ -526,8 +526,14 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
   const std::string name = MeasurementName(plan_id, indicator->id(), req.period());
   const std::string request_key =
       req.request_id().empty() ? std::string() : store_->RequestKey(who.subject, req.request_id());
-  const std::string fingerprint = req.request_id().empty() ? std::string()
-                                                           : RequestFingerprint(req);
+  // The request as a write: a check of it (validate_only) and the write itself are the same
+  // request, so a checked retry of a recorded line finds its id.
+  std::string fingerprint;
+  if (!req.request_id().empty()) {
+    v1::RecordMeasurementRequest as_write = req;
+    as_write.clear_validate_only();
+    fingerprint = RequestFingerprint(as_write);
+  }
   const absl::Time deadline = Deadline(options_.calendar, req.period());
   return WriteMeasurement(who, plan, [&](const PlanState& state, Change* change) -> absl::StatusOr<bool> {
     const v1::Measurement* current = FindMeasurement(state.measurements, indicator->id(),

@@ -2,11 +2,13 @@
 // The KPI service runs on a fixed clock, 2026-11-29 12:00 JST: FY2026 H1 is past its deadline
 // (2026-10-31) and locked, FY2026 H2 is open, FY2027 has not begun.
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -1622,6 +1624,50 @@ TEST_F(KpiTest, EventsAndMetricsCarryTheNamesOthersDependOn) {
   EXPECT_EQ(Metric("rfs_reports_overdue",
                    {{"block", "HOKURIKU"}, {"fiscal_year", "2026"}, {"half", "H1"}}),
             1);
+}
+
+
+// rfsctl kpi import, the binary prefecture staff use for bulk entry: nothing is imported unless
+// every line is good — malformed lines are found locally, lines the service would refuse by
+// the service — and a re-run of the same file records nothing twice.
+TEST_F(KpiTest, RfsctlImportIsAllOrNothing) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  auto run = [&](const std::string& csv_text) {
+    const std::string file = dir_->File("import.csv");
+    std::ofstream(file) << csv_text;
+    const std::string cmd = absl::StrCat(
+        "RFS_KPI_ADDR=127.0.0.1:", kpi_->port(), " RFS_TOKEN='", Prefecture(kToyama), "' ",
+        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en 2>&1");
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return std::make_pair(WEXITSTATUS(status), out);
+  };
+  const std::string header = "plan,indicator,period,value,breakdown,source,note,request_id\n";
+  const std::string good = absl::StrCat(PlanId(plan), ",kgi-capex,2026-H2,3000000000,160008=3000000000,県統計,,\n",
+                                        PlanId(plan), ",kgi-talent,2026-H2,120,,県統計,,\n");
+  // A line the service refuses (an indicator the plan does not have): nothing imported.
+  auto [code, out] = run(header + good + PlanId(plan) + ",kgi-nothing,2026-H2,5,,x,,\n");
+  EXPECT_EQ(code, 10 + static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << out;
+  EXPECT_TRUE(absl::StrContains(out, "line 4")) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 0) << out;
+  // A malformed line: found before anything is sent.
+  std::tie(code, out) = run(header + good + PlanId(plan) + ",kgi-capex,2026-H9,x,,x,,\n");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_TRUE(absl::StrContains(out, "line 4")) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 0);
+  // Every line good: all recorded; the same file again records nothing twice.
+  std::tie(code, out) = run(header + good);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 2);
+  const int64_t outbox = OutboxLength();
+  std::tie(code, out) = run(header + good);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(OutboxLength(), outbox);
 }
 
 }  // namespace
