@@ -23,6 +23,7 @@
 #include "common/money.h"
 #include "common/outbox.h"
 #include "common/plan_access.h"
+#include "common/plan_filters.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/kpi/access_policy.h"
@@ -55,6 +56,24 @@ const Indicator* FindIndicator(const Plan& plan, const std::string& id) {
     if (indicator.id() == id) return &indicator;
   }
   return nullptr;
+}
+
+// The plan's indicator `id`, or INVALID_ARGUMENT naming indicator_id and listing the plan's.
+absl::StatusOr<const Indicator*> IndicatorOf(const Plan& plan, const std::string& id) {
+  if (const Indicator* indicator = FindIndicator(plan, id)) return indicator;
+  std::vector<std::string> ids;
+  for (const Indicator& i : plan.indicators()) ids.push_back(i.id());
+  return InvalidField("indicator_id",
+                      absl::StrCat(plan.name(), " に指標 '", Excerpt(id), "' はありません（あるのは ",
+                                   absl::StrJoin(ids, ", "), "）"),
+                      absl::StrCat(plan.name(), " has no indicator '", Excerpt(id), "' (it has ",
+                                   absl::StrJoin(ids, ", "), ")"));
+}
+
+// OK for a plan type filter left unset or a known type; INVALID_ARGUMENT naming plan_type.
+absl::Status ValidatePlanTypeFilter(registry::v1::PlanType type) {
+  if (registry::v1::PlanType_IsValid(type)) return absl::OkStatus();
+  return InvalidField("plan_type", "計画の類型の値が不正です", "not a plan type");
 }
 
 const v1::Measurement* FindMeasurement(const std::vector<v1::Measurement>& ms,
@@ -423,17 +442,7 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
   RETURN_IF_ERROR(Authorize(who, Action::kRecord, &plan));
 
   // The request against the plan's current version.
-  const Indicator* indicator = FindIndicator(plan, req.indicator_id());
-  if (indicator == nullptr) {
-    std::vector<std::string> ids;
-    for (const Indicator& i : plan.indicators()) ids.push_back(i.id());
-    return InvalidField(
-        "indicator_id",
-        absl::StrCat(plan.name(), " に指標 '", Excerpt(req.indicator_id()),
-                     "' はありません（あるのは ", absl::StrJoin(ids, ", "), "）"),
-        absl::StrCat(plan.name(), " has no indicator '", Excerpt(req.indicator_id()),
-                     "' (it has ", absl::StrJoin(ids, ", "), ")"));
-  }
+  ASSIGN_OR_RETURN(const Indicator* indicator, IndicatorOf(plan, req.indicator_id()));
   RETURN_IF_ERROR(WithinPlanPeriod(plan, req.period(), "period"));
   const absl::Time now = options_.now();
   if (PeriodStart(req.period()) > now) {
@@ -884,13 +893,7 @@ absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(
   RETURN_IF_ERROR(ValidateText(req.reason(), "reason", kReasonRule));
   ASSIGN_OR_RETURN(const Plan plan, ReadCurrentPlan(who, req.plan()));
   RETURN_IF_ERROR(Authorize(who, Action::kReview, &plan));
-  if (FindIndicator(plan, req.indicator_id()) == nullptr) {
-    return InvalidField("indicator_id",
-                        absl::StrCat(plan.name(), " に指標 '", Excerpt(req.indicator_id()),
-                                     "' はありません"),
-                        absl::StrCat(plan.name(), " has no indicator '",
-                                     Excerpt(req.indicator_id()), "'"));
-  }
+  RETURN_IF_ERROR(IndicatorOf(plan, req.indicator_id()).status());
   const absl::Time now = options_.now();
   v1::StatusOverride o;
   o.set_plan(plan.name());
@@ -968,35 +971,13 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
                         absl::StrCat("give a fiscal year in ", kMinFiscalYear, "..",
                                      kMaxFiscalYear, " (like 2027)"));
   }
-  if (!registry::v1::PlanType_IsValid(req.plan_type())) {
-    return InvalidField("plan_type", "計画の類型の値が不正です", "not a plan type");
-  }
-  if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
-    return InvalidField("block",
-                        absl::StrCat("'", Excerpt(req.block()),
-                                     "' はブロックの ID ではありません（HOKURIKU など）"),
-                        absl::StrCat("'", Excerpt(req.block()),
-                                     "' is not a block id (like HOKURIKU)"));
-  }
-  if (!req.strategic_field().empty() &&
-      reference_->FindStrategicField(req.strategic_field()) == nullptr) {
-    return InvalidField("strategic_field",
-                        absl::StrCat("'", Excerpt(req.strategic_field()),
-                                     "' は戦略分野の ID ではありません"),
-                        absl::StrCat("'", Excerpt(req.strategic_field()),
-                                     "' is not a strategic field id"));
-  }
-  const PrefectureInfo* filter_pref = nullptr;
-  if (!req.prefecture_code().empty()) {
-    filter_pref = reference_->FindPrefecture(req.prefecture_code());
-    if (filter_pref == nullptr) {
-      return InvalidField("prefecture_code",
-                          absl::StrCat("'", Excerpt(req.prefecture_code()),
-                                       "' は都道府県の団体コードではありません（160008 など）"),
-                          absl::StrCat("'", Excerpt(req.prefecture_code()),
-                                       "' is not a prefecture code (like 160008)"));
-    }
-  }
+  RETURN_IF_ERROR(ValidatePlanTypeFilter(req.plan_type()));
+  RETURN_IF_ERROR(ValidateBlockFilter(*reference_, req.block()));
+  RETURN_IF_ERROR(ValidateStrategicFieldFilter(*reference_, req.strategic_field()));
+  ASSIGN_OR_RETURN(const std::string prefecture_code,
+                   NormalizePrefectureFilter(req.prefecture_code()));
+  const PrefectureInfo* filter_pref =
+      prefecture_code.empty() ? nullptr : reference_->FindPrefecture(prefecture_code);
   // The cells of ledger.h AggregateCells: a fixed handful of fields whatever the number of
   // plans — by prefecture when one is asked for, else outside (and, when asked, inside) the
   // Tokyo area.
@@ -1017,7 +998,7 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
   const std::string suffix = filter_pref != nullptr ? ":pref" : "";
   std::vector<std::string> areas;
   if (filter_pref != nullptr) {
-    if (!filter_pref->tokyo_area || req.include_tokyo_area()) areas.push_back(req.prefecture_code());
+    if (!filter_pref->tokyo_area || req.include_tokyo_area()) areas.push_back(prefecture_code);
   } else {
     areas.push_back("other");
     if (req.include_tokyo_area()) areas.push_back("tokyo");
@@ -1085,16 +1066,8 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
     const Principal& who, const v1::GetReportingStatusRequest& req) {
   RETURN_IF_ERROR(Authorize(who, Action::kAggregate));
   RETURN_IF_ERROR(ValidatePlanPeriod(req.period(), "period", /*half_required=*/true));
-  if (!registry::v1::PlanType_IsValid(req.plan_type())) {
-    return InvalidField("plan_type", "計画の類型の値が不正です", "not a plan type");
-  }
-  if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
-    return InvalidField("block",
-                        absl::StrCat("'", Excerpt(req.block()),
-                                     "' はブロックの ID ではありません（HOKURIKU など）"),
-                        absl::StrCat("'", Excerpt(req.block()),
-                                     "' is not a block id (like HOKURIKU)"));
-  }
+  RETURN_IF_ERROR(ValidatePlanTypeFilter(req.plan_type()));
+  RETURN_IF_ERROR(ValidateBlockFilter(*reference_, req.block()));
   const std::string type =
       req.plan_type() == registry::v1::PLAN_TYPE_UNSPECIFIED ? "" : PlanTypeLetter(req.plan_type());
   const std::string half = req.period().half() == common::v1::FISCAL_HALF_H1 ? "H1" : "H2";

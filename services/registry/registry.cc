@@ -21,6 +21,7 @@
 #include "common/errors.h"
 #include "common/logging.h"
 #include "common/outbox.h"
+#include "common/plan_filters.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/registry/access_policy.h"
@@ -323,32 +324,9 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
                         "unknown value");
   }
   if (!v1::PlanView_IsValid(req.view())) return InvalidField("view", kUnknownViewJa, "unknown value");
-  if (!req.block().empty() && reference_->FindBlock(req.block()) == nullptr) {
-    return InvalidField("block",
-                        absl::StrCat("不明なブロック '", Excerpt(req.block()),
-                                     "' です。ブロックの一覧は ListReferenceData で確認してください"),
-                        absl::StrCat("unknown block '", Excerpt(req.block()), "'"));
-  }
-  std::string prefecture;
-  if (!req.prefecture_code().empty()) {
-    ASSIGN_OR_RETURN(prefecture,
-                     NormalizeLocalGovernmentCode(req.prefecture_code(), "prefecture_code"));
-    if (!IsPrefectureCode(prefecture)) {
-      return InvalidField(
-          "prefecture_code",
-          absl::StrCat(prefecture, " は都道府県の団体コードではありません。都道府県の全国地方公共団体"
-                                   "コードを指定してください"),
-          absl::StrCat(prefecture, " is not a prefecture's code"));
-    }
-  }
-  if (!req.strategic_field().empty() &&
-      reference_->FindStrategicField(req.strategic_field()) == nullptr) {
-    return InvalidField(
-        "strategic_field",
-        absl::StrCat("不明な戦略分野 '", Excerpt(req.strategic_field()),
-                     "' です。戦略分野の一覧は ListReferenceData で確認してください"),
-        absl::StrCat("unknown strategic field '", Excerpt(req.strategic_field()), "'"));
-  }
+  RETURN_IF_ERROR(ValidateBlockFilter(*reference_, req.block()));
+  ASSIGN_OR_RETURN(const std::string prefecture, NormalizePrefectureFilter(req.prefecture_code()));
+  RETURN_IF_ERROR(ValidateStrategicFieldFilter(*reference_, req.strategic_field()));
   RETURN_IF_ERROR(ValidateText(req.title_contains(), "title_contains", {200, false, false}));
 
   // The most selective index is scanned; the others are membership checks.
