@@ -206,6 +206,15 @@ absl::StatusOr<Principal> TokenVerifier::VerifyUncached(const std::string& token
   if (!key_.issuer.empty() && text("iss") != key_.issuer) {
     return Unauthenticated("claim 'iss' is not the issuer this service trusts");
   }
+  // `aud` is a string or an array of strings (RFC 7519 4.1.3); anything else is refused, also
+  // where no audience is configured.
+  if (auto aud = claims.find("aud"); aud != claims.end()) {
+    bool strings = aud->is_string() || aud->is_array();
+    if (aud->is_array()) {
+      for (const auto& a : *aud) strings &= a.is_string();
+    }
+    if (!strings) return Unauthenticated("claim 'aud' must be a string or an array of strings");
+  }
   if (!key_.audience.empty()) {
     bool ours = false;
     auto aud = claims.find("aud");
@@ -252,7 +261,7 @@ absl::StatusOr<Principal> TokenVerifier::Verify(absl::string_view token) const {
   return principal;
 }
 
-absl::StatusOr<Principal> TokenVerifier::Authenticate(const grpc::ServerContextBase& context) const {
+absl::StatusOr<absl::string_view> BearerToken(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -262,7 +271,13 @@ absl::StatusOr<Principal> TokenVerifier::Authenticate(const grpc::ServerContextB
   if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
     return Unauthenticated("the 'authorization' metadata must be 'Bearer <token>'");
   }
-  return Verify(absl::StripAsciiWhitespace(value.substr(7)));
+  return absl::StripAsciiWhitespace(value.substr(7));
+}
+
+absl::StatusOr<Principal> TokenVerifier::Authenticate(const grpc::ServerContextBase& context) const {
+  absl::StatusOr<absl::string_view> token = BearerToken(context);
+  if (!token.ok()) return token.status();
+  return Verify(*token);
 }
 
 }  // namespace rfs

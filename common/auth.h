@@ -84,7 +84,7 @@ class TokenVerifier {
   // tokens are cached until they expire.
   absl::StatusOr<Principal> Verify(absl::string_view token) const;
 
-  // Reads "authorization: Bearer <jwt>" from the call's metadata and verifies it.
+  // Reads "authorization: Bearer <jwt>" from the call's metadata (BearerToken) and verifies it.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
 
  private:
@@ -101,6 +101,12 @@ class TokenVerifier {
   const ReferenceData* reference_;
   mutable std::array<Shard, kShards> shards_;
 };
+
+// The token of the call's "authorization: Bearer <jwt>" metadata, as Authenticate reads it: the
+// scheme in any case, surrounding whitespace trimmed. A service that calls another as the caller
+// forwards this (as "Bearer <token>", common/client.h), never the header as it came.
+// UNAUTHENTICATED when the metadata is missing or not a bearer token.
+absl::StatusOr<absl::string_view> BearerToken(const grpc::ServerContextBase& context);
 
 // Checks claims the same way for minting and verifying.
 absl::Status ValidateClaims(const Principal& p, const ReferenceData* reference);

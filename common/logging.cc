@@ -83,6 +83,21 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
   return false;
 }
 
+bool LogSampler::Allow(absl::Time now, int64_t* suppressed) {
+  *suppressed = 0;
+  const int64_t minute = absl::ToUnixSeconds(now) / 60;
+  int64_t window = window_.load(std::memory_order_relaxed);
+  if (window != minute && window_.compare_exchange_strong(window, minute)) {
+    used_.store(0, std::memory_order_relaxed);
+  }
+  if (used_.fetch_add(1, std::memory_order_relaxed) >= per_minute_) {
+    suppressed_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  *suppressed = suppressed_.exchange(0, std::memory_order_relaxed);
+  return true;
+}
+
 LogLine::LogLine(LogLevel level, absl::string_view msg) : line_(nlohmann::json::object()) {
   line_["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3S%Ez", absl::Now(), JapanTimeZone());
   line_["level"] = LevelName(level);

@@ -5,10 +5,13 @@
 // Never pass tokens or secrets: fields named like credentials are redacted as a last guard.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace rfs {
@@ -24,6 +27,26 @@ bool LogEnabled(LogLevel level);
 // Sends what libprotobuf and gRPC log through this logger, so stderr holds only JSON lines.
 // Call once, first thing in main.
 void RouteLibraryLogs();
+
+// Lets through at most `per_minute` lines of one kind a minute (a fixed window), and counts the
+// lines it held back, so that a flood of cheap failures (calls without a token, made by anyone)
+// cannot fill the disk behind stderr. The count goes out with the next line let through.
+// Thread-safe; never blocks.
+class LogSampler {
+ public:
+  explicit LogSampler(int64_t per_minute) : per_minute_(per_minute) {}
+  // True when this line may be written; `*suppressed` is then the number of lines held back
+  // since the last one written (0 otherwise).
+  bool Allow(int64_t* suppressed) { return Allow(absl::Now(), suppressed); }
+  // The same at `now` (tests).
+  bool Allow(absl::Time now, int64_t* suppressed);
+
+ private:
+  const int64_t per_minute_;
+  std::atomic<int64_t> window_{-1};  // minutes since the epoch of the current window
+  std::atomic<int64_t> used_{0};
+  std::atomic<int64_t> suppressed_{0};
+};
 
 // Builds one log line and writes it when destroyed. Use through RFS_LOG.
 class LogLine {

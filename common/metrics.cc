@@ -24,6 +24,14 @@ constexpr int kCodes = 17;  // canonical gRPC codes 0..16
 // A failed call's message in the log is cut to this: error messages quote the caller's input.
 constexpr size_t kMaxLoggedErrorChars = 500;
 
+// Lines of UNAUTHENTICATED calls written a minute, per process.
+constexpr int64_t kUnauthenticatedLinesPerMinute = 60;
+
+LogSampler& UnauthenticatedLines() {
+  static LogSampler* sampler = new LogSampler(kUnauthenticatedLinesPerMinute);
+  return *sampler;
+}
+
 const char* CodeName(int code) {
   static constexpr const char* kNames[kCodes] = {
       "OK",           "Canceled",         "Unknown",           "InvalidArgument",
@@ -208,12 +216,17 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
                              : IsServerFault(code)                   ? LogLevel::kError
                              : code == grpc::RESOURCE_EXHAUSTED ? LogLevel::kWarning
                                                                      : LogLevel::kInfo;
-      if (LogEnabled(level)) {
+      // Calls without a valid token cost their sender nothing: their lines are sampled
+      // (grpc_server_handled_total{grpc_code="Unauthenticated"} counts every one).
+      int64_t suppressed = 0;
+      if (LogEnabled(level) &&
+          (code != grpc::UNAUTHENTICATED || UnauthenticatedLines().Allow(&suppressed))) {
         LogLine line(level, code == 0 ? "rpc" : "rpc failed");
         line.Field("method", method_->full_name)
             .Field("code", CodeName(code))
             .Field("ms", seconds * 1000.0);
         if (code != 0) line.Field("error", Excerpt(status.error_message(), kMaxLoggedErrorChars));
+        if (suppressed > 0) line.Field("similar_lines_suppressed", suppressed);
       }
     }
     methods->Proceed();

@@ -14,10 +14,14 @@ grpc::Slice SliceOf(std::string bytes) {
 
 namespace rpc_internal {
 
-bool ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message) {
+bool ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {
   grpc::Slice slice;
-  return bytes.DumpToSingleSlice(&slice).ok() &&
-         message->ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
+  if (!bytes.DumpToSingleSlice(&slice).ok() ||
+      !message->ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+    return false;
+  }
+  DropUnknownFields(message);
+  return true;
 }
 
 absl::Status UnreadableRequest(absl::string_view type_name) {

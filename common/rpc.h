@@ -28,7 +28,7 @@
 #include <utility>
 
 #include <google/protobuf/arena.h>
-#include <google/protobuf/message_lite.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
@@ -47,25 +47,48 @@
 namespace rfs {
 
 // ---------------------------------------------------------------------------------------------
+// Requests as the kit hands them to the logic.
+
+// Drops, at every depth (nested messages, repeated and map entries), the fields of `message`
+// that this build's schema does not know. Every helper below does it to every request before
+// the logic sees it: a client could otherwise send megabytes in an unknown field of a valid
+// request that a service would store with the message and serve to every reader, past every
+// limit the service checks on the fields it knows. (Bytes inside a google.protobuf.Any are its
+// value, not unknown fields: a service that accepts an Any checks what it unpacks.)
+inline void DropUnknownFields(google::protobuf::Message* message) {
+  message->DiscardUnknownFields();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Synchronous unary methods.
 
-// Authenticates the caller, runs `op(principal)` and moves its result into `*resp`.
+// Authenticates the caller, runs `op(principal, request)` and moves its result into `*resp`.
 //
-// `op` is called as `absl::StatusOr<Response> op(const Principal&)`, on the calling (gRPC)
-// thread, only when the token is valid. A failed authentication (UNAUTHENTICATED) or a failed
-// `op` becomes the returned grpc::Status, in the caller's language; `*resp` is then untouched.
+// `op` is called as `absl::StatusOr<Response> op(const Principal&, const Request&)`, on the
+// calling (gRPC) thread, only when the token is valid, with `*req` as the kit cleaned it: fields
+// this build does not know are dropped at every depth (see DropUnknownFields), so no service
+// can store or serve bytes a client smuggled past its schema. A failed authentication
+// (UNAUTHENTICATED) or a failed `op` becomes the returned grpc::Status, in the caller's
+// language; `*resp` is then untouched.
 //
 //   grpc::Status Service::ListPlans(grpc::ServerContext* ctx, const v1::ListPlansRequest* req,
 //                                   v1::ListPlansResponse* resp) {
-//     return HandleUnary(*verifier_, ctx, resp,
-//                        [&](const Principal& who) { return registry_->ListPlans(who, *req); });
+//     return HandleUnary(*verifier_, ctx, req, resp,
+//                        [&](const Principal& who, const v1::ListPlansRequest& request) {
+//                          return registry_->ListPlans(who, request);
+//                        });
 //   }
-template <typename Response, typename Op>
-grpc::Status HandleUnary(const TokenVerifier& verifier, grpc::ServerContext* ctx, Response* resp,
-                         Op op) {
+template <typename Request, typename Response, typename Op>
+grpc::Status HandleUnary(const TokenVerifier& verifier, grpc::ServerContext* ctx,
+                         const Request* req, Response* resp, Op op) {
   absl::StatusOr<Principal> who = verifier.Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status(), LanguageOf(*ctx));
-  absl::StatusOr<Response> result = op(static_cast<const Principal&>(*who));
+  // gRPC made the request for this call alone, as a mutable object, and hands it over const;
+  // it is cleaned in place rather than copied (a plan can be megabytes).
+  Request* request = const_cast<Request*>(req);
+  DropUnknownFields(request);
+  absl::StatusOr<Response> result =
+      op(static_cast<const Principal&>(*who), static_cast<const Request&>(*request));
   if (!result.ok()) return ToGrpcStatus(result.status(), LanguageOf(*ctx));
   *resp = std::move(*result);
   return grpc::Status::OK;
@@ -86,7 +109,8 @@ grpc::Slice SliceOf(std::string bytes);
 
 namespace rpc_internal {
 // DumpToSingleSlice + ParseFromArray; false when the bytes are not a `message`.
-bool ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message);
+// ... and drops the fields the schema does not know (DropUnknownFields).
+bool ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message* message);
 // INVALID_ARGUMENT "リクエストが <type_name> として読めません" / "request is not a <type_name>".
 absl::Status UnreadableRequest(absl::string_view type_name);
 // The RawDone of ServeRawUnary.
@@ -105,6 +129,8 @@ RawDone FinishRaw(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* resp, Lan
 // arena on this function's stack (one allocation for a request of hundreds of strings, e.g.
 // an inline plan), so whatever `op` or `done` needs later must be copied out before `op`
 // returns. `resp` and the reactor stay valid until `done` runs.
+//
+// The request has no unknown fields at any depth (DropUnknownFields).
 //
 // A failed authentication finishes the call at once with UNAUTHENTICATED; bytes that are not a
 // `Request` with INVALID_ARGUMENT "リクエストが <Request> として読めません" / "request is not a
@@ -305,7 +331,8 @@ class StreamWriter final : public grpc::ServerWriteReactor<Message> {
 // synchronously on the calling gRPC thread; `start` must not block. It may push and finish
 // right away, or keep `stream` and feed it later from any thread (e.g. an event subscription
 // that unsubscribes in stream->OnClose). `who` and `request` live only until `start` returns:
-// copy what is needed later. `capacity`: see StreamHandle.
+// copy what is needed later. The request has no unknown fields at any depth
+// (DropUnknownFields). `capacity`: see StreamHandle.
 //
 //   grpc::ServerWriteReactor<v1::Event>* Service::WatchEvents(grpc::CallbackServerContext* ctx,
 //                                                             const v1::WatchEventsRequest* req) {
@@ -326,6 +353,8 @@ grpc::ServerWriteReactor<Message>* ServeStream(const TokenVerifier& verifier,
     writer->handle()->Finish(who.status());
     return writer;
   }
+  // As in HandleUnary: gRPC's own mutable request for this call, cleaned in place.
+  DropUnknownFields(const_cast<Request*>(request));
   start(static_cast<const Principal&>(*who), *request, writer->handle());
   return writer;
 }

@@ -48,6 +48,17 @@ inline int32_t DecodeOne(absl::string_view s, size_t* i) {
 // each plane are noncharacters, no better in a plan).
 bool IsPrivateUse(int32_t cp) { return (cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000; }
 
+// Invisible formatting characters that change how text reads without showing themselves:
+// bidirectional controls (U+202E turns "txt.exe" around), line and paragraph separators
+// (U+2028 breaks a log line that has no '\n'), zero-width spaces, word joiners, the byte-order
+// mark and interlinear annotation marks. ZWNJ and ZWJ (U+200C, U+200D) stay: emoji and some
+// scripts need them.
+bool IsInvisibleFormat(int32_t cp) {
+  return cp == 0x061C || cp == 0x200B || cp == 0x200E || cp == 0x200F ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+         (cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
 bool IsZeroWidth(int32_t cp) {
   return (cp >= 0x0300 && cp <= 0x036F) ||    // combining diacritics
          (cp >= 0x3099 && cp <= 0x309A) ||    // kana voicing marks
@@ -93,6 +104,16 @@ absl::Status Explain(absl::string_view text, absl::string_view field, const Text
                           chars + 1, cp),
           absl::StrFormat("character U+%04X at position %d is a private-use character (外字); "
                           "replace it with a standard character (行政事務標準文字)",
+                          cp, chars + 1));
+    }
+    if (IsInvisibleFormat(cp)) {
+      return InvalidField(
+          field,
+          absl::StrFormat("%d 文字目の U+%04X は目に見えない書式制御文字（文字の向きや改行を"
+                          "変える文字）で、使用できません。取り除いてください",
+                          chars + 1, cp),
+          absl::StrFormat("character U+%04X at position %d is an invisible formatting character "
+                          "(it changes how the text reads); remove it",
                           cp, chars + 1));
     }
     const bool allowed_control = rule.multiline && (cp == '\n' || cp == '\t' || cp == '\r');
@@ -150,6 +171,12 @@ absl::Status ValidateText(absl::string_view text, absl::string_view field, const
         (b == 0xF0 && b1 < 0x90) ||                  // overlong 4-byte form
         (b == 0xF3 && b1 >= 0xB0) || b == 0xF4) {    // planes 15-16 (private use), > U+10FFFF
       return Explain(text, field, rule);
+    }
+    // The lead bytes of the invisible formatting characters: decode those few exactly.
+    if ((b == 0xD8 && b1 == 0x9C) || (b == 0xE2 && (b1 == 0x80 || b1 == 0x81)) ||
+        (b == 0xEF && (b1 == 0xBB || b1 == 0xBF))) {
+      size_t at = i;
+      if (IsInvisibleFormat(DecodeOne(text, &at))) return Explain(text, field, rule);
     }
     if (!(b == 0xE3 && b1 == 0x80 && p[i + 2] == 0x80)) blank = false;  // U+3000 is a space
     i += len;

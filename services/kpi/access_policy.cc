@@ -35,16 +35,26 @@ absl::Status Authorize(const Principal& who, Action action, const registry::v1::
           absl::StrCat(DescribeCaller(who), " may not move the PDCA cycle of ", plan->name(),
                        ": its authoring bodies, the bureau of its block or the secretariat do"));
     case Action::kReview:
+    case Action::kOverride:
+    case Action::kUnlock: {
       if (IsPlanReviewer(who, *plan)) return absl::OkStatus();
       if (!CanReadPlan(who, *plan)) return ReadDenied(who, plan->name());
+      // What was attempted, in the caller's words.
+      const char* what_ja = action == Action::kReview     ? "の実績値を確認・差戻しできません"
+                            : action == Action::kOverride ? "の指標の状態を上書きできません"
+                                                          : "の報告受付を再開できません";
+      const char* what_en = action == Action::kReview     ? "may not review values of "
+                            : action == Action::kOverride ? "may not override statuses of "
+                                                          : "may not reopen half years of ";
       return Bilingual(
           absl::StatusCode::kPermissionDenied,
-          absl::StrCat(DescribeCallerJa(who), "は ", plan->name(),
-                       " の実績値を確認・差戻しできません。確認するのは計画のブロック（",
-                       plan->area().block(), "）を所管する地方局又は事務局です"),
-          absl::StrCat(DescribeCaller(who), " may not review values of ", plan->name(),
+          absl::StrCat(DescribeCallerJa(who), "は ", plan->name(), " ", what_ja,
+                       "。行えるのは計画のブロック（", plan->area().block(),
+                       "）を所管する地方局又は事務局です"),
+          absl::StrCat(DescribeCaller(who), " ", what_en, plan->name(),
                        ": the bureau of the plan's block (", plan->area().block(),
-                       ") or the secretariat reviews them"));
+                       ") or the secretariat does that"));
+    }
   }
   return absl::PermissionDeniedError("unknown action");
 }

@@ -19,13 +19,15 @@ namespace rfs::kpi {
 enum class Action {
   kRead,       // plan
   kRecord,     // plan
-  kReview,     // plan: verify, return, override a status, unlock a period
+  kReview,     // plan: verify or return a value
+  kOverride,   // plan: override an indicator's status (a reviewer, as kReview)
+  kUnlock,     // plan: reopen a closed half year (a reviewer, as kReview)
   kPdca,       // plan: advance the PDCA cycle
   kAggregate,  // no plan
 };
 
-// OK, or PERMISSION_DENIED saying what the caller's role lacks (the same words as for a plan
-// that does not exist when the caller may not even read the plan).
+// OK, or PERMISSION_DENIED naming what was attempted and who may do it (the same words as for a
+// plan that does not exist when the caller may not even read the plan).
 absl::Status Authorize(const Principal& who, Action action,
                        const registry::v1::Plan* plan = nullptr);
 

@@ -84,25 +84,28 @@ class SyncTurns {
 }  // namespace
 
 absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
-                                                  std::string registry_address,
-                                                  int registry_timeout_ms, std::string h1_due,
-                                                  std::string h2_due, double on_track,
-                                                  double at_risk, int sync_interval_s,
-                                                  int request_id_ttl_hours, int lease_ttl_s,
-                                                  int report_notice_days) {
+                                                  const KpiFlags& flags) {
+  const std::string& registry_address = flags.registry_address;
+  const int registry_timeout_ms = flags.registry_timeout_ms;
+  const double on_track = flags.on_track_threshold;
+  const double at_risk = flags.at_risk_threshold;
+  const int sync_interval_s = flags.plan_sync_interval_s;
+  const int request_id_ttl_hours = flags.request_id_ttl_hours;
+  const int lease_ttl_s = flags.lease_ttl_s;
+  const int report_notice_days = flags.report_notice_days;
   KpiServerOptions options;
   if (registry_address.empty()) {
     return absl::InvalidArgumentError(
         "--registry_address is required: indicators and who may report come from the plans "
         "in rfs-registry");
   }
-  options.registry_address = std::move(registry_address);
+  options.registry_address = registry_address;
   if (registry_timeout_ms < 10 || registry_timeout_ms > 600'000) {
     return absl::InvalidArgumentError("--registry_timeout_ms must be 10..600000");
   }
   options.registry_timeout = absl::Milliseconds(registry_timeout_ms);
-  ASSIGN_OR_RETURN(options.tracker.calendar.h1, ParseDueDay(h1_due, "--h1_report_due"));
-  ASSIGN_OR_RETURN(options.tracker.calendar.h2, ParseDueDay(h2_due, "--h2_report_due"));
+  ASSIGN_OR_RETURN(options.tracker.calendar.h1, ParseDueDay(flags.h1_report_due, "--h1_report_due"));
+  ASSIGN_OR_RETURN(options.tracker.calendar.h2, ParseDueDay(flags.h2_report_due, "--h2_report_due"));
   // H2 ends on 31 March: a due day from January to March would close it before it ends.
   if (options.tracker.calendar.h2.month < 4) {
     return absl::InvalidArgumentError(
@@ -140,6 +143,12 @@ absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
     return absl::InvalidArgumentError("--request_id_ttl_hours must be 1..87600 (10 years)");
   }
   options.tracker.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
+  // A plan's values, histories, removed indicators and PDCA cycles are read whole by its writes
+  // and progress: the bound keeps one plan from slowing Redis (single-threaded) for the others.
+  if (flags.max_plan_kpi_mib < 1 || flags.max_plan_kpi_mib > 256) {
+    return absl::InvalidArgumentError("--max_plan_kpi_mib must be 1..256");
+  }
+  options.tracker.plan_bytes_limit = int64_t{flags.max_plan_kpi_mib} << 20;
   return options;
 }
 

@@ -34,14 +34,24 @@ struct KpiServerOptions {
   TrackerOptions tracker;
 };
 
+// The service's own flags as given (main.cc), checked by OptionsFromFlags.
+struct KpiFlags {
+  std::string registry_address = "localhost:50051";
+  int registry_timeout_ms = 5000;
+  std::string h1_report_due = "10-31";
+  std::string h2_report_due = "04-30";
+  double on_track_threshold = 0.95;
+  double at_risk_threshold = 0.6;
+  int plan_sync_interval_s = 15;
+  int request_id_ttl_hours = 168;
+  int lease_ttl_s = 30;
+  int report_notice_days = 14;
+  int max_plan_kpi_mib = 8;
+};
+
 // Checks the service's own flags; errors name the flag.
 absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
-                                                  std::string registry_address,
-                                                  int registry_timeout_ms, std::string h1_due,
-                                                  std::string h2_due, double on_track,
-                                                  double at_risk, int sync_interval_s,
-                                                  int request_id_ttl_hours, int lease_ttl_s,
-                                                  int report_notice_days);
+                                                  const KpiFlags& flags);
 
 // rfs-kpi on the service host: the registry client, the store, the Tracker, its gRPC adapter,
 // the stats and the sync lease are its own; the rest is the host's.

@@ -13,6 +13,7 @@ namespace {
 
 constexpr char kGeneration[] = "#gen";
 constexpr char kAsOf[] = "#asof";
+constexpr char kBytes[] = "#bytes";
 
 // KEYS: 1 m:{id}, 2 c:{id}, 3 plan:{id}, 4 outbox, 5 plans, 6 buckets, 7 history list or
 //       unused, 8 request key or unused, 9 gone:{id}, 10 versions, 11.. agg:{bucket} keys and
@@ -21,7 +22,8 @@ constexpr char kAsOf[] = "#asof";
 //       4 change bytes ("" none), 5 plan snapshot bytes ("" unchanged), 6 plan id,
 //       7 as-of key, 8 request value ("" none), 9 request TTL seconds, 10 event count,
 //       11 difference count, 12 removed-indicator count, 13 restored-indicator count,
-//       14 "{version} {as-of}" for the versions hash, 15 field-write count,
+//       14 "{version} {as-of}" for the versions hash, 15 field-write count, 16 bytes the
+//       write adds to the plan's "#bytes" (may be negative),
 //       then 3 per event (id, type, bytes); per difference: contribution field, delta, cell
 //       count, and 3 per cell (agg key index in KEYS, bucket, aggregate field); 2 per removed
 //       indicator (id, bytes), 1 per restored indicator (id), 3 per field write (key index in
@@ -38,7 +40,8 @@ redis.call('SADD', KEYS[5], ARGV[6])
 redis.call('HSET', KEYS[2], '#asof', ARGV[7])
 redis.call('HSET', KEYS[10], ARGV[6], ARGV[14])
 if ARGV[8] ~= '' then redis.call('SET', KEYS[8], ARGV[8], 'EX', ARGV[9]) end
-local i = 16
+if ARGV[16] ~= '0' then redis.call('HINCRBY', KEYS[1], '#bytes', ARGV[16]) end
+local i = 17
 for _ = 1, tonumber(ARGV[10]) do
   outbox_append(KEYS[4], ARGV[i], ARGV[i + 1], ARGV[i + 2])
   i = i + 3
@@ -148,6 +151,10 @@ absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_c
       ASSIGN_OR_RETURN(state.generation, IntegerOf(m->element[i + 1], "kpi generation"));
       continue;
     }
+    if (field == kBytes) {
+      ASSIGN_OR_RETURN(state.bytes, IntegerOf(m->element[i + 1], "kpi plan bytes"));
+      continue;
+    }
     RETURN_IF_ERROR(ParseOf(m->element[i + 1], &state.measurements.emplace_back(),
                             absl::StrCat("measurement ", field)));
   }
@@ -227,7 +234,8 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
       absl::StrCat(w.removed.size()),
       absl::StrCat(w.restored.size()),
       absl::StrCat(w.plan_version, " ", w.as_of),
-      absl::StrCat(w.fields.size())};
+      absl::StrCat(w.fields.size()),
+      absl::StrCat(w.bytes)};
   for (const common::v1::Event& e : w.events) {
     args.push_back(e.id());
     args.push_back(e.type());
@@ -444,6 +452,15 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KpiStore::Versions
   return out;
 }
 
+void SlimIndicator(registry::v1::Indicator* indicator) {
+  indicator->clear_description();
+  indicator->mutable_baseline()->clear_note();
+  indicator->mutable_target()->clear_note();
+  for (registry::v1::PeriodValue& milestone : *indicator->mutable_milestones()) {
+    milestone.clear_note();
+  }
+}
+
 registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan) {
   registry::v1::Plan s;
   s.set_name(plan.name());
@@ -452,9 +469,14 @@ registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan) {
   *s.mutable_authors() = plan.authors();
   s.set_lead_author_code(plan.lead_author_code());
   *s.mutable_area() = plan.area();
+  // What an enclave is for is the registry's to tell; its code is what a breakdown needs.
+  for (registry::v1::Enclave& enclave : *s.mutable_area()->mutable_enclaves()) {
+    enclave.clear_reason();
+  }
   *s.mutable_strategic_fields() = plan.strategic_fields();
   *s.mutable_period() = plan.period();
   *s.mutable_indicators() = plan.indicators();
+  for (registry::v1::Indicator& indicator : *s.mutable_indicators()) SlimIndicator(&indicator);
   s.set_stage(plan.stage());
   s.set_version(plan.version());
   s.set_content_version(plan.content_version());

@@ -2,7 +2,9 @@
 //   plan:{id}            string  the plan as rfs-kpi last read it from the registry (identity,
 //                                stage, authors, area, fields, period, indicators, versions)
 //   m:{id}               hash    "{indicator}|{fy}-{H1|H2}" → Measurement (no history);
-//                                "#gen" → write generation of the plan's KPI state
+//                                "#gen" → write generation of the plan's KPI state;
+//                                "#bytes" → bytes of the plan's values, histories, removed
+//                                indicators and PDCA cycles (bounded, --max_plan_kpi_mib)
 //   h:{id}:{indicator}|{fy}-{H}  list  the measurement's MeasurementChange entries, oldest first
 //   c:{id}               hash    the plan's contributions to the aggregates (ledger.h), and
 //                                "#asof" → the half year its "now" figures were computed at
@@ -12,7 +14,8 @@
 //   buckets              set     the buckets that exist (for the metrics)
 //   plans                set     plan ids rfs-kpi holds
 //   versions             hash    plan id → "{plan version} {as-of}" held (for the plan sync)
-//   gone:{id}            hash    indicator → last definition of an indicator the plan dropped
+//   gone:{id}            hash    indicator → last definition (slim, SnapshotOf) of an indicator
+//                                the plan dropped while it had values
 //   pdca:{id}            hash    "{fy}-{H}" → PdcaCycle
 //   rep:{fy}-{H}         hash    plan id → "{ReportState}|{block}" of each plan expected to
 //                                report that half year (kept with the "rep" contributions)
@@ -48,6 +51,9 @@ struct PlanState {
   std::optional<registry::v1::Plan> plan;  // unset until first read from the registry
   std::vector<v1::Measurement> measurements;
   int64_t generation = 0;
+  // Bytes the plan's KPI state holds ("#bytes" of m:{id}): values, history entries, removed
+  // indicators and PDCA cycles (what a write adds is counted by the write, PlanWrite::bytes).
+  int64_t bytes = 0;
   ContributionMap contributions;
   std::string as_of;  // PeriodKey the "now" contributions were computed at; empty if none
   absl::flat_hash_map<std::string, v1::StatusOverride> overrides;
@@ -88,6 +94,9 @@ struct PlanWrite {
   int64_t plan_version = 0;
   // Other fields written in the same step: the PDCA cycle, the report index.
   std::vector<FieldWrite> fields;
+  // What the write adds to PlanState::bytes (negative when it shrinks it). Exact: the state it
+  // was computed from is the one the generation guard applies it to.
+  int64_t bytes = 0;
 };
 
 class KpiStore : public RedisStore {
@@ -153,7 +162,12 @@ class KpiStore : public RedisStore {
 };
 
 // The plan as rfs-kpi keeps it: what authorization, validation, progress and the aggregates
-// need, without the plan's long texts.
+// need, without the plan's long texts (statements, investments, stakeholders, enclave reasons,
+// indicator descriptions and the notes of their baselines, milestones and targets: up to
+// 4,000 characters each, which the registry keeps compressed and serves). What is left is
+// bounded by the plan limits to a few hundred KiB even for the largest plan.
 registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan);
+// An indicator as the snapshot keeps it: without its description and notes.
+void SlimIndicator(registry::v1::Indicator* indicator);
 
 }  // namespace rfs::kpi

@@ -196,9 +196,16 @@ void KeepPlan(const PlanState& state, const Plan& plan, PlanWrite* write) {
     return;
   }
   write->plan = plan;
+  // A dropped indicator is kept only while it has values to show (GetProgress lists them as
+  // removed); one without values is forgotten, so replacing indicators costs nothing here.
   if (state.plan.has_value()) {
+    absl::flat_hash_set<absl::string_view> with_values;
+    for (const v1::Measurement& m : state.measurements) with_values.insert(m.indicator_id());
     for (const Indicator& old : state.plan->indicators()) {
-      if (FindIndicator(plan, old.id()) == nullptr) write->removed.push_back(old);
+      if (FindIndicator(plan, old.id()) == nullptr && with_values.contains(old.id())) {
+        write->removed.push_back(old);
+        SlimIndicator(&write->removed.back());
+      }
     }
   }
   for (const Indicator& removed : state.removed) {
@@ -215,6 +222,50 @@ std::string ShortName(const std::string& enum_name, absl::string_view prefix) {
 }
 std::string PhaseName(v1::PdcaPhase phase) {
   return ShortName(v1::PdcaPhase_Name(phase), "PDCA_PHASE_");
+}
+
+// What `write` adds to the bytes of the plan's KPI state read as `state` (PlanState::bytes):
+// the measurement over the one it replaces, its history entry, removed indicators kept or
+// forgotten, and PDCA cycles over the ones they replace.
+int64_t BytesAdded(const PlanState& state, const PlanWrite& write) {
+  int64_t bytes = 0;
+  if (write.measurement.has_value()) {
+    bytes += static_cast<int64_t>(write.measurement->ByteSizeLong());
+    if (const v1::Measurement* old = FindMeasurement(
+            state.measurements, write.measurement->indicator_id(), write.measurement->period())) {
+      bytes -= static_cast<int64_t>(old->ByteSizeLong());
+    }
+  }
+  if (write.change.has_value()) bytes += static_cast<int64_t>(write.change->ByteSizeLong());
+  for (const Indicator& removed : write.removed) {
+    bytes += static_cast<int64_t>(removed.ByteSizeLong());
+  }
+  for (const Indicator& held : state.removed) {
+    if (std::find(write.restored.begin(), write.restored.end(), held.id()) !=
+        write.restored.end()) {
+      bytes -= static_cast<int64_t>(held.ByteSizeLong());
+    }
+  }
+  for (const FieldWrite& f : write.fields) {
+    if (!absl::StartsWith(f.key, "pdca:")) continue;
+    bytes += static_cast<int64_t>(f.value.size());
+    if (auto it = state.pdca.find(f.field); it != state.pdca.end()) {
+      bytes -= static_cast<int64_t>(it->second.ByteSizeLong());
+    }
+  }
+  return bytes;
+}
+
+// RESOURCE_EXHAUSTED: the plan holds as much as one plan may.
+absl::Status PlanFull(const std::string& plan_name, int64_t held, int64_t limit) {
+  return Bilingual(
+      absl::StatusCode::kResourceExhausted,
+      absl::StrCat(plan_name, " の実績値・履歴・PDCA の記録は ", held / 1024, " KiB で、1計画の上限 ",
+                   limit / 1024,
+                   " KiB に達しています。備考や理由を短くするか、事務局に相談してください"),
+      absl::StrCat(plan_name, " holds ", held / 1024, " KiB of values, histories and PDCA "
+                   "records, the most one plan may (", limit / 1024,
+                   " KiB); shorten notes and reasons, or ask the secretariat"));
 }
 
 }  // namespace
@@ -328,6 +379,11 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
     if (change.pdca.has_value()) {
       write.fields.push_back({absl::StrCat("pdca:", plan_id), PeriodKey(change.pdca->period()),
                               change.pdca->SerializeAsString()});
+    }
+    write.bytes = BytesAdded(state, write);
+    if (mutate && write.bytes > 0 && options_.plan_bytes_limit > 0 &&
+        state.bytes + write.bytes > options_.plan_bytes_limit) {
+      return PlanFull(plan.name(), state.bytes, options_.plan_bytes_limit);
     }
     write.events = change.events;
     write.request_key = change.request_key;
@@ -681,9 +737,20 @@ absl::StatusOr<v1::Measurement> Tracker::Review(const Principal& who, const std:
   return WriteMeasurement(who, plan, [&](const PlanState& state, Change* change) -> absl::StatusOr<bool> {
     ASSIGN_OR_RETURN(const v1::Measurement* current, Reviewed(state, ref, name, etag));
     v1::Measurement m = *current;
-    if (m.state() == to && comment == m.review_comment()) {
+    if (m.state() == to && comment == m.review_comment() && m.reviewed_by() == who.subject) {
       change->measurement = std::move(m);
       return false;  // a retry of the same decision
+    }
+    // Four eyes: whoever reported the value (or last corrected it) does not review it, also
+    // with another role's token.
+    if (m.reported_by() == who.subject) {
+      return Bilingual(
+          absl::StatusCode::kPermissionDenied,
+          absl::StrCat(name, " の現在の値は ", Excerpt(who.subject),
+                       " 自身が報告したものです。確認・差戻しは報告者以外の担当者が行います"),
+          absl::StrCat(Excerpt(who.subject), " reported the current value of ", name,
+                       " and may not ", verify ? "verify" : "return",
+                       " it: another person reviews it"));
     }
     v1::MeasurementChange& entry = change->entry;
     entry.set_action(verify ? v1::MeasurementChange::ACTION_VERIFIED
@@ -799,23 +866,78 @@ absl::StatusOr<v1::PlanProgress> Tracker::GetProgress(const Principal& who,
   }
   // Progress changes only with the plan's generation (values, snapshot, overrides) and the
   // half year asked about: one HGET tells whether the progress computed last still holds.
-  if (options_.progress_cache_plans > 0) {
-    ASSIGN_OR_RETURN(const int64_t generation, store_->Generation(plan_id));
-    std::shared_ptr<const CachedProgress> cached;
-    {
-      absl::MutexLock lock(&progress_mu_);
-      auto it = progress_.find(plan_id);
-      if (it != progress_.end()) cached = it->second;
+  if (options_.progress_cache_plans == 0) return ComputeProgress(who, plan_id, as_of);
+  ASSIGN_OR_RETURN(const int64_t generation, store_->Generation(plan_id));
+  const std::string as_of_key = PeriodKey(as_of);
+  if (auto cached = Kept(plan_id, generation, as_of_key)) {
+    RETURN_IF_ERROR(Authorize(who, Action::kRead, &cached->plan));
+    return cached->progress;
+  }
+  if (options_.progress_cache_miss != nullptr) options_.progress_cache_miss->Increment();
+  const std::string flight_key = absl::StrCat(plan_id, " ", as_of_key);
+  std::shared_ptr<Flight> flight;
+  bool lead = false;
+  {
+    absl::MutexLock lock(&progress_mu_);
+    std::shared_ptr<Flight>& f = flights_[flight_key];
+    if (f == nullptr) {
+      f = std::make_shared<Flight>();
+      lead = true;
     }
-    if (cached != nullptr && cached->generation == generation &&
-        cached->as_of == PeriodKey(as_of)) {
-      if (options_.progress_cache_hit != nullptr) options_.progress_cache_hit->Increment();
+    flight = f;
+  }
+  if (!lead) {
+    // The leader's reads are bounded by the Redis and registry deadlines.
+    flight->done.WaitForNotification();
+    if (auto cached = Kept(plan_id, generation, as_of_key)) {
       RETURN_IF_ERROR(Authorize(who, Action::kRead, &cached->plan));
       return cached->progress;
     }
-    if (options_.progress_cache_miss != nullptr) options_.progress_cache_miss->Increment();
+    // The leader failed (its caller may not read the plan, say): compute for this caller.
+    return ComputeProgress(who, plan_id, as_of);
   }
-  return ComputeProgress(who, plan_id, as_of);
+  absl::StatusOr<v1::PlanProgress> out = ComputeProgress(who, plan_id, as_of);
+  {
+    absl::MutexLock lock(&progress_mu_);
+    flights_.erase(flight_key);
+  }
+  flight->done.Notify();
+  return out;
+}
+
+std::shared_ptr<const Tracker::CachedProgress> Tracker::Kept(const std::string& plan_id,
+                                                             int64_t generation,
+                                                             const std::string& as_of) {
+  std::shared_ptr<const CachedProgress> cached;
+  {
+    absl::MutexLock lock(&progress_mu_);
+    auto it = progress_.find(plan_id);
+    if (it != progress_.end()) cached = it->second;
+  }
+  if (cached == nullptr || cached->generation < generation || cached->as_of != as_of) {
+    return nullptr;
+  }
+  if (options_.progress_cache_hit != nullptr) options_.progress_cache_hit->Increment();
+  return cached;
+}
+
+void Tracker::Keep(const std::string& plan_id, std::shared_ptr<CachedProgress> entry) {
+  entry->bytes = entry->plan.SpaceUsedLong() + entry->progress.SpaceUsedLong() + plan_id.size();
+  // An answer larger than the whole cache is not kept.
+  if (entry->bytes > options_.progress_cache_bytes) return;
+  absl::MutexLock lock(&progress_mu_);
+  if (auto it = progress_.find(plan_id); it != progress_.end()) {
+    progress_bytes_ -= it->second->bytes;
+    progress_.erase(it);
+  }
+  // Bounded by plans and by bytes: when full, start over (the plans read most come back first).
+  if (progress_.size() >= options_.progress_cache_plans ||
+      progress_bytes_ + entry->bytes > options_.progress_cache_bytes) {
+    progress_.clear();
+    progress_bytes_ = 0;
+  }
+  progress_bytes_ += entry->bytes;
+  progress_[plan_id] = std::move(entry);
 }
 
 absl::StatusOr<v1::PlanProgress> Tracker::ComputeProgress(const Principal& who,
@@ -876,10 +998,7 @@ absl::StatusOr<v1::PlanProgress> Tracker::ComputeProgress(const Principal& who,
     entry->as_of = PeriodKey(as_of);
     entry->plan = plan;
     entry->progress = out;
-    absl::MutexLock lock(&progress_mu_);
-    // Bounded: when full, start over (the plans read most come back first).
-    if (progress_.size() >= options_.progress_cache_plans) progress_.clear();
-    progress_[plan_id] = std::move(entry);
+    Keep(plan_id, std::move(entry));
   }
   return out;
 }
@@ -892,7 +1011,7 @@ absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(
   }
   RETURN_IF_ERROR(ValidateText(req.reason(), "reason", kReasonRule));
   ASSIGN_OR_RETURN(const Plan plan, ReadCurrentPlan(who, req.plan()));
-  RETURN_IF_ERROR(Authorize(who, Action::kReview, &plan));
+  RETURN_IF_ERROR(Authorize(who, Action::kOverride, &plan));
   RETURN_IF_ERROR(IndicatorOf(plan, req.indicator_id()).status());
   const absl::Time now = options_.now();
   v1::StatusOverride o;
@@ -934,7 +1053,7 @@ absl::StatusOr<v1::PeriodLock> Tracker::UnlockPeriod(const Principal& who,
                         "give a time in the next 366 days");
   }
   ASSIGN_OR_RETURN(const Plan plan, ReadCurrentPlan(who, req.plan()));
-  RETURN_IF_ERROR(Authorize(who, Action::kReview, &plan));
+  RETURN_IF_ERROR(Authorize(who, Action::kUnlock, &plan));
   RETURN_IF_ERROR(WithinPlanPeriod(plan, req.period(), "period"));
   v1::PeriodLock lock;
   lock.set_plan(plan.name());
@@ -1118,15 +1237,23 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
     ids.push_back(plan_id);
   }
   std::sort(ids.begin(), ids.end());
-  absl::flat_hash_map<std::string, Plan> snapshots;
+  // Which of them the caller may read, from the snapshots a batch at a time (memory per call
+  // stays bounded however many plans report).
   if (!ReadsEveryPlan(who)) {
-    ASSIGN_OR_RETURN(snapshots, store_->Snapshots(ids));
+    constexpr size_t kBatch = 64;
+    std::vector<std::string> readable;
+    for (size_t from = 0; from < ids.size(); from += kBatch) {
+      const std::vector<std::string> batch(ids.begin() + from,
+                                           ids.begin() + std::min(ids.size(), from + kBatch));
+      ASSIGN_OR_RETURN(const auto snapshots, store_->Snapshots(batch));
+      for (const std::string& plan_id : batch) {
+        auto it = snapshots.find(plan_id);
+        if (it != snapshots.end() && CanReadPlan(who, it->second)) readable.push_back(plan_id);
+      }
+    }
+    ids = std::move(readable);
   }
   for (const std::string& plan_id : ids) {
-    if (!ReadsEveryPlan(who)) {
-      auto it = snapshots.find(plan_id);
-      if (it == snapshots.end() || !CanReadPlan(who, it->second)) continue;
-    }
     const std::string& value = index.at(plan_id);
     const size_t bar = value.find('|');
     int state = 0;
@@ -1219,11 +1346,20 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
   RETURN_IF_ERROR(Authorize(who, Action::kPdca, &plan));
   RETURN_IF_ERROR(WithinPlanPeriod(plan, req.period(), "period"));
   const std::string period_key = PeriodKey(req.period());
+  if (PeriodStart(req.period()) > options_.now()) {
+    return InvalidField(
+        "period",
+        absl::StrCat(FormatPeriodJa(req.period()),
+                     "はまだ始まっていません。PDCA サイクルは期が始まってから進めます"),
+        absl::StrCat(FormatPeriod(req.period()),
+                     " has not begun yet; its PDCA cycle moves once it has"));
+  }
 
   // ACT asking for a revision moves the plan first, as the caller: a retry finds it REVISING
   // and does not move it again. Only a move the cycle allows gets that far: the cycle is
   // checked here (etag, phase) and again where it is written.
   int64_t revision_version = 0;
+  bool move_plan = false;
   if (act && req.request_revision()) {
     ASSIGN_OR_RETURN(const PlanState held, store_->Load(plan_id, /*with_contributions=*/false));
     auto it = held.pdca.find(period_key);
@@ -1242,11 +1378,16 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
           absl::StrCat(cycle.name(), " is in ", PhaseName(cycle.phase()),
                        "; ACT comes after CHECK"));
     }
-    // Already in ACT: the revision was asked for when it got there (a retry, or a stale
-    // move that Commit refuses); the plan is not moved again, whatever stage it is in now.
-    if (cycle.phase() == v1::PDCA_PHASE_ACT) revision_version = cycle.revision_plan_version();
+    // Already in ACT: a retry of the move that got there (Commit answers with the cycle as it
+    // stands) or a move Commit refuses (the cycle is complete). Either way the plan is not
+    // moved, whatever stage it is in now and whether or not that ACT asked for a revision.
+    if (cycle.phase() == v1::PDCA_PHASE_ACT) {
+      revision_version = cycle.revision_plan_version();
+    } else {
+      move_plan = true;
+    }
   }
-  if (act && req.request_revision() && revision_version == 0) {
+  if (move_plan) {
     if (plan.stage() == registry::v1::PLAN_STAGE_REVISING) {
       revision_version = plan.version();
     } else {

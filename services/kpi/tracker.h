@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/reference_data.h"
@@ -38,12 +39,17 @@ struct TrackerOptions {
   Thresholds thresholds;
   // How long a RecordMeasurement request_id is remembered.
   int64_t request_id_ttl_seconds = 7 * 24 * 3600;
+  // Bytes one plan's values, histories, removed indicators and PDCA cycles may hold; a write
+  // that would pass it is RESOURCE_EXHAUSTED (the plan sync is never refused). 0: no bound.
+  int64_t plan_bytes_limit = int64_t{8} << 20;
   // Reads of the plan's state before a write gives up with ABORTED (others kept writing).
   int max_write_attempts = 16;
   // How long before a deadline a "report due" event goes to plans that have not reported.
   absl::Duration report_notice = absl::Hours(24 * 14);
   // Plans whose computed progress is kept in process, by generation and half year (0: none).
   size_t progress_cache_plans = 20'000;
+  // ... and at most this many bytes of them (a plan of 200 indicators costs ~0.3 MiB).
+  size_t progress_cache_bytes = size_t{64} << 20;
   // rfs_cache_requests_total{cache="kpi_progress",result=hit|miss}, when set.
   prometheus::Counter* progress_cache_hit = nullptr;
   prometheus::Counter* progress_cache_miss = nullptr;
@@ -90,6 +96,11 @@ class Tracker {
   absl::Status RefreshPlan(const std::string& plan_id);
 
   const TrackerOptions& options() const { return options_; }
+  // Bytes of the GetProgress answers kept in process (bounded by progress_cache_bytes).
+  size_t progress_cache_bytes() ABSL_LOCKS_EXCLUDED(progress_mu_) {
+    absl::MutexLock lock(&progress_mu_);
+    return progress_bytes_;
+  }
 
  private:
   struct Change;
@@ -131,14 +142,32 @@ class Tracker {
     std::string as_of;
     registry::v1::Plan plan;
     v1::PlanProgress progress;
+    size_t bytes = 0;  // what the entry costs the cache
   };
   absl::StatusOr<v1::PlanProgress> ComputeProgress(const Principal& who,
                                                    const std::string& plan_id,
                                                    const common::v1::FiscalPeriod& as_of);
 
+  // The progress kept for `plan_id` when it is of `generation` (or later) and half year
+  // `as_of`; null otherwise. Counts a hit.
+  std::shared_ptr<const CachedProgress> Kept(const std::string& plan_id, int64_t generation,
+                                             const std::string& as_of);
+  // Keeps `entry`, within the cache's bounds (plans and bytes).
+  void Keep(const std::string& plan_id, std::shared_ptr<CachedProgress> entry);
+
+  // One computation of a plan's progress at a time per half year in this process: concurrent
+  // misses wait for it and take its answer (a plan read by many at once costs one read of its
+  // state, and holds one Redis connection, not one per reader).
+  struct Flight {
+    absl::Notification done;
+  };
+
   absl::Mutex progress_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CachedProgress>> progress_
       ABSL_GUARDED_BY(progress_mu_);
+  // Bytes of the entries of progress_ (plan snapshot and answer, as protobuf counts them).
+  size_t progress_bytes_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  absl::flat_hash_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(progress_mu_);
 
   static constexpr size_t kPlanTurns = 64;
   // Plan id → one of these (by hash): the turns of Commit.

@@ -6,8 +6,9 @@ namespace rfs::registry {
 
 grpc::Status PlanRegistryService::CreatePlan(grpc::ServerContext* ctx,
                                              const v1::CreatePlanRequest* req, v1::Plan* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->CreatePlan(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->CreatePlan(who, request);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanRegistryService::GetPlan(grpc::CallbackServerContext* ctx,
@@ -24,55 +25,63 @@ grpc::ServerUnaryReactor* PlanRegistryService::GetPlan(grpc::CallbackServerConte
 grpc::Status PlanRegistryService::ListPlans(grpc::ServerContext* ctx,
                                             const v1::ListPlansRequest* req,
                                             v1::ListPlansResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->ListPlans(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->ListPlans(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::UpdatePlan(grpc::ServerContext* ctx,
                                              const v1::UpdatePlanRequest* req, v1::Plan* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->UpdatePlan(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->UpdatePlan(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::TransitionPlan(grpc::ServerContext* ctx,
                                                  const v1::TransitionPlanRequest* req,
                                                  v1::Plan* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->TransitionPlan(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->TransitionPlan(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::SignOffPlan(grpc::ServerContext* ctx,
                                               const v1::SignOffPlanRequest* req, v1::Plan* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->SignOffPlan(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->SignOffPlan(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::ListPlanVersions(grpc::ServerContext* ctx,
                                                    const v1::ListPlanVersionsRequest* req,
                                                    v1::ListPlanVersionsResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->ListPlanVersions(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->ListPlanVersions(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::DiffPlanVersions(grpc::ServerContext* ctx,
                                                    const v1::DiffPlanVersionsRequest* req,
                                                    v1::DiffPlanVersionsResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->DiffPlanVersions(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->DiffPlanVersions(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::GetPlanHistory(grpc::ServerContext* ctx,
                                                  const v1::GetPlanHistoryRequest* req,
                                                  v1::GetPlanHistoryResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->GetPlanHistory(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->GetPlanHistory(who, request);
+  });
 }
 
 grpc::Status PlanRegistryService::ListReferenceData(grpc::ServerContext* ctx,
                                                     const v1::ListReferenceDataRequest* req,
                                                     v1::ListReferenceDataResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return registry_->ListReferenceData(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return registry_->ListReferenceData(who, request);
+  });
 }
 
 }  // namespace rfs::registry

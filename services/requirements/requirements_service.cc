@@ -26,30 +26,33 @@ grpc::ServerUnaryReactor* RequirementCheckService::CheckPlan(grpc::CallbackServe
 grpc::Status RequirementCheckService::RecordReview(grpc::ServerContext* ctx,
                                                    const v1::RecordReviewRequest* req,
                                                    v1::Review* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return checker_->RecordReview(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return checker_->RecordReview(who, request);
+  });
 }
 
 grpc::Status RequirementCheckService::ListReviews(grpc::ServerContext* ctx,
                                                   const v1::ListReviewsRequest* req,
                                                   v1::ListReviewsResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return checker_->ListReviews(who, *req); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return checker_->ListReviews(who, request);
+  });
 }
 
 grpc::Status RequirementCheckService::ScorePriorityCompanies(
     grpc::ServerContext* ctx, const v1::ScorePriorityCompaniesRequest* req,
     v1::ScorePriorityCompaniesResponse* resp) {
-  return HandleUnary(*verifier_, ctx, resp, [&](const Principal& who) {
-    return checker_->ScorePriorityCompanies(who, *req);
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return checker_->ScorePriorityCompanies(who, request);
   });
 }
 
 grpc::Status RequirementCheckService::GetRuleset(grpc::ServerContext* ctx,
-                                                 const v1::GetRulesetRequest*,
+                                                 const v1::GetRulesetRequest* req,
                                                  v1::Ruleset* resp) {
-  return HandleUnary(*verifier_, ctx, resp,
-                     [&](const Principal& who) { return checker_->GetRuleset(who); });
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto&) {
+    return checker_->GetRuleset(who);
+  });
 }
 
 }  // namespace rfs::requirements

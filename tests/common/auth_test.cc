@@ -183,6 +183,10 @@ TEST(AuthClaims, ClaimsOfTheWrongTypeAreRefused) {
            R"({"sub":"a\nb","role":"viewer","exp":)" + Exp() + "}",                   // newline
            R"({"sub":["a"],"role":"viewer","exp":)" + Exp() + "}",                    // array sub
            R"({"sub":"a","role":"viewer","block":7,"exp":)" + Exp() + "}",            // number block
+           R"({"sub":"a","role":"viewer","aud":7,"exp":)" + Exp() + "}",              // number aud
+           R"({"sub":"a","role":"viewer","aud":[1,"rfs"],"exp":)" + Exp() + "}",      // number in aud
+           R"({"sub":"a\)" R"(u202Eb","role":"viewer","exp":)" + Exp() + "}",       // RTL override (JSON escape)
+           R"({"sub":"a\)" R"(u200Bb","role":"viewer","exp":)" + Exp() + "}",       // zero width (JSON escape)
        }) {
     auto p = verifier.Verify(SignedClaims(bad));
     EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated) << bad;
@@ -205,6 +209,9 @@ TEST(AuthClaims, IssuerAndAudienceAreCheckedWhenConfigured) {
            "{" + base + R"(,"iss":"https://idp.example.go.jp"})",                 // no aud
            "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":"other"})",   // other aud
            "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":["other"]})",
+           // Ours among audiences that are not strings.
+           "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":[1,"rfs"]})",
+           "{" + base + R"(,"iss":"https://idp.example.go.jp","aud":["rfs",{"a":1}]})",
        }) {
     EXPECT_EQ(verifier.Verify(SignedClaims(bad)).status().code(),
               absl::StatusCode::kUnauthenticated)

@@ -31,6 +31,7 @@
 #include "rfs/testing/v1/kit.grpc.pb.h"
 #include "rfs/testing/v1/kit.pb.h"
 #include "tests/support/process.h"
+#include "tests/support/unknown_fields.h"
 
 namespace rfs {
 namespace {
@@ -40,6 +41,8 @@ using testing::v1::CountRequest;
 using testing::v1::EchoReply;
 using testing::v1::EchoRequest;
 using testing::v1::Kit;
+using testing::Smuggle;
+using testing::UnknownBytes;
 using Stream = std::shared_ptr<StreamHandle<CountReply>>;
 
 // How long a test waits for something that should happen at once. Generous: it only bounds a
@@ -60,8 +63,10 @@ absl::StatusOr<EchoReply> EchoOf(const Principal& who, const EchoRequest& reques
   EchoReply reply;
   reply.set_text(request.text());
   reply.set_subject(who.subject);
+  *reply.mutable_request() = request;
   return reply;
 }
+
 
 // A stream opened by Count and handed to the test, which plays its producer.
 struct OpenedStream {
@@ -83,8 +88,8 @@ class KitService final
   }
 
   grpc::Status Echo(grpc::ServerContext* ctx, const EchoRequest* req, EchoReply* resp) override {
-    return HandleUnary(*verifier_, ctx, resp,
-                       [&](const Principal& who) { return EchoOf(who, *req); });
+    return HandleUnary(*verifier_, ctx, req, resp,
+                       [&](const Principal& who, const auto& request) { return EchoOf(who, request); });
   }
 
   grpc::ServerUnaryReactor* RawEcho(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
@@ -289,6 +294,50 @@ TEST_F(RpcTest, HandlerErrorIsMappedInTheCallersLanguage) {
       EXPECT_FALSE(status.error_details().empty()) << "bilingual details travel along";
     }
   }
+}
+
+// A client can put fields of a newer (or made-up) schema anywhere in a request; the logic of a
+// service never sees them, so it cannot store or serve them (the rule of every helper).
+TEST_F(RpcTest, EveryHelperDropsUnknownFieldsAtEveryDepth) {
+  EchoRequest request;
+  request.set_text("known");
+  request.mutable_inner()->set_text("inner");
+  request.mutable_inner()->mutable_child()->set_text("child");
+  request.add_items()->set_text("item");
+  (*request.mutable_by_name())["k"].set_text("value");
+  Smuggle(&request, 1000);
+  Smuggle(request.mutable_inner(), 1000);
+  Smuggle(request.mutable_inner()->mutable_child(), 1000);
+  Smuggle(request.mutable_items(0), 1000);
+  Smuggle(&(*request.mutable_by_name())["k"], 1000);
+  // The test's own reading: five smuggled fields, one at each depth.
+  ASSERT_GE(UnknownBytes(request), 4000u);
+  for (bool raw : {false, true}) {
+    EchoReply reply;
+    auto ctx = Context();
+    grpc::Status status = EchoCall(raw, ctx.get(), request, &reply);
+    ASSERT_TRUE(status.ok()) << "raw=" << raw << ": " << status.error_message();
+    EXPECT_EQ(UnknownBytes(reply.request()), 0u) << "raw=" << raw;
+    // What the schema knows arrives whole.
+    EXPECT_EQ(reply.request().inner().child().text(), "child") << "raw=" << raw;
+    EXPECT_EQ(reply.request().items(0).text(), "item") << "raw=" << raw;
+    EXPECT_EQ(reply.request().by_name().at("k").text(), "value") << "raw=" << raw;
+  }
+  CountRequest count;
+  count.mutable_inner()->set_text("inner");
+  Smuggle(&count, 1000);
+  Smuggle(count.mutable_inner(), 1000);
+  auto ctx = Context();
+  std::unique_ptr<grpc::ClientReader<CountReply>> reader = stub_->Count(ctx.get(), count);
+  std::optional<OpenedStream> opened = service_->NextStream();
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(UnknownBytes(opened->request), 0u);
+  EXPECT_EQ(opened->request.inner().text(), "inner");
+  opened->stream->Finish(absl::OkStatus());
+  CountReply message;
+  while (reader->Read(&message)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
 }
 
 TEST_F(RpcTest, RawRequestThatDoesNotParseIsInvalidArgument) {

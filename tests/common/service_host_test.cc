@@ -60,9 +60,9 @@ class KitService final : public Kit::Service {
   ~KitService() override { journal_->Add("service destroyed"); }
 
   grpc::Status Echo(grpc::ServerContext* ctx, const EchoRequest* req, EchoReply* resp) override {
-    return HandleUnary(*verifier_, ctx, resp, [&](const Principal& who) {
+    return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
       EchoReply reply;
-      reply.set_text(req->text());
+      reply.set_text(request.text());
       reply.set_subject(who.subject);
       return absl::StatusOr<EchoReply>(reply);
     });

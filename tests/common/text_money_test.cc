@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/money.h"
 #include "common/text.h"
 
@@ -44,6 +45,24 @@ TEST(Text, RequiredAndSingleLine) {
   EXPECT_FALSE(ValidateText("　 ", "title", {200, true, false}).ok());  // ideographic space
   EXPECT_FALSE(ValidateText("a\nb", "title", {200, true, false}).ok());
   EXPECT_TRUE(ValidateText("a\nb", "summary", {200, false, true}).ok());
+}
+
+TEST(Text, InvisibleFormattingCharactersAreRefusedWithPosition) {
+  // Right-to-left override, line separator, zero-width space, byte-order mark: each can make a
+  // note or an audit line read otherwise than what is stored.
+  // U+202E, U+2028, U+200B, U+FEFF, U+2066, U+061C.
+  for (const char* bad : {"\xE2\x80\xAE", "\xE2\x80\xA8", "\xE2\x80\x8B", "\xEF\xBB\xBF",
+                          "\xE2\x81\xA6", "\xD8\x9C"}) {
+    for (bool multiline : {false, true}) {
+      auto s = ValidateText(absl::StrCat("報告", bad, "済"), "note", {200, false, multiline});
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << absl::BytesToHexString(bad);
+      EXPECT_NE(s.message().find("position 3"), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find("invisible formatting character"), std::string::npos)
+          << s.message();
+    }
+  }
+  // Their neighbours in the same UTF-8 rows stay: ellipsis, quotes, ZWJ (emoji sequences).
+  EXPECT_TRUE(ValidateText("「実績」…“ok” 👨\u200D👩", "note", {200, false, false}).ok());
 }
 
 TEST(Text, DisplayWidthAlignsJapanese) {
@@ -96,6 +115,11 @@ bool ReferenceOk(const std::string& s, bool multiline) {
     const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000) return false;
+    const bool invisible = cp == 0x061C || cp == 0x200B || cp == 0x200E || cp == 0x200F ||
+                           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+                           (cp >= 0x2066 && cp <= 0x206F) || cp == 0xFEFF ||
+                           (cp >= 0xFFF9 && cp <= 0xFFFB);
+    if (invisible) return false;
     const bool ok_control = multiline && (cp == '\n' || cp == '\t' || cp == '\r');
     if ((cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) && !ok_control) return false;
     i += len;
@@ -109,7 +133,11 @@ TEST(Text, FastCheckAgreesWithAStrictDecoderOnRandomInput) {
       "a", " ", "\n", "\x01", "\x7f", "富", "　", "（", "ａ", "𠮷", "\xEE\x80\x80", "\xEF\xA3\xBF",
       "\xEF\xA4\x80", "\xC2\x80", "\xC2\xA0", "\xED\xA0\x80", "\xE0\x80\xAF", "\xF0\x80\x80\xAF",
       "\xF3\xB0\x80\x80", "\xF4\x80\x80\x80", "\xC0\xAF", "\xFF", "\x80", "\xE3", "\xE3\x81",
-      "葛\xF3\xA0\x84\x80", "\xF3\xBF\xBF\xBE", "\xF4\x8F\xBF\xBF", "\xF4\x90\x80\x80"};
+      "葛\xF3\xA0\x84\x80", "\xF3\xBF\xBF\xBE", "\xF4\x8F\xBF\xBF", "\xF4\x90\x80\x80",
+      // Invisible formatting characters and their allowed neighbours (…, “, ZWJ, U+FF5E).
+      "\xE2\x80\xAE", "\xE2\x80\xA8", "\xE2\x80\x8B", "\xEF\xBB\xBF", "\xD8\x9C",
+      "\xE2\x81\xA6", "\xE2\x81\xA0", "\xEF\xBF\xB9",
+      "\u2026", "\u201C", "\u200D", "\u2070", "\uFF5E", "\u0600", "\uFEFE"};
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int n = rng() % 6;

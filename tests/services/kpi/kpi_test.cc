@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "services/kpi/kpi_server.h"
 #include "services/kpi/leader_lease.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/unknown_fields.h"
 
 namespace rfs::testing {
 namespace {
@@ -98,6 +100,7 @@ Plan KantoPlanA() {
   return p;
 }
 
+
 // Calls `f` (a Release()); expects success when it returns a status (it may return void).
 template <typename F>
 void ExpectSucceeds(F&& f) {
@@ -135,6 +138,8 @@ class KpiTest : public RegistryFixture {
     kpi::KpiServerOptions options;
     options.registry_address = absl::StrCat("127.0.0.1:", server_->port());
     options.tracker.now = [this] { return absl::FromUnixNanos(now_nanos_.load()); };
+    if (plan_bytes_limit_ > 0) options.tracker.plan_bytes_limit = plan_bytes_limit_;
+    if (progress_cache_bytes_ > 0) options.tracker.progress_cache_bytes = progress_cache_bytes_;
     ServerConfig config = config_;
     config.service_name = "rfs-kpi";
     config.listen = "127.0.0.1:0";
@@ -401,6 +406,9 @@ class KpiTest : public RegistryFixture {
   std::unique_ptr<kpi::KpiServer> kpi_;
   std::unique_ptr<KpiTracking::Stub> kpi_stub_;
   int request_seq_ = 0;
+  // TrackerOptions for the next StartKpi (0: the defaults).
+  int64_t plan_bytes_limit_ = 0;
+  size_t progress_cache_bytes_ = 0;
   std::atomic<int64_t> now_nanos_{absl::ToUnixNanos(FixedNow())};
 };
 
@@ -1670,6 +1678,355 @@ TEST_F(KpiTest, RfsctlImportIsAllOrNothing) {
   std::tie(code, out) = run(header + good);
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(OutboxLength(), outbox);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an outside review found (issue 14).
+
+// Fields no schema knows, smuggled into every write at every depth (7 MiB each in the review),
+// are neither stored nor served: the kit drops them before the tracker sees the request.
+TEST_F(KpiTest, UnknownFieldsOfEveryWriteAreNeitherStoredNorServed) {
+  constexpr size_t kSmuggled = 200'000;
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
+  const std::string id = PlanId(plan);
+  // RecordMeasurement: in the request, its period and a breakdown part.
+  RecordMeasurementRequest record = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku);
+  AddPart(&record, kToyama, 50 * kOku);
+  Smuggle(&record, kSmuggled);
+  Smuggle(record.mutable_period(), kSmuggled);
+  Smuggle(record.mutable_breakdown(0), kSmuggled);
+  const Measurement m = MustRecord(Prefecture(kToyama), record);
+  EXPECT_EQ(UnknownBytes(m), 0u);
+  // VerifyMeasurement and ReturnMeasurement.
+  VerifyMeasurementRequest verify;
+  verify.set_name(m.name());
+  Smuggle(&verify, kSmuggled);
+  {
+    Measurement verified;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Bureau("HOKURIKU"), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->VerifyMeasurement(&ctx, verify, &verified));
+  }
+  // OverrideStatus.
+  OverrideStatusRequest override_req;
+  override_req.set_plan(plan.name());
+  override_req.set_indicator_id("kgi-capex");
+  override_req.set_status(PROGRESS_STATUS_ON_TRACK);
+  override_req.set_reason("確定済みの投資");
+  Smuggle(&override_req, kSmuggled);
+  {
+    StatusOverride out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Bureau("HOKURIKU"), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->OverrideStatus(&ctx, override_req, &out));
+  }
+  // UnlockPeriod: in its period.
+  UnlockPeriodRequest unlock;
+  unlock.set_plan(plan.name());
+  unlock.mutable_period()->set_fiscal_year(2026);
+  unlock.mutable_period()->set_half(FISCAL_HALF_H1);
+  unlock.set_reason("統計の公表が遅れたため");
+  Smuggle(unlock.mutable_period(), kSmuggled);
+  {
+    PeriodLock out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Bureau("HOKURIKU"), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->UnlockPeriod(&ctx, unlock, &out));
+    EXPECT_EQ(UnknownBytes(out), 0u);
+  }
+  // AdvancePdcaCycle: in an action of ACT.
+  AdvancePdcaCycleRequest advance;
+  advance.set_plan(plan.name());
+  advance.set_to_phase(PDCA_PHASE_DO);
+  ASSERT_OK(Advance(Prefecture(kToyama), advance, nullptr));
+  advance.set_to_phase(PDCA_PHASE_CHECK);
+  advance.set_findings("順調");
+  ASSERT_OK(Advance(Prefecture(kToyama), advance, nullptr));
+  advance.clear_findings();
+  advance.set_to_phase(PDCA_PHASE_ACT);
+  ImprovementAction* action = advance.add_actions();
+  action->set_description("継続");
+  action->set_owner("富山県");
+  action->set_due_date("2027-03-31");
+  Smuggle(action, kSmuggled);
+  Smuggle(advance.mutable_period(), kSmuggled);
+  ASSERT_OK(Advance(Prefecture(kToyama), advance, nullptr));
+
+  // Served: nothing of them comes back to a viewer.
+  ListMeasurementsResponse list;
+  ASSERT_OK(Measurements(Viewer(), plan.name(), &list, /*history=*/true));
+  EXPECT_EQ(UnknownBytes(list), 0u);
+  EXPECT_LT(list.ByteSizeLong(), 10'000u);
+  PdcaCycle cycle;
+  ASSERT_OK(Cycle(Viewer(), plan, &cycle));
+  ASSERT_EQ(cycle.actions_size(), 1);
+  EXPECT_EQ(UnknownBytes(cycle), 0u);
+  PlanProgress progress;
+  ASSERT_OK(Progress(Viewer(), plan.name(), &progress));
+  EXPECT_EQ(UnknownBytes(progress), 0u);
+  // Stored: every hash of the plan is small.
+  for (const char* key : {"m:", "o:", "unlock:", "pdca:"}) {
+    EXPECT_LT(Count(absl::StrCat("MEMORY USAGE rfs:kpi:", key, id)), 20'000) << key;
+  }
+  EXPECT_LT(Count("MEMORY USAGE 'rfs:kpi:h:" + id + ":kgi-capex|2026-H2'"), 20'000);
+}
+
+// ACT on a cycle that is already complete is refused, and the plan is not moved; nor does a
+// cycle of a half year that has not begun move at all.
+TEST_F(KpiTest, ARefusedActNeverMovesThePlanAndFutureCyclesDoNotMove) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
+  AdvancePdcaCycleRequest req;
+  req.set_plan(plan.name());
+  req.set_to_phase(PDCA_PHASE_DO);
+  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
+  req.set_to_phase(PDCA_PHASE_CHECK);
+  req.set_findings("順調");
+  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
+  req.clear_findings();
+  req.set_to_phase(PDCA_PHASE_ACT);
+  ImprovementAction* action = req.add_actions();
+  action->set_description("継続");
+  action->set_owner("富山県");
+  action->set_due_date("2027-03-31");
+  PdcaCycle done;
+  ASSERT_OK(Advance(Prefecture(kToyama), req, &done));  // complete, no revision asked
+  EXPECT_FALSE(done.revision_requested());
+
+  req.set_request_revision(true);
+  req.set_comment("again");
+  const grpc::Status again = Advance(Prefecture(kToyama), req, nullptr);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  Plan now;
+  ASSERT_OK(Get(Viewer(), plan.name(), &now));
+  EXPECT_EQ(now.stage(), PLAN_STAGE_PUBLISHED) << "a refused ACT moved the plan";
+  EXPECT_EQ(now.version(), plan.version());
+
+  // FY2027 H1 begins in April 2027: its cycle does not move today.
+  AdvancePdcaCycleRequest future;
+  future.set_plan(plan.name());
+  future.mutable_period()->set_fiscal_year(2027);
+  future.mutable_period()->set_half(FISCAL_HALF_H1);
+  future.set_to_phase(PDCA_PHASE_DO);
+  PdcaCycle ignored;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, Prefecture(kToyama), absl::Seconds(10));
+  const grpc::Status s = kpi_stub_->AdvancePdcaCycle(&ctx, future, &ignored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldOf(s), "period") << s.error_message();
+  EXPECT_EQ(Count("HLEN rfs:kpi:pdca:" + PlanId(plan)), 1);
+}
+
+// Four eyes: whoever reported a value (or last corrected it) does not verify or return it,
+// also with a token of another role.
+TEST_F(KpiTest, WhoReportedAValueDoesNotReviewIt) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  const std::string as_clerk = Token(Role::kPrefecture, kToyama, "", "tanaka");
+  const std::string as_bureau = Token(Role::kBureau, "", "HOKURIKU", "tanaka");
+  const Measurement m =
+      MustRecord(as_clerk, Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku));
+  const int64_t outbox = OutboxLength();
+  Measurement out;
+  EXPECT_EQ(Verify(as_bureau, m.name(), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(SendBack(as_bureau, m.name(), "桁が違います").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(OutboxLength(), outbox) << "a refused review wrote an event";
+  // Someone else reviews it; then the first person corrects it, and may not verify that either.
+  ASSERT_OK(Verify(Bureau("HOKURIKU"), m.name(), &out));
+  EXPECT_EQ(out.state(), MEASUREMENT_STATE_VERIFIED);
+  EXPECT_EQ(out.reviewed_by(), "bureau-HOKURIKU");
+  const std::string as_secretariat = Token(Role::kSecretariat, "", "", "suzuki");
+  const std::string suzuki_clerk = Token(Role::kPrefecture, kToyama, "", "suzuki");
+  MustRecord(suzuki_clerk, Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 51 * kOku));
+  EXPECT_EQ(Verify(as_secretariat, m.name()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_OK(Verify(as_bureau, m.name(), &out));  // tanaka did not make this correction
+  EXPECT_EQ(out.reported_by(), "suzuki");
+  EXPECT_EQ(out.reviewed_by(), "tanaka");
+}
+
+// A bearer scheme in lower case is a bearer token (RFC 6750 names it case-insensitively): the
+// revision ACT asks for reaches the registry as the caller, in the canonical form.
+TEST_F(KpiTest, AnActWithALowerCaseBearerMovesThePlanAsTheCaller) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
+  auto advance = [&](AdvancePdcaCycleRequest req) {
+    req.set_plan(plan.name());
+    req.mutable_period()->set_fiscal_year(2026);
+    req.mutable_period()->set_half(FISCAL_HALF_H2);
+    PdcaCycle out;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.AddMetadata("authorization", "bearer  " + Prefecture(kToyama) + " ");
+    return kpi_stub_->AdvancePdcaCycle(&ctx, req, &out);
+  };
+  AdvancePdcaCycleRequest req;
+  req.set_to_phase(PDCA_PHASE_DO);
+  ASSERT_OK(advance(req));
+  req.set_to_phase(PDCA_PHASE_CHECK);
+  req.set_findings("見直しが必要");
+  ASSERT_OK(advance(req));
+  req.clear_findings();
+  req.set_to_phase(PDCA_PHASE_ACT);
+  req.set_request_revision(true);
+  ImprovementAction* action = req.add_actions();
+  action->set_description("目標を見直す");
+  action->set_owner("富山県");
+  action->set_due_date("2027-03-31");
+  ASSERT_OK(advance(req));
+  Plan now;
+  ASSERT_OK(Get(Viewer(), plan.name(), &now));
+  EXPECT_EQ(now.stage(), PLAN_STAGE_REVISING);
+  EXPECT_EQ(now.updated_by(), "pref-160008");
+}
+
+// The review's figures: a prefecture replaces the 160 indicators of its own draft (4,000-
+// character descriptions, 1.9 MB a version) 60 times. rfs-kpi keeps what it computes with: a
+// slim snapshot, and removed indicators only while they have values.
+TEST_F(KpiTest, ReplacingIndicatorsCostsRfsKpiOnlyWhatItComputesWith) {
+  Plan draft = CompletePlanB();
+  const std::string description = [] {
+    std::string d;
+    for (int i = 0; i < 4000; ++i) d += "説";
+    return d;
+  }();
+  const int base = draft.indicators_size();
+  for (int i = 0; i < 160; ++i) {
+    Indicator* ind = AddTopicIndicator(&draft, "kpi-x", INDICATOR_KIND_KPI,
+                                       INDICATOR_TOPIC_UNSPECIFIED, 1000);
+    ind->set_unit(INDICATOR_UNIT_COUNT);
+    ind->set_unit_label("件");
+    ind->set_description(description);
+  }
+  Plan plan;
+  const std::string clerk = Prefecture(kToyama);
+  for (int round = 0; round < 60; ++round) {
+    for (int i = 0; i < 160; ++i) {
+      draft.mutable_indicators(base + i)->set_id(absl::StrCat("kpi-r", round, "-", i));
+    }
+    if (round == 0) {
+      ASSERT_OK(Create(clerk, draft, &plan));
+      draft.set_name(plan.name());
+    } else {
+      draft.set_etag(plan.etag());
+      ASSERT_OK(Update(clerk, draft, "indicators", &plan));
+    }
+    ASSERT_TRUE(kpi_->tracker().RefreshPlan(PlanId(plan)).ok()) << round;
+  }
+  ASSERT_GT(plan.ByteSizeLong(), 1'900'000u);
+  const std::string id = PlanId(plan);
+  EXPECT_EQ(Count("HLEN rfs:kpi:gone:" + id), 0) << "indicators without values are forgotten";
+  EXPECT_LT(Count("STRLEN rfs:kpi:plan:" + id), 100'000) << "the snapshot keeps no descriptions";
+  // Everything rfs-kpi holds of the plan.
+  int64_t held = 0;
+  for (const char* key : {"plan:", "m:", "c:"}) {
+    held += Count(absl::StrCat("MEMORY USAGE rfs:kpi:", key, id));
+  }
+  EXPECT_LT(held, 256 * 1024) << "113 MiB in the review";
+  // Many readers of the heavy plan at once, and a reader of another plan: none is refused.
+  Plan other;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanA(), &other));
+  std::vector<std::thread> readers;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 16; ++i) {
+    readers.emplace_back([&, i] {
+      PlanProgress progress;
+      const grpc::Status s =
+          Progress(i == 0 ? Viewer() : clerk, i == 0 ? other.name() : plan.name(), &progress);
+      if (!s.ok()) {
+        ADD_FAILURE() << s.error_message();
+        ++failed;
+      }
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+}
+
+// A removed indicator is kept, slim, while it has values, and shows as removed with them; one
+// without values is forgotten.
+TEST_F(KpiTest, ARemovedIndicatorIsKeptSlimWhileItHasValues) {
+  Plan draft = CompletePlanB();
+  AddTopicIndicator(&draft, "kpi-spare", INDICATOR_KIND_KPI, INDICATOR_TOPIC_UNSPECIFIED, 1000);
+  std::string description;
+  for (int i = 0; i < 4000; ++i) description += "説";
+  for (Indicator& ind : *draft.mutable_indicators()) ind.set_description(description);
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(draft, &plan, PLAN_STAGE_PUBLISHED));
+  MustRecord(Prefecture(kToyama),
+             Req(plan, "kpi-inside-sales", 2026, FISCAL_HALF_H2, 5 * kOku));
+  ASSERT_OK(Transition(Secretariat(), plan.name(), PLAN_STAGE_REVISING, &plan));
+  Plan revised = plan;
+  for (int i = revised.indicators_size() - 1; i >= 0; --i) {
+    const std::string& id = revised.indicators(i).id();
+    if (id == "kpi-inside-sales" || id == "kpi-spare") {
+      revised.mutable_indicators()->DeleteSubrange(i, 1);
+    }
+  }
+  ASSERT_EQ(revised.indicators_size(), plan.indicators_size() - 2);
+  ASSERT_OK(Update(Prefecture(kToyama), revised, "indicators", &plan));
+  ASSERT_TRUE(kpi_->tracker().RefreshPlan(PlanId(plan)).ok());
+  const std::string id = PlanId(plan);
+  EXPECT_EQ(Count("HLEN rfs:kpi:gone:" + id), 1) << "only the indicator with values is kept";
+  EXPECT_LT(Count("HSTRLEN rfs:kpi:gone:" + id + " kpi-inside-sales"), 1000);
+  EXPECT_LT(Count("STRLEN rfs:kpi:plan:" + id), 20'000);
+  PlanProgress progress;
+  ASSERT_OK(Progress(Viewer(), plan.name(), &progress));
+  const IndicatorProgress* removed = Find(progress, "kpi-inside-sales");
+  ASSERT_NE(removed, nullptr);
+  EXPECT_TRUE(removed->removed());
+  EXPECT_EQ(removed->reported().value(), 5 * kOku);
+  EXPECT_EQ(Find(progress, "kpi-spare"), nullptr);
+  for (const IndicatorProgress& p : progress.indicators()) {
+    EXPECT_TRUE(p.indicator().description().empty()) << p.indicator().id();
+  }
+}
+
+// One plan's values, histories and cycles are bounded (--max_plan_kpi_mib): a correction past
+// the bound is RESOURCE_EXHAUSTED naming the plan, and writes nothing.
+TEST_F(KpiTest, APlanHoldsAtMostItsBound) {
+  plan_bytes_limit_ = 64 * 1024;
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  std::string note;
+  for (int i = 0; i < 2000; ++i) note += "注";
+  grpc::Status refused;
+  int written = 0;
+  for (int i = 0; i < 40 && refused.ok(); ++i) {
+    RecordMeasurementRequest req = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, (50 + i) * kOku);
+    req.set_note(note);
+    refused = Record(Prefecture(kToyama), req);
+    if (refused.ok()) ++written;
+  }
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_TRUE(absl::StrContains(refused.error_message(), plan.name())) << refused.error_message();
+  EXPECT_GT(written, 2);
+  EXPECT_LT(written, 12);  // ~12 KB a correction (the value and its history entry)
+  ListMeasurementsResponse list;
+  ASSERT_OK(Measurements(Viewer(), plan.name(), &list, /*history=*/true));
+  ASSERT_EQ(list.measurements_size(), 1);
+  EXPECT_EQ(list.measurements(0).value(), (50 + written - 1) * kOku) << "the refused write wrote";
+  EXPECT_EQ(list.measurements(0).history_size(), written);
+  // Another plan is not affected.
+  Plan other;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &other));
+  MustRecord(Prefecture(kToyama), Req(other, "kgi-capex", 2026, FISCAL_HALF_H2, 50 * kOku));
+}
+
+// The GetProgress answers kept in process are bounded in bytes.
+TEST_F(KpiTest, KeptProgressIsBoundedInBytes) {
+  progress_cache_bytes_ = 40 * 1024;
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  for (int i = 0; i < 8; ++i) {
+    Plan plan;
+    ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+    PlanProgress progress;
+    ASSERT_OK(Progress(Viewer(), plan.name(), &progress));
+    EXPECT_LE(kpi_->tracker().progress_cache_bytes(), 40u * 1024) << i;
+  }
+  EXPECT_GT(kpi_->tracker().progress_cache_bytes(), 0u);
 }
 
 }  // namespace

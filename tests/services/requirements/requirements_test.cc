@@ -17,6 +17,7 @@
 #include "services/requirements/requirements_store.h"
 #include "common/http_get.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/unknown_fields.h"
 
 namespace rfs::testing {
 namespace {
@@ -627,6 +628,29 @@ TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   cached = Cached(store, "A-00001", 1, "r1");
   ASSERT_TRUE(cached.ok() && cached->has_value());
   EXPECT_EQ(**cached, value);
+}
+
+// Fields no schema knows, in a review (1,500 of them at 7 MiB filled Redis in the review), are
+// neither stored nor served: the kit drops them before the checker sees the request.
+TEST_F(RequirementsTest, UnknownFieldsOfAReviewAreNeitherStoredNorServed) {
+  const Plan plan = MustCreate(CompletePlanA());
+  requirements::v1::RecordReviewRequest req;
+  req.set_name(plan.name());
+  req.set_requirement_id("A2");
+  req.set_decision(REVIEW_DECISION_ACCEPTED);
+  req.set_comment("確認済み");
+  req.set_version(1);
+  Smuggle(&req, 200'000);
+  requirements::v1::Review out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  ctx.AddMetadata("authorization", "Bearer " + Bureau("HOKURIKU"));
+  ASSERT_OK(requirements_stub_->RecordReview(&ctx, req, &out));
+  EXPECT_EQ(UnknownBytes(out), 0u);
+  ListReviewsResponse history;
+  ASSERT_OK(ListReviews(Secretariat(), plan.name(), true, &history));
+  EXPECT_EQ(UnknownBytes(history), 0u);
+  EXPECT_LT(history.ByteSizeLong(), 10'000u);
 }
 
 }  // namespace
