@@ -33,6 +33,8 @@ ABSL_FLAG(std::string, log_level, "info", "debug (one line per request), info, w
 ABSL_FLAG(int, max_threads, 64, "Cap on the gRPC server's threads");
 ABSL_FLAG(int, max_message_bytes, 8 << 20, "Largest gRPC message received or sent");
 ABSL_FLAG(int, max_plan_kib, 2048, "Largest plan stored or checked, in KiB of its serialized form (below --max_message_bytes)");
+ABSL_FLAG(int, write_quota_per_minute, 300, "Writes one principal (token subject) may make per minute to this service, all replicas together; 0: no limit");
+ABSL_FLAG(int, write_quota_mib_per_hour, 64, "MiB one principal may write to this service per hour, all replicas together; 0: no limit");
 ABSL_FLAG(int, shutdown_grace_seconds, 10, "How long in-flight calls may finish after SIGTERM");
 ABSL_FLAG(int, health_interval_ms, 1000, "How often Redis reachability is checked for health");
 ABSL_FLAG(int, shutdown_delay_seconds, 0, "After SIGTERM, how long to answer NOT_SERVING before draining (load balancers catch up)");
@@ -173,6 +175,14 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
         "--max_plan_kib must be 16 or more and at most half of --max_message_bytes");
   }
   config.max_plan_bytes = static_cast<size_t>(plan_kib) << 10;
+  const int per_minute = absl::GetFlag(FLAGS_write_quota_per_minute);
+  const int mib_per_hour = absl::GetFlag(FLAGS_write_quota_mib_per_hour);
+  if (per_minute < 0 || mib_per_hour < 0) {
+    return absl::InvalidArgumentError(
+        "--write_quota_per_minute and --write_quota_mib_per_hour must be 0 (no limit) or more");
+  }
+  config.write_quota.writes_per_minute = per_minute;
+  config.write_quota.bytes_per_hour = int64_t{mib_per_hour} << 20;
   const int grace = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   if (grace < 0 || grace > 600) {
     return absl::InvalidArgumentError("--shutdown_grace_seconds must be 0..600");

@@ -10,6 +10,7 @@
 #include "common/auth.h"
 #include "common/client.h"
 #include "common/redis.h"
+#include "common/write_quota.h"
 
 namespace rfs {
 
@@ -40,6 +41,8 @@ struct ServerConfig {
   int max_message_bytes = 8 << 20;
   // Largest plan the registry stores (serialized), also applied to inline checks.
   size_t max_plan_bytes = 2 << 20;
+  // Every write of the service counts against its caller's quota (common/write_quota.h).
+  WriteQuota write_quota;
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Between NOT_SERVING and Shutdown: time for load balancers to stop sending.
   absl::Duration shutdown_delay = absl::ZeroDuration();

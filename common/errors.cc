@@ -1,13 +1,18 @@
 #include "common/errors.h"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace rfs {
 namespace {
 
 constexpr char kDetailsUrl[] = "type.googleapis.com/rfs.common.v1.ErrorDetails";
+// The payload holds the delay in whole seconds, as text; ToGrpcStatus encodes the RetryInfo.
+constexpr char kRetryUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 
 absl::Status WithDetails(absl::StatusCode code, const common::v1::ErrorDetails& details) {
   absl::Status status(code, details.message_en());
@@ -52,7 +57,9 @@ absl::Status PrefixField(const absl::Status& status, absl::string_view prefix) {
     }
     v.set_field(absl::StrCat(prefix, field));
   }
-  return WithDetails(status.code(), *details);
+  absl::Status out = WithDetails(status.code(), *details);
+  if (auto delay = RetryDelayOf(status)) out = WithRetryDelay(std::move(out), *delay);
+  return out;
 }
 
 std::optional<common::v1::ErrorDetails> DetailsOf(const absl::Status& status) {
@@ -61,6 +68,21 @@ std::optional<common::v1::ErrorDetails> DetailsOf(const absl::Status& status) {
   common::v1::ErrorDetails details;
   if (!details.ParseFromString(std::string(*payload))) return std::nullopt;
   return details;
+}
+
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
+  const int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(delay, absl::Seconds(1))));
+  status.SetPayload(kRetryUrl, absl::Cord(absl::StrCat(seconds)));
+  return status;
+}
+
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kRetryUrl);
+  int64_t seconds = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &seconds)) {
+    return std::nullopt;
+  }
+  return absl::Seconds(seconds);
 }
 
 }  // namespace rfs

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "rfs/common/v1/common.pb.h"
 
 namespace rfs {
@@ -38,5 +39,12 @@ absl::Status PrefixField(const absl::Status& status, absl::string_view prefix);
 
 // The details of a status made here, when it has them.
 std::optional<common::v1::ErrorDetails> DetailsOf(const absl::Status& status);
+
+// The same status, telling the client it may retry after `delay` (a quota's window): the
+// google.rpc.RetryInfo of gRPC's error model, which ToGrpcStatus sends in the status details
+// beside the ErrorDetails. Whole seconds, at least 1.
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
+// The delay a status carries, when it carries one.
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 
 }  // namespace rfs

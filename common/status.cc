@@ -5,7 +5,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -21,26 +23,55 @@ namespace {
 constexpr size_t kMaxStatusMessageChars = 600;
 constexpr char kDetailsUrl[] = "type.googleapis.com/rfs.common.v1.ErrorDetails";
 
+constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+
+void WriteBytesField(google::protobuf::io::CodedOutputStream* coded, int field,
+                     const std::string& bytes) {
+  coded->WriteTag(static_cast<uint32_t>(field) << 3 | 2);
+  coded->WriteVarint32(static_cast<uint32_t>(bytes.size()));
+  coded->WriteString(bytes);
+}
+
+// The bytes of a google.rpc.RetryInfo {google.protobuf.Duration retry_delay = 1}, Duration
+// being {int64 seconds = 1}.
+std::string RetryInfoBytes(int64_t seconds) {
+  std::string duration, out;
+  {
+    google::protobuf::io::StringOutputStream stream(&duration);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(1 << 3 | 0);
+    coded.WriteVarint64(static_cast<uint64_t>(seconds));
+  }
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    WriteBytesField(&coded, 1, duration);
+  }
+  return out;
+}
+
 // The bytes of a google.rpc.Status {code = 1, message = 2, repeated Any details = 3}: the
-// format of the grpc-status-details-bin trailer that gRPC libraries decode.
+// format of the grpc-status-details-bin trailer that gRPC libraries decode. The details are
+// the ErrorDetails and, for a status that says when to retry, a google.rpc.RetryInfo.
 std::string RpcStatusBytes(int code, const std::string& message,
-                           const common::v1::ErrorDetails& details) {
-  google::protobuf::Any any;
-  any.set_type_url(kDetailsUrl);
-  any.set_value(details.SerializeAsString());
-  const std::string any_bytes = any.SerializeAsString();
+                           const common::v1::ErrorDetails& details,
+                           std::optional<absl::Duration> retry_delay) {
+  std::vector<google::protobuf::Any> anys(1);
+  anys[0].set_type_url(kDetailsUrl);
+  anys[0].set_value(details.SerializeAsString());
+  if (retry_delay.has_value()) {
+    google::protobuf::Any& retry = anys.emplace_back();
+    retry.set_type_url(kRetryInfoUrl);
+    retry.set_value(RetryInfoBytes(absl::ToInt64Seconds(*retry_delay)));
+  }
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.WriteTag(1 << 3 | 0);
     coded.WriteVarint32(static_cast<uint32_t>(code));
-    coded.WriteTag(2 << 3 | 2);
-    coded.WriteVarint32(static_cast<uint32_t>(message.size()));
-    coded.WriteString(message);
-    coded.WriteTag(3 << 3 | 2);
-    coded.WriteVarint32(static_cast<uint32_t>(any_bytes.size()));
-    coded.WriteString(any_bytes);
+    WriteBytesField(&coded, 2, message);
+    for (const google::protobuf::Any& any : anys) WriteBytesField(&coded, 3, any.SerializeAsString());
   }
   return out;
 }
@@ -88,7 +119,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status, Language language) {
       break;
   }
   // (each language is bounded above)
-  return grpc::Status(code, message, RpcStatusBytes(static_cast<int>(code), message, *details));
+  return grpc::Status(code, message,
+                      RpcStatusBytes(static_cast<int>(code), message, *details,
+                                     RetryDelayOf(status)));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -98,6 +131,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   const std::string& bytes = status.error_details();
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
+  std::optional<common::v1::ErrorDetails> details;
+  std::optional<absl::Duration> retry_delay;
   for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
     if (tag != (3 << 3 | 2)) {
       if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) break;
@@ -106,17 +141,36 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
     std::string any_bytes;
     uint32_t size = 0;
     google::protobuf::Any any;
-    common::v1::ErrorDetails details;
     if (!in.ReadVarint32(&size) || !in.ReadString(&any_bytes, static_cast<int>(size)) ||
-        !any.ParseFromString(any_bytes) || any.type_url() != kDetailsUrl ||
-        !details.ParseFromString(any.value())) {
+        !any.ParseFromString(any_bytes)) {
       break;
     }
-    if (details.field_violations_size() == 1 && code == absl::StatusCode::kInvalidArgument) {
-      const auto& v = details.field_violations(0);
-      return InvalidField(v.field(), v.description_ja(), v.description_en());
+    if (any.type_url() == kDetailsUrl) {
+      common::v1::ErrorDetails d;
+      if (d.ParseFromString(any.value())) details = std::move(d);
+    } else if (any.type_url() == kRetryInfoUrl) {
+      // RetryInfo {Duration retry_delay = 1 {int64 seconds = 1}}.
+      google::protobuf::io::CodedInputStream r(
+          reinterpret_cast<const uint8_t*>(any.value().data()),
+          static_cast<int>(any.value().size()));
+      uint32_t len = 0;
+      uint64_t seconds = 0;
+      if (r.ReadTag() == (1 << 3 | 2) && r.ReadVarint32(&len) && r.ReadTag() == (1 << 3 | 0) &&
+          r.ReadVarint64(&seconds)) {
+        retry_delay = absl::Seconds(static_cast<int64_t>(seconds));
+      }
     }
-    return Bilingual(code, details.message_ja(), details.message_en());
+  }
+  if (details.has_value()) {
+    absl::Status out;
+    if (details->field_violations_size() == 1 && code == absl::StatusCode::kInvalidArgument) {
+      const auto& v = details->field_violations(0);
+      out = InvalidField(v.field(), v.description_ja(), v.description_en());
+    } else {
+      out = Bilingual(code, details->message_ja(), details->message_en());
+    }
+    if (retry_delay.has_value()) out = WithRetryDelay(std::move(out), *retry_delay);
+    return out;
   }
   return absl::Status(code, status.error_message());
 }

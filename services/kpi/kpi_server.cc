@@ -164,7 +164,8 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
       MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
       options.registry_timeout));
   KpiStore* store =
-      host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference()));
+      host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference(),
+                                         config.write_quota));
   host.AddStore(store);
   auto& cache = prometheus::BuildCounter()
                     .Name("rfs_cache_requests_total")

@@ -6,6 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "common/outbox.h"
 #include "common/status.h"
+#include "common/write_quota.h"
 #include "services/kpi/reporting.h"
 
 namespace rfs::kpi {
@@ -23,16 +24,21 @@ constexpr char kBytes[] = "#bytes";
 //       7 as-of key, 8 request value ("" none), 9 request TTL seconds, 10 event count,
 //       11 difference count, 12 removed-indicator count, 13 restored-indicator count,
 //       14 "{version} {as-of}" for the versions hash, 15 field-write count, 16 bytes the
-//       write adds to the plan's "#bytes" (may be negative),
+//       write adds to the plan's "#bytes" (may be negative), 17..21 the writer's quota
+//       (QuotaArgs: prefix, who, per minute, per hour, bytes),
 //       then 3 per event (id, type, bytes); per difference: contribution field, delta, cell
 //       count, and 3 per cell (agg key index in KEYS, bucket, aggregate field); 2 per removed
 //       indicator (id, bytes), 1 per restored indicator (id), 3 per field write (key index in
 //       KEYS, field, value; an empty value deletes the field)
-// Returns the new generation, or -1 when the generation moved (nothing written).
-// Made with kOutboxLua.
+// Returns the new generation, -1 when the generation moved, or {'QUOTA', retry seconds, what}
+// when the writer's quota is used up (nothing written in either case).
+// Made with kQuotaLua and kOutboxLua.
 constexpr char kApplyLua[] = R"lua(
 local gen = tonumber(redis.call('HGET', KEYS[1], '#gen') or '0')
 if gen ~= tonumber(ARGV[1]) then return -1 end
+local q = quota_check(ARGV[17], ARGV[18], ARGV[19], ARGV[20], ARGV[21])
+if q[1] ~= 'OK' then return q end
+quota_charge(q, ARGV[21])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[7], ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
@@ -41,7 +47,7 @@ redis.call('HSET', KEYS[2], '#asof', ARGV[7])
 redis.call('HSET', KEYS[10], ARGV[6], ARGV[14])
 if ARGV[8] ~= '' then redis.call('SET', KEYS[8], ARGV[8], 'EX', ARGV[9]) end
 if ARGV[16] ~= '0' then redis.call('HINCRBY', KEYS[1], '#bytes', ARGV[16]) end
-local i = 17
+local i = 22
 for _ = 1, tonumber(ARGV[10]) do
   outbox_append(KEYS[4], ARGV[i], ARGV[i + 1], ARGV[i + 2])
   i = i + 3
@@ -83,9 +89,14 @@ return redis.call('HINCRBY', KEYS[1], '#gen', 1)
 
 // KEYS: 1 hash, 2 outbox, 3 m:{id} when the change shows in the plan's progress (its "#gen"
 // moves, so progress cached for the old generation is not served again), else unused.
-// ARGV: 1 field, 2 bytes ("" deletes), 3 event id, 4 type, 5 bytes, 6 "1" to move "#gen".
-// Made with kOutboxLua.
+// ARGV: 1 field, 2 bytes ("" deletes), 3 event id, 4 type, 5 bytes, 6 "1" to move "#gen",
+//       7..11 the writer's quota (QuotaArgs)
+// Returns 1, or {'QUOTA', retry seconds, what} (nothing written).
+// Made with kQuotaLua and kOutboxLua.
 constexpr char kPutFieldLua[] = R"lua(
+local q = quota_check(ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+if q[1] ~= 'OK' then return q end
+quota_charge(q, ARGV[11])
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
 else
@@ -98,11 +109,17 @@ return 1
 
 }  // namespace
 
-KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference)
+KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
+                   WriteQuota quota)
     : RedisStore(pool, async, "rfs:kpi:"),
       reference_(reference),
-      apply_script_(Script({kOutboxLua, kApplyLua})),
-      put_field_script_(Script({kOutboxLua, kPutFieldLua})) {}
+      quota_(quota),
+      apply_script_(Script({kQuotaLua, kOutboxLua, kApplyLua})),
+      put_field_script_(Script({kQuotaLua, kOutboxLua, kPutFieldLua})) {}
+
+QuotaArgs KpiStore::QuotaOf(const std::string& subject, int64_t bytes) const {
+  return subject.empty() ? NoQuota(prefix()) : QuotaArgsOf(quota_, prefix(), subject, bytes);
+}
 
 std::string KpiStore::MeasurementField(const std::string& indicator_id,
                                        const common::v1::FiscalPeriod& period) {
@@ -274,9 +291,20 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
     args.push_back(f.field);
     args.push_back(f.value);
   }
+  // The writer is charged what the script is handed (what it stores, near enough).
+  int64_t bytes = 0;
+  for (const std::string& a : args) bytes += static_cast<int64_t>(a.size());
+  QuotaArgs quota = QuotaOf(w.subject, bytes);
+  // ARGV 17..21, after the 16 fixed arguments.
+  args.insert(args.begin() + 16, {std::move(quota.prefix), std::move(quota.who),
+                                  std::move(quota.per_minute), std::move(quota.per_hour),
+                                  std::move(quota.bytes)});
   std::vector<absl::string_view> key_views(keys.begin(), keys.end());
   std::vector<absl::string_view> arg_views(args.begin(), args.end());
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(apply_script_, key_views, arg_views));
+  if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
+    return OverQuota(w.subject, *refusal);
+  }
   ASSIGN_OR_RETURN(const int64_t generation, IntegerOf(reply.get(), "kpi write reply"));
   return generation >= 0;
 }
@@ -326,32 +354,38 @@ absl::StatusOr<std::vector<v1::MeasurementChange>> KpiStore::History(const std::
 
 absl::Status KpiStore::PutOverride(const std::string& plan_id,
                                    const v1::StatusOverride& override,
-                                   const common::v1::Event& event) {
-  const std::string key = Key(absl::StrCat("o:", plan_id));
-  const std::string outbox = OutboxKey();
+                                   const common::v1::Event& event, const std::string& subject) {
   const std::string bytes = override.status() == v1::PROGRESS_STATUS_UNSPECIFIED
                                 ? std::string()
                                 : override.SerializeAsString();
-  const std::string event_bytes = event.SerializeAsString();
-  const std::string generation_key = Key(absl::StrCat("m:", plan_id));
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(put_field_script_, {key, outbox, generation_key},
-                               {override.indicator_id(), bytes, event.id(), event.type(),
-                                event_bytes, "1"}));
-  return IntegerOf(reply.get(), "override reply").status();
+  return PutField(Key(absl::StrCat("o:", plan_id)), Key(absl::StrCat("m:", plan_id)),
+                  override.indicator_id(), bytes, event, /*move_generation=*/true, subject);
 }
 
 absl::Status KpiStore::PutUnlock(const std::string& plan_id, const std::string& period_key,
-                                 const v1::PeriodLock& lock, const common::v1::Event& event) {
-  const std::string key = Key(absl::StrCat("unlock:", plan_id));
+                                 const v1::PeriodLock& lock, const common::v1::Event& event,
+                                 const std::string& subject) {
+  return PutField(Key(absl::StrCat("unlock:", plan_id)), Key("unused"), period_key,
+                  lock.SerializeAsString(), event, /*move_generation=*/false, subject);
+}
+
+absl::Status KpiStore::PutField(const std::string& key, const std::string& generation_key,
+                                const std::string& field, const std::string& bytes,
+                                const common::v1::Event& event, bool move_generation,
+                                const std::string& subject) {
   const std::string outbox = OutboxKey();
-  const std::string bytes = lock.SerializeAsString();
   const std::string event_bytes = event.SerializeAsString();
-  const std::string unused = Key("unused");
+  const QuotaArgs quota = QuotaOf(
+      subject, static_cast<int64_t>(field.size() + bytes.size() + event_bytes.size()));
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(put_field_script_, {key, outbox, unused},
-                               {period_key, bytes, event.id(), event.type(), event_bytes, "0"}));
-  return IntegerOf(reply.get(), "unlock reply").status();
+                   pool_->Eval(put_field_script_, {key, outbox, generation_key},
+                               {field, bytes, event.id(), event.type(), event_bytes,
+                                move_generation ? "1" : "0", quota.prefix, quota.who,
+                                quota.per_minute, quota.per_hour, quota.bytes}));
+  if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
+    return OverQuota(subject, *refusal);
+  }
+  return IntegerOf(reply.get(), "field write reply").status();
 }
 
 absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> KpiStore::Aggregate(

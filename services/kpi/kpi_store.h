@@ -38,6 +38,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/redis_store.h"
+#include "common/write_quota.h"
 #include "common/reference_data.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
@@ -97,16 +98,22 @@ struct PlanWrite {
   // What the write adds to PlanState::bytes (negative when it shrinks it). Exact: the state it
   // was computed from is the one the generation guard applies it to.
   int64_t bytes = 0;
+  // Whose write it is, for the write quota; empty for the service's own (the plan sync).
+  std::string subject;
 };
 
 class KpiStore : public RedisStore {
  public:
-  // `reference` tells which prefectures are in the Tokyo area (for the aggregate cells).
-  KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference);
+  // `reference` tells which prefectures are in the Tokyo area (for the aggregate cells). Every
+  // write made for a person counts against their `quota` (common/write_quota.h).
+  KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
+           WriteQuota quota = {});
 
   // The plan's state in one round trip; `with_contributions` also reads c:{id}.
   absl::StatusOr<PlanState> Load(const std::string& plan_id, bool with_contributions);
-  // Applies `write`; false when the generation moved (read again and retry).
+  // Applies `write`; false when the generation moved (read again and retry);
+  // RESOURCE_EXHAUSTED (with the delay) when the writer's quota is used up. Nothing is written
+  // but on true.
   absl::StatusOr<bool> Apply(const std::string& plan_id, const PlanWrite& write);
 
   // The plan's write generation ("#gen" of m:{id}; 0 before any write). It moves with every
@@ -126,11 +133,13 @@ class KpiStore : public RedisStore {
 
   // Sets (or, with an unset status, clears) an indicator's override, with its event; moves the
   // plan's generation.
+  // Counted against `subject`'s quota.
   absl::Status PutOverride(const std::string& plan_id, const v1::StatusOverride& override,
-                           const common::v1::Event& event);
+                           const common::v1::Event& event, const std::string& subject);
   // Records a reopened half year, with its event.
   absl::Status PutUnlock(const std::string& plan_id, const std::string& period_key,
-                         const v1::PeriodLock& lock, const common::v1::Event& event);
+                         const v1::PeriodLock& lock, const common::v1::Event& event,
+                         const std::string& subject);
 
   // An aggregate bucket ("2027", "now"): field → Σ.
   absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> Aggregate(const std::string& bucket);
@@ -156,7 +165,17 @@ class KpiStore : public RedisStore {
                                       const common::v1::FiscalPeriod& period);
 
  private:
+  // The quota arguments of a write by `subject` (none for the service's own writes: "").
+  QuotaArgs QuotaOf(const std::string& subject, int64_t bytes) const;
+  // Sets (or, with empty `bytes`, deletes) a field of `key` with its event, as `subject`;
+  // moves the generation in `generation_key` when asked.
+  absl::Status PutField(const std::string& key, const std::string& generation_key,
+                        const std::string& field, const std::string& bytes,
+                        const common::v1::Event& event, bool move_generation,
+                        const std::string& subject);
+
   const ReferenceData* const reference_;
+  const WriteQuota quota_;
   const RedisScript& apply_script_;
   const RedisScript& put_field_script_;
 };

@@ -386,6 +386,7 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
       return PlanFull(plan.name(), state.bytes, options_.plan_bytes_limit);
     }
     write.events = change.events;
+    if (mutate) write.subject = who.subject;  // the plan sync is the service's own
     write.request_key = change.request_key;
     write.request_value = change.request_value;
     write.request_ttl_seconds = options_.request_id_ttl_seconds;
@@ -1029,7 +1030,7 @@ absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(
   (*e.mutable_attributes())["status"] =
       ShortName(v1::ProgressStatus_Name(req.status()), "PROGRESS_STATUS_");
   SetPayload(o, &e);
-  RETURN_IF_ERROR(store_->PutOverride(plan_id, o, e));
+  RETURN_IF_ERROR(store_->PutOverride(plan_id, o, e, who.subject));
   RFS_LOG(kInfo, "audit")
       .Field("actor", who.subject)
       .Field("role", RoleName(who.role))
@@ -1069,7 +1070,7 @@ absl::StatusOr<v1::PeriodLock> Tracker::UnlockPeriod(const Principal& who,
                         absl::ToUnixNanos(now)));
   (*e.mutable_attributes())["period"] = PeriodKey(req.period());
   SetPayload(lock, &e);
-  RETURN_IF_ERROR(store_->PutUnlock(plan_id, PeriodKey(req.period()), lock, e));
+  RETURN_IF_ERROR(store_->PutUnlock(plan_id, PeriodKey(req.period()), lock, e, who.subject));
   RFS_LOG(kInfo, "audit")
       .Field("actor", who.subject)
       .Field("role", RoleName(who.role))

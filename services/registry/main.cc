@@ -10,8 +10,6 @@ ABSL_FLAG(int, stats_interval_ms, 5000, "How often rfs_plans is refreshed from R
 ABSL_FLAG(int, request_id_ttl_hours, 168, "How long CreatePlan request ids are remembered");
 ABSL_FLAG(std::string, requirements_address, "localhost:50052", "rfs-requirements address (host:port or unix:///path) for the submission gate; empty turns the gate off");
 ABSL_FLAG(int, requirements_timeout_ms, 10000, "Deadline of one requirement check");
-ABSL_FLAG(int, write_quota_per_minute, 300, "Writes one principal (token subject) may make per minute, all replicas together; 0: no limit");
-ABSL_FLAG(int, write_quota_mib_per_hour, 64, "MiB of plans one principal may write per hour, all replicas together; 0: no limit");
 
 int main(int argc, char** argv) {
   return rfs::ServiceMain(
@@ -24,9 +22,7 @@ int main(int argc, char** argv) {
                                            absl::GetFlag(FLAGS_stats_interval_ms),
                                            absl::GetFlag(FLAGS_request_id_ttl_hours),
                                            absl::GetFlag(FLAGS_requirements_address),
-                                           absl::GetFlag(FLAGS_requirements_timeout_ms),
-                                           absl::GetFlag(FLAGS_write_quota_per_minute),
-                                           absl::GetFlag(FLAGS_write_quota_mib_per_hour)));
+                                           absl::GetFlag(FLAGS_requirements_timeout_ms)));
         return rfs::registry::RegistryServer::Start(config, std::move(options));
       });
 }

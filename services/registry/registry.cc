@@ -158,15 +158,7 @@ void LogAudit(const v1::AuditRecord& audit, const Plan& plan) {
 
 // RESOURCE_EXHAUSTED for a write over the caller's quota, saying when to try again.
 absl::Status OverQuota(const Principal& who, const WriteResult& result) {
-  return Bilingual(
-      absl::StatusCode::kResourceExhausted,
-      absl::StrCat(Excerpt(who.subject), " の書込み上限（",
-                   result.quota == "bytes" ? "1時間あたりの書込みバイト数" : "1分あたりの書込み回数",
-                   "）に達しました。何も書き込まれていません。", result.retry_seconds,
-                   " 秒後に再試行してください"),
-      absl::StrCat("write quota of ", Excerpt(who.subject), " used up (",
-                   result.quota == "bytes" ? "bytes written this hour" : "writes this minute",
-                   "); nothing was written; retry in ", result.retry_seconds, " s"));
+  return rfs::OverQuota(who.subject, {result.retry_seconds, result.quota});
 }
 
 absl::Status CheckEtag(const Plan& current, const std::string& etag) {

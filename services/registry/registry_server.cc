@@ -11,13 +11,7 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
                                                        int request_id_ttl_hours,
                                                        std::string requirements_address,
-                                                       int requirements_timeout_ms,
-                                                       int write_quota_per_minute,
-                                                       int write_quota_mib_per_hour) {
-  if (write_quota_per_minute < 0 || write_quota_mib_per_hour < 0) {
-    return absl::InvalidArgumentError(
-        "--write_quota_per_minute and --write_quota_mib_per_hour must be 0 (no limit) or more");
-  }
+                                                       int requirements_timeout_ms) {
   if (version_cache_mb < 0 || version_cache_mb > 65536) {
     return absl::InvalidArgumentError("--version_cache_mb must be 0..65536 (0 turns it off)");
   }
@@ -36,15 +30,13 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
   options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
   options.stats_interval = absl::Milliseconds(stats_interval_ms);
   options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
-  options.write_quota.writes_per_minute = write_quota_per_minute;
-  options.write_quota.bytes_per_hour = int64_t{write_quota_mib_per_hour} << 20;
   return options;
 }
 
 absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
     const ServerConfig& config, RegistryServerOptions options) {
-  if (options.write_quota.bytes_per_hour != 0 &&
-      options.write_quota.bytes_per_hour < 2 * static_cast<int64_t>(config.max_plan_bytes)) {
+  if (config.write_quota.bytes_per_hour != 0 &&
+      config.write_quota.bytes_per_hour < 2 * static_cast<int64_t>(config.max_plan_bytes)) {
     return absl::InvalidArgumentError(
         "--write_quota_mib_per_hour must allow at least two plans of --max_plan_kib");
   }
@@ -56,7 +48,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   options.registry.limits = PlanLimitsOf(config);
 
   RegistryStore* store = host.Own(std::make_unique<RegistryStore>(
-      host.pool(), host.async(), options.version_cache_bytes, options.write_quota));
+      host.pool(), host.async(), options.version_cache_bytes, config.write_quota));
   host.AddStore(store);
   // A restarted or replaced Redis may reuse plan numbers: the version cache goes with it.
   host.AddReadinessCheck([store] { return store->CheckRedisIdentity(); });

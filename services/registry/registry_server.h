@@ -19,8 +19,6 @@ struct RegistryServerOptions {
   size_t version_cache_bytes = 256 << 20;
   absl::Duration stats_interval = absl::Seconds(5);
   RegistryOptions registry;
-  // Per principal, counted in Redis.
-  WriteQuota write_quota;
   // Where rfs-requirements listens (host:port or unix:///path). Empty: no requirement check
   // on the way to PRE_CONSULTATION and SUBMITTED (the service logs a warning at start).
   std::string requirements_address;
@@ -34,9 +32,7 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
                                                        int stats_interval_ms,
                                                        int request_id_ttl_hours,
                                                        std::string requirements_address,
-                                                       int requirements_timeout_ms,
-                                                       int write_quota_per_minute,
-                                                       int write_quota_mib_per_hour);
+                                                       int requirements_timeout_ms);
 
 // rfs-registry on the service host: the store, the submission gate, the registry and its gRPC
 // adapter, and the rfs_plans gauges are its own; the rest is the host's.

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "common/plan_validation.h"
+#include "common/write_quota.h"
 
 namespace rfs::registry {
 
@@ -40,35 +41,6 @@ if v == ARGV[1] then return {v} end
 return {v, redis.call('GET', ARGV[2] .. v)}
 )lua";
 
-// The write quota of one principal, shared by both write scripts (prepended to them): at most
-// ARGV[n] writes a minute and ARGV[n+1] bytes an hour, counted in Redis so that every replica
-// applies the same budget. Check() reads only; Charge() writes, after every check passed.
-// ARGV[n-1] is the principal's key part, ARGV[n+2] the bytes of this write.
-constexpr char kQuotaLua[] = R"lua(
-local function quota_check(prefix, who, per_minute, per_hour, bytes)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1])
-  local wkey = prefix .. 'quota:' .. who .. ':w:' .. math.floor(now / 60)
-  local bkey = prefix .. 'quota:' .. who .. ':b:' .. math.floor(now / 3600)
-  if per_minute > 0 and tonumber(redis.call('GET', wkey) or '0') >= per_minute then
-    return {'QUOTA', tostring(60 - now % 60), 'writes'}
-  end
-  if per_hour > 0 and tonumber(redis.call('GET', bkey) or '0') + bytes > per_hour then
-    return {'QUOTA', tostring(3600 - now % 3600), 'bytes'}
-  end
-  return {'OK', per_minute > 0 and wkey or '', per_hour > 0 and bkey or ''}
-end
-local function quota_charge(q, bytes)
-  if q[2] ~= '' then
-    redis.call('INCR', q[2])
-    redis.call('EXPIRE', q[2], 120)
-  end
-  if q[3] ~= '' then
-    redis.call('INCRBY', q[3], bytes)
-    redis.call('EXPIRE', q[3], 7200)
-  end
-end
-)lua";
 
 // Creates a plan: takes the next plan number, and writes the plan, its first version, indexes,
 // counters, audit record, outbox event and idempotency key, in one step. The number is taken
@@ -344,10 +316,11 @@ namespace {
 
 // A quota reply {'QUOTA', seconds, what} into `result`; false when it is not one.
 bool OverQuota(const redisReply* reply, WriteResult* result) {
-  if (reply->elements != 3 || ReplyString(reply->element[0]) != "QUOTA") return false;
+  std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply);
+  if (!refusal.has_value()) return false;
   result->outcome = WriteResult::Outcome::kOverQuota;
-  (void)absl::SimpleAtoi(ReplyString(reply->element[1]), &result->retry_seconds);
-  result->quota = std::string(ReplyString(reply->element[2]));
+  result->retry_seconds = refusal->retry_seconds;
+  result->quota = std::move(refusal->what);
   return true;
 }
 
@@ -551,9 +524,8 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const std::string audit = w.audit.SerializeAsString();
   const std::string event = w.event.SerializeAsString();
   // The writer's quota: the same four script arguments for creates and updates.
-  const QuotaArgs quota{absl::StrCat(w.principal.size(), ":", w.principal),
-                        absl::StrCat(quota_.writes_per_minute), absl::StrCat(quota_.bytes_per_hour),
-                        absl::StrCat(body.size() + summary.size())};
+  const QuotaArgs quota = QuotaArgsOf(quota_, kPrefix, w.principal,
+                                     static_cast<int64_t>(body.size() + summary.size()));
   if (w.expected_version == 0) return Create(w, body, full_size, summary, title, stage,
                                              stats_field, index_keys, audit, event, quota);
 
@@ -568,7 +540,7 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
       pool_->Eval(write_script_, {plan_key, version_key, history_key, stats_key, outbox_key},
                   {expected, version, body, summary, title, stage, stats_field, index_keys,
                    audit, id, w.event.id(), w.event.type(), event,
-                   absl::StrJoin(w.removed_authors, " "), kPrefix, quota.who, quota.per_minute,
+                   absl::StrJoin(w.removed_authors, " "), quota.prefix, quota.who, quota.per_minute,
                    quota.per_hour, quota.bytes, full_size}));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
@@ -610,7 +582,7 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std:
                    has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
                   {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
                    index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
-                   kPrefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes,
+                   quota.prefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes,
                    full_size, w.request_fingerprint}));
   WriteResult result;
   if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;

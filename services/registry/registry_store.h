@@ -36,6 +36,7 @@
 #include "common/async_redis.h"
 #include "common/redis.h"
 #include "common/redis_store.h"
+#include "common/write_quota.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 
@@ -121,11 +122,6 @@ struct ListBatch {
 };
 
 // What one principal may write, counted in Redis (the same on every replica). 0: no limit.
-struct WriteQuota {
-  int64_t writes_per_minute = 300;
-  int64_t bytes_per_hour = int64_t{64} << 20;
-};
-
 struct PlanCount {
   std::string plan_type, stage, block;
   int64_t count;
@@ -185,9 +181,6 @@ class RegistryStore : public RedisStore {
                                        absl::string_view bytes);
   CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
   // Script arguments of the writer's quota: principal key part, limits, bytes of the write.
-  struct QuotaArgs {
-    std::string who, per_minute, per_hour, bytes;
-  };
   absl::StatusOr<WriteResult> Create(const PlanWrite& write, const std::string& body,
                                      const std::string& full_size, const std::string& summary,
                                      const std::string& title,

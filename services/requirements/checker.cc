@@ -384,7 +384,7 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
   (*event.mutable_attributes())["requirement_id"] = req.requirement_id();
   (*event.mutable_attributes())["decision"] = v1::ReviewDecision_Name(req.decision());
   SetPayload(review, &event);
-  RETURN_IF_ERROR(store_->RecordReview(id, review, event));
+  RETURN_IF_ERROR(store_->RecordReview(id, review, event, who.subject));
   RFS_LOG(kInfo, "audit")
       .Field("actor", who.subject)
       .Field("role", RoleName(who.role))

@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
       MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
       options.registry_timeout));
   RequirementsStore* store =
-      host.Own(std::make_unique<RequirementsStore>(host.pool(), host.async()));
+      host.Own(std::make_unique<RequirementsStore>(host.pool(), host.async(), config.write_quota));
   host.AddStore(store);
   Executor* executor = host.Own(std::make_unique<Executor>(
       options.check_threads, static_cast<size_t>(options.max_queued_checks)));

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/outbox.h"
 #include "common/status.h"
+#include "common/write_quota.h"
 
 namespace rfs::requirements {
 namespace {
@@ -34,9 +35,14 @@ return 1
 )lua";
 
 // KEYS: 1 review hash, 2 review log, 3 report hash, 4 outbox
-// ARGV: 1 requirement id, 2 review bytes, 3 event id, 4 event type, 5 event bytes
-// Made with kOutboxLua.
+// ARGV: 1 requirement id, 2 review bytes, 3 event id, 4 event type, 5 event bytes,
+//       6..10 the reviewer's quota (QuotaArgs: prefix, who, per minute, per hour, bytes)
+// Reply: the new generation | {'QUOTA', retry seconds, what} (nothing written).
+// Made with kQuotaLua and kOutboxLua.
 constexpr char kRecordReviewLua[] = R"lua(
+local q = quota_check(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+if q[1] ~= 'OK' then return q end
+quota_charge(q, ARGV[10])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local gen = redis.call('HINCRBY', KEYS[1], '#gen', 1)
 redis.call('RPUSH', KEYS[2], ARGV[2])
@@ -47,10 +53,11 @@ return gen
 
 }  // namespace
 
-RequirementsStore::RequirementsStore(RedisPool* pool, AsyncRedis* async)
+RequirementsStore::RequirementsStore(RedisPool* pool, AsyncRedis* async, WriteQuota quota)
     : RedisStore(pool, async, "rfs:requirements:"),
       put_report_script_(Script({kOutboxLua, kPutReportLua})),
-      record_review_script_(Script({kOutboxLua, kRecordReviewLua})) {}
+      record_review_script_(Script({kQuotaLua, kOutboxLua, kRecordReviewLua})),
+      quota_(quota) {}
 
 void RequirementsStore::GetReportAsync(const std::string& plan_id, int64_t content_version,
                                        const std::string& ruleset_version, ReportDone done) {
@@ -105,17 +112,25 @@ absl::StatusOr<ReviewState> RequirementsStore::GetReviews(const std::string& pla
 }
 
 absl::Status RequirementsStore::RecordReview(const std::string& plan_id, const v1::Review& review,
-                                             const common::v1::Event& event) {
+                                             const common::v1::Event& event,
+                                             const std::string& subject) {
   const std::string review_key = Key(absl::StrCat("review:", plan_id));
   const std::string log_key = absl::StrCat(review_key, ":log");
   const std::string report_key = Key(absl::StrCat("report:", plan_id));
   const std::string outbox = OutboxKey();
   const std::string bytes = review.SerializeAsString();
   const std::string event_bytes = event.SerializeAsString();
+  // What the write adds: the review twice (latest and log) and its event.
+  const QuotaArgs quota = QuotaArgsOf(quota_, prefix(), subject,
+                                      static_cast<int64_t>(2 * bytes.size() + event_bytes.size()));
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
                    pool_->Eval(record_review_script_, {review_key, log_key, report_key, outbox},
                                {review.requirement_id(), bytes, event.id(), event.type(),
-                                event_bytes}));
+                                event_bytes, quota.prefix, quota.who, quota.per_minute,
+                                quota.per_hour, quota.bytes}));
+  if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
+    return OverQuota(subject, *refusal);
+  }
   return IntegerOf(reply.get(), "review reply").status();
 }
 

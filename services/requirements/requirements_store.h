@@ -21,6 +21,7 @@
 #include "common/async_redis.h"
 #include "common/redis.h"
 #include "common/redis_store.h"
+#include "common/write_quota.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/rules.h"
@@ -38,7 +39,8 @@ class RequirementsStore : public RedisStore {
   // it is full, and refilled by the next checks.
   static constexpr int kMaxReportsPerPlan = 32;
 
-  RequirementsStore(RedisPool* pool, AsyncRedis* async);
+  // Reviews count against the reviewer's `quota`.
+  RequirementsStore(RedisPool* pool, AsyncRedis* async, WriteQuota quota = {});
 
   // The cached value of (plan, content version, ruleset version), if any (format above), read
   // on the async client: `done` runs on its loop thread and must not block.
@@ -52,15 +54,17 @@ class RequirementsStore : public RedisStore {
                                  int64_t generation, const common::v1::Event& event);
   // The latest decisions and the generation.
   absl::StatusOr<ReviewState> GetReviews(const std::string& plan_id);
-  // Records a decision (see above).
+  // Records a decision (see above), counted against `subject`'s write quota
+  // (RESOURCE_EXHAUSTED with the delay when it is used up; nothing is written then).
   absl::Status RecordReview(const std::string& plan_id, const v1::Review& review,
-                            const common::v1::Event& event);
+                            const common::v1::Event& event, const std::string& subject);
   // Every decision recorded, oldest first.
   absl::StatusOr<std::vector<v1::Review>> ReviewLog(const std::string& plan_id);
 
  private:
   const RedisScript& put_report_script_;
   const RedisScript& record_review_script_;
+  const WriteQuota quota_;
 };
 
 }  // namespace rfs::requirements

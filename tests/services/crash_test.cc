@@ -345,7 +345,7 @@ TEST_F(CrashTest, RecordedReviewsSurviveKilledRedisAndService) {
                         redis_->url(), "--auth_key_file", dir_.File("auth.key"), "--listen",
                         requirements_socket, "--metrics_listen", "off", "--data_dir", DataDir(),
                         "--health_interval_ms", "50", "--registry_address", socket_,
-                        "--log_level", "warning"},
+                        "--log_level", "warning", "--write_quota_per_minute", "0"},
                        dir_.File("requirements.log"));
   };
   start_requirements();
@@ -460,7 +460,8 @@ TEST_F(CrashTest, MeasurementsAndAggregatesSurviveKilledRedisAndService) {
     kpi.Start({BuildDir() + "/services/kpi/rfs-kpi", "--redis", redis_->url(), "--auth_key_file",
                dir_.File("auth.key"), "--listen", kpi_socket, "--metrics_listen", "off",
                "--data_dir", DataDir(), "--health_interval_ms", "50", "--registry_address",
-               socket_, "--redis_command_timeout_ms", "1000", "--log_level", "warning"},
+               socket_, "--redis_command_timeout_ms", "1000", "--log_level", "warning",
+               "--write_quota_per_minute", "0"},
               dir_.File("kpi.log"));
   };
   start_kpi();

@@ -30,6 +30,8 @@ void RegistryFixture::SetUp() {
   config_.data_dir = DataDir();
   config_.health_interval = absl::Milliseconds(50);
   config_.shutdown_grace = absl::Seconds(1);
+  // No write quota unless a test sets one (tests write far faster than people).
+  config_.write_quota = {0, 0};
   if (start_requirements_) {
     requirements_config_ = config_;
     requirements_config_.service_name = "rfs-requirements";
@@ -60,12 +62,13 @@ void RegistryFixture::StartRequirements(bool metrics) {
 void RegistryFixture::StartRegistry() {
   registry::RegistryServerOptions options;
   options.stats_interval = absl::Milliseconds(100);
-  options.write_quota = write_quota_;
   if (start_requirements_) {
     options.requirements_address = requirements_config_.listen;
     options.requirements_timeout = absl::Seconds(5);
   }
-  auto server = registry::RegistryServer::Start(config_, options);
+  ServerConfig config = config_;
+  config.write_quota = write_quota_;
+  auto server = registry::RegistryServer::Start(config, options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
   ChannelOptions channel;

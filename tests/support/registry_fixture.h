@@ -86,7 +86,7 @@ class RegistryFixture : public ::testing::Test {
   std::unique_ptr<registry::v1::PlanRegistry::Stub> stub_;
 
   // No write quota unless a test sets one (tests write far faster than people).
-  registry::WriteQuota write_quota_{0, 0};
+  WriteQuota write_quota_{0, 0};
   bool start_requirements_ = false;
   ServerConfig requirements_config_;
   std::unique_ptr<requirements::RequirementsServer> requirements_;

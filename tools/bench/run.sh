@@ -48,14 +48,15 @@ kmport=$((mport + 2))
 pids+=($!)
 "$BUILD/services/requirements/rfs-requirements" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$rport" --metrics_listen "127.0.0.1:$rmport" \
-  --registry_address "127.0.0.1:$port" --log_level warning 2>"$work/requirements.log" &
+  --registry_address "127.0.0.1:$port" --log_level warning \
+  --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/requirements.log" &
 pids+=($!)
 # rfs-kpi's plan sync runs at its start and then hourly: the 20,000 plans the cache-miss
 # scenario registers would otherwise be pulled in by the sync while the scenarios run.
 "$BUILD/services/kpi/rfs-kpi" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$kport" --metrics_listen "127.0.0.1:$kmport" \
   --registry_address "127.0.0.1:$port" --log_level warning --plan_sync_interval_s 3600 \
-  --lease_ttl_s 7200 2>"$work/kpi.log" &
+  --lease_ttl_s 7200 --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/kpi.log" &
 kpi_pid=$!
 pids+=($kpi_pid)
 export RFS_ADDR="127.0.0.1:$port"

@@ -3,6 +3,7 @@
 // (2026-10-31) and locked, FY2026 H2 is open, FY2027 has not begun.
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,6 +143,7 @@ class KpiTest : public RegistryFixture {
     if (progress_cache_bytes_ > 0) options.tracker.progress_cache_bytes = progress_cache_bytes_;
     ServerConfig config = config_;
     config.service_name = "rfs-kpi";
+    config.write_quota = kpi_quota_;
     config.listen = "127.0.0.1:0";
     config.metrics_listen = "";
     auto server = kpi::KpiServer::Start(config, std::move(options));
@@ -409,6 +411,7 @@ class KpiTest : public RegistryFixture {
   // TrackerOptions for the next StartKpi (0: the defaults).
   int64_t plan_bytes_limit_ = 0;
   size_t progress_cache_bytes_ = 0;
+  WriteQuota kpi_quota_{0, 0};
   std::atomic<int64_t> now_nanos_{absl::ToUnixNanos(FixedNow())};
 };
 
@@ -2027,6 +2030,58 @@ TEST_F(KpiTest, KeptProgressIsBoundedInBytes) {
     EXPECT_LE(kpi_->tracker().progress_cache_bytes(), 40u * 1024) << i;
   }
   EXPECT_GT(kpi_->tracker().progress_cache_bytes(), 0u);
+}
+
+// Every write of rfs-kpi counts against its writer's quota (the kit's, as in every service):
+// past it a write gets RESOURCE_EXHAUSTED with the delay (also as a google.rpc.RetryInfo) and
+// writes nothing; others are not affected, and the plan sync (the service's own) never is.
+// With 3 writes a minute, 7 quick writes span at most two minutes, so one of them is refused.
+TEST_F(KpiTest, EveryWriteCountsAgainstTheWritersQuota) {
+  kpi_quota_ = {3, 0};
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  auto refused_after = [&](const std::function<grpc::Status(int)>& write) {
+    grpc::Status s;
+    std::string keys, outbox;
+    int writes = 0;
+    for (; writes < 7; ++writes) {
+      keys = redis_->Cli("DBSIZE");
+      outbox = redis_->Cli("XLEN rfs:kpi:outbox");
+      if (!(s = write(writes)).ok()) break;
+    }
+    EXPECT_LT(writes, 7);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+    const std::optional<absl::Duration> delay = RetryDelayOf(FromGrpcStatus(s));
+    EXPECT_TRUE(delay.has_value()) << "no google.rpc.RetryInfo";
+    if (delay.has_value()) {
+      EXPECT_GT(*delay, absl::ZeroDuration());
+      EXPECT_LE(*delay, absl::Seconds(60));
+    }
+    EXPECT_EQ(redis_->Cli("DBSIZE"), keys) << "the refused write left something behind";
+    EXPECT_EQ(redis_->Cli("XLEN rfs:kpi:outbox"), outbox);
+    return writes;
+  };
+  // An author's records and corrections.
+  const int recorded = refused_after([&](int i) {
+    return Record(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, (50 + i) * kOku));
+  });
+  ListMeasurementsResponse list;
+  ASSERT_OK(Measurements(Viewer(), plan.name(), &list, /*history=*/true));
+  ASSERT_EQ(list.measurements_size(), 1);
+  EXPECT_EQ(list.measurements(0).history_size(), recorded);
+  // A reviewer's overrides and unlocks.
+  refused_after([&](int i) {
+    if (i % 2 == 0) {
+      return Override(Bureau("HOKURIKU"), plan.name(), "kgi-capex", PROGRESS_STATUS_ON_TRACK,
+                      absl::StrCat("理由 ", i));
+    }
+    return Unlock(Bureau("HOKURIKU"), plan.name(), 2026, FISCAL_HALF_H1, absl::StrCat("理由 ", i));
+  });
+  // Someone else's quota, and the service's own sync.
+  MustRecord(Token(Role::kPrefecture, kToyama, "", "another-clerk"),
+             Req(plan, "kgi-talent", 2026, FISCAL_HALF_H2, 10));
+  EXPECT_TRUE(kpi_->tracker().RefreshPlan(PlanId(plan)).ok());
 }
 
 }  // namespace

@@ -854,6 +854,10 @@ TEST_F(RegistryTest, WritesPerPrincipalAreLimited) {
   ASSERT_LT(writes, 7);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "retry in")) << s.error_message();
+  const std::optional<absl::Duration> delay = RetryDelayOf(FromGrpcStatus(s));
+  ASSERT_TRUE(delay.has_value()) << "no google.rpc.RetryInfo in the status details";
+  EXPECT_GT(*delay, absl::ZeroDuration());
+  EXPECT_LE(*delay, absl::Seconds(60));
   EXPECT_EQ(redis_->Cli("DBSIZE"), keys);  // the refused write left nothing behind
   EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), outbox);
   ASSERT_OK(Create(Secretariat(), PlanB(), &out));  // someone else's quota

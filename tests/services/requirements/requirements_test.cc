@@ -15,7 +15,9 @@
 #include "absl/strings/str_join.h"
 #include "rfs/common/v1/common.pb.h"
 #include "services/requirements/requirements_store.h"
+#include "common/errors.h"
 #include "common/http_get.h"
+#include "common/status.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/unknown_fields.h"
 
@@ -613,7 +615,7 @@ TEST_F(RequirementsTest, AReportComputedBeforeAReviewIsNotCached) {
   event.set_type("requirement.check_completed");
   requirements::v1::Review review;
   review.set_requirement_id("A2");
-  ASSERT_TRUE(store.RecordReview("A-00001", review, event).ok());  // generation 0 → 1
+  ASSERT_TRUE(store.RecordReview("A-00001", review, event, "bureau-1").ok());  // gen 0 → 1
   auto stale = store.PutReport("A-00001", 1, "r1", value, /*generation=*/0, event);
   ASSERT_TRUE(stale.ok());
   EXPECT_FALSE(*stale);
@@ -651,6 +653,35 @@ TEST_F(RequirementsTest, UnknownFieldsOfAReviewAreNeitherStoredNorServed) {
   ASSERT_OK(ListReviews(Secretariat(), plan.name(), true, &history));
   EXPECT_EQ(UnknownBytes(history), 0u);
   EXPECT_LT(history.ByteSizeLong(), 10'000u);
+}
+
+// Reviews count against the reviewer's write quota (the kit's, as every write of every
+// service): past it RESOURCE_EXHAUSTED with the delay, and nothing is written. With 3 writes a
+// minute, 7 quick reviews span at most two minutes, so one of them is refused.
+TEST_F(RequirementsTest, ReviewsCountAgainstTheReviewersQuota) {
+  requirements_config_.write_quota = {3, 0};
+  ASSERT_NO_FATAL_FAILURE(StartRequirements());
+  const Plan plan = MustCreate(CompletePlanA());
+  grpc::Status s;
+  std::string keys, outbox;
+  int reviews = 0;
+  for (; reviews < 7; ++reviews) {
+    keys = redis_->Cli("DBSIZE");
+    outbox = redis_->Cli("XLEN rfs:requirements:outbox");
+    s = Review(Bureau("HOKURIKU"), plan.name(), "A2",
+               reviews % 2 == 0 ? REVIEW_DECISION_ACCEPTED : REVIEW_DECISION_RETURNED,
+               absl::StrCat("確認 ", reviews), nullptr, 1);
+    if (!s.ok()) break;
+  }
+  ASSERT_LT(reviews, 7);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_TRUE(RetryDelayOf(FromGrpcStatus(s)).has_value()) << "no google.rpc.RetryInfo";
+  EXPECT_EQ(redis_->Cli("DBSIZE"), keys);
+  EXPECT_EQ(redis_->Cli("XLEN rfs:requirements:outbox"), outbox);
+  ListReviewsResponse history;
+  ASSERT_OK(ListReviews(Secretariat(), plan.name(), true, &history));
+  EXPECT_EQ(history.reviews_size(), reviews);
+  ASSERT_OK(Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_ACCEPTED, "確認済み"));
 }
 
 }  // namespace
