@@ -1,5 +1,7 @@
 #include "common/redis_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -41,6 +43,22 @@ absl::Status RedisStore::LoadScripts() {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RedisReplyPtr>> RedisStore::ListRangeReplies(const std::string& key,
+                                                                        int64_t offset,
+                                                                        int64_t count,
+                                                                        absl::string_view what) {
+  const std::string from = absl::StrCat(offset);
+  const std::string to = absl::StrCat(offset + std::max<int64_t>(count, 1) - 1);
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"LRANGE", key, from, to}, {"LLEN", key}}));
+  for (const RedisReplyPtr& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+  }
+  if (replies[0]->type != REDIS_REPLY_ARRAY) return Corrupt(what);
+  return replies;
 }
 
 absl::Status RedisStore::Corrupt(absl::string_view what) {

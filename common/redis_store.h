@@ -55,6 +55,31 @@ class RedisStore {
   static absl::Status ParseOf(const redisReply* reply, google::protobuf::MessageLite* message,
                               absl::string_view what);
 
+  // Part of a list of `Message`s: at most `count` items from `offset`, and the list's length,
+  // in one round trip (for pages of a history that may be long).
+  template <typename Message>
+  struct ListPart {
+    std::vector<Message> items;
+    int64_t length = 0;
+  };
+  template <typename Message>
+  absl::StatusOr<ListPart<Message>> ListRange(const std::string& key, int64_t offset,
+                                              int64_t count, absl::string_view what) {
+    absl::StatusOr<std::vector<RedisReplyPtr>> replies =
+        ListRangeReplies(key, offset, count, what);
+    if (!replies.ok()) return replies.status();
+    ListPart<Message> part;
+    const redisReply* items = (*replies)[0].get();
+    part.items.resize(items->elements);
+    for (size_t i = 0; i < items->elements; ++i) {
+      if (absl::Status s = ParseOf(items->element[i], &part.items[i], what); !s.ok()) return s;
+    }
+    absl::StatusOr<int64_t> length = IntegerOf((*replies)[1].get(), what);
+    if (!length.ok()) return length.status();
+    part.length = *length;
+    return part;
+  }
+
  protected:
   // Registers a script made of `parts` in order (shared fragments first, then the body). The
   // reference stays valid as long as the store; call from constructors (member initializers).
@@ -64,6 +89,11 @@ class RedisStore {
   AsyncRedis* const async_;
 
  private:
+  // LRANGE key offset offset+count-1 and LLEN key, pipelined; the first reply an array.
+  absl::StatusOr<std::vector<RedisReplyPtr>> ListRangeReplies(const std::string& key,
+                                                              int64_t offset, int64_t count,
+                                                              absl::string_view what);
+
   const std::string prefix_;
   std::vector<std::unique_ptr<RedisScript>> scripts_;
 };

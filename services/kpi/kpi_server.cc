@@ -174,6 +174,8 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
   options.tracker.progress_cache_hit = &cache.Add({{"cache", "kpi_progress"}, {"result", "hit"}});
   options.tracker.progress_cache_miss =
       &cache.Add({{"cache", "kpi_progress"}, {"result", "miss"}});
+  // A list page stays well under the largest message the server sends.
+  options.tracker.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
   s->tracker_ = host.Own(
       std::make_unique<Tracker>(store, registry, host.reference(), std::move(options.tracker)));
 

@@ -1,5 +1,6 @@
 #include "services/kpi/kpi_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -344,6 +345,13 @@ absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> KpiStore::Histor
     }
   }
   return out;
+}
+
+absl::StatusOr<KpiStore::HistoryPart> KpiStore::HistoryRange(const std::string& plan_id,
+                                                             const std::string& field,
+                                                             int64_t offset, int64_t count) {
+  return ListRange<v1::MeasurementChange>(Key(absl::StrCat("h:", plan_id, ":", field)), offset,
+                                          count, "measurement history");
 }
 
 absl::StatusOr<std::vector<v1::MeasurementChange>> KpiStore::History(const std::string& plan_id,

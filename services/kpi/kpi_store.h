@@ -130,6 +130,11 @@ class KpiStore : public RedisStore {
   // Histories of several measurements in one round trip.
   absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> Histories(
       const std::string& plan_id, const std::vector<std::string>& fields);
+  // Part of one measurement's history: at most `count` entries from `offset` (oldest first),
+  // and the length of the whole history.
+  using HistoryPart = ListPart<v1::MeasurementChange>;
+  absl::StatusOr<HistoryPart> HistoryRange(const std::string& plan_id, const std::string& field,
+                                           int64_t offset, int64_t count);
 
   // Sets (or, with an unset status, clears) an indicator's override, with its event; moves the
   // plan's generation.

@@ -24,6 +24,7 @@
 #include "common/outbox.h"
 #include "common/plan_access.h"
 #include "common/plan_filters.h"
+#include "common/plan_validation.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "services/kpi/access_policy.h"
@@ -254,6 +255,28 @@ int64_t BytesAdded(const PlanState& state, const PlanWrite& write) {
     }
   }
   return bytes;
+}
+
+// OK for a plan being implemented: published by the governor, submitted, published nationally,
+// or in revision after that (DOMAIN.md: implementation with its PDCA follows the governor's
+// publication; a plan in revision is still being implemented). FAILED_PRECONDITION naming the
+// stage otherwise: a draft is not yet a commitment, a withdrawn plan no longer one.
+absl::Status BeingImplemented(const Plan& plan, absl::string_view what_ja,
+                              absl::string_view what_en) {
+  if (IsPublicStage(plan.stage())) return absl::OkStatus();
+  const std::string stage = StageName(plan.stage());
+  if (plan.stage() == registry::v1::PLAN_STAGE_WITHDRAWN) {
+    return FailedPrecondition(
+        absl::StrCat(plan.name(), " は取り下げられています（", stage, "）。取り下げた計画の",
+                     what_ja, "ることはできません"),
+        absl::StrCat(plan.name(), " is withdrawn (", stage, "): no more ", what_en,
+                     " for it"));
+  }
+  return FailedPrecondition(
+      absl::StrCat(plan.name(), " は ", stage, " の段階です。", what_ja,
+                   "るのは知事が公表した後（PUBLISHED_BY_GOVERNOR 以降）の計画です"),
+      absl::StrCat(plan.name(), " is at stage ", stage, "; ", what_en,
+                   " once the governor has published the plan (PUBLISHED_BY_GOVERNOR or later)"));
 }
 
 // RESOURCE_EXHAUSTED: the plan holds as much as one plan may.
@@ -497,6 +520,7 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
 
   ASSIGN_OR_RETURN(const Plan plan, ReadCurrentPlan(who, req.plan()));
   RETURN_IF_ERROR(Authorize(who, Action::kRecord, &plan));
+  RETURN_IF_ERROR(BeingImplemented(plan, "実績値を報告", "values are reported"));
 
   // The request against the plan's current version.
   ASSIGN_OR_RETURN(const Indicator* indicator, IndicatorOf(plan, req.indicator_id()));
@@ -512,10 +536,12 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
   if (req.unit() != registry::v1::INDICATOR_UNIT_UNSPECIFIED && req.unit() != indicator->unit()) {
     return InvalidField(
         "unit",
-        absl::StrCat("指標 ", indicator->id(), " の単位は ", UnitName(*indicator),
-                     " です。その単位の値を送ってください"),
-        absl::StrCat("indicator ", indicator->id(), " is in ", UnitName(*indicator),
-                     "; send the value in that unit"));
+        absl::StrCat("指標 ", indicator->id(), " の単位は ", UnitName(*indicator), "（",
+                     registry::v1::IndicatorUnit_Name(indicator->unit()),
+                     "）です。その単位の値を送ってください"),
+        absl::StrCat("indicator ", indicator->id(), " is in ", UnitName(*indicator), " (",
+                     registry::v1::IndicatorUnit_Name(indicator->unit()),
+                     "); send the value in that unit"));
   }
   if (req.has_decimal_places() && req.decimal_places() != indicator->decimal_places()) {
     return InvalidField(
@@ -810,32 +836,72 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
                         absl::StrCat("give a fiscal year in ", kMinFiscalYear, "..",
                                      kMaxFiscalYear, ", or 0 for every year"));
   }
+  ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 100, 1000));
+  // The token holds (measurement index << 40 | history offset), bound to the filters.
+  const uint64_t binding = StableHash(absl::StrCat(req.plan(), "|", req.indicator_id(), "|",
+                                                   req.fiscal_year(), "|",
+                                                   req.include_history()));
+  ASSIGN_OR_RETURN(const int64_t position,
+                   DecodePageToken(req.page_token(), "measurements", binding));
+  constexpr int kOffsetBits = 40;
+  size_t index = static_cast<size_t>(position >> kOffsetBits);
+  int64_t offset = position & ((int64_t{1} << kOffsetBits) - 1);
+
   PlanState state;
   ASSIGN_OR_RETURN(const Plan plan, HeldPlan(who, plan_id, &state));
   RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
-  std::vector<v1::Measurement> out;
+  std::vector<v1::Measurement> all;
   for (v1::Measurement& m : state.measurements) {
     if (!req.indicator_id().empty() && m.indicator_id() != req.indicator_id()) continue;
     if (req.fiscal_year() != 0 && m.period().fiscal_year() != req.fiscal_year()) continue;
-    out.push_back(std::move(m));
+    all.push_back(std::move(m));
   }
-  std::sort(out.begin(), out.end(), [](const v1::Measurement& a, const v1::Measurement& b) {
+  std::sort(all.begin(), all.end(), [](const v1::Measurement& a, const v1::Measurement& b) {
     if (a.indicator_id() != b.indicator_id()) return a.indicator_id() < b.indicator_id();
     return HalfIndex(a.period()) < HalfIndex(b.period());
   });
-  if (req.include_history()) {
-    std::vector<std::string> fields;
-    fields.reserve(out.size());
-    for (const v1::Measurement& m : out) {
-      fields.push_back(KpiStore::MeasurementField(m.indicator_id(), m.period()));
-    }
-    ASSIGN_OR_RETURN(auto histories, store_->Histories(plan_id, fields));
-    for (size_t i = 0; i < out.size(); ++i) {
-      for (auto& entry : histories[i]) *out[i].add_history() = std::move(entry);
-    }
-  }
   v1::ListMeasurementsResponse response;
-  for (v1::Measurement& m : out) *response.add_measurements() = std::move(m);
+  size_t bytes = 0;
+  // History entries read at a time (a few MiB at most: notes are 2,000 characters).
+  constexpr int64_t kChunk = 256;
+  for (; index < all.size() && response.measurements_size() < page_size; ++index, offset = 0) {
+    v1::Measurement m = std::move(all[index]);
+    bytes += m.ByteSizeLong();
+    // A page holds at least one measurement, whatever its size.
+    if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) break;
+    if (req.include_history()) {
+      const std::string field = KpiStore::MeasurementField(m.indicator_id(), m.period());
+      bool full = false;
+      for (;;) {
+        ASSIGN_OR_RETURN(KpiStore::HistoryPart part,
+                         store_->HistoryRange(plan_id, field, offset, kChunk));
+        for (v1::MeasurementChange& entry : part.items) {
+          bytes += entry.ByteSizeLong() + 4;
+          // A page holds at least one history entry.
+          if (bytes > options_.max_page_bytes &&
+              m.history_size() + response.measurements_size() > 0) {
+            full = true;
+            break;
+          }
+          *m.add_history() = std::move(entry);
+          ++offset;
+        }
+        if (full || offset >= part.length || part.items.empty()) break;
+      }
+      if (full) {
+        // The rest of its history starts the next page (with the measurement again).
+        if (m.history_size() > 0) *response.add_measurements() = std::move(m);
+        response.set_next_page_token(EncodePageToken(
+            "measurements", binding, static_cast<int64_t>(index) << kOffsetBits | offset));
+        return response;
+      }
+    }
+    *response.add_measurements() = std::move(m);
+  }
+  if (index < all.size()) {
+    response.set_next_page_token(
+        EncodePageToken("measurements", binding, static_cast<int64_t>(index) << kOffsetBits));
+  }
   return response;
 }
 
@@ -1345,6 +1411,7 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
 
   ASSIGN_OR_RETURN(const Plan plan, ReadCurrentPlan(who, req.plan()));
   RETURN_IF_ERROR(Authorize(who, Action::kPdca, &plan));
+  RETURN_IF_ERROR(BeingImplemented(plan, "PDCA サイクルを進め", "PDCA cycles move"));
   RETURN_IF_ERROR(WithinPlanPeriod(plan, req.period(), "period"));
   const std::string period_key = PeriodKey(req.period());
   if (PeriodStart(req.period()) > options_.now()) {

@@ -37,6 +37,9 @@ namespace rfs::kpi {
 struct TrackerOptions {
   Calendar calendar;
   Thresholds thresholds;
+  // A ListMeasurements page ends before it passes this many bytes (KpiServer: 3/4 of
+  // --max_message_bytes).
+  size_t max_page_bytes = size_t{6} << 20;
   // How long a RecordMeasurement request_id is remembered.
   int64_t request_id_ttl_seconds = 7 * 24 * 3600;
   // Bytes one plan's values, histories, removed indicators and PDCA cycles may hold; a write

@@ -7,6 +7,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/api.h"
 #include "common/outbox.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -58,12 +59,13 @@ common::v1::Event EventFor(const Plan& plan, const Principal& who, std::string i
 
 Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
                  const ReferenceData* reference, PlanLimits limits, Ruleset ruleset,
-                 prometheus::Registry& metrics)
+                 prometheus::Registry& metrics, size_t max_page_bytes)
     : store_(store),
       registry_(registry),
       executor_(executor),
       reference_(reference),
       limits_(limits),
+      max_page_bytes_(max_page_bytes),
       ruleset_(std::move(ruleset)),
       checks_(prometheus::BuildCounter()
                   .Name("rfs_requirement_checks_total")
@@ -403,27 +405,48 @@ absl::StatusOr<v1::ListReviewsResponse> Checker::ListReviews(const Principal& wh
   ASSIGN_OR_RETURN(const Plan plan,
                    ReadPlan(who, req.name()));
   RETURN_IF_ERROR(Authorize(who, Action::kListReviews, &plan));
-  std::vector<v1::Review> reviews;
-  if (req.history()) {
-    ASSIGN_OR_RETURN(reviews, store_->ReviewLog(id));
-  } else {
-    ASSIGN_OR_RETURN(ReviewState state, store_->GetReviews(id));
+  if (!req.history() && (req.page_size() != 0 || !req.page_token().empty())) {
+    return InvalidField("page_token", "ページ指定は history を指定したときに使います",
+                        "pages are for the history (set history)");
+  }
+  // Only the latest decision per requirement can apply; in a history, the earlier ones are
+  // superseded whatever their digest.
+  ASSIGN_OR_RETURN(ReviewState state, store_->GetReviews(id));
+  const auto current = [&](v1::Review& review, bool latest) {
+    const std::string digest = AttestationDigest(plan, review.requirement_id());
+    review.set_current(latest && !digest.empty() && digest == review.content_digest());
+  };
+  v1::ListReviewsResponse response;
+  if (!req.history()) {
+    std::vector<v1::Review> reviews;
     for (auto& [rid, review] : state.latest) reviews.push_back(std::move(review));
     std::sort(reviews.begin(), reviews.end(), [](const v1::Review& a, const v1::Review& b) {
       return a.requirement_id() < b.requirement_id();
     });
+    for (v1::Review& review : reviews) {
+      current(review, /*latest=*/true);
+      *response.add_reviews() = std::move(review);
+    }
+    return response;
   }
-  v1::ListReviewsResponse response;
-  // Only the latest decision per requirement can apply; in a history, the earlier ones are
-  // superseded whatever their digest.
-  absl::flat_hash_set<std::string> seen;
-  std::vector<bool> latest(reviews.size());
-  for (size_t i = reviews.size(); i-- > 0;) latest[i] = seen.insert(reviews[i].requirement_id()).second;
-  for (size_t i = 0; i < reviews.size(); ++i) {
-    v1::Review& review = reviews[i];
-    const std::string digest = AttestationDigest(plan, review.requirement_id());
-    review.set_current(latest[i] && !digest.empty() && digest == review.content_digest());
+  // The trail, a page at a time: at most page_size decisions and max_page_bytes_ bytes.
+  ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 500, 5000));
+  const uint64_t binding = StableHash(req.name());
+  ASSIGN_OR_RETURN(int64_t position, DecodePageToken(req.page_token(), "reviews", binding));
+  ASSIGN_OR_RETURN(RequirementsStore::ReviewLogPart part,
+                   store_->ReviewLogRange(id, position, page_size));
+  size_t bytes = 0;
+  for (v1::Review& review : part.items) {
+    bytes += review.ByteSizeLong() + 4;
+    if (response.reviews_size() > 0 && bytes > max_page_bytes_) break;
+    auto latest = state.latest.find(review.requirement_id());
+    current(review, latest != state.latest.end() &&
+                        latest->second.SerializeAsString() == review.SerializeAsString());
     *response.add_reviews() = std::move(review);
+  }
+  position += response.reviews_size();
+  if (position < part.length) {
+    response.set_next_page_token(EncodePageToken("reviews", binding, position));
   }
   return response;
 }

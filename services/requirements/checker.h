@@ -34,9 +34,10 @@ namespace rfs::requirements {
 class Checker {
  public:
   // `reference` and `limits` validate inline plans as the registry validates what it stores.
+  // A ListReviews page ends before it passes `max_page_bytes`.
   Checker(RequirementsStore* store, RegistryClient* registry, Executor* executor,
           const ReferenceData* reference, PlanLimits limits, Ruleset ruleset,
-          prometheus::Registry& metrics);
+          prometheus::Registry& metrics, size_t max_page_bytes = size_t{6} << 20);
 
   // The serialized CheckPlanResponse. `done` runs once, on some thread, and must not block.
   using CheckDone = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
@@ -75,6 +76,7 @@ class Checker {
   Executor* executor_;
   const ReferenceData* reference_;
   const PlanLimits limits_;
+  const size_t max_page_bytes_;
   const Ruleset ruleset_;
   prometheus::Family<prometheus::Counter>& checks_;
   // [plan type A..C][verdict PASS..FAIL] (enum values 1..3) of checks_.

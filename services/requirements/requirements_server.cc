@@ -57,7 +57,9 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
       .Field("a4_min_total_investment_yen", ruleset.a4_min_total_investment_yen);
   s->checker_ = host.Own(std::make_unique<Checker>(store, registry, executor, host.reference(),
                                                    PlanLimitsOf(config), std::move(ruleset),
-                                                   host.metrics()->registry()));
+                                                   host.metrics()->registry(),
+                                                   static_cast<size_t>(config.max_message_bytes) /
+                                                       4 * 3));
   auto* service =
       host.Own(std::make_unique<RequirementCheckService>(s->checker_, host.verifier()));
   host.AddService(service, v1::RequirementCheck::service_full_name());

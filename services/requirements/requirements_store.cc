@@ -1,5 +1,7 @@
 #include "services/requirements/requirements_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/outbox.h"
@@ -144,6 +146,12 @@ absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::
     RETURN_IF_ERROR(ParseOf(reply->element[i], &out[i], "review log entry"));
   }
   return out;
+}
+
+absl::StatusOr<RequirementsStore::ReviewLogPart> RequirementsStore::ReviewLogRange(
+    const std::string& plan_id, int64_t offset, int64_t count) {
+  return ListRange<v1::Review>(Key(absl::StrCat("review:", plan_id, ":log")), offset, count,
+                               "review log");
 }
 
 }  // namespace rfs::requirements

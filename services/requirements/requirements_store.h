@@ -60,6 +60,10 @@ class RequirementsStore : public RedisStore {
                             const common::v1::Event& event, const std::string& subject);
   // Every decision recorded, oldest first.
   absl::StatusOr<std::vector<v1::Review>> ReviewLog(const std::string& plan_id);
+  // At most `count` decisions from `offset`, oldest first, and how many there are in all.
+  using ReviewLogPart = ListPart<v1::Review>;
+  absl::StatusOr<ReviewLogPart> ReviewLogRange(const std::string& plan_id, int64_t offset,
+                                               int64_t count);
 
  private:
   const RedisScript& put_report_script_;

@@ -689,11 +689,17 @@ int CmdReviews(Client& c, const std::vector<std::string>& args) {
   rq::ListReviewsRequest req;
   req.set_name(PlanName(args[0]));
   req.set_history(absl::GetFlag(FLAGS_history));
+  // Every page of the trail.
   rq::ListReviewsResponse resp;
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  grpc::Status s = c.requirements().ListReviews(&ctx, req, &resp);
-  if (!s.ok()) return FailRpc(s, English());
+  do {
+    rq::ListReviewsResponse page;
+    grpc::ClientContext ctx;
+    c.Prepare(&ctx);
+    grpc::Status s = c.requirements().ListReviews(&ctx, req, &page);
+    if (!s.ok()) return FailRpc(s, English());
+    for (auto& r : *page.mutable_reviews()) *resp.add_reviews() = std::move(r);
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
   if (absl::GetFlag(FLAGS_json)) return Output(resp, nullptr);
   TextTable t(ReviewHeader(), 60);
   for (const auto& r : resp.reviews()) PrintReview(r, &t);

@@ -1342,8 +1342,23 @@ int CmdList(KpiClient& c, const std::vector<std::string>& args) {
   kv1::ListMeasurementsRequest req;
   req.set_plan(NormalizePlanName(args[0]));
   req.set_include_history(g.history);
+  // Every page; a measurement whose history spans pages comes again with the rest of it.
   kv1::ListMeasurementsResponse resp;
-  if (int code = c.CallOrFail(&Stub::ListMeasurements, req, &resp)) return code;
+  do {
+    kv1::ListMeasurementsResponse page;
+    if (int code = c.CallOrFail(&Stub::ListMeasurements, req, &page)) return code;
+    for (kv1::Measurement& m : *page.mutable_measurements()) {
+      const int n = resp.measurements_size();
+      if (n > 0 && resp.measurements(n - 1).name() == m.name()) {
+        for (auto& entry : *m.mutable_history()) {
+          *resp.mutable_measurements(n - 1)->add_history() = std::move(entry);
+        }
+      } else {
+        *resp.add_measurements() = std::move(m);
+      }
+    }
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
   if (g.json) return PrintJson(resp);
   const std::map<std::string, rv1::Indicator> indicators = IndicatorsOf(c, req.plan());
   auto value_text = [&](const std::string& id, int64_t v) {

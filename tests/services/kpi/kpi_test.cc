@@ -2084,5 +2084,100 @@ TEST_F(KpiTest, EveryWriteCountsAgainstTheWritersQuota) {
   EXPECT_TRUE(kpi_->tracker().RefreshPlan(PlanId(plan)).ok());
 }
 
+// Values are reported, and PDCA cycles move, for plans being implemented: from the governor's
+// publication on (a plan in revision too); a draft or a withdrawn plan is refused, naming its
+// stage, and nothing is written.
+TEST_F(KpiTest, ValuesAreReportedOnlyForPlansBeingImplemented) {
+  Plan draft;
+  ASSERT_OK(Create(Prefecture(kToyama), CompletePlanB(), &draft));
+  const int64_t outbox = OutboxLength();
+  grpc::Status s = Record(Prefecture(kToyama), Req(draft, "kgi-capex", 2026, FISCAL_HALF_H2, kOku));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "DRAFTING")) << s.error_message();
+  AdvancePdcaCycleRequest advance;
+  advance.set_plan(draft.name());
+  advance.set_to_phase(PDCA_PHASE_DO);
+  s = Advance(Prefecture(kToyama), advance, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "DRAFTING")) << s.error_message();
+  Plan withdrawn;
+  ASSERT_OK(Transition(Secretariat(), draft.name(), PLAN_STAGE_WITHDRAWN, &withdrawn, "統合のため"));
+  s = Record(Prefecture(kToyama), Req(withdrawn, "kgi-capex", 2026, FISCAL_HALF_H2, kOku));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "withdrawn")) << s.error_message();
+  EXPECT_EQ(StoredMeasurements(draft), 0);
+  EXPECT_EQ(OutboxLength(), outbox);
+  // In revision after its publication, a plan is still being implemented.
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
+  ASSERT_OK(Transition(Secretariat(), plan.name(), PLAN_STAGE_REVISING, &plan));
+  MustRecord(Prefecture(kToyama), Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, kOku));
+  // A unit mismatch names the unit's words and the enum value a client sends.
+  RecordMeasurementRequest wrong_unit = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, 5);
+  wrong_unit.set_unit(INDICATOR_UNIT_PERSONS);
+  s = Record(Prefecture(kToyama), wrong_unit);
+  EXPECT_EQ(FieldOf(s), "unit");
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "INDICATOR_UNIT_YEN")) << s.error_message();
+}
+
+// A history of any length is read in pages bounded by bytes (the review made one measurement's
+// history 12 MB, which failed ListMeasurements for everyone): here 300 corrections with
+// 2,000-character notes, 1.8 MB, through a server whose largest message is 256 KiB.
+TEST_F(KpiTest, AHistoryOfAnyLengthIsReadInPages) {
+  plan_bytes_limit_ = 64 << 20;
+  config_.max_message_bytes = 256 << 10;
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  std::string note;
+  for (int i = 0; i < 2000; ++i) note += "訂";
+  constexpr int kWrites = 301;
+  for (int i = 0; i < kWrites; ++i) {
+    RecordMeasurementRequest req = Req(plan, "kgi-capex", 2026, FISCAL_HALF_H2, (10 + i) * kOku);
+    req.set_note(note);
+    ASSERT_OK(Record(Prefecture(kToyama), req));
+  }
+  MustRecord(Prefecture(kToyama), Req(plan, "kgi-talent", 2026, FISCAL_HALF_H2, 10));
+  ListMeasurementsRequest req;
+  req.set_plan(plan.name());
+  req.set_include_history(true);
+  std::vector<int64_t> revisions;
+  std::set<std::string> names;
+  int pages = 0;
+  do {
+    ListMeasurementsResponse page;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Viewer(), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->ListMeasurements(&ctx, req, &page));
+    ASSERT_LT(++pages, 100);
+    EXPECT_LE(page.ByteSizeLong(), 256u << 10);
+    for (const Measurement& m : page.measurements()) {
+      names.insert(m.indicator_id());
+      if (m.indicator_id() != "kgi-capex") continue;
+      for (const MeasurementChange& c : m.history()) revisions.push_back(c.revision());
+    }
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_GT(pages, 5);
+  ASSERT_EQ(revisions.size(), static_cast<size_t>(kWrites)) << "every change once";
+  for (int i = 0; i < kWrites; ++i) EXPECT_EQ(revisions[i], i + 1);
+  EXPECT_EQ(names, (std::set<std::string>{"kgi-capex", "kgi-talent"}));
+  // A token is bound to its filters.
+  req.set_page_token("");
+  ListMeasurementsResponse first;
+  {
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Viewer(), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->ListMeasurements(&ctx, req, &first));
+  }
+  req.set_page_token(first.next_page_token());
+  req.set_include_history(false);
+  ListMeasurementsResponse other;
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, Viewer(), absl::Seconds(10));
+  const grpc::Status s = kpi_stub_->ListMeasurements(&ctx, req, &other);
+  EXPECT_EQ(FieldOf(s), "page_token") << s.error_message();
+}
+
 }  // namespace
 }  // namespace rfs::testing

@@ -684,5 +684,44 @@ TEST_F(RequirementsTest, ReviewsCountAgainstTheReviewersQuota) {
   ASSERT_OK(Review(Secretariat(), plan.name(), "A3", REVIEW_DECISION_ACCEPTED, "確認済み"));
 }
 
+// A review trail of any length is read in pages bounded by bytes (the review's 1,500 reviews
+// made ListReviews(history) fail for everyone): 150 decisions with 2,000-character comments
+// through a server whose largest message is 256 KiB.
+TEST_F(RequirementsTest, AReviewTrailOfAnyLengthIsReadInPages) {
+  requirements_config_.max_message_bytes = 256 << 10;
+  ASSERT_NO_FATAL_FAILURE(StartRequirements());
+  const Plan plan = MustCreate(CompletePlanA());
+  std::string comment;
+  for (int i = 0; i < 1990; ++i) comment += "確";
+  constexpr int kReviews = 150;
+  for (int i = 0; i < kReviews; ++i) {
+    ASSERT_OK(Review(Bureau("HOKURIKU"), plan.name(), i % 2 == 0 ? "A2" : "A3",
+                     REVIEW_DECISION_ACCEPTED, absl::StrCat(comment, i), nullptr, 1));
+  }
+  requirements::v1::ListReviewsRequest req;
+  req.set_name(plan.name());
+  req.set_history(true);
+  std::vector<std::string> seen;
+  int current = 0, pages = 0;
+  do {
+    ListReviewsResponse page;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ctx.AddMetadata("authorization", "Bearer " + Secretariat());
+    ASSERT_OK(requirements_stub_->ListReviews(&ctx, req, &page));
+    ASSERT_LT(++pages, 100);
+    EXPECT_LE(page.ByteSizeLong(), 256u << 10);
+    for (const auto& r : page.reviews()) {
+      seen.push_back(r.comment().substr(comment.size()));
+      current += r.current();
+    }
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_GT(pages, 3);
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kReviews));
+  for (int i = 0; i < kReviews; ++i) EXPECT_EQ(seen[i], absl::StrCat(i));
+  EXPECT_EQ(current, 2) << "the last decision of A2 and of A3 apply, no earlier one";
+}
+
 }  // namespace
 }  // namespace rfs::testing
