@@ -15,6 +15,7 @@ namespace {
 
 constexpr char kGeneration[] = "#gen";
 constexpr char kAsOf[] = "#asof";
+constexpr char kSince[] = "#since";
 constexpr char kBytes[] = "#bytes";
 
 // KEYS: 1 m:{id}, 2 c:{id}, 3 plan:{id}, 4 outbox, 5 plans, 6 buckets, 7 history list or
@@ -25,8 +26,9 @@ constexpr char kBytes[] = "#bytes";
 //       7 as-of key, 8 request value ("" none), 9 request TTL seconds, 10 event count,
 //       11 difference count, 12 removed-indicator count, 13 restored-indicator count,
 //       14 "{version} {as-of}" for the versions hash, 15 field-write count, 16 bytes the
-//       write adds to the plan's "#bytes" (may be negative), 17..21 the writer's quota
-//       (QuotaArgs: prefix, who, per minute, per hour, bytes),
+//       write adds to the plan's "#bytes" (may be negative), 17 unix seconds since when the
+//       plan is public ("" unchanged), 18..22 the writer's quota (QuotaArgs: prefix, who, per
+//       minute, per hour, bytes),
 //       then 3 per event (id, type, bytes); per difference: contribution field, delta, cell
 //       count, and 3 per cell (agg key index in KEYS, bucket, aggregate field); 2 per removed
 //       indicator (id, bytes), 1 per restored indicator (id), 3 per field write (key index in
@@ -37,9 +39,9 @@ constexpr char kBytes[] = "#bytes";
 constexpr char kApplyLua[] = R"lua(
 local gen = tonumber(redis.call('HGET', KEYS[1], '#gen') or '0')
 if gen ~= tonumber(ARGV[1]) then return -1 end
-local q = quota_check(ARGV[17], ARGV[18], ARGV[19], ARGV[20], ARGV[21])
+local q = quota_check(ARGV[18], ARGV[19], ARGV[20], ARGV[21], ARGV[22])
 if q[1] ~= 'OK' then return q end
-quota_charge(q, ARGV[21])
+quota_charge(q, ARGV[22])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[7], ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
@@ -48,7 +50,8 @@ redis.call('HSET', KEYS[2], '#asof', ARGV[7])
 redis.call('HSET', KEYS[10], ARGV[6], ARGV[14])
 if ARGV[8] ~= '' then redis.call('SET', KEYS[8], ARGV[8], 'EX', ARGV[9]) end
 if ARGV[16] ~= '0' then redis.call('HINCRBY', KEYS[1], '#bytes', ARGV[16]) end
-local i = 22
+if ARGV[17] ~= '' then redis.call('HSETNX', KEYS[2], '#since', ARGV[17]) end
+local i = 23
 for _ = 1, tonumber(ARGV[10]) do
   outbox_append(KEYS[4], ARGV[i], ARGV[i + 1], ARGV[i + 2])
   i = i + 3
@@ -208,6 +211,11 @@ absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_c
     RETURN_IF_ERROR(pairs(c, "contributions"));
     for (size_t i = 0; i < c->elements; i += 2) {
       const absl::string_view field = ReplyString(c->element[i]);
+      if (field == kSince) {
+        ASSIGN_OR_RETURN(const int64_t since, IntegerOf(c->element[i + 1], "kpi public since"));
+        state.public_since = absl::FromUnixSeconds(since);
+        continue;
+      }
       if (field == kAsOf) {
         state.as_of = std::string(ReplyString(c->element[i + 1]));
         continue;
@@ -253,7 +261,9 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
       absl::StrCat(w.restored.size()),
       absl::StrCat(w.plan_version, " ", w.as_of),
       absl::StrCat(w.fields.size()),
-      absl::StrCat(w.bytes)};
+      absl::StrCat(w.bytes),
+      w.public_since.has_value() ? absl::StrCat(absl::ToUnixSeconds(*w.public_since))
+                                 : std::string()};
   for (const common::v1::Event& e : w.events) {
     args.push_back(e.id());
     args.push_back(e.type());
@@ -296,8 +306,8 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
   int64_t bytes = 0;
   for (const std::string& a : args) bytes += static_cast<int64_t>(a.size());
   QuotaArgs quota = QuotaOf(w.subject, bytes);
-  // ARGV 17..21, after the 16 fixed arguments.
-  args.insert(args.begin() + 16, {std::move(quota.prefix), std::move(quota.who),
+  // ARGV 18..22, after the 17 fixed arguments.
+  args.insert(args.begin() + 17, {std::move(quota.prefix), std::move(quota.who),
                                   std::move(quota.per_minute), std::move(quota.per_hour),
                                   std::move(quota.bytes)});
   std::vector<absl::string_view> key_views(keys.begin(), keys.end());
@@ -522,6 +532,7 @@ registry::v1::Plan SnapshotOf(const registry::v1::Plan& plan) {
   s.set_stage(plan.stage());
   s.set_version(plan.version());
   s.set_content_version(plan.content_version());
+  *s.mutable_update_time() = plan.update_time();
   return s;
 }
 

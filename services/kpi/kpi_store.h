@@ -6,8 +6,9 @@
 //                                "#bytes" → bytes of the plan's values, histories, removed
 //                                indicators and PDCA cycles (bounded, --max_plan_kpi_mib)
 //   h:{id}:{indicator}|{fy}-{H}  list  the measurement's MeasurementChange entries, oldest first
-//   c:{id}               hash    the plan's contributions to the aggregates (ledger.h), and
-//                                "#asof" → the half year its "now" figures were computed at
+//   c:{id}               hash    the plan's contributions to the aggregates (ledger.h),
+//                                "#asof" → the half year its "now" figures were computed at,
+//                                "#since" → unix seconds since when the plan is public
 //   agg:{bucket}         hash    Σ of every plan's contributions, in the cells of
 //                                ledger.h AggregateCells: "{fy}", "{fy}:{sfield}",
 //                                "{fy}:{sfield}:pref", "now", "now:{sfield}", "now:{sfield}:pref"
@@ -57,6 +58,9 @@ struct PlanState {
   int64_t bytes = 0;
   ContributionMap contributions;
   std::string as_of;  // PeriodKey the "now" contributions were computed at; empty if none
+  // Since when the plan is public, as rfs-kpi first saw it so ("#since" of c:{id}); unset
+  // while it never was (read with the contributions).
+  std::optional<absl::Time> public_since;
   absl::flat_hash_map<std::string, v1::StatusOverride> overrides;
   absl::flat_hash_map<std::string, v1::PeriodLock> unlocks;
   // Last definitions of indicators the plan no longer has (their values are kept).
@@ -100,6 +104,8 @@ struct PlanWrite {
   int64_t bytes = 0;
   // Whose write it is, for the write quota; empty for the service's own (the plan sync).
   std::string subject;
+  // Set the first time the plan is seen public (kept once: HSETNX).
+  std::optional<absl::Time> public_since;
 };
 
 class KpiStore : public RedisStore {

@@ -159,7 +159,7 @@ std::string CalendarMark(const Calendar& calendar, absl::Duration notice, absl::
 
 absl::btree_map<std::string, v1::ReportState> ReportStates(
     const Plan& plan, const std::vector<v1::Measurement>& measurements, absl::Time now,
-    const Calendar& calendar) {
+    const Calendar& calendar, std::optional<absl::Time> public_since) {
   absl::btree_map<std::string, v1::ReportState> out;
   const int indicators = plan.indicators_size();
   if (indicators == 0) return out;
@@ -181,6 +181,8 @@ absl::btree_map<std::string, v1::ReportState> ReportStates(
           }
         }
       }
+      // Ended before the plan was public, and nothing reported: not expected.
+      if (reported == 0 && public_since.has_value() && PeriodEnd(p) <= *public_since) continue;
       v1::ReportState state;
       if (now < Deadline(calendar, p)) {
         state = reported == indicators ? v1::REPORT_STATE_ON_TIME : v1::REPORT_STATE_NOT_YET_DUE;
@@ -291,7 +293,7 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   if (moment.now.has_value()) {
     add(absl::StrCat("now|pdca|", v1::PdcaPhase_Name(moment.pdca_phase), "|", type), 1);
     for (const auto& [period_key, state] :
-         ReportStates(plan, measurements, *moment.now, moment.calendar)) {
+         ReportStates(plan, measurements, *moment.now, moment.calendar, moment.public_since)) {
       // "2026-H1" → "2026", "H1".
       const std::string fy = period_key.substr(0, 4);
       const std::string half = period_key.substr(5);

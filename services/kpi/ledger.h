@@ -87,6 +87,9 @@ struct Moment {
   absl::Duration notice = absl::Hours(24 * 14);
   // The phase of the plan's PDCA cycle of the current half year.
   v1::PdcaPhase pdca_phase = v1::PDCA_PHASE_PLAN;
+  // Since when the plan is public (published by the governor), as far as rfs-kpi knows: half
+  // years that ended before then are not expected to be reported (see ReportStates).
+  std::optional<absl::Time> public_since;
 };
 
 // The marks of the calendar at `now`: the half year, the last half whose deadline passed, and
@@ -95,10 +98,13 @@ struct Moment {
 std::string CalendarMark(const Calendar& calendar, absl::Duration notice, absl::Time now);
 
 // The report state of each half year of the plan's period that has begun by `now`, keyed by
-// PeriodKey (plans with no indicator expect no report).
+// PeriodKey (plans with no indicator expect no report). A plan is expected to report the half
+// years it was public in: one that ended before `public_since` is left out, unless the plan
+// reported something for it.
 absl::btree_map<std::string, v1::ReportState> ReportStates(
     const registry::v1::Plan& plan, const std::vector<v1::Measurement>& measurements,
-    absl::Time now, const Calendar& calendar);
+    absl::Time now, const Calendar& calendar,
+    std::optional<absl::Time> public_since = std::nullopt);
 
 // The plan's contributions (see above); zeros are left out.
 ContributionMap Contributions(const registry::v1::Plan& plan,

@@ -352,6 +352,7 @@ Moment Tracker::MomentOf(absl::Time now, const PlanState& state,
   moment.now = now;
   moment.calendar = options_.calendar;
   moment.notice = options_.report_notice;
+  moment.public_since = state.public_since;
   const std::string current = PeriodKey(moment.as_of);
   if (changed.has_value() && PeriodKey(changed->period()) == current) {
     moment.pdca_phase = changed->phase();
@@ -380,7 +381,15 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
         state.plan.has_value() && state.plan->version() > read_plan.version() ? *state.plan
                                                                               : read_plan;
     const absl::Time now = options_.now();
-    const Moment moment = MomentOf(now, state, change.pdca);
+    Moment moment = MomentOf(now, state, change.pdca);
+    // Since when the plan is public: kept the first time it is seen so. The registry's last
+    // change of a public plan came at or after its publication, so the earlier of that and now
+    // is as close as rfs-kpi can tell.
+    std::optional<absl::Time> first_public;
+    if (!state.public_since.has_value() && IsPublicStage(plan.stage())) {
+      first_public = plan.has_update_time() ? std::min(now, FromProto(plan.update_time())) : now;
+      moment.public_since = first_public;
+    }
     const std::vector<v1::Measurement> after_values =
         change.measurement.has_value() ? With(state.measurements, *change.measurement)
                                        : state.measurements;
@@ -392,7 +401,7 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
     const ContributionMap after = Contributions(plan, after_values, moment, options_.thresholds);
     write.difference = Difference(state.contributions, after);
     if (!mutate && !write.plan.has_value() && write.difference.empty() &&
-        state.as_of == write.as_of) {
+        state.as_of == write.as_of && !first_public.has_value()) {
       return change;  // nothing moved
     }
     if (!change.request_only) {
@@ -404,6 +413,7 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
                               change.pdca->SerializeAsString()});
     }
     write.bytes = BytesAdded(state, write);
+    write.public_since = first_public;
     if (mutate && write.bytes > 0 && options_.plan_bytes_limit > 0 &&
         state.bytes + write.bytes > options_.plan_bytes_limit) {
       return PlanFull(plan.name(), state.bytes, options_.plan_bytes_limit);
@@ -1550,7 +1560,9 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
 
 absl::Status Tracker::ResyncHeld(const std::string& plan_id) {
   ASSIGN_OR_RETURN(const PlanState state, store_->Load(plan_id, /*with_contributions=*/false));
-  if (!state.plan.has_value()) return RefreshPlan(plan_id);
+  // A snapshot kept before snapshots had the plan's update time: read the plan once more, so
+  // that since when it is public is not taken as now.
+  if (!state.plan.has_value() || !state.plan->has_update_time()) return RefreshPlan(plan_id);
   return Resync(*state.plan);
 }
 

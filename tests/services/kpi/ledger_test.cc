@@ -526,6 +526,25 @@ TEST(Ledger, ReportStatesFollowTheDeadline) {
   EXPECT_TRUE(ReportStates(Plan(), {}, Jst(2026, 11, 29), calendar).empty());
 }
 
+// A plan is expected to report the half years it was public in: published in December 2026,
+// it owes nothing for FY2026 H1 (ended in September) unless it reported something for it.
+TEST(Ledger, HalfYearsThatEndedBeforeThePlanWasPublicAreNotExpected) {
+  const Plan plan = HokurikuPlan();
+  const Calendar calendar;
+  const absl::Time published = Jst(2026, 12, 1);
+  auto states = ReportStates(plan, {}, Jst(2027, 5, 2), calendar, published);
+  EXPECT_EQ(states.count("2026-H1"), 0u);
+  EXPECT_EQ(states["2026-H2"], v1::REPORT_STATE_MISSING);  // public during it
+  EXPECT_EQ(states["2027-H1"], v1::REPORT_STATE_NOT_YET_DUE);
+  // A value for the earlier half year brings it back, as it stands.
+  states = ReportStates(plan, {M("kgi-capex", 2026, FISCAL_HALF_H1, 1)}, Jst(2027, 5, 2),
+                        calendar, published);
+  EXPECT_EQ(states["2026-H1"], v1::REPORT_STATE_INCOMPLETE);
+  // Published on the last day of H1: H1 is expected.
+  states = ReportStates(plan, {}, Jst(2027, 5, 2), calendar, Jst(2026, 9, 30));
+  EXPECT_EQ(states["2026-H1"], v1::REPORT_STATE_MISSING);
+}
+
 // Reporting rows come with a Moment's time; notices are the half years that newly became due
 // or overdue between two maps.
 TEST(Ledger, ReportRowsAndNoticesComeFromTheMoment) {
