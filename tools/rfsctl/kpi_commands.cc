@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include <grpcpp/grpcpp.h>
@@ -47,6 +50,7 @@ ABSL_FLAG(bool, include_tokyo_area, false,
           "kpi national: count values at Tokyo-area prefectures too");
 ABSL_FLAG(bool, csv, false, "kpi national: RFC 4180 CSV in UTF-8 instead of a table");
 ABSL_FLAG(bool, bom, false, "kpi national: start the CSV with a UTF-8 BOM (for Excel); implies --csv");
+ABSL_FLAG(int, max_lines, 10000, "kpi import: most data rows a file may have");
 ABSL_FLAG(bool, dry_run, false,
           "kpi import: check every line, locally then by the service, and record nothing");
 ABSL_FLAG(std::string, findings, "", "pdca advance CHECK: the findings (所見)");
@@ -1651,27 +1655,65 @@ bool IsServiceError(grpc::StatusCode code) {
          code == grpc::StatusCode::UNAUTHENTICATED;
 }
 
-// Sends the lines in order with RecordMeasurement, showing what it does and a counter on stderr
-// when it is a terminal, and returns how many were sent before it stopped (all of them when it
-// did not). With `validate_only` the server checks each line as a write would and writes
-// nothing: every refusal goes to `refusals`, and it stops only at an error of the service
-// (IsServiceError). Otherwise each line is recorded, and it stops at the first refusal.
-size_t SendImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
-                       bool validate_only, std::vector<Refusal>* refusals) {
+// Lines checked by the service at once (validate_only calls in flight).
+constexpr int kCheckers = 8;
+// Bad lines listed on stderr; the rest are counted.
+constexpr size_t kListedErrors = 50;
+
+// Checks the lines with RecordMeasurement validate_only, kCheckers calls in flight (the service
+// writes nothing for them, and they count against no quota), showing a counter on stderr when
+// it is a terminal. Every refusal goes to `refusals`, in line order; an error of the service or
+// the token (not of a line) stops the check: the lines not yet sent are not checked.
+void CheckImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
+                      std::vector<Refusal>* refusals) {
   const bool progress = isatty(STDERR_FILENO);
-  const char* label = c.g().english ? (validate_only ? "checking " : "recording ")
-                                    : (validate_only ? "確認中 " : "登録中 ");
+  const char* label = c.g().english ? "checking " : "確認中 ";
+  const size_t total = lines.size();
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  auto work = [&](int worker) {
+    for (size_t i; !stop.load() && (i = next.fetch_add(1)) < total;) {
+      kv1::RecordMeasurementRequest req = lines[i].request;
+      req.set_validate_only(true);
+      kv1::Measurement resp;
+      const grpc::Status s = c.Call(&Stub::RecordMeasurement, req, &resp);
+      if (!s.ok()) {
+        if (IsServiceError(s.error_code())) stop = true;
+        std::lock_guard<std::mutex> lock(mu);
+        refusals->push_back({lines[i].line, s});
+      }
+      const size_t n = done.fetch_add(1) + 1;
+      if (progress && worker == 0) {
+        std::fprintf(stderr, "\r%s%s", label, RenderCounter(n, total).c_str());
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int w = 1; w < kCheckers; ++w) workers.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : workers) t.join();
+  if (progress) std::fprintf(stderr, "\r%s%s\n", label, RenderCounter(done, total).c_str());
+  std::sort(refusals->begin(), refusals->end(),
+            [](const Refusal& a, const Refusal& b) { return a.line < b.line; });
+}
+
+// Records the lines in order with RecordMeasurement, showing a counter on stderr when it is a
+// terminal, and returns how many were recorded before it stopped (all of them when it did not):
+// the first failure stops it and goes to `refusals`.
+size_t RecordImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
+                         std::vector<Refusal>* refusals) {
+  const bool progress = isatty(STDERR_FILENO);
+  const char* label = c.g().english ? "recording " : "登録中 ";
   const size_t total = lines.size();
   size_t i = 0;
   for (; i < total; ++i) {
     if (progress) std::fprintf(stderr, "\r%s%s", label, RenderCounter(i, total).c_str());
-    kv1::RecordMeasurementRequest req = lines[i].request;
-    req.set_validate_only(validate_only);
     kv1::Measurement resp;
-    const grpc::Status s = c.Call(&Stub::RecordMeasurement, req, &resp);
+    const grpc::Status s = c.Call(&Stub::RecordMeasurement, lines[i].request, &resp);
     if (s.ok()) continue;
     refusals->push_back({lines[i].line, s});
-    if (!validate_only || IsServiceError(s.error_code())) break;
+    break;
   }
   if (progress) std::fprintf(stderr, "\r%s%s\n", label, RenderCounter(i, total).c_str());
   return i;
@@ -1688,13 +1730,39 @@ int FailLine(const Refusal& r, bool english) {
 int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   if (args.size() != 1) return Fail("kpi import: usage: rfsctl kpi import FILE.csv [--dry_run]");
   const std::string& file = args[0];
+  const bool en = g.english;
   std::string text;
-  if (!ReadInput(file, &text)) return Fail(absl::StrCat("kpi import: cannot read ", file));
+  if (!ReadInput(file, &text)) {
+    return Fail(en ? absl::StrCat("kpi import: cannot read ", file)
+                   : absl::StrCat("kpi import: ", file, " を読めません"));
+  }
+  // A bound before anything is parsed: a file is a half year's figures of some plans, not a
+  // data dump (a larger one goes in parts, or with a larger --max_lines).
+  const int max_lines = absl::GetFlag(FLAGS_max_lines);
+  const size_t rows = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) +
+                      (!text.empty() && text.back() != '\n');
+  if (max_lines < 1 || rows > static_cast<size_t>(max_lines) + 1) {
+    return Fail(en ? absl::StrCat("kpi import: ", file, " has ", rows > 0 ? rows - 1 : 0,
+                                  " data rows, more than --max_lines ", max_lines,
+                                  "; nothing was sent: split the file, or raise --max_lines")
+                   : absl::StrCat("kpi import: ", file, " のデータ行は ", rows > 0 ? rows - 1 : 0,
+                                  " 行で、--max_lines（", max_lines,
+                                  "）を超えています。何も送信していません。ファイルを分けるか "
+                                  "--max_lines を大きくしてください"));
+  }
   const ImportBatch batch = ParseImportCsv(text);
   if (!batch.errors.empty()) {
-    for (const std::string& e : batch.errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return Fail(absl::StrCat("kpi import: ", file, ": ", batch.errors.size(),
-                             " bad line(s); nothing was sent"));
+    for (size_t k = 0; k < batch.errors.size() && k < kListedErrors; ++k) {
+      std::fprintf(stderr, "%s\n", batch.errors[k].c_str());
+    }
+    if (batch.errors.size() > kListedErrors) {
+      std::fprintf(stderr, en ? "... and %zu more bad line(s)\n" : "…ほか %zu 行に誤りがあります\n",
+                   batch.errors.size() - kListedErrors);
+    }
+    return Fail(en ? absl::StrCat("kpi import: ", file, ": ", batch.errors.size(),
+                                  " bad line(s); nothing was sent")
+                   : absl::StrCat("kpi import: ", file, ": 誤りのある行が ", batch.errors.size(),
+                                  " 行あります。何も送信していません"));
   }
   const size_t total = batch.lines.size();
   const bool dry_run = absl::GetFlag(FLAGS_dry_run);
@@ -1720,25 +1788,45 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   if (g.token.empty()) return Fail(kNoToken);
   KpiClient c(g);
   std::vector<Refusal> refusals;
-  const size_t checked = SendImportLines(c, batch.lines, /*validate_only=*/true, &refusals);
+  CheckImportLines(c, batch.lines, &refusals);
   if (!refusals.empty()) {
     int code = 0;
-    for (const Refusal& r : refusals) {
+    const Refusal* service_error = nullptr;
+    for (size_t k = 0; k < refusals.size(); ++k) {
+      const Refusal& r = refusals[k];
+      if (IsServiceError(r.status.error_code()) && service_error == nullptr) service_error = &r;
+      if (k >= kListedErrors) continue;
       const int line_code = FailLine(r, g.english);
       if (code == 0) code = line_code;
     }
-    if (checked < total) {
+    if (refusals.size() > kListedErrors) {
+      std::fprintf(stderr, en ? "... and %zu more refused line(s)\n"
+                              : "…ほか %zu 行が受け付けられませんでした\n",
+                   refusals.size() - kListedErrors);
+    }
+    if (service_error != nullptr) {
       std::fprintf(stderr,
-                   "rfsctl: kpi import: checking stopped at line %d, an error of the service or "
-                   "the token rather than of the line; the lines after it were not checked and "
-                   "nothing was imported\n",
-                   refusals.back().line);
+                   en ? "rfsctl: kpi import: checking stopped at line %d, an error of the service "
+                        "or the token rather than of the line; the lines after it were not "
+                        "checked and nothing was imported\n"
+                      : "rfsctl: kpi import: %d 行目でサービス又はトークンの誤りのため確認を中止し"
+                        "ました。以降の行は確認しておらず、何も登録していません\n",
+                   service_error->line);
     } else {
+      // A hint that fits what was refused: the lock only for locked half years.
+      const bool locked = std::any_of(refusals.begin(), refusals.end(), [](const Refusal& r) {
+        return r.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
+      });
       std::fprintf(stderr,
-                   "rfsctl: kpi import: %s: the service refused %zu of %zu line(s); nothing was "
-                   "imported: fix them (e.g. rfsctl kpi unlock for a half year locked after its "
-                   "deadline) and run the same file again\n",
-                   file.c_str(), refusals.size(), total);
+                   en ? "rfsctl: kpi import: %s: the service refused %zu of %zu line(s); nothing "
+                        "was imported: fix them%s and run the same file again\n"
+                      : "rfsctl: kpi import: %s: %zu 行中 %zu 行が受け付けられませんでした。何も"
+                        "登録していません。直して%s同じファイルをもう一度取り込んでください\n",
+                   file.c_str(), en ? refusals.size() : total, en ? total : refusals.size(),
+                   locked ? (en ? " (rfsctl kpi unlock reopens a half year locked after its "
+                                  "deadline)"
+                                : "（締め切られた期は rfsctl kpi unlock で受付を再開できます）")
+                          : "");
     }
     return code;
   }
@@ -1746,14 +1834,20 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
     summary(0);
     return 0;
   }
-  const size_t recorded = SendImportLines(c, batch.lines, /*validate_only=*/false, &refusals);
+  const size_t recorded = RecordImportLines(c, batch.lines, &refusals);
   if (recorded < total) {
     const int code = FailLine(refusals.front(), g.english);
     std::fprintf(stderr,
-                 "rfsctl: kpi import stopped at line %d although every line had passed the "
-                 "check: %zu line(s) before it were recorded and stay recorded; fix the cause "
-                 "(e.g. the service unreachable, a half year locked since) and run the same "
-                 "file again (the lines already recorded are skipped by their request ids)\n",
+                 en ? "rfsctl: kpi import stopped at line %d although every line had passed the "
+                      "check: %zu line(s) before it were recorded and stay recorded; fix the "
+                      "cause (e.g. the service unreachable, a half year locked since, the write "
+                      "quota) and run the same file again (the lines already recorded are "
+                      "skipped by their request ids)\n"
+                    : "rfsctl: kpi import: すべての行が確認を通りましたが、%d 行目で登録が止まり"
+                      "ました。それより前の %zu 行は登録済みのままです。原因（サービスに接続で"
+                      "きない、その後の締切、書込み上限など）を取り除いて同じファイルをもう一度"
+                      "取り込んでください（登録済みの行は request_id により重ねて登録されません）"
+                      "\n",
                  refusals.front().line, recorded);
     return code;
   }
@@ -1808,8 +1902,9 @@ const char* KpiUsage() {
       then one row per KGI; the plan and KPI figures (one set for the whole result) repeat on
       every row; amounts are plain integers (yen or persons, see unit), ratios 0..1, kgi_name
       in --lang. --bom (implies --csv) writes a UTF-8 BOM first so that Excel reads it as UTF-8.
-  rfsctl kpi import FILE.csv [--dry_run]
-      Bulk entry, all or nothing: no row is recorded unless every row is good. A header row
+  rfsctl kpi import FILE.csv [--dry_run] [--max_lines 10000]
+      Bulk entry, all or nothing: no row is recorded unless every row is good. A file of more
+      than --max_lines data rows is refused before anything is sent (split it). A header row
       names the columns, in any order:
         plan,indicator,period,value,breakdown,source,note,request_id
       (plan, indicator, period and value are required), then one measurement a row, e.g.
@@ -1820,15 +1915,15 @@ const char* KpiUsage() {
       number>, so running the same file again records nothing twice.
       1. Every row is checked locally (column count, plan name, indicator id, period, integer
          value, breakdown and its sum, lengths, request_id, no plan/indicator/period twice).
-         Each bad row is reported on stderr as "line N: reason" and, if there is any, nothing
-         at all is sent (exit 2).
+         Each bad row is reported on stderr as "line N: reason" (the first 50, then how many
+         more) and, if there is any, nothing at all is sent (exit 2).
       2. Then the service checks every row as a write would and writes nothing
-         (RecordMeasurement with validate_only: who may report, the plan, the half year and
-         its lock, the value, the breakdown, the etag), showing checking [#####.....] 120/300
-         on stderr when it is a terminal. Each row it refuses (e.g. a half year locked after
-         its deadline, a prefecture outside the plan's area) is reported as
-         "line N: <code>: <message>" and, if there is any, nothing is recorded (exit 10 + the
-         gRPC code of the first). An error of the service or the token (UNAVAILABLE,
+         (RecordMeasurement with validate_only, 8 rows at a time: who may report, the plan, the
+         half year and its lock, the value, the breakdown, the etag), showing checking
+         [#####.....] 120/300 on stderr when it is a terminal. Each row it refuses (e.g. a half
+         year locked after its deadline, a prefecture outside the plan's area) is reported as
+         "line N: <code>: <message>" (the first 50, then how many more) and, if there is any,
+         nothing is recorded (exit 10 + the gRPC code of the first). An error of the service or the token (UNAVAILABLE,
          DEADLINE_EXCEEDED, UNAUTHENTICATED) stops the check there. --dry_run stops after this
          check: it records nothing (and needs the token and the service).
       3. Only then are the rows recorded in order (recording [#####.....] 120/300). A row

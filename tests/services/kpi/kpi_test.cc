@@ -351,6 +351,24 @@ class KpiTest : public RegistryFixture {
     return n;
   }
 
+  // `rfsctl kpi import` of `csv_text` as Toyama's clerk, in English, with `flags`: the exit
+  // code and what it printed (stdout and stderr).
+  std::pair<int, std::string> RunImport(const std::string& csv_text,
+                                        const std::string& flags = "") {
+    const std::string file = dir_->File("import.csv");
+    std::ofstream(file) << csv_text;
+    const std::string cmd = absl::StrCat(
+        "RFS_KPI_ADDR=127.0.0.1:", kpi_->port(), " RFS_TOKEN='", Prefecture(kToyama), "' ",
+        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en ", flags, " 2>&1");
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return {WEXITSTATUS(status), out};
+  }
+
   // Moves the KPI service's clock.
   void SetNow(absl::Time t) { now_nanos_.store(absl::ToUnixNanos(t)); }
   // rfs-kpi sees the plans public from June 2026, during FY2026 H1 (so that half year is
@@ -1656,20 +1674,7 @@ TEST_F(KpiTest, EventsAndMetricsCarryTheNamesOthersDependOn) {
 TEST_F(KpiTest, RfsctlImportIsAllOrNothing) {
   Plan plan;
   ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
-  auto run = [&](const std::string& csv_text) {
-    const std::string file = dir_->File("import.csv");
-    std::ofstream(file) << csv_text;
-    const std::string cmd = absl::StrCat(
-        "RFS_KPI_ADDR=127.0.0.1:", kpi_->port(), " RFS_TOKEN='", Prefecture(kToyama), "' ",
-        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    return std::make_pair(WEXITSTATUS(status), out);
-  };
+  auto run = [&](const std::string& csv_text) { return RunImport(csv_text); };
   const std::string header = "plan,indicator,period,value,breakdown,source,note,request_id\n";
   const std::string good = absl::StrCat(PlanId(plan), ",kgi-capex,2026-H2,3000000000,160008=3000000000,県統計,,\n",
                                         PlanId(plan), ",kgi-talent,2026-H2,120,,県統計,,\n");
@@ -2213,6 +2218,43 @@ TEST_F(KpiTest, HalfYearsBeforeThePlanWasPublicAreNotExpected) {
   EXPECT_EQ(Metric("rfs_reports_overdue",
                    {{"block", "HOKURIKU"}, {"fiscal_year", "2026"}, {"half", "H1"}}),
             1);  // the eager plan's incomplete report only
+}
+
+// rfsctl kpi import is bounded: a file over --max_lines is refused before anything is sent;
+// the service's refusals are listed up to 50, then counted; the unlock hint comes only for
+// locked half years.
+TEST_F(KpiTest, RfsctlImportIsBoundedAndSaysWhatFits) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  const std::string header = "plan,indicator,period,value,breakdown,source,note,request_id\n";
+  std::string six;
+  for (int i = 0; i < 6; ++i) {
+    absl::StrAppend(&six, PlanId(plan), ",kgi-capex,", 2026, i % 2 == 0 ? "-H2" : "-H1", ",", i,
+                    ",,s,,r-", i, "\n");
+  }
+  auto [code, out] = RunImport(header + six, "--max_lines 5");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_TRUE(absl::StrContains(out, "--max_lines")) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 0);
+  // 120 lines naming indicators the plan does not have: every one checked, 50 listed.
+  std::string unknown;
+  for (int i = 0; i < 120; ++i) {
+    absl::StrAppend(&unknown, PlanId(plan), ",kpi-none-", i, ",2026-H2,1,,s,,\n");
+  }
+  std::tie(code, out) = RunImport(header + unknown);
+  EXPECT_EQ(code, 10 + static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << out;
+  int listed = 0;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) listed += absl::StartsWith(line, "rfsctl: line ");
+  EXPECT_EQ(listed, 50) << out;
+  EXPECT_TRUE(absl::StrContains(out, "and 70 more refused line(s)")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "refused 120 of 120")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "kpi unlock")) << "no half year was locked: " << out;
+  // A locked half year: the hint says how to reopen it.
+  std::tie(code, out) =
+      RunImport(header + PlanId(plan) + ",kgi-capex,2026-H1,1,,s,,\n");
+  EXPECT_EQ(code, 10 + static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION)) << out;
+  EXPECT_TRUE(absl::StrContains(out, "kpi unlock")) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 0);
 }
 
 }  // namespace
