@@ -57,6 +57,39 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token, absl::string_v
   return position;
 }
 
+std::string EncodeKeyPageToken(absl::string_view kind, uint64_t binding, absl::string_view key,
+                               int64_t offset) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kind, ":", absl::Hex(binding), ":", offset, ":", key));
+}
+
+absl::StatusOr<KeyPosition> DecodeKeyPageToken(const std::string& token, absl::string_view kind,
+                                               uint64_t binding) {
+  if (token.empty()) return KeyPosition{};
+  std::string raw;
+  std::vector<std::string> parts;
+  KeyPosition position;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    parts = absl::StrSplit(raw, absl::MaxSplits(':', 3));
+  }
+  if (parts.size() != 4 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position.offset) ||
+      position.offset < 0 || position.offset > (int64_t{1} << 40) || parts[3].empty()) {
+    return InvalidField("page_token",
+                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
+                        "やり直してください",
+                        "not a token this method returned; start again without one");
+  }
+  if (parts[1] != absl::StrCat(absl::Hex(binding))) {
+    return InvalidField("page_token",
+                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
+                        "以外は同じ内容のリクエストを送ってください",
+                        "was issued for other filters or another plan; use the same request "
+                        "with only the page_token changed");
+  }
+  position.key = std::move(parts[3]);
+  return position;
+}
+
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
   if (requested < 0) {
     return InvalidField(

@@ -27,6 +27,20 @@ std::string EncodePageToken(absl::string_view kind, uint64_t binding, int64_t po
 absl::StatusOr<int64_t> DecodePageToken(const std::string& token, absl::string_view kind,
                                         uint64_t binding);
 
+// A page token that continues at a key rather than a list position, for listings whose items
+// may come and go between pages (a position would then skip or repeat items): the key of the
+// item to continue at (the first item at or after it), and an offset within that item (e.g.
+// how much of its history was sent). Bound to `kind` and `binding` as above.
+struct KeyPosition {
+  std::string key;  // empty: from the start
+  int64_t offset = 0;
+};
+std::string EncodeKeyPageToken(absl::string_view kind, uint64_t binding, absl::string_view key,
+                               int64_t offset);
+// INVALID_ARGUMENT naming page_token as DecodePageToken; {"", 0} for an empty token.
+absl::StatusOr<KeyPosition> DecodeKeyPageToken(const std::string& token, absl::string_view kind,
+                                               uint64_t binding);
+
 // The page size to use: `default_size` for 0, at most `max_size`; INVALID_ARGUMENT naming
 // page_size when negative.
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size);

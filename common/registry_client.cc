@@ -108,6 +108,32 @@ absl::StatusOr<registry::v1::ListPlansResponse> RegistryClient::ListPlans(
   return MapRegistryError(status);
 }
 
+absl::StatusOr<std::optional<absl::Time>> RegistryClient::FirstPublished(
+    const std::string& name) {
+  registry::v1::GetPlanHistoryRequest request;
+  request.set_name(name);
+  request.set_page_size(500);
+  do {
+    grpc::Status status;
+    registry::v1::GetPlanHistoryResponse response;
+    for (int attempt = 0; attempt < kPeerAttempts; ++attempt) {
+      grpc::ClientContext context;
+      PreparePeerAttempt(&context, token_->Get(), timeout_, attempt);
+      status = stub_->GetPlanHistory(&context, request, &response);
+      if (status.ok() || status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    }
+    if (!status.ok()) return MapRegistryError(status);
+    for (const registry::v1::AuditRecord& record : response.records()) {
+      if (record.to_stage() == registry::v1::PLAN_STAGE_PUBLISHED_BY_GOVERNOR) {
+        return std::optional<absl::Time>(absl::FromUnixSeconds(record.time().seconds()) +
+                                         absl::Nanoseconds(record.time().nanos()));
+      }
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return std::optional<absl::Time>();
+}
+
 absl::StatusOr<registry::v1::Plan> RegistryClient::TransitionPlanAs(
     const std::string& caller_token, const registry::v1::TransitionPlanRequest& request) {
   grpc::ClientContext context;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -43,6 +44,10 @@ class RegistryClient {
   // page). Same deadline, retry and error mapping as GetPlan.
   absl::StatusOr<registry::v1::ListPlansResponse> ListPlans(
       const registry::v1::ListPlansRequest& request);
+
+  // When the plan was first published by its governor (moved to PUBLISHED_BY_GOVERNOR), from
+  // its history; nullopt when it never was. Walks the history's pages (oldest first).
+  absl::StatusOr<std::optional<absl::Time>> FirstPublished(const std::string& name);
 
  private:
   void StartAsync(std::unique_ptr<AsyncCall> call);

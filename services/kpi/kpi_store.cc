@@ -49,7 +49,9 @@ redis.call('SADD', KEYS[5], ARGV[6])
 redis.call('HSET', KEYS[2], '#asof', ARGV[7])
 redis.call('HSET', KEYS[10], ARGV[6], ARGV[14])
 if ARGV[8] ~= '' then redis.call('SET', KEYS[8], ARGV[8], 'EX', ARGV[9]) end
-if ARGV[16] ~= '0' then redis.call('HINCRBY', KEYS[1], '#bytes', ARGV[16]) end
+if ARGV[16] ~= '0' and redis.call('HINCRBY', KEYS[1], '#bytes', ARGV[16]) < 0 then
+  redis.call('HSET', KEYS[1], '#bytes', 0)  -- what was kept before it was counted
+end
 if ARGV[17] ~= '' then redis.call('HSETNX', KEYS[2], '#since', ARGV[17]) end
 local i = 23
 for _ = 1, tonumber(ARGV[10]) do
@@ -111,6 +113,14 @@ if ARGV[6] == '1' then redis.call('HINCRBY', KEYS[3], '#gen', 1) end
 return 1
 )lua";
 
+// ARGV: 1..5 QuotaArgs. Reads only: 1 when a write would be within the quota, else
+// {'QUOTA', retry seconds, what}. Made with kQuotaLua.
+constexpr char kCheckQuotaLua[] = R"lua(
+local q = quota_check(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+if q[1] ~= 'OK' then return q end
+return 1
+)lua";
+
 }  // namespace
 
 KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
@@ -119,7 +129,8 @@ KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* refe
       reference_(reference),
       quota_(quota),
       apply_script_(Script({kQuotaLua, kOutboxLua, kApplyLua})),
-      put_field_script_(Script({kQuotaLua, kOutboxLua, kPutFieldLua})) {}
+      put_field_script_(Script({kQuotaLua, kOutboxLua, kPutFieldLua})),
+      check_quota_script_(Script({kQuotaLua, kCheckQuotaLua})) {}
 
 QuotaArgs KpiStore::QuotaOf(const std::string& subject, int64_t bytes) const {
   return subject.empty() ? NoQuota(prefix()) : QuotaArgsOf(quota_, prefix(), subject, bytes);
@@ -368,6 +379,18 @@ absl::StatusOr<std::vector<v1::MeasurementChange>> KpiStore::History(const std::
                                                                      const std::string& field) {
   ASSIGN_OR_RETURN(auto all, Histories(plan_id, {field}));
   return std::move(all[0]);
+}
+
+absl::Status KpiStore::CheckQuota(const std::string& subject, int64_t bytes) {
+  const QuotaArgs quota = QuotaOf(subject, bytes);
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(check_quota_script_, {},
+                               {quota.prefix, quota.who, quota.per_minute, quota.per_hour,
+                                quota.bytes}));
+  if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
+    return OverQuota(subject, *refusal);
+  }
+  return IntegerOf(reply.get(), "quota check reply").status();
 }
 
 absl::Status KpiStore::PutOverride(const std::string& plan_id,

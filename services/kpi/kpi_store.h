@@ -142,6 +142,10 @@ class KpiStore : public RedisStore {
   absl::StatusOr<HistoryPart> HistoryRange(const std::string& plan_id, const std::string& field,
                                            int64_t offset, int64_t count);
 
+  // OK when `subject`'s quota allows a write now (nothing is charged): for a step that must not
+  // start unless its write will be accepted; RESOURCE_EXHAUSTED (OverQuota) otherwise.
+  absl::Status CheckQuota(const std::string& subject, int64_t bytes);
+
   // Sets (or, with an unset status, clears) an indicator's override, with its event; moves the
   // plan's generation.
   // Counted against `subject`'s quota.
@@ -189,6 +193,7 @@ class KpiStore : public RedisStore {
   const WriteQuota quota_;
   const RedisScript& apply_script_;
   const RedisScript& put_field_script_;
+  const RedisScript& check_quota_script_;
 };
 
 // The plan as rfs-kpi keeps it: what authorization, validation, progress and the aggregates

@@ -214,6 +214,28 @@ void KeepPlan(const PlanState& state, const Plan& plan, PlanWrite* write) {
   }
 }
 
+// Removed indicators kept from before rfs-kpi kept only those with values, and slim: one
+// without values is forgotten, one with a description is kept again without it.
+void ForgetRemovedWithoutValues(const PlanState& state,
+                                const std::vector<v1::Measurement>& measurements,
+                                PlanWrite* write) {
+  absl::flat_hash_set<absl::string_view> with_values;
+  for (const v1::Measurement& m : measurements) with_values.insert(m.indicator_id());
+  for (const Indicator& held : state.removed) {
+    if (std::find(write->restored.begin(), write->restored.end(), held.id()) !=
+        write->restored.end()) {
+      continue;
+    }
+    if (!with_values.contains(held.id())) {
+      write->restored.push_back(held.id());
+    } else if (!held.description().empty()) {
+      Indicator slim = held;
+      SlimIndicator(&slim);
+      write->removed.push_back(std::move(slim));
+    }
+  }
+}
+
 // "PDCA_PHASE_CHECK" → "CHECK", "PROGRESS_STATUS_ON_TRACK" → "ON_TRACK": the short names the
 // events, audit lines and metrics use.
 std::string ShortName(const std::string& enum_name, absl::string_view prefix) {
@@ -240,6 +262,9 @@ int64_t BytesAdded(const PlanState& state, const PlanWrite& write) {
   if (write.change.has_value()) bytes += static_cast<int64_t>(write.change->ByteSizeLong());
   for (const Indicator& removed : write.removed) {
     bytes += static_cast<int64_t>(removed.ByteSizeLong());
+    for (const Indicator& held : state.removed) {  // kept again: replaces the one held
+      if (held.id() == removed.id()) bytes -= static_cast<int64_t>(held.ByteSizeLong());
+    }
   }
   for (const Indicator& held : state.removed) {
     if (std::find(write.restored.begin(), write.restored.end(), held.id()) !=
@@ -368,6 +393,8 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
   // Writes of one plan take turns in this process, so they do not make each other read again;
   // the generation check still decides between replicas.
   absl::MutexLock turn(&plan_turns_[absl::HashOf(plan_id) % kPlanTurns]);
+  // The registry's publication time of the plan, read once when needed (below).
+  std::optional<std::optional<absl::Time>> published;
   for (int attempt = 0; attempt < options_.max_write_attempts; ++attempt) {
     ASSIGN_OR_RETURN(PlanState state, store_->Load(plan_id, /*with_contributions=*/true));
     Change change;
@@ -382,12 +409,19 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
                                                                               : read_plan;
     const absl::Time now = options_.now();
     Moment moment = MomentOf(now, state, change.pdca);
-    // Since when the plan is public: kept the first time it is seen so. The registry's last
-    // change of a public plan came at or after its publication, so the earlier of that and now
-    // is as close as rfs-kpi can tell.
+    // Since when the plan is public: kept the first time it is seen so, from the registry's
+    // history (its move to PUBLISHED_BY_GOVERNOR); when the history cannot be read, the
+    // registry's last change of the plan, which came at or after its publication.
     std::optional<absl::Time> first_public;
     if (!state.public_since.has_value() && IsPublicStage(plan.stage())) {
-      first_public = plan.has_update_time() ? std::min(now, FromProto(plan.update_time())) : now;
+      if (!published.has_value()) {
+        absl::StatusOr<std::optional<absl::Time>> history = registry_->FirstPublished(plan.name());
+        published = history.ok() ? *history : std::nullopt;
+      }
+      first_public = published->has_value()
+                         ? std::min(now, **published)
+                         : plan.has_update_time() ? std::min(now, FromProto(plan.update_time()))
+                                                  : now;
       moment.public_since = first_public;
     }
     const std::vector<v1::Measurement> after_values =
@@ -398,6 +432,7 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
     write.as_of = CalendarMark(options_.calendar, options_.report_notice, now);
     write.plan_version = plan.version();
     KeepPlan(state, plan, &write);
+    ForgetRemovedWithoutValues(state, after_values, &write);
     const ContributionMap after = Contributions(plan, after_values, moment, options_.thresholds);
     write.difference = Difference(state.contributions, after);
     if (!mutate && !write.plan.has_value() && write.difference.empty() &&
@@ -847,15 +882,33 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
                                      kMaxFiscalYear, ", or 0 for every year"));
   }
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 100, 1000));
-  // The token holds (measurement index << 40 | history offset), bound to the filters.
+  // The token holds the measurement to continue at ("{indicator}|{fy}-{H}", the order of the
+  // list) and how much of its history was sent: values recorded between pages neither shift
+  // nor repeat what comes next.
   const uint64_t binding = StableHash(absl::StrCat(req.plan(), "|", req.indicator_id(), "|",
                                                    req.fiscal_year(), "|",
                                                    req.include_history()));
-  ASSIGN_OR_RETURN(const int64_t position,
-                   DecodePageToken(req.page_token(), "measurements", binding));
-  constexpr int kOffsetBits = 40;
-  size_t index = static_cast<size_t>(position >> kOffsetBits);
-  int64_t offset = position & ((int64_t{1} << kOffsetBits) - 1);
+  ASSIGN_OR_RETURN(const KeyPosition position,
+                   DecodeKeyPageToken(req.page_token(), "measurements", binding));
+  std::string resume_indicator;
+  int64_t resume_half = 0;
+  if (!position.key.empty()) {
+    const std::vector<std::string> parts = absl::StrSplit(position.key, '|');
+    std::optional<common::v1::FiscalPeriod> period;
+    if (parts.size() == 2) {
+      if (absl::StatusOr<common::v1::FiscalPeriod> p = ParsePeriodKey(parts[1]); p.ok()) {
+        period = *p;
+      }
+    }
+    if (!period.has_value()) {
+      return InvalidField("page_token",
+                          "このメソッドが返したトークンではありません。page_token を指定せずに"
+                          "最初からやり直してください",
+                          "not a token this method returned; start again without one");
+    }
+    resume_indicator = parts[0];
+    resume_half = HalfIndex(*period);
+  }
 
   PlanState state;
   ASSIGN_OR_RETURN(const Plan plan, HeldPlan(who, plan_id, &state));
@@ -870,12 +923,32 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
     if (a.indicator_id() != b.indicator_id()) return a.indicator_id() < b.indicator_id();
     return HalfIndex(a.period()) < HalfIndex(b.period());
   });
+  // The first measurement at or after the token's; its history from the token's offset when
+  // it is the same one.
+  size_t index = 0;
+  int64_t offset = 0;
+  if (!position.key.empty()) {
+    while (index < all.size() &&
+           std::make_pair(all[index].indicator_id(), HalfIndex(all[index].period())) <
+               std::make_pair(resume_indicator, resume_half)) {
+      ++index;
+    }
+    if (index < all.size() && all[index].indicator_id() == resume_indicator &&
+        HalfIndex(all[index].period()) == resume_half) {
+      offset = position.offset;
+    }
+  }
+  const auto token_at = [&](size_t i, int64_t history_offset) {
+    return EncodeKeyPageToken(
+        "measurements", binding,
+        KpiStore::MeasurementField(all[i].indicator_id(), all[i].period()), history_offset);
+  };
   v1::ListMeasurementsResponse response;
   size_t bytes = 0;
   // History entries read at a time (a few MiB at most: notes are 2,000 characters).
   constexpr int64_t kChunk = 256;
   for (; index < all.size() && response.measurements_size() < page_size; ++index, offset = 0) {
-    v1::Measurement m = std::move(all[index]);
+    v1::Measurement m = all[index];
     bytes += m.ByteSizeLong();
     // A page holds at least one measurement, whatever its size.
     if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) break;
@@ -901,17 +974,13 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
       if (full) {
         // The rest of its history starts the next page (with the measurement again).
         if (m.history_size() > 0) *response.add_measurements() = std::move(m);
-        response.set_next_page_token(EncodePageToken(
-            "measurements", binding, static_cast<int64_t>(index) << kOffsetBits | offset));
+        response.set_next_page_token(token_at(index, offset));
         return response;
       }
     }
     *response.add_measurements() = std::move(m);
   }
-  if (index < all.size()) {
-    response.set_next_page_token(
-        EncodePageToken("measurements", binding, static_cast<int64_t>(index) << kOffsetBits));
-  }
+  if (index < all.size()) response.set_next_page_token(token_at(index, 0));
   return response;
 }
 
@@ -1022,7 +1091,8 @@ absl::StatusOr<v1::PlanProgress> Tracker::ComputeProgress(const Principal& who,
                                                           const common::v1::FiscalPeriod& as_of) {
   PlanState state;
   ASSIGN_OR_RETURN(const Plan plan, HeldPlan(who, plan_id, &state));
-  RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
+  // The read rule comes after the answer is kept: the answer is the same whoever asks, so a
+  // caller who may not read the plan cannot make every reader waiting on it compute it again.
 
   v1::PlanProgress out;
   out.set_plan(plan.name());
@@ -1077,6 +1147,7 @@ absl::StatusOr<v1::PlanProgress> Tracker::ComputeProgress(const Principal& who,
     entry->progress = out;
     Keep(plan_id, std::move(entry));
   }
+  RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
   return out;
 }
 
@@ -1462,6 +1533,16 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
     if (cycle.phase() == v1::PDCA_PHASE_ACT) {
       revision_version = cycle.revision_plan_version();
     } else {
+      // What else Commit could refuse, checked before the plan moves: the plan's bound and
+      // the caller's quota. (A race with another move of the same cycle, or the caller's
+      // own writes using up the quota meanwhile, can still refuse the cycle after the plan
+      // moved: the same ACT sent again then completes it without moving the plan twice.)
+      const int64_t grows = static_cast<int64_t>(req.ByteSizeLong() + cycle.ByteSizeLong());
+      if (options_.plan_bytes_limit > 0 && held.bytes + grows > options_.plan_bytes_limit) {
+        return PlanFull(plan.name(), held.bytes, options_.plan_bytes_limit);
+      }
+      // The write carries the cycle about twice (the cycle and its event's payload).
+      RETURN_IF_ERROR(store_->CheckQuota(who.subject, 2 * grows));
       move_plan = true;
     }
   }

@@ -15,6 +15,32 @@ TEST(PageToken, RoundTripsAndEmptyIsTheStart) {
   EXPECT_EQ(*DecodePageToken("", "plans", binding), 0);
 }
 
+TEST(KeyPageToken, RoundTripsKeysWithSeparatorsAndRefusesForeignOnes) {
+  const uint64_t binding = StableHash("plans/B-00001|||1");
+  const std::string token = EncodeKeyPageToken("measurements", binding, "kgi-capex|2026-H2", 37);
+  absl::StatusOr<KeyPosition> p = DecodeKeyPageToken(token, "measurements", binding);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->key, "kgi-capex|2026-H2");
+  EXPECT_EQ(p->offset, 37);
+  // A key may hold the separator.
+  p = DecodeKeyPageToken(EncodeKeyPageToken("k", binding, "a:b:c", 0), "k", binding);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->key, "a:b:c");
+  EXPECT_EQ(DecodeKeyPageToken("", "measurements", binding)->key, "");
+  EXPECT_EQ(DecodeKeyPageToken(token, "reviews", binding).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeKeyPageToken(token, "measurements", StableHash("x")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A position token is not a key token, nor the reverse.
+  EXPECT_EQ(DecodeKeyPageToken(EncodePageToken("measurements", binding, 3), "measurements",
+                               binding)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken(token, "measurements", binding).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(PageToken, TamperedOrForeignTokensAreRefused) {
   const uint64_t binding = StableHash("filters");
   const std::string token = EncodePageToken("plans", binding, 7);

@@ -1716,7 +1716,7 @@ TEST_F(KpiTest, UnknownFieldsOfEveryWriteAreNeitherStoredNorServed) {
   Smuggle(record.mutable_breakdown(0), kSmuggled);
   const Measurement m = MustRecord(Prefecture(kToyama), record);
   EXPECT_EQ(UnknownBytes(m), 0u);
-  // VerifyMeasurement and ReturnMeasurement.
+  // VerifyMeasurement (ReturnMeasurement goes through the same helper and the same Review).
   VerifyMeasurementRequest verify;
   verify.set_name(m.name());
   Smuggle(&verify, kSmuggled);
@@ -2093,7 +2093,7 @@ TEST_F(KpiTest, EveryWriteCountsAgainstTheWritersQuota) {
     }
     return Unlock(Bureau("HOKURIKU"), plan.name(), 2026, FISCAL_HALF_H1, absl::StrCat("理由 ", i));
   });
-  // Someone else's quota, and the service's own sync.
+  // Someone else's quota; and the plan sync, the service's own work, is charged to nobody.
   MustRecord(Token(Role::kPrefecture, kToyama, "", "another-clerk"),
              Req(plan, "kgi-talent", 2026, FISCAL_HALF_H2, 10));
   EXPECT_TRUE(kpi_->tracker().RefreshPlan(PlanId(plan)).ok());
@@ -2255,6 +2255,86 @@ TEST_F(KpiTest, RfsctlImportIsBoundedAndSaysWhatFits) {
   EXPECT_EQ(code, 10 + static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION)) << out;
   EXPECT_TRUE(absl::StrContains(out, "kpi unlock")) << out;
   EXPECT_EQ(StoredMeasurements(plan), 0);
+}
+
+// Pages continue at a measurement, not at a position: values recorded between two pages are
+// neither skipped nor make anything come twice, and a plan of many measurements is read to
+// its end (a token names the next measurement and how much of its history was sent).
+TEST_F(KpiTest, PagesNeitherSkipNorRepeatWhenValuesArriveBetweenThem) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  ASSERT_OK(Unlock(Secretariat(), plan.name(), 2026, FISCAL_HALF_H1, "まとめて報告"));
+  std::vector<std::string> ids;
+  for (const Indicator& indicator : plan.indicators()) ids.push_back(indicator.id());
+  std::sort(ids.begin(), ids.end());
+  ASSERT_GE(ids.size(), 4u);
+  // H2 values of every indicator but the first; the first comes between pages.
+  for (size_t i = 1; i < ids.size(); ++i) {
+    MustRecord(Prefecture(kToyama), Req(plan, ids[i], 2026, FISCAL_HALF_H2, 1));
+  }
+  ListMeasurementsRequest req;
+  req.set_plan(plan.name());
+  req.set_page_size(1);
+  std::vector<std::string> seen;
+  int page = 0;
+  do {
+    ListMeasurementsResponse out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, Viewer(), absl::Seconds(10));
+    ASSERT_OK(kpi_stub_->ListMeasurements(&ctx, req, &out));
+    ASSERT_LE(out.measurements_size(), 1);
+    for (const Measurement& m : out.measurements()) seen.push_back(m.name());
+    if (++page == 2) {
+      // Before the position: must not shift what comes next. After it: must come once.
+      MustRecord(Prefecture(kToyama), Req(plan, ids[0], 2026, FISCAL_HALF_H2, 1));
+      MustRecord(Prefecture(kToyama), Req(plan, ids.back(), 2026, FISCAL_HALF_H1, 1));
+    }
+    req.set_page_token(out.next_page_token());
+    ASSERT_LT(page, 50);
+  } while (!req.page_token().empty());
+  std::vector<std::string> expected;
+  for (size_t i = 1; i < ids.size(); ++i) {
+    expected.push_back(MeasurementNameOf(plan, ids[i], "2026-H2"));
+    if (i + 1 == ids.size()) expected.push_back(MeasurementNameOf(plan, ids[i], "2026-H1"));
+  }
+  // ids.back()'s H1 sorts before its H2.
+  std::swap(expected[expected.size() - 1], expected[expected.size() - 2]);
+  EXPECT_EQ(seen, expected);
+}
+
+// An ACT that the cycle's write would refuse for the caller's quota is refused before the plan
+// moves (the plan stays PUBLISHED, the cycle in CHECK).
+TEST_F(KpiTest, AnActOverTheQuotaMovesNeitherTheCycleNorThePlan) {
+  kpi_quota_ = {0, 60'000};
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
+  AdvancePdcaCycleRequest req;
+  req.set_plan(plan.name());
+  req.set_to_phase(PDCA_PHASE_DO);
+  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
+  req.set_to_phase(PDCA_PHASE_CHECK);
+  req.set_findings("見直しが必要");
+  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
+  req.clear_findings();
+  req.set_to_phase(PDCA_PHASE_ACT);
+  req.set_request_revision(true);
+  std::string description;
+  for (int i = 0; i < 2000; ++i) description += "策";
+  for (int i = 0; i < 50; ++i) {
+    ImprovementAction* action = req.add_actions();
+    action->set_description(description);
+    action->set_owner("富山県");
+    action->set_due_date("2027-03-31");
+  }
+  const grpc::Status s = Advance(Prefecture(kToyama), req, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  Plan now;
+  ASSERT_OK(Get(Viewer(), plan.name(), &now));
+  EXPECT_EQ(now.stage(), PLAN_STAGE_PUBLISHED) << "the plan moved for a refused ACT";
+  PdcaCycle cycle;
+  ASSERT_OK(Cycle(Viewer(), plan, &cycle));
+  EXPECT_EQ(cycle.phase(), PDCA_PHASE_CHECK);
 }
 
 }  // namespace
