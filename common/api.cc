@@ -27,6 +27,25 @@ uint64_t StableHash(absl::string_view s) {
   return h;
 }
 
+namespace {
+
+absl::Status NotOurToken() {
+  return InvalidField("page_token",
+                      "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
+                      "やり直してください",
+                      "not a token this method returned; start again without one");
+}
+
+absl::Status ForOtherFilters() {
+  return InvalidField("page_token",
+                      "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
+                      "以外は同じ内容のリクエストを送ってください",
+                      "was issued for other filters or another plan; use the same request "
+                      "with only the page_token changed");
+}
+
+}  // namespace
+
 std::string EncodePageToken(absl::string_view kind, uint64_t binding, int64_t position) {
   return absl::WebSafeBase64Escape(absl::StrCat(kind, ":", absl::Hex(binding), ":", position));
 }
@@ -42,17 +61,10 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token, absl::string_v
   // overflows.
   if (parts.size() != 3 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position) ||
       position < 0 || position > (int64_t{1} << 40)) {
-    return InvalidField("page_token",
-                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
-                        "やり直してください",
-                        "not a token this method returned; start again without one");
+    return NotOurToken();
   }
   if (parts[1] != absl::StrCat(absl::Hex(binding))) {
-    return InvalidField("page_token",
-                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
-                        "以外は同じ内容のリクエストを送ってください",
-                        "was issued for other filters or another plan; use the same request "
-                        "with only the page_token changed");
+    return ForOtherFilters();
   }
   return position;
 }
@@ -74,17 +86,10 @@ absl::StatusOr<KeyPosition> DecodeKeyPageToken(const std::string& token, absl::s
   }
   if (parts.size() != 4 || parts[0] != kind || !absl::SimpleAtoi(parts[2], &position.offset) ||
       position.offset < 0 || position.offset > (int64_t{1} << 40) || parts[3].empty()) {
-    return InvalidField("page_token",
-                        "このメソッドが返したトークンではありません。page_token を指定せずに最初から"
-                        "やり直してください",
-                        "not a token this method returned; start again without one");
+    return NotOurToken();
   }
   if (parts[1] != absl::StrCat(absl::Hex(binding))) {
-    return InvalidField("page_token",
-                        "別の絞り込み条件又は別の計画に対して発行されたトークンです。page_token "
-                        "以外は同じ内容のリクエストを送ってください",
-                        "was issued for other filters or another plan; use the same request "
-                        "with only the page_token changed");
+    return ForOtherFilters();
   }
   position.key = std::move(parts[3]);
   return position;

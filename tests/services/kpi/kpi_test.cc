@@ -407,6 +407,20 @@ class KpiTest : public RegistryFixture {
     PrepareCall(&ctx, token, absl::Seconds(10));
     return kpi_stub_->AdvancePdcaCycle(&ctx, req, out != nullptr ? out : &ignored);
   }
+  // Moves the FY2026 H2 cycle of `plan` through DO and CHECK as Toyama's clerk, and returns
+  // the request for ACT (no action yet).
+  AdvancePdcaCycleRequest ToCheck(const Plan& plan) {
+    AdvancePdcaCycleRequest req;
+    req.set_plan(plan.name());
+    req.set_to_phase(PDCA_PHASE_DO);
+    EXPECT_TRUE(Advance(Prefecture(kToyama), req, nullptr).ok());
+    req.set_to_phase(PDCA_PHASE_CHECK);
+    req.set_findings("見直しが必要");
+    EXPECT_TRUE(Advance(Prefecture(kToyama), req, nullptr).ok());
+    req.clear_findings();
+    req.set_to_phase(PDCA_PHASE_ACT);
+    return req;
+  }
   // Outbox entries whose id or type contains `text` (ids and types are stored as text).
   int OutboxLinesContaining(const std::string& text) {
     int n = 0;
@@ -1795,15 +1809,7 @@ TEST_F(KpiTest, UnknownFieldsOfEveryWriteAreNeitherStoredNorServed) {
 TEST_F(KpiTest, ARefusedActNeverMovesThePlanAndFutureCyclesDoNotMove) {
   Plan plan;
   ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
-  AdvancePdcaCycleRequest req;
-  req.set_plan(plan.name());
-  req.set_to_phase(PDCA_PHASE_DO);
-  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
-  req.set_to_phase(PDCA_PHASE_CHECK);
-  req.set_findings("順調");
-  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
-  req.clear_findings();
-  req.set_to_phase(PDCA_PHASE_ACT);
+  AdvancePdcaCycleRequest req = ToCheck(plan);
   ImprovementAction* action = req.add_actions();
   action->set_description("継続");
   action->set_owner("富山県");
@@ -2309,15 +2315,7 @@ TEST_F(KpiTest, AnActOverTheQuotaMovesNeitherTheCycleNorThePlan) {
   ASSERT_NO_FATAL_FAILURE(StartKpi());
   Plan plan;
   ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan, PLAN_STAGE_PUBLISHED));
-  AdvancePdcaCycleRequest req;
-  req.set_plan(plan.name());
-  req.set_to_phase(PDCA_PHASE_DO);
-  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
-  req.set_to_phase(PDCA_PHASE_CHECK);
-  req.set_findings("見直しが必要");
-  ASSERT_OK(Advance(Prefecture(kToyama), req, nullptr));
-  req.clear_findings();
-  req.set_to_phase(PDCA_PHASE_ACT);
+  AdvancePdcaCycleRequest req = ToCheck(plan);
   req.set_request_revision(true);
   std::string description;
   for (int i = 0; i < 2000; ++i) description += "策";
