@@ -27,10 +27,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "common/client.h"
 #include "common/digest.h"
+#include "common/errors.h"
 #include "common/fiscal.h"
 #include "common/money.h"
+#include "common/status.h"
 #include "common/text.h"
 #include "nlohmann/json.hpp"
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
@@ -1698,19 +1701,35 @@ void CheckImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
             [](const Refusal& a, const Refusal& b) { return a.line < b.line; });
 }
 
+// The longest wait for the write quota before a line is tried again (a quota of writes a
+// minute frees up within a minute; one of bytes an hour may not, and stops the import).
+constexpr absl::Duration kLongestQuotaWait = absl::Seconds(75);
+
 // Records the lines in order with RecordMeasurement, showing a counter on stderr when it is a
 // terminal, and returns how many were recorded before it stopped (all of them when it did not):
-// the first failure stops it and goes to `refusals`.
+// the first failure stops it and goes to `refusals`. A line refused for the writer's quota
+// with a delay (google.rpc.RetryInfo) of at most kLongestQuotaWait is sent again after it.
 size_t RecordImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
                          std::vector<Refusal>* refusals) {
   const bool progress = isatty(STDERR_FILENO);
-  const char* label = c.g().english ? "recording " : "登録中 ";
+  const bool en = c.g().english;
+  const char* label = en ? "recording " : "登録中 ";
   const size_t total = lines.size();
   size_t i = 0;
   for (; i < total; ++i) {
     if (progress) std::fprintf(stderr, "\r%s%s", label, RenderCounter(i, total).c_str());
     kv1::Measurement resp;
-    const grpc::Status s = c.Call(&Stub::RecordMeasurement, lines[i].request, &resp);
+    grpc::Status s = c.Call(&Stub::RecordMeasurement, lines[i].request, &resp);
+    for (std::optional<absl::Duration> delay;
+         s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+         (delay = RetryDelayOf(FromGrpcStatus(s))).has_value() && *delay <= kLongestQuotaWait;) {
+      std::fprintf(stderr,
+                   en ? "\nline %d: the write quota is used up; waiting %lld s, then going on\n"
+                      : "\n%d 行目: 書込み上限に達したため %lld 秒待ってから続けます\n",
+                   lines[i].line, static_cast<long long>(absl::ToInt64Seconds(*delay)));
+      absl::SleepFor(*delay);
+      s = c.Call(&Stub::RecordMeasurement, lines[i].request, &resp);
+    }
     if (s.ok()) continue;
     refusals->push_back({lines[i].line, s});
     break;
@@ -1927,6 +1946,8 @@ const char* KpiUsage() {
          DEADLINE_EXCEEDED, UNAUTHENTICATED) stops the check there. --dry_run stops after this
          check: it records nothing (and needs the token and the service).
       3. Only then are the rows recorded in order (recording [#####.....] 120/300). A row
+         refused for the write quota with a delay of at most 75 s (writes a minute) is sent
+         again after that delay, saying so. A row
          failing now (the service unreachable, a half year locked since the check) stops the
          import with "line N: <error>" (exit 10 + the gRPC code); the rows before it stay
          recorded: fix the cause and run the same file again, the rows already recorded are

@@ -2335,5 +2335,26 @@ TEST_F(KpiTest, AnActOverTheQuotaMovesNeitherTheCycleNorThePlan) {
   EXPECT_EQ(cycle.phase(), PDCA_PHASE_CHECK);
 }
 
+// rfsctl kpi import waits for the write quota when the service says when to retry (writes a
+// minute free up within a minute), so a file larger than a minute's quota is imported whole.
+TEST_F(KpiTest, RfsctlImportWaitsForTheWriteQuota) {
+  kpi_quota_ = {3, 0};
+  ASSERT_NO_FATAL_FAILURE(StartKpi());
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  std::string csv = "plan,indicator,period,value\n";
+  int rows = 0;
+  for (const Indicator& indicator : plan.indicators()) {
+    if (rows == 4) break;
+    absl::StrAppend(&csv, PlanId(plan), ",", indicator.id(), ",2026-H2,1\n");
+    ++rows;
+  }
+  ASSERT_EQ(rows, 4);
+  auto [code, out] = RunImport(csv);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "the write quota is used up; waiting")) << out;
+  EXPECT_EQ(StoredMeasurements(plan), 4) << out;
+}
+
 }  // namespace
 }  // namespace rfs::testing
