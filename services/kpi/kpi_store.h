@@ -18,8 +18,10 @@
 //   gone:{id}            hash    indicator → last definition (slim, SnapshotOf) of an indicator
 //                                the plan dropped while it had values
 //   pdca:{id}            hash    "{fy}-{H}" → PdcaCycle
-//   rep:{fy}-{H}         hash    plan id → "{ReportState}|{block}" of each plan expected to
-//                                report that half year (kept with the "rep" contributions)
+//   rep:{fy}-{H}         hash    plan id → "{ReportState}|{block}|{reported}|{indicators}" of
+//                                each plan expected to report that half year (kept with the
+//                                "rep" contributions; entries written before the counts have
+//                                the first two)
 //   o:{id}               hash    indicator → StatusOverride
 //   unlock:{id}          hash    "{fy}-{H}" → PeriodLock (reopened half years)
 //   req:{len}:{subject}:{request_id}  string  "measurement-name fingerprint", for a while

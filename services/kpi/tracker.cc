@@ -502,17 +502,49 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
       }
       write.events.push_back(std::move(e));
     }
-    // The report index follows the "rep" rows: "{fy}|rep|{H}|{STATE}|{type}|{block}".
+    // The report index follows the "rep" rows: "{fy}|rep|{H}|{STATE}|{type}|{block}", and
+    // holds "{state}|{block}|{indicators with a value}|{indicators}" per plan: set when the
+    // state moves, and for the half year of the value written (its count moves).
+    const auto index_value = [&](const std::vector<std::string>& parts) {
+      v1::ReportState state_value = v1::REPORT_STATE_UNSPECIFIED;
+      v1::ReportState_Parse(parts[3], &state_value);
+      int fiscal_year = 0;
+      (void)absl::SimpleAtoi(parts[0], &fiscal_year);
+      int reported = 0;
+      for (const Indicator& indicator : plan.indicators()) {
+        for (const v1::Measurement& m : after_values) {
+          if (m.indicator_id() == indicator.id() &&
+              m.period().fiscal_year() == fiscal_year &&
+              (m.period().half() == common::v1::FISCAL_HALF_H1) == (parts[2] == "H1")) {
+            ++reported;
+            break;
+          }
+        }
+      }
+      return absl::StrCat(static_cast<int>(state_value), "|", parts[5], "|", reported, "|",
+                          plan.indicators_size());
+    };
+    const std::string written_half =
+        change.measurement.has_value() ? PeriodKey(change.measurement->period()) : "";
     absl::flat_hash_set<std::string> set_halves;
     for (const auto& [key, delta] : write.difference) {
       const std::vector<std::string> parts = absl::StrSplit(key, '|');
       if (parts.size() != 6 || parts[1] != "rep" || delta <= 0) continue;
-      v1::ReportState state_value = v1::REPORT_STATE_UNSPECIFIED;
-      v1::ReportState_Parse(parts[3], &state_value);
       const std::string half = absl::StrCat(parts[0], "-", parts[2]);
       set_halves.insert(half);
-      write.fields.push_back({absl::StrCat("rep:", half), plan_id,
-                              absl::StrCat(static_cast<int>(state_value), "|", parts[5])});
+      write.fields.push_back({absl::StrCat("rep:", half), plan_id, index_value(parts)});
+    }
+    if (!written_half.empty() && !set_halves.contains(written_half)) {
+      for (const auto& [key, value] : after) {
+        const std::vector<std::string> parts = absl::StrSplit(key, '|');
+        if (parts.size() != 6 || parts[1] != "rep" || value <= 0 ||
+            absl::StrCat(parts[0], "-", parts[2]) != written_half) {
+          continue;
+        }
+        set_halves.insert(written_half);
+        write.fields.push_back(
+            {absl::StrCat("rep:", written_half), plan_id, index_value(parts)});
+      }
     }
     for (const auto& [key, delta] : write.difference) {
       const std::vector<std::string> parts = absl::StrSplit(key, '|');
@@ -1380,8 +1412,8 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
   std::vector<std::string> ids;
   for (const auto& [plan_id, value] : index) {
     if (!type.empty() && plan_id.substr(0, 1) != type) continue;
-    const size_t bar = value.find('|');
-    if (!req.block().empty() && value.substr(bar + 1) != req.block()) continue;
+    const std::vector<absl::string_view> fields = absl::StrSplit(value, '|');
+    if (!req.block().empty() && (fields.size() < 2 || fields[1] != req.block())) continue;
     ids.push_back(plan_id);
   }
   std::sort(ids.begin(), ids.end());
@@ -1402,17 +1434,23 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
     ids = std::move(readable);
   }
   for (const std::string& plan_id : ids) {
-    const std::string& value = index.at(plan_id);
-    const size_t bar = value.find('|');
+    // "{state}|{block}|{reported}|{indicators}" (entries kept before the counts: the first two).
+    const std::vector<std::string> fields = absl::StrSplit(index.at(plan_id), '|');
     int state = 0;
-    if (!absl::SimpleAtoi(value.substr(0, bar), &state)) continue;
+    if (fields.size() < 2 || !absl::SimpleAtoi(fields[0], &state)) continue;
     v1::PlanReport* r = out.add_plans();
     r->set_plan(absl::StrCat("plans/", plan_id));
     r->set_plan_type(plan_id[0] == 'A'   ? registry::v1::PLAN_TYPE_A
                      : plan_id[0] == 'B' ? registry::v1::PLAN_TYPE_B
                                          : registry::v1::PLAN_TYPE_C);
-    r->set_block(value.substr(bar + 1));
+    r->set_block(fields[1]);
     r->set_state(static_cast<v1::ReportState>(state));
+    int reported = 0, indicators = 0;
+    if (fields.size() == 4 && absl::SimpleAtoi(fields[2], &reported) &&
+        absl::SimpleAtoi(fields[3], &indicators)) {
+      r->set_reported(reported);
+      r->set_indicators(indicators);
+    }
   }
   return out;
 }

@@ -1021,9 +1021,16 @@ std::string RenderReportingStatus(const kv1::GetReportingStatusRequest& request,
     absl::StrAppend(&out, en ? "(no plans to show)\n" : "（表示できる計画はありません）\n");
     return out;
   }
-  TextTable table(Header(en, {"PLAN", "TYPE", "BLOCK", "STATE"}, {"計画", "類型", "ブロック", "状況"}));
+  TextTable table(Header(en, {"PLAN", "TYPE", "BLOCK", "STATE", "INDICATORS"},
+                         {"計画", "類型", "ブロック", "状況", "報告済の指標"}));
   for (const auto& p : status.plans()) {
-    table.Add({p.plan(), PlanTypeLetter(p.plan_type()), p.block(), ReportStateWord(p.state(), en)});
+    // "3 of 5" indicators with a value (empty for an entry kept before the counts).
+    const std::string reported =
+        p.indicators() == 0 ? ""
+        : en                ? absl::StrCat(p.reported(), " of ", p.indicators())
+                            : absl::StrCat(p.indicators(), "件中 ", p.reported(), "件");
+    table.Add({p.plan(), PlanTypeLetter(p.plan_type()), p.block(), ReportStateWord(p.state(), en),
+               reported});
   }
   out += table.Render();
   if (status.plans_size() < status.expected()) {
@@ -1101,6 +1108,18 @@ std::string RenderPdcaCycle(const kv1::PdcaCycle& cycle,
       table.Add({absl::StrCat(++n), a.description(), a.owner(), a.due_date()});
     }
     out += table.Render();
+  }
+  // What to do next, for a clerk who has not moved the cycle yet (or is part way).
+  if (cycle.phase() != kv1::PDCA_PHASE_ACT) {
+    const std::string plan(absl::StripPrefix(cycle.plan(), "plans/"));
+    const std::string half =
+        absl::StrCat(cycle.period().fiscal_year(),
+                     cycle.period().half() == common::v1::FISCAL_HALF_H1 ? "-H1" : "-H2");
+    const char* next = cycle.phase() == kv1::PDCA_PHASE_PLAN ? "DO"
+                       : cycle.phase() == kv1::PDCA_PHASE_DO ? "CHECK --findings \"...\""
+                                                              : "ACT --action \"...|...|YYYY-MM-DD\"";
+    absl::StrAppend(&out, en ? "\nnext: " : "\n次の段階へ: ", "rfsctl pdca advance ", plan, " ",
+                    half, " ", next, "\n");
   }
   const int64_t version = cycle.revision_plan_version();
   if (en) {
@@ -1953,8 +1972,8 @@ const char* KpiUsage() {
          recorded: fix the cause and run the same file again, the rows already recorded are
          skipped thanks to their request ids.
   rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]
-      Completeness and lateness of a half year's reports, as of the last reporting scan (at
-      most an hour old): the deadline, how many plans are expected to report and how many
+      Completeness and lateness of a half year's reports, as of each plan's last write or plan
+      sync (a deadline that has just passed shows within --plan_sync_interval_s, 15 s): the deadline, how many plans are expected to report and how many
       reported on time, late, in part, not at all or are not yet due; then each plan you may
       read with its state: 期限内に報告済 (ON TIME), 期限後に報告 (LATE), 一部未報告（期限超過）
       (INCOMPLETE), 未報告（期限超過） (MISSING), 未報告（期限前） (NOT YET DUE).

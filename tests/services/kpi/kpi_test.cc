@@ -1362,6 +1362,15 @@ TEST_F(KpiTest, ReportingStatusCountsEachPlansState) {
   EXPECT_EQ(states[toyama.name()], REPORT_STATE_LATE);
   EXPECT_EQ(states[kanto.name()], REPORT_STATE_INCOMPLETE);
   EXPECT_EQ(states[kanazawa.name()], REPORT_STATE_MISSING);
+  // "n of m indicators" of each plan.
+  for (const PlanReport& r : h1.plans()) {
+    const Plan& p = r.plan() == toyama.name() ? toyama : r.plan() == kanto.name() ? kanto : kanazawa;
+    EXPECT_EQ(r.indicators(), p.indicators_size()) << r.plan();
+    EXPECT_EQ(r.reported(), r.plan() == toyama.name() ? p.indicators_size()
+                            : r.plan() == kanto.name() ? 1
+                                                       : 0)
+        << r.plan();
+  }
 
   ReportingStatus kanto_only;
   ASSERT_OK(Reporting(Viewer(), 2026, FISCAL_HALF_H1, &kanto_only, "KANTO"));

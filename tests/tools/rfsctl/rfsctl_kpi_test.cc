@@ -534,15 +534,17 @@ kv1::ReportingStatus SampleReporting() {
   r.set_on_time(1);
   r.set_late(1);
   r.set_missing(1);
-  auto add = [&](const char* plan, kv1::ReportState state) {
+  auto add = [&](const char* plan, kv1::ReportState state, int reported) {
     kv1::PlanReport* p = r.add_plans();
     p->set_plan(plan);
     p->set_plan_type(rv1::PLAN_TYPE_B);
     p->set_block("HOKURIKU");
     p->set_state(state);
+    p->set_indicators(5);
+    p->set_reported(reported);
   };
-  add("plans/B-00001", kv1::REPORT_STATE_ON_TIME);
-  add("plans/B-00002", kv1::REPORT_STATE_LATE);
+  add("plans/B-00001", kv1::REPORT_STATE_ON_TIME, 5);
+  add("plans/B-00002", kv1::REPORT_STATE_LATE, 5);
   return r;
 }
 
@@ -563,6 +565,7 @@ TEST(KpiReporting, JapaneseReportWithFiltersCountsAndPlans) {
   const std::string row = LineStartingWith(out, "plans/B-00001");
   EXPECT_TRUE(absl::StrContains(row, "HOKURIKU")) << out;
   EXPECT_TRUE(absl::StrContains(row, "期限内に報告済")) << out;
+  EXPECT_TRUE(absl::StrContains(row, "5件中 5件")) << out;
   EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "期限後に報告")) << out;
   EXPECT_TRUE(absl::StrContains(out, "（3件中、閲覧できる 2件を表示）")) << out;
 }
@@ -578,6 +581,7 @@ TEST(KpiReporting, EnglishReportAndAHalfYearNotScannedYet) {
       << out;
   EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "PLAN"), "STATE")) << out;
   EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "LATE")) << out;
+  EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "5 of 5")) << out;
   EXPECT_TRUE(absl::StrContains(out, "(2 of 3 plans listed: those you may read)")) << out;
 
   kv1::ReportingStatus empty = SampleReporting();
@@ -796,18 +800,21 @@ TEST(KpiPdca, CycleInEnglishAndANewCycle) {
   EXPECT_TRUE(absl::StrContains(LineStartingWith(bare, "kgi-talent"), "155")) << bare;
   EXPECT_FALSE(absl::StrContains(bare, "persons")) << bare;
 
-  // A cycle no one has moved yet: its phase and nothing else.
+  // A cycle no one has moved yet: its phase, and the command that moves it on.
   kv1::PdcaCycle fresh;
   fresh.set_name("plans/B-00001/pdca/2027-H1");
+  fresh.set_plan("plans/B-00001");
   fresh.mutable_period()->set_fiscal_year(2027);
   fresh.mutable_period()->set_half(common::v1::FISCAL_HALF_H1);
   fresh.set_phase(kv1::PDCA_PHASE_PLAN);
   fresh.set_etag("v0");
   EXPECT_EQ(RenderPdcaCycle(fresh, {}, /*english=*/true),
             "plans/B-00001/pdca/2027-H1 · FY2027 H1 · phase PLAN (etag v0)\n\n"
+            "next: rfsctl pdca advance B-00001 2027-H1 DO\n\n"
             "revision requested: no\n");
   EXPECT_EQ(RenderPdcaCycle(fresh, {}, /*english=*/false),
             "plans/B-00001/pdca/2027-H1 · 2027年度（令和9年度）上期 · 段階 PLAN（計画）（etag v0）\n\n"
+            "次の段階へ: rfsctl pdca advance B-00001 2027-H1 DO\n\n"
             "計画の見直し依頼: なし\n");
 }
 
