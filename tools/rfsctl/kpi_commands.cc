@@ -975,13 +975,15 @@ std::string RenderNationalReport(const kv1::AggregateKgiRequest& request,
   }
   out += table.Render();
   if (en) {
-    absl::StrAppend(&out, "\nplans: ", response.plans(), " · with a KPI achieved: ",
+    // The plan and KPI figures are of the current half year, whatever fiscal year was asked.
+    absl::StrAppend(&out, "\nnow (the current half year), plans: ", response.plans(),
+                    " · with a KPI achieved: ",
                     response.plans_with_kpi_achieved(), " (",
                     Percent(response.plans_with_kpi_achieved_ratio()), ") · KPIs achieved: ",
                     response.kpis_achieved(), " of ", response.kpis(), " (",
                     Percent(response.kpis_achieved_ratio()), ")\n");
   } else {
-    absl::StrAppend(&out, "\n計画数: ", response.plans(), " · KPIを達成した計画: ",
+    absl::StrAppend(&out, "\n現時点（今の半期）の計画数: ", response.plans(), " · KPIを達成した計画: ",
                     response.plans_with_kpi_achieved(), "（",
                     Percent(response.plans_with_kpi_achieved_ratio()), "） · 達成したKPI: ",
                     response.kpis(), "中 ", response.kpis_achieved(), "（",
@@ -1813,9 +1815,9 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
                               .dump()
                               .c_str());
     } else if (dry_run) {
-      std::printf(g.english ? "%s: %zu line(s) checked by the service; nothing recorded "
+      std::printf(g.english ? "%s: %zu data row(s) checked by the service; nothing recorded "
                               "(--dry_run)\n"
-                            : "%s: %zu 行をサービスで確認しました。登録はしていません（--dry_run）\n",
+                            : "%s: データ %zu 行をサービスで確認しました。登録はしていません（--dry_run）\n",
                   file.c_str(), total);
     } else {
       std::printf(g.english ? "%s: recorded %zu measurement(s)\n"
@@ -1856,7 +1858,7 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
         return r.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
       });
       std::fprintf(stderr,
-                   en ? "rfsctl: kpi import: %s: the service refused %zu of %zu line(s); nothing "
+                   en ? "rfsctl: kpi import: %s: the service refused %zu of %zu data row(s); nothing "
                         "was imported: fix them%s and run the same file again\n"
                       : "rfsctl: kpi import: %s: %zu 行中 %zu 行が受け付けられませんでした。何も"
                         "登録していません。直して%s同じファイルをもう一度取り込んでください\n",
@@ -1877,7 +1879,7 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
     const int code = FailLine(refusals.front(), g.english);
     std::fprintf(stderr,
                  en ? "rfsctl: kpi import stopped at line %d although every line had passed the "
-                      "check: %zu line(s) before it were recorded and stay recorded; fix the "
+                      "check: %zu data row(s) before it were recorded and stay recorded; fix the "
                       "cause (e.g. the service unreachable, a half year locked since, the write "
                       "quota) and run the same file again (the lines already recorded are "
                       "skipped by their request ids)\n"

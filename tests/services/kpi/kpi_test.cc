@@ -2262,7 +2262,7 @@ TEST_F(KpiTest, RfsctlImportIsBoundedAndSaysWhatFits) {
   for (absl::string_view line : absl::StrSplit(out, '\n')) listed += absl::StartsWith(line, "rfsctl: line ");
   EXPECT_EQ(listed, 50) << out;
   EXPECT_TRUE(absl::StrContains(out, "and 70 more refused line(s)")) << out;
-  EXPECT_TRUE(absl::StrContains(out, "refused 120 of 120")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "refused 120 of 120 data row(s)")) << out;
   EXPECT_FALSE(absl::StrContains(out, "kpi unlock")) << "no half year was locked: " << out;
   // A locked half year: the hint says how to reopen it.
   std::tie(code, out) =

@@ -483,6 +483,10 @@ TEST(KpiReport, NationalTable) {
   EXPECT_TRUE(absl::StrContains(out, "2026年度 必須KGIの全国集計（ブロック HOKURIKU、東京圏を除く）")) << out;
   EXPECT_TRUE(absl::StrContains(out, "6,200,000,000")) << out;
   EXPECT_TRUE(absl::StrContains(out, "KPIを達成した計画: 1（50.0%）")) << out;
+  // The plan and KPI shares are of the current half year, not of the fiscal year asked.
+  EXPECT_TRUE(absl::StrContains(out, "現時点（今の半期）の計画数")) << out;
+  EXPECT_TRUE(absl::StrContains(RenderNationalReport(req, SampleNational(), /*english=*/true),
+                                "now (the current half year), plans:"));
   EXPECT_TRUE(absl::StrContains(out, "103.3%")) << out;  // CAPEX reported / target
 }
 
