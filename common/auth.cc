@@ -274,7 +274,8 @@ absl::StatusOr<absl::string_view> BearerToken(const grpc::ServerContextBase& con
   return absl::StripAsciiWhitespace(value.substr(7));
 }
 
-absl::StatusOr<Principal> TokenVerifier::Authenticate(const grpc::ServerContextBase& context) const {
+absl::StatusOr<Principal> TokenVerifier::Authenticate(
+    const grpc::ServerContextBase& context) const {
   absl::StatusOr<absl::string_view> token = BearerToken(context);
   if (!token.ok()) return token.status();
   return Verify(*token);

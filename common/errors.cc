@@ -71,7 +71,8 @@ std::optional<common::v1::ErrorDetails> DetailsOf(const absl::Status& status) {
 }
 
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
-  const int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(delay, absl::Seconds(1))));
+  const int64_t seconds =
+      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(delay, absl::Seconds(1))));
   status.SetPayload(kRetryUrl, absl::Cord(absl::StrCat(seconds)));
   return status;
 }

@@ -45,19 +45,28 @@ absl::Status RedisStore::LoadScripts() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<RedisReplyPtr>> RedisStore::ListRangeReplies(const std::string& key,
-                                                                        int64_t offset,
-                                                                        int64_t count,
-                                                                        absl::string_view what) {
-  const std::string from = absl::StrCat(offset);
-  const std::string to = absl::StrCat(offset + std::max<int64_t>(count, 1) - 1);
-  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
-  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
-                   lease.Pipeline({{"LRANGE", key, from, to}, {"LLEN", key}}));
-  for (const RedisReplyPtr& r : replies) {
-    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r.get()));
+absl::StatusOr<std::vector<RedisReplyPtr>> RedisStore::ListRangeReplies(
+    const std::vector<std::pair<std::string, int64_t>>& lists, int64_t count,
+    absl::string_view what) {
+  if (lists.empty()) return std::vector<RedisReplyPtr>();
+  std::vector<std::string> bounds;
+  bounds.reserve(2 * lists.size());
+  for (const auto& [key, offset] : lists) {
+    bounds.push_back(absl::StrCat(offset));
+    bounds.push_back(absl::StrCat(offset + std::max<int64_t>(count, 1) - 1));
   }
-  if (replies[0]->type != REDIS_REPLY_ARRAY) return Corrupt(what);
+  std::vector<std::vector<absl::string_view>> commands;
+  commands.reserve(2 * lists.size());
+  for (size_t l = 0; l < lists.size(); ++l) {
+    commands.push_back({"LRANGE", lists[l].first, bounds[2 * l], bounds[2 * l + 1]});
+    commands.push_back({"LLEN", lists[l].first});
+  }
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  for (size_t r = 0; r < replies.size(); ++r) {
+    if (replies[r]->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(replies[r].get()));
+    if (r % 2 == 0 && replies[r]->type != REDIS_REPLY_ARRAY) return Corrupt(what);
+  }
   return replies;
 }
 

@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/message_lite.h>
@@ -55,29 +56,42 @@ class RedisStore {
   static absl::Status ParseOf(const redisReply* reply, google::protobuf::MessageLite* message,
                               absl::string_view what);
 
-  // Part of a list of `Message`s: at most `count` items from `offset`, and the list's length,
-  // in one round trip (for pages of a history that may be long).
+  // Part of a list of `Message`s: at most `count` items from `offset`, and the list's length.
   template <typename Message>
   struct ListPart {
     std::vector<Message> items;
     int64_t length = 0;
   };
+  // The parts of several lists, (key, offset) each, at most `count` items each, in one round
+  // trip (for pages of histories that may be long).
+  template <typename Message>
+  absl::StatusOr<std::vector<ListPart<Message>>> ListRanges(
+      const std::vector<std::pair<std::string, int64_t>>& lists, int64_t count,
+      absl::string_view what) {
+    absl::StatusOr<std::vector<RedisReplyPtr>> replies = ListRangeReplies(lists, count, what);
+    if (!replies.ok()) return replies.status();
+    std::vector<ListPart<Message>> parts(lists.size());
+    for (size_t l = 0; l < lists.size(); ++l) {
+      const redisReply* items = (*replies)[2 * l].get();
+      parts[l].items.resize(items->elements);
+      for (size_t i = 0; i < items->elements; ++i) {
+        if (absl::Status s = ParseOf(items->element[i], &parts[l].items[i], what); !s.ok()) {
+          return s;
+        }
+      }
+      absl::StatusOr<int64_t> length = IntegerOf((*replies)[2 * l + 1].get(), what);
+      if (!length.ok()) return length.status();
+      parts[l].length = *length;
+    }
+    return parts;
+  }
   template <typename Message>
   absl::StatusOr<ListPart<Message>> ListRange(const std::string& key, int64_t offset,
                                               int64_t count, absl::string_view what) {
-    absl::StatusOr<std::vector<RedisReplyPtr>> replies =
-        ListRangeReplies(key, offset, count, what);
-    if (!replies.ok()) return replies.status();
-    ListPart<Message> part;
-    const redisReply* items = (*replies)[0].get();
-    part.items.resize(items->elements);
-    for (size_t i = 0; i < items->elements; ++i) {
-      if (absl::Status s = ParseOf(items->element[i], &part.items[i], what); !s.ok()) return s;
-    }
-    absl::StatusOr<int64_t> length = IntegerOf((*replies)[1].get(), what);
-    if (!length.ok()) return length.status();
-    part.length = *length;
-    return part;
+    absl::StatusOr<std::vector<ListPart<Message>>> parts =
+        ListRanges<Message>({{key, offset}}, count, what);
+    if (!parts.ok()) return parts.status();
+    return std::move((*parts)[0]);
   }
 
  protected:
@@ -89,10 +103,11 @@ class RedisStore {
   AsyncRedis* const async_;
 
  private:
-  // LRANGE key offset offset+count-1 and LLEN key, pipelined; the first reply an array.
-  absl::StatusOr<std::vector<RedisReplyPtr>> ListRangeReplies(const std::string& key,
-                                                              int64_t offset, int64_t count,
-                                                              absl::string_view what);
+  // LRANGE key offset offset+count-1 and LLEN key of each list, pipelined; every LRANGE reply
+  // an array.
+  absl::StatusOr<std::vector<RedisReplyPtr>> ListRangeReplies(
+      const std::vector<std::pair<std::string, int64_t>>& lists, int64_t count,
+      absl::string_view what);
 
   const std::string prefix_;
   std::vector<std::unique_ptr<RedisScript>> scripts_;

@@ -1,6 +1,7 @@
 #include "common/status.h"
 
 #include <google/protobuf/any.pb.h>
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
@@ -32,20 +33,15 @@ void WriteBytesField(google::protobuf::io::CodedOutputStream* coded, int field,
   coded->WriteString(bytes);
 }
 
-// The bytes of a google.rpc.RetryInfo {google.protobuf.Duration retry_delay = 1}, Duration
-// being {int64 seconds = 1}.
+// The bytes of a google.rpc.RetryInfo {google.protobuf.Duration retry_delay = 1}.
 std::string RetryInfoBytes(int64_t seconds) {
-  std::string duration, out;
-  {
-    google::protobuf::io::StringOutputStream stream(&duration);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.WriteTag(1 << 3 | 0);
-    coded.WriteVarint64(static_cast<uint64_t>(seconds));
-  }
+  google::protobuf::Duration delay;
+  delay.set_seconds(seconds);
+  std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
-    WriteBytesField(&coded, 1, duration);
+    WriteBytesField(&coded, 1, delay.SerializeAsString());
   }
   return out;
 }
@@ -71,7 +67,9 @@ std::string RpcStatusBytes(int code, const std::string& message,
     coded.WriteTag(1 << 3 | 0);
     coded.WriteVarint32(static_cast<uint32_t>(code));
     WriteBytesField(&coded, 2, message);
-    for (const google::protobuf::Any& any : anys) WriteBytesField(&coded, 3, any.SerializeAsString());
+    for (const google::protobuf::Any& any : anys) {
+      WriteBytesField(&coded, 3, any.SerializeAsString());
+    }
   }
   return out;
 }
@@ -149,15 +147,16 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
       common::v1::ErrorDetails d;
       if (d.ParseFromString(any.value())) details = std::move(d);
     } else if (any.type_url() == kRetryInfoUrl) {
-      // RetryInfo {Duration retry_delay = 1 {int64 seconds = 1}}.
+      // RetryInfo {google.protobuf.Duration retry_delay = 1}.
       google::protobuf::io::CodedInputStream r(
           reinterpret_cast<const uint8_t*>(any.value().data()),
           static_cast<int>(any.value().size()));
       uint32_t len = 0;
-      uint64_t seconds = 0;
-      if (r.ReadTag() == (1 << 3 | 2) && r.ReadVarint32(&len) && r.ReadTag() == (1 << 3 | 0) &&
-          r.ReadVarint64(&seconds)) {
-        retry_delay = absl::Seconds(static_cast<int64_t>(seconds));
+      std::string bytes;
+      google::protobuf::Duration delay;
+      if (r.ReadTag() == (1 << 3 | 2) && r.ReadVarint32(&len) &&
+          r.ReadString(&bytes, static_cast<int>(len)) && delay.ParseFromString(bytes)) {
+        retry_delay = absl::Seconds(delay.seconds());
       }
     }
   }

@@ -104,8 +104,10 @@ absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
     return absl::InvalidArgumentError("--registry_timeout_ms must be 10..600000");
   }
   options.registry_timeout = absl::Milliseconds(registry_timeout_ms);
-  ASSIGN_OR_RETURN(options.tracker.calendar.h1, ParseDueDay(flags.h1_report_due, "--h1_report_due"));
-  ASSIGN_OR_RETURN(options.tracker.calendar.h2, ParseDueDay(flags.h2_report_due, "--h2_report_due"));
+  ASSIGN_OR_RETURN(options.tracker.calendar.h1,
+                   ParseDueDay(flags.h1_report_due, "--h1_report_due"));
+  ASSIGN_OR_RETURN(options.tracker.calendar.h2,
+                   ParseDueDay(flags.h2_report_due, "--h2_report_due"));
   // H2 ends on 31 March: a due day from January to March would close it before it ends.
   if (options.tracker.calendar.h2.month < 4) {
     return absl::InvalidArgumentError(

@@ -345,40 +345,15 @@ absl::StatusOr<std::optional<std::string>> KpiStore::GetRequest(const std::strin
   return std::optional<std::string>(std::string(value));
 }
 
-absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> KpiStore::Histories(
-    const std::string& plan_id, const std::vector<std::string>& fields) {
-  std::vector<std::vector<v1::MeasurementChange>> out(fields.size());
-  if (fields.empty()) return out;
-  std::vector<std::string> keys;
-  keys.reserve(fields.size());
-  for (const std::string& f : fields) keys.push_back(Key(absl::StrCat("h:", plan_id, ":", f)));
-  std::vector<std::vector<absl::string_view>> commands;
-  for (const std::string& k : keys) commands.push_back({"LRANGE", k, "0", "-1"});
-  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
-  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
-  for (size_t i = 0; i < replies.size(); ++i) {
-    const redisReply* r = replies[i].get();
-    if (r->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(r));
-    if (r->type != REDIS_REPLY_ARRAY) return Corrupt("measurement history");
-    out[i].resize(r->elements);
-    for (size_t j = 0; j < r->elements; ++j) {
-      RETURN_IF_ERROR(ParseOf(r->element[j], &out[i][j], "measurement history entry"));
-    }
+absl::StatusOr<std::vector<KpiStore::HistoryPart>> KpiStore::HistoryRanges(
+    const std::string& plan_id, const std::vector<std::pair<std::string, int64_t>>& fields,
+    int64_t count) {
+  std::vector<std::pair<std::string, int64_t>> lists;
+  lists.reserve(fields.size());
+  for (const auto& [field, offset] : fields) {
+    lists.emplace_back(Key(absl::StrCat("h:", plan_id, ":", field)), offset);
   }
-  return out;
-}
-
-absl::StatusOr<KpiStore::HistoryPart> KpiStore::HistoryRange(const std::string& plan_id,
-                                                             const std::string& field,
-                                                             int64_t offset, int64_t count) {
-  return ListRange<v1::MeasurementChange>(Key(absl::StrCat("h:", plan_id, ":", field)), offset,
-                                          count, "measurement history");
-}
-
-absl::StatusOr<std::vector<v1::MeasurementChange>> KpiStore::History(const std::string& plan_id,
-                                                                     const std::string& field) {
-  ASSIGN_OR_RETURN(auto all, Histories(plan_id, {field}));
-  return std::move(all[0]);
+  return ListRanges<v1::MeasurementChange>(lists, count, "measurement history");
 }
 
 absl::Status KpiStore::CheckQuota(const std::string& subject, int64_t bytes) {

@@ -132,17 +132,13 @@ class KpiStore : public RedisStore {
   absl::StatusOr<std::optional<std::string>> GetRequest(const std::string& key);
   std::string RequestKey(absl::string_view subject, absl::string_view request_id) const;
 
-  // Every change of one measurement, oldest first.
-  absl::StatusOr<std::vector<v1::MeasurementChange>> History(const std::string& plan_id,
-                                                             const std::string& field);
-  // Histories of several measurements in one round trip.
-  absl::StatusOr<std::vector<std::vector<v1::MeasurementChange>>> Histories(
-      const std::string& plan_id, const std::vector<std::string>& fields);
-  // Part of one measurement's history: at most `count` entries from `offset` (oldest first),
-  // and the length of the whole history.
+  // Parts of measurements' histories, (measurement field, offset) each: at most `count`
+  // entries each from the offset (oldest first), and the length of each whole history, in one
+  // round trip.
   using HistoryPart = ListPart<v1::MeasurementChange>;
-  absl::StatusOr<HistoryPart> HistoryRange(const std::string& plan_id, const std::string& field,
-                                           int64_t offset, int64_t count);
+  absl::StatusOr<std::vector<HistoryPart>> HistoryRanges(
+      const std::string& plan_id, const std::vector<std::pair<std::string, int64_t>>& fields,
+      int64_t count);
 
   // OK when `subject`'s quota allows a write now (nothing is charged): for a step that must not
   // start unless its write will be accepted; RESOURCE_EXHAUSTED (OverQuota) otherwise.

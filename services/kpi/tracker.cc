@@ -510,16 +510,16 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
       v1::ReportState_Parse(parts[3], &state_value);
       int fiscal_year = 0;
       (void)absl::SimpleAtoi(parts[0], &fiscal_year);
+      absl::flat_hash_set<absl::string_view> with_value;
+      for (const v1::Measurement& m : after_values) {
+        if (m.period().fiscal_year() == fiscal_year &&
+            (m.period().half() == common::v1::FISCAL_HALF_H1) == (parts[2] == "H1")) {
+          with_value.insert(m.indicator_id());
+        }
+      }
       int reported = 0;
       for (const Indicator& indicator : plan.indicators()) {
-        for (const v1::Measurement& m : after_values) {
-          if (m.indicator_id() == indicator.id() &&
-              m.period().fiscal_year() == fiscal_year &&
-              (m.period().half() == common::v1::FISCAL_HALF_H1) == (parts[2] == "H1")) {
-            ++reported;
-            break;
-          }
-        }
+        reported += with_value.contains(indicator.id());
       }
       return absl::StrCat(static_cast<int>(state_value), "|", parts[5], "|", reported, "|",
                           plan.indicators_size());
@@ -970,49 +970,63 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
       offset = position.offset;
     }
   }
-  const auto token_at = [&](size_t i, int64_t history_offset) {
-    return EncodeKeyPageToken(
-        "measurements", binding,
-        KpiStore::MeasurementField(all[i].indicator_id(), all[i].period()), history_offset);
+  const auto field_of = [](const v1::Measurement& m) {
+    return KpiStore::MeasurementField(m.indicator_id(), m.period());
   };
+  // The first entries of the page's histories in one round trip (a few each: most histories
+  // are that short); a longer one is read on a chunk at a time.
+  constexpr int64_t kFirstEntries = 8;
+  constexpr int64_t kChunk = 256;
+  std::vector<KpiStore::HistoryPart> firsts;
+  if (req.include_history()) {
+    std::vector<std::pair<std::string, int64_t>> fields;
+    for (size_t i = index; i < all.size() && fields.size() < static_cast<size_t>(page_size); ++i) {
+      fields.emplace_back(field_of(all[i]), i == index ? offset : 0);
+    }
+    ASSIGN_OR_RETURN(firsts, store_->HistoryRanges(plan_id, fields, kFirstEntries));
+  }
   v1::ListMeasurementsResponse response;
   size_t bytes = 0;
-  // History entries read at a time (a few MiB at most: notes are 2,000 characters).
-  constexpr int64_t kChunk = 256;
-  for (; index < all.size() && response.measurements_size() < page_size; ++index, offset = 0) {
-    v1::Measurement m = all[index];
+  for (size_t n = 0; index < all.size() && response.measurements_size() < page_size;
+       ++index, ++n, offset = 0) {
+    v1::Measurement m = std::move(all[index]);
     bytes += m.ByteSizeLong();
     // A page holds at least one measurement, whatever its size.
-    if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) break;
-    if (req.include_history()) {
-      const std::string field = KpiStore::MeasurementField(m.indicator_id(), m.period());
-      bool full = false;
-      for (;;) {
-        ASSIGN_OR_RETURN(KpiStore::HistoryPart part,
-                         store_->HistoryRange(plan_id, field, offset, kChunk));
-        for (v1::MeasurementChange& entry : part.items) {
-          bytes += entry.ByteSizeLong() + 4;
-          // A page holds at least one history entry.
-          if (bytes > options_.max_page_bytes &&
-              m.history_size() + response.measurements_size() > 0) {
-            full = true;
-            break;
-          }
-          *m.add_history() = std::move(entry);
-          ++offset;
+    if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) {
+      response.set_next_page_token(EncodeKeyPageToken("measurements", binding, field_of(m), 0));
+      return response;
+    }
+    if (!req.include_history()) {
+      *response.add_measurements() = std::move(m);
+      continue;
+    }
+    KpiStore::HistoryPart part = std::move(firsts[n]);
+    for (;;) {
+      for (v1::MeasurementChange& entry : part.items) {
+        bytes += entry.ByteSizeLong() + 4;
+        // A page holds at least one history entry; the rest of this history starts the next
+        // page (with the measurement again).
+        if (bytes > options_.max_page_bytes &&
+            m.history_size() + response.measurements_size() > 0) {
+          const std::string field = field_of(m);
+          if (m.history_size() > 0) *response.add_measurements() = std::move(m);
+          response.set_next_page_token(EncodeKeyPageToken("measurements", binding, field, offset));
+          return response;
         }
-        if (full || offset >= part.length || part.items.empty()) break;
+        *m.add_history() = std::move(entry);
+        ++offset;
       }
-      if (full) {
-        // The rest of its history starts the next page (with the measurement again).
-        if (m.history_size() > 0) *response.add_measurements() = std::move(m);
-        response.set_next_page_token(token_at(index, offset));
-        return response;
-      }
+      if (offset >= part.length || part.items.empty()) break;
+      ASSIGN_OR_RETURN(std::vector<KpiStore::HistoryPart> more,
+                       store_->HistoryRanges(plan_id, {{field_of(m), offset}}, kChunk));
+      part = std::move(more[0]);
     }
     *response.add_measurements() = std::move(m);
   }
-  if (index < all.size()) response.set_next_page_token(token_at(index, 0));
+  if (index < all.size()) {
+    response.set_next_page_token(
+        EncodeKeyPageToken("measurements", binding, field_of(all[index]), 0));
+  }
   return response;
 }
 

@@ -136,18 +136,6 @@ absl::Status RequirementsStore::RecordReview(const std::string& plan_id, const v
   return IntegerOf(reply.get(), "review reply").status();
 }
 
-absl::StatusOr<std::vector<v1::Review>> RequirementsStore::ReviewLog(const std::string& plan_id) {
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Command({"LRANGE", Key(absl::StrCat("review:", plan_id, ":log")), "0",
-                                   "-1"}));
-  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("review log");
-  std::vector<v1::Review> out(reply->elements);
-  for (size_t i = 0; i < reply->elements; ++i) {
-    RETURN_IF_ERROR(ParseOf(reply->element[i], &out[i], "review log entry"));
-  }
-  return out;
-}
-
 absl::StatusOr<RequirementsStore::ReviewLogPart> RequirementsStore::ReviewLogRange(
     const std::string& plan_id, int64_t offset, int64_t count) {
   return ListRange<v1::Review>(Key(absl::StrCat("review:", plan_id, ":log")), offset, count,

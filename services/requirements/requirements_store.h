@@ -58,9 +58,7 @@ class RequirementsStore : public RedisStore {
   // (RESOURCE_EXHAUSTED with the delay when it is used up; nothing is written then).
   absl::Status RecordReview(const std::string& plan_id, const v1::Review& review,
                             const common::v1::Event& event, const std::string& subject);
-  // Every decision recorded, oldest first.
-  absl::StatusOr<std::vector<v1::Review>> ReviewLog(const std::string& plan_id);
-  // At most `count` decisions from `offset`, oldest first, and how many there are in all.
+  // At most `count` decisions recorded from `offset`, oldest first, and how many there are.
   using ReviewLogPart = ListPart<v1::Review>;
   absl::StatusOr<ReviewLogPart> ReviewLogRange(const std::string& plan_id, int64_t offset,
                                                int64_t count);

@@ -41,13 +41,8 @@ using namespace registry::v1;
 std::pair<int, std::string> RunToExit(const std::vector<std::string>& argv) {
   std::string cmd;
   for (const auto& a : argv) cmd += "'" + a + "' ";
-  FILE* p = popen((cmd + "2>&1").c_str(), "r");
-  std::string out;
-  char buf[1024];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  CommandResult run = RunShell(cmd);
+  return {run.exit_code, std::move(run.out)};
 }
 
 // A bad setting, and what the binary's message must name.

@@ -126,4 +126,16 @@ bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout) {
 std::string BuildDir() { return RFS_BUILD_DIR; }
 std::string DataDir() { return RFS_SOURCE_DIR "/data"; }
 
+CommandResult RunShell(const std::string& command) {
+  CommandResult result;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) result.out.append(buf, n);
+  const int status = pclose(p);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 }  // namespace rfs::testing

@@ -56,6 +56,14 @@ class Process {
   bool paused_ = false;
 };
 
+// Runs a shell command line to its end; its exit code and what it printed (stdout and stderr
+// together). Quote arguments that need it in `command`.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+CommandResult RunShell(const std::string& command);
+
 // Polls `ready` until it returns true or `timeout` passes. Returns whether it became true.
 bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout = absl::Seconds(20));
 

@@ -80,14 +80,7 @@ std::string RedisServer::KillAtWorstMoment(absl::Duration patience) {
 
 std::string RedisServer::Cli(const std::string& args) const {
   if (process_.paused()) return "ERR redis-server is paused (RedisServer::Cli would hang)";
-  const std::string cmd = "redis-cli -s " + socket_ + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "";
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  const std::string out = RunShell("redis-cli -s " + socket_ + " " + args).out;
   return std::string(absl::StripTrailingAsciiWhitespace(out));
 }
 

@@ -1118,8 +1118,9 @@ std::string RenderPdcaCycle(const kv1::PdcaCycle& cycle,
         absl::StrCat(cycle.period().fiscal_year(),
                      cycle.period().half() == common::v1::FISCAL_HALF_H1 ? "-H1" : "-H2");
     const char* next = cycle.phase() == kv1::PDCA_PHASE_PLAN ? "DO"
-                       : cycle.phase() == kv1::PDCA_PHASE_DO ? "CHECK --findings \"...\""
-                                                              : "ACT --action \"...|...|YYYY-MM-DD\"";
+                       : cycle.phase() == kv1::PDCA_PHASE_DO
+                           ? "CHECK --findings \"...\""
+                           : "ACT --action \"...|...|YYYY-MM-DD\"";
     absl::StrAppend(&out, en ? "\nnext: " : "\n次の段階へ: ", "rfsctl pdca advance ", plan, " ",
                     half, " ", next, "\n");
   }
@@ -1858,7 +1859,8 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
         return r.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
       });
       std::fprintf(stderr,
-                   en ? "rfsctl: kpi import: %s: the service refused %zu of %zu data row(s); nothing "
+                   en ? "rfsctl: kpi import: %s: the service refused %zu of %zu data row(s); "
+                        "nothing "
                         "was imported: fix them%s and run the same file again\n"
                       : "rfsctl: kpi import: %s: %zu 行中 %zu 行が受け付けられませんでした。何も"
                         "登録していません。直して%s同じファイルをもう一度取り込んでください\n",
@@ -1963,8 +1965,8 @@ const char* KpiUsage() {
          [#####.....] 120/300 on stderr when it is a terminal. Each row it refuses (e.g. a half
          year locked after its deadline, a prefecture outside the plan's area) is reported as
          "line N: <code>: <message>" (the first 50, then how many more) and, if there is any,
-         nothing is recorded (exit 10 + the gRPC code of the first). An error of the service or the token (UNAVAILABLE,
-         DEADLINE_EXCEEDED, UNAUTHENTICATED) stops the check there. --dry_run stops after this
+         nothing is recorded (exit 10 + the gRPC code of the first). An error of the service or
+         the token (UNAVAILABLE, DEADLINE_EXCEEDED, UNAUTHENTICATED) stops the check there. --dry_run stops after this
          check: it records nothing (and needs the token and the service).
       3. Only then are the rows recorded in order (recording [#####.....] 120/300). A row
          refused for the write quota with a delay of at most 75 s (writes a minute) is sent
@@ -1975,8 +1977,8 @@ const char* KpiUsage() {
          skipped thanks to their request ids.
   rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]
       Completeness and lateness of a half year's reports, as of each plan's last write or plan
-      sync (a deadline that has just passed shows within --plan_sync_interval_s, 15 s): the deadline, how many plans are expected to report and how many
-      reported on time, late, in part, not at all or are not yet due; then each plan you may
+      sync (a deadline that has just passed shows within --plan_sync_interval_s, 15 s): the
+      deadline, how many plans are expected to report and how many reported on time, late, in part, not at all or are not yet due; then each plan you may
       read with its state: 期限内に報告済 (ON TIME), 期限後に報告 (LATE), 一部未報告（期限超過）
       (INCOMPLETE), 未報告（期限超過） (MISSING), 未報告（期限前） (NOT YET DUE).
 

@@ -359,14 +359,9 @@ class KpiTest : public RegistryFixture {
     std::ofstream(file) << csv_text;
     const std::string cmd = absl::StrCat(
         "RFS_KPI_ADDR=127.0.0.1:", kpi_->port(), " RFS_TOKEN='", Prefecture(kToyama), "' ",
-        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en ", flags, " 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en ", flags);
+    CommandResult run = RunShell(cmd);
+    return {run.exit_code, std::move(run.out)};
   }
 
   // Moves the KPI service's clock.

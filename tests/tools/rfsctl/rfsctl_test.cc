@@ -30,15 +30,9 @@ class RfsctlTest : public RegistryFixture {
                             : "";
     const std::string cmd = absl::StrCat(
         "RFS_ADDR=", addr, requirements, " RFS_TOKEN='",
-        token.empty() ? Secretariat() : token, "' ", BuildDir(), "/tools/rfsctl/rfsctl ", args,
-        " 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+        token.empty() ? Secretariat() : token, "' ", BuildDir(), "/tools/rfsctl/rfsctl ", args);
+    CommandResult run = RunShell(cmd);
+    return {run.exit_code, std::move(run.out)};
   }
 };
 
