@@ -232,6 +232,23 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   return Contributions(plan, measurements, moment, thresholds);
 }
 
+std::string LeadPrefecture(const Plan& plan) {
+  if (!plan.lead_author_code().empty()) return PrefectureOf(plan.lead_author_code());
+  return plan.area().prefecture_codes().empty() ? std::string() : plan.area().prefecture_codes(0);
+}
+
+bool OutsideNationalKgis(const Plan& plan, const v1::Measurement& m,
+                         const std::function<bool(absl::string_view)>& tokyo_area) {
+  if (!m.breakdown().empty()) return false;
+  for (const Indicator& indicator : plan.indicators()) {
+    if (indicator.id() != m.indicator_id()) continue;
+    return indicator.kind() == registry::v1::INDICATOR_KIND_MANDATORY_KGI &&
+           AggregatedKgiName(indicator.mandatory_kgi()) != nullptr &&
+           tokyo_area(LeadPrefecture(plan));
+  }
+  return false;
+}
+
 ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measurement>& measurements,
                               const Moment& moment, const Thresholds& thresholds) {
   const common::v1::FiscalPeriod& as_of = moment.as_of;
@@ -239,11 +256,7 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   if (!IsPublicStage(plan.stage())) return out;
   const std::string type = PlanTypeLetter(plan.type());
   const std::string& block = plan.area().block();
-  const std::string lead = plan.lead_author_code().empty()
-                               ? (plan.area().prefecture_codes().empty()
-                                      ? std::string()
-                                      : plan.area().prefecture_codes(0))
-                               : PrefectureOf(plan.lead_author_code());
+  const std::string lead = LeadPrefecture(plan);
   std::vector<std::string> fields = {"*"};
   for (const std::string& f : plan.strategic_fields()) fields.push_back(f);
   auto add = [&out](std::string key, int64_t v) {

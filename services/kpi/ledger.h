@@ -56,6 +56,15 @@ using ContributionMap = absl::btree_map<std::string, int64_t>;
 // "CAPEX", "VALUE_ADDED", "TALENT"; nullptr for the other KGIs (not aggregated nationally).
 const char* AggregatedKgiName(registry::v1::MandatoryKgi kgi);
 
+// The prefecture a plan's values without a breakdown, its targets and its counts are set at:
+// the lead author's prefecture, else the first of its area ("" for neither).
+std::string LeadPrefecture(const registry::v1::Plan& plan);
+
+// True when the national KGIs leave `m` out whole: a mandatory KGI counted nationally, with no
+// breakdown, on a plan whose lead prefecture is in the Tokyo area (`tokyo_area` tells).
+bool OutsideNationalKgis(const registry::v1::Plan& plan, const v1::Measurement& m,
+                         const std::function<bool(absl::string_view)>& tokyo_area);
+
 // v1::ProgressStatus of a computed status.
 v1::ProgressStatus ToProto(Status status);
 

@@ -577,7 +577,15 @@ absl::StatusOr<v1::Measurement> Tracker::WriteMeasurement(const Principal& who,
                                                           const Mutation& mutate) {
   ASSIGN_OR_RETURN(Change change, Commit(who, plan, mutate));
   if (!change.measurement.has_value()) return absl::InternalError("no measurement written");
+  MarkNational(plan, &*change.measurement);
   return *std::move(change.measurement);
+}
+
+void Tracker::MarkNational(const Plan& plan, v1::Measurement* m) const {
+  m->set_outside_national_kgis(OutsideNationalKgis(plan, *m, [this](absl::string_view pref) {
+    const PrefectureInfo* info = reference_->FindPrefecture(pref);
+    return info != nullptr && info->tokyo_area;
+  }));
 }
 
 absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
@@ -990,6 +998,7 @@ absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
   for (size_t n = 0; index < all.size() && response.measurements_size() < page_size;
        ++index, ++n, offset = 0) {
     v1::Measurement m = std::move(all[index]);
+    MarkNational(plan, &m);
     bytes += m.ByteSizeLong();
     // A page holds at least one measurement, whatever its size.
     if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) {

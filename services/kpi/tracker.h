@@ -124,6 +124,9 @@ class Tracker {
   absl::StatusOr<v1::Measurement> WriteMeasurement(const Principal& who,
                                                    const registry::v1::Plan& plan,
                                                    const Mutation& mutate);
+  // `m` as served: marked when the national KGIs leave it out (v1::Measurement's
+  // outside_national_kgis).
+  void MarkNational(const registry::v1::Plan& plan, v1::Measurement* m) const;
   // When contributions are computed: now, and the phase of the current half's PDCA cycle (as
   // `changed` leaves it, when it is that cycle).
   Moment MomentOf(absl::Time now, const PlanState& state,

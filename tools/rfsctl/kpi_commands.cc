@@ -1236,6 +1236,15 @@ int OutputMeasurement(const KpiGlobals& g, const kv1::Measurement& m) {
                 static_cast<long long>(m.revision()), m.etag().c_str(),
                 StateWord(m.state(), en).c_str(),
                 m.late() ? (en ? "  (late)" : "  （期限後の報告）") : "");
+    if (m.outside_national_kgis()) {
+      std::printf("%s\n",
+                  en ? "note: the lead prefecture is in the Tokyo area and the value has no "
+                       "breakdown, so the national KGIs leave it out; give --breakdown "
+                       "PREF=VALUE,... to count the parts outside the Tokyo area"
+                     : "注: 代表都道府県が東京圏で内訳がないため、この値は全国の KGI に含まれ"
+                       "ません。東京圏外の分を含めるには --breakdown 都道府県コード=値,… で内訳を"
+                       "指定してください");
+    }
   });
 }
 
@@ -1688,9 +1697,11 @@ constexpr size_t kListedErrors = 50;
 // Checks the lines with RecordMeasurement validate_only, kCheckers calls in flight (the service
 // writes nothing for them, and they count against no quota), showing a counter on stderr when
 // it is a terminal. Every refusal goes to `refusals`, in line order; an error of the service or
-// the token (not of a line) stops the check: the lines not yet sent are not checked.
+// the token (not of a line) stops the check: the lines not yet sent are not checked. The lines
+// whose values the national KGIs would leave out (Measurement.outside_national_kgis) go to
+// `outside`, in line order.
 void CheckImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
-                      std::vector<Refusal>* refusals) {
+                      std::vector<Refusal>* refusals, std::vector<int>* outside) {
   const bool progress = isatty(STDERR_FILENO);
   const char* label = c.g().english ? "checking " : "確認中 ";
   const size_t total = lines.size();
@@ -1707,6 +1718,9 @@ void CheckImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
         if (IsServiceError(s.error_code())) stop = true;
         std::lock_guard<std::mutex> lock(mu);
         refusals->push_back({lines[i].line, s});
+      } else if (resp.outside_national_kgis()) {
+        std::lock_guard<std::mutex> lock(mu);
+        outside->push_back(lines[i].line);
       }
       const size_t n = done.fetch_add(1) + 1;
       if (progress && worker == 0) {
@@ -1721,6 +1735,7 @@ void CheckImportLines(const KpiClient& c, const std::vector<ImportLine>& lines,
   if (progress) std::fprintf(stderr, "\r%s%s\n", label, RenderCounter(done, total).c_str());
   std::sort(refusals->begin(), refusals->end(),
             [](const Refusal& a, const Refusal& b) { return a.line < b.line; });
+  std::sort(outside->begin(), outside->end());
 }
 
 // The longest wait for the write quota before a line is tried again (a quota of writes a
@@ -1807,15 +1822,29 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   }
   const size_t total = batch.lines.size();
   const bool dry_run = absl::GetFlag(FLAGS_dry_run);
+  std::vector<int> outside;  // lines the national KGIs leave out
   auto summary = [&](size_t recorded) {
     if (g.json) {
       std::printf("%s\n", nlohmann::json({{"file", file},
                                           {"lines", total},
                                           {"recorded", recorded},
-                                          {"dry_run", dry_run}})
+                                          {"dry_run", dry_run},
+                                          {"outside_national_kgis", outside}})
                               .dump()
                               .c_str());
-    } else if (dry_run) {
+      return;
+    }
+    if (!outside.empty()) {
+      std::vector<int> listed(outside.begin(),
+                              outside.begin() + std::min(outside.size(), kListedErrors));
+      std::printf(en ? "note: line(s) %s%s: the lead prefecture is in the Tokyo area and the "
+                       "value has no breakdown, so the national KGIs leave it out; give a "
+                       "breakdown to count the parts outside the Tokyo area\n"
+                     : "注: %s%s 行目は代表都道府県が東京圏で内訳がないため、全国の KGI に含まれ"
+                       "ません。東京圏外の分を含めるには内訳を指定してください\n",
+                  absl::StrJoin(listed, ", ").c_str(), outside.size() > listed.size() ? ", …" : "");
+    }
+    if (dry_run) {
       std::printf(g.english ? "%s: %zu data row(s) checked by the service; nothing recorded "
                               "(--dry_run)\n"
                             : "%s: データ %zu 行をサービスで確認しました。登録はしていません（--dry_run）\n",
@@ -1829,7 +1858,7 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
   if (g.token.empty()) return Fail(kNoToken);
   KpiClient c(g);
   std::vector<Refusal> refusals;
-  CheckImportLines(c, batch.lines, &refusals);
+  CheckImportLines(c, batch.lines, &refusals, &outside);
   if (!refusals.empty()) {
     int code = 0;
     const Refusal* service_error = nullptr;

@@ -351,17 +351,21 @@ class KpiTest : public RegistryFixture {
     return n;
   }
 
-  // `rfsctl kpi import` of `csv_text` as Toyama's clerk, in English, with `flags`: the exit
-  // code and what it printed (stdout and stderr).
-  std::pair<int, std::string> RunImport(const std::string& csv_text,
-                                        const std::string& flags = "") {
+  // `rfsctl kpi ARGS` as `token` (Toyama's clerk by default), in English: the exit code and
+  // what it printed (stdout and stderr).
+  std::pair<int, std::string> RunKpiCli(const std::string& args, std::string token = "") {
+    if (token.empty()) token = Prefecture(kToyama);
+    CommandResult run = RunShell(absl::StrCat("RFS_KPI_ADDR=127.0.0.1:", kpi_->port(),
+                                              " RFS_TOKEN='", token, "' ", BuildDir(),
+                                              "/tools/rfsctl/rfsctl kpi ", args, " --lang en"));
+    return {run.exit_code, std::move(run.out)};
+  }
+  // `rfsctl kpi import` of `csv_text` with `flags`, as RunKpiCli.
+  std::pair<int, std::string> RunImport(const std::string& csv_text, const std::string& flags = "",
+                                        const std::string& token = "") {
     const std::string file = dir_->File("import.csv");
     std::ofstream(file) << csv_text;
-    const std::string cmd = absl::StrCat(
-        "RFS_KPI_ADDR=127.0.0.1:", kpi_->port(), " RFS_TOKEN='", Prefecture(kToyama), "' ",
-        BuildDir(), "/tools/rfsctl/rfsctl kpi import ", file, " --lang en ", flags);
-    CommandResult run = RunShell(cmd);
-    return {run.exit_code, std::move(run.out)};
+    return RunKpiCli(absl::StrCat("import ", file, " ", flags), token);
   }
 
   // Moves the KPI service's clock.
@@ -1027,6 +1031,69 @@ TEST_F(KpiTest, AggregateKgiCountsBreakdownsAndExcludesTokyoArea) {
   const grpc::Status no_year = Aggregate(Viewer(), AggregateKgiRequest(), &r);
   EXPECT_EQ(no_year.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FieldOf(no_year), "fiscal_year");
+}
+
+// A mandatory KGI's value without a breakdown on a plan led by a Tokyo-area prefecture counts
+// in the Tokyo area, which the national KGIs leave out: the answer says so, and only then.
+TEST_F(KpiTest, AValueTheNationalKgisLeaveOutSaysSo) {
+  Plan draft = KantoPlanA();
+  draft.set_lead_author_code(kSaitama);
+  Plan saitama_led;
+  ASSERT_NO_FATAL_FAILURE(Publish(draft, &saitama_led));
+  Plan gunma_led;
+  ASSERT_NO_FATAL_FAILURE(Publish(KantoPlanA(), &gunma_led));
+  const std::string saitama = Prefecture(kSaitama);
+  const std::string gunma = Prefecture(kGunma);
+
+  const Measurement whole =
+      MustRecord(saitama, Req(saitama_led, "kgi-capex", 2026, FISCAL_HALF_H2, 10 * kOku));
+  EXPECT_TRUE(whole.outside_national_kgis());
+  EXPECT_EQ(Capex(Year(2026)).reported(), 0);  // what the flag warns of
+  EXPECT_EQ(Capex(Year(2026, true)).reported(), 10 * kOku);
+
+  RecordMeasurementRequest split = Req(saitama_led, "kgi-capex", 2026, FISCAL_HALF_H2, 10 * kOku);
+  AddPart(&split, kGunma, 4 * kOku);
+  AddPart(&split, kSaitama, 6 * kOku);
+  EXPECT_FALSE(MustRecord(saitama, split).outside_national_kgis());
+  EXPECT_EQ(Capex(Year(2026)).reported(), 4 * kOku);
+
+  // Not a KGI the nation adds up; a lead outside the Tokyo area.
+  EXPECT_FALSE(MustRecord(saitama, Req(saitama_led, "kpi-field-investment", 2026,
+                                       FISCAL_HALF_H2, 1 * kOku))
+                   .outside_national_kgis());
+  EXPECT_FALSE(MustRecord(gunma, Req(gunma_led, "kgi-capex", 2026, FISCAL_HALF_H2, 10 * kOku))
+                   .outside_national_kgis());
+
+  // Read back the same way.
+  const Measurement talent =
+      MustRecord(saitama, Req(saitama_led, "kgi-talent", 2026, FISCAL_HALF_H2, 30));
+  EXPECT_TRUE(talent.outside_national_kgis());
+  ListMeasurementsResponse list;
+  ASSERT_OK(Measurements(Viewer(), saitama_led.name(), &list));
+  std::map<std::string, bool> flags;
+  for (const Measurement& m : list.measurements()) flags[m.indicator_id()] = m.outside_national_kgis();
+  EXPECT_EQ(flags, (std::map<std::string, bool>{{"kgi-capex", false},
+                                                {"kgi-talent", true},
+                                                {"kpi-field-investment", false}}));
+
+  // rfsctl says it to the clerk: kpi record, and kpi import by line.
+  auto [code, out] = RunKpiCli(
+      absl::StrCat("record ", PlanId(saitama_led), " kgi-value-added 2026-H2 500000000"), saitama);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "the national KGIs leave it out")) << out;
+  std::tie(code, out) = RunKpiCli(
+      absl::StrCat("record ", PlanId(gunma_led), " kgi-value-added 2026-H2 500000000"), gunma);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_FALSE(absl::StrContains(out, "national KGIs")) << out;
+  std::tie(code, out) = RunImport(
+      absl::StrCat("plan,indicator,period,value,breakdown\n",
+                   PlanId(saitama_led), ",kgi-talent,2026-H2,40,\n",
+                   PlanId(saitama_led), ",kgi-capex,2026-H2,900000000,110001=900000000\n",
+                   PlanId(saitama_led), ",kgi-value-added,2026-H2,600000000,\n"),
+      "", saitama);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "note: line(s) 2, 4: the lead prefecture is in the Tokyo"))
+      << out;
 }
 
 // The national figures kept on write equal a recount from the raw measurements.
