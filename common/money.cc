@@ -36,18 +36,44 @@ std::string FormatThousands(int64_t value) {
   return negative ? "-" + out : out;
 }
 
+namespace {
+
+// "1.25": `whole` and the first two decimals of `rest`/`unit`, truncated, trailing zeros dropped.
+std::string TwoDecimals(int64_t whole, int64_t rest, int64_t unit) {
+  const int64_t cents = rest / (unit / 100);
+  std::string frac;
+  if (cents != 0) {
+    frac = cents % 10 == 0 ? absl::StrCat(".", cents / 10)
+                           : absl::StrCat(".", cents < 10 ? "0" : "", cents);
+  }
+  return absl::StrCat(FormatThousands(whole), frac);
+}
+
+}  // namespace
+
+std::string FormatYenEn(int64_t yen) {
+  // Magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64.
+  const uint64_t abs = yen < 0 ? uint64_t{0} - static_cast<uint64_t>(yen) : yen;
+  const std::string sign = yen < 0 ? "-" : "";
+  constexpr uint64_t kBillion = 1'000'000'000, kMillion = 1'000'000;
+  if (abs >= kBillion) {
+    return absl::StrCat(sign, "¥", TwoDecimals(static_cast<int64_t>(abs / kBillion),
+                                                    static_cast<int64_t>(abs % kBillion), kBillion),
+                        " billion");
+  }
+  if (abs >= kMillion) {
+    return absl::StrCat(sign, "¥", TwoDecimals(static_cast<int64_t>(abs / kMillion),
+                                                    static_cast<int64_t>(abs % kMillion), kMillion),
+                        " million");
+  }
+  return absl::StrCat(sign, "¥", FormatThousands(static_cast<int64_t>(abs)));
+}
+
 std::string FormatYenJa(int64_t yen) {
   const int64_t abs = std::llabs(yen);
   const std::string sign = yen < 0 ? "-" : "";
   if (abs >= kYenPerOku) {
-    const int64_t whole = abs / kYenPerOku;
-    const int64_t cents = (abs % kYenPerOku) / (kYenPerOku / 100);  // two decimals, truncated
-    std::string frac;
-    if (cents != 0) {
-      frac = cents % 10 == 0 ? absl::StrCat(".", cents / 10)
-                             : absl::StrCat(".", cents < 10 ? "0" : "", cents);
-    }
-    return absl::StrCat(sign, FormatThousands(whole), frac, "億円");
+    return absl::StrCat(sign, TwoDecimals(abs / kYenPerOku, abs % kYenPerOku, kYenPerOku), "億円");
   }
   if (abs >= 10'000 && abs % 10'000 == 0) {
     return absl::StrCat(sign, FormatThousands(abs / 10'000), "万円");

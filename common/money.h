@@ -23,4 +23,8 @@ std::string FormatThousands(int64_t value);
 // For people: "240億円", "4.4億円" (at most two decimals), "5,000万円", "1,234円".
 std::string FormatYenJa(int64_t yen);
 
+// The same for English readers, in the scale English speakers use: "¥24 billion",
+// "¥440 million", "¥1.25 million" (at most two decimals, truncated), "¥12,345".
+std::string FormatYenEn(int64_t yen);
+
 }  // namespace rfs

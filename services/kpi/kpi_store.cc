@@ -430,6 +430,25 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KpiStore::ReportIn
   return out;
 }
 
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> KpiStore::Titles(
+    const std::vector<std::string>& plan_ids) {
+  absl::flat_hash_map<std::string, std::string> out;
+  if (plan_ids.empty()) return out;
+  const std::string key = Key("titles");
+  std::vector<absl::string_view> command = {"HMGET", key};
+  command.insert(command.end(), plan_ids.begin(), plan_ids.end());
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command(command));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != plan_ids.size()) {
+    return Corrupt("plan titles");
+  }
+  for (size_t i = 0; i < reply->elements; ++i) {
+    if (reply->element[i]->type == REDIS_REPLY_STRING) {
+      out.emplace(plan_ids[i], ReplyString(reply->element[i]));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> KpiStore::Snapshots(
     const std::vector<std::string>& plan_ids) {
   absl::flat_hash_map<std::string, registry::v1::Plan> out;

@@ -17,6 +17,8 @@
 //   versions             hash    plan id → "{plan version} {as-of}" held (for the plan sync)
 //   gone:{id}            hash    indicator → last definition (slim, SnapshotOf) of an indicator
 //                                the plan dropped while it had values
+//   titles               hash    plan id → the plan's title (for GetReportingStatus's lists;
+//                                set with the snapshot when the title changes)
 //   pdca:{id}            hash    "{fy}-{H}" → PdcaCycle
 //   rep:{fy}-{H}         hash    plan id → "{ReportState}|{block}|{reported}|{indicators}" of
 //                                each plan expected to report that half year (kept with the
@@ -160,6 +162,10 @@ class KpiStore : public RedisStore {
   // `period_key` ("2026-H1").
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> ReportIndex(
       const std::string& period_key);
+  // The titles kept of these plans (those kept; plans last synced before titles were kept have
+  // none), in one round trip.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Titles(
+      const std::vector<std::string>& plan_ids);
   // The snapshots held of these plans (those held), in one round trip.
   absl::StatusOr<absl::flat_hash_map<std::string, registry::v1::Plan>> Snapshots(
       const std::vector<std::string>& plan_ids);

@@ -197,6 +197,10 @@ void KeepPlan(const PlanState& state, const Plan& plan, PlanWrite* write) {
     return;
   }
   write->plan = plan;
+  if (!state.plan.has_value() || state.plan->title() != plan.title()) {
+    write->fields.push_back(
+        {"titles", std::string(absl::StripPrefix(plan.name(), "plans/")), plan.title()});
+  }
   // A dropped indicator is kept only while it has values to show (GetProgress lists them as
   // removed); one without values is forgotten, so replacing indicators costs nothing here.
   if (state.plan.has_value()) {
@@ -1440,21 +1444,35 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
     ids.push_back(plan_id);
   }
   std::sort(ids.begin(), ids.end());
-  // Which of them the caller may read, from the snapshots a batch at a time (memory per call
-  // stays bounded however many plans report).
-  if (!ReadsEveryPlan(who)) {
-    constexpr size_t kBatch = 64;
-    std::vector<std::string> readable;
-    for (size_t from = 0; from < ids.size(); from += kBatch) {
-      const std::vector<std::string> batch(ids.begin() + from,
-                                           ids.begin() + std::min(ids.size(), from + kBatch));
-      ASSIGN_OR_RETURN(const auto snapshots, store_->Snapshots(batch));
-      for (const std::string& plan_id : batch) {
-        auto it = snapshots.find(plan_id);
-        if (it != snapshots.end() && CanReadPlan(who, it->second)) readable.push_back(plan_id);
+  // Their titles, and which of them the caller may read: the titles kept, and the snapshots (a
+  // batch at a time, so memory per call stays bounded however many plans report) only of the
+  // plans of a caller who may not read every plan, or whose title is not kept yet (plans last
+  // synced before titles were kept).
+  ASSIGN_OR_RETURN(auto titles, store_->Titles(ids));
+  const bool every = ReadsEveryPlan(who);
+  std::vector<std::string> to_read;
+  for (const std::string& plan_id : ids) {
+    if (!every || !titles.contains(plan_id)) to_read.push_back(plan_id);
+  }
+  absl::flat_hash_set<std::string> hidden;
+  constexpr size_t kBatch = 64;
+  for (size_t from = 0; from < to_read.size(); from += kBatch) {
+    const std::vector<std::string> batch(to_read.begin() + from,
+                                         to_read.begin() + std::min(to_read.size(), from + kBatch));
+    ASSIGN_OR_RETURN(const auto snapshots, store_->Snapshots(batch));
+    for (const std::string& plan_id : batch) {
+      auto it = snapshots.find(plan_id);
+      if (!every && (it == snapshots.end() || !CanReadPlan(who, it->second))) {
+        hidden.insert(plan_id);
+      } else if (it != snapshots.end()) {
+        titles.try_emplace(plan_id, it->second.title());
       }
     }
-    ids = std::move(readable);
+  }
+  if (!hidden.empty()) {
+    ids.erase(std::remove_if(ids.begin(), ids.end(),
+                             [&](const std::string& id) { return hidden.contains(id); }),
+              ids.end());
   }
   for (const std::string& plan_id : ids) {
     // "{state}|{block}|{reported}|{indicators}" (entries kept before the counts: the first two).
@@ -1467,6 +1485,7 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
                      : plan_id[0] == 'B' ? registry::v1::PLAN_TYPE_B
                                          : registry::v1::PLAN_TYPE_C);
     r->set_block(fields[1]);
+    if (auto title = titles.find(plan_id); title != titles.end()) r->set_title(title->second);
     r->set_state(static_cast<v1::ReportState>(state));
     int reported = 0, indicators = 0;
     if (fields.size() == 4 && absl::SimpleAtoi(fields[2], &reported) &&

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "absl/strings/escaping.h"
@@ -91,6 +92,16 @@ TEST(Money, FormatForPeople) {
   EXPECT_EQ(FormatYenJa(50'000'000), "5,000万円");
   EXPECT_EQ(FormatYenJa(1234), "1,234円");
   EXPECT_EQ(FormatThousands(-1234567), "-1,234,567");
+}
+
+TEST(Money, FormatForEnglishReaders) {
+  EXPECT_EQ(FormatYenEn(24'000'000'000), "¥24 billion");
+  EXPECT_EQ(FormatYenEn(6'250'000'000), "¥6.25 billion");
+  EXPECT_EQ(FormatYenEn(440'000'000), "¥440 million");
+  EXPECT_EQ(FormatYenEn(1'259'999), "¥1.25 million");  // truncated, never rounded up
+  EXPECT_EQ(FormatYenEn(50'000), "¥50,000");
+  EXPECT_EQ(FormatYenEn(-3'000'000), "-¥3 million");
+  EXPECT_EQ(FormatYenEn(std::numeric_limits<int64_t>::min()), "-¥9,223,372,036.85 billion");
 }
 
 }  // namespace

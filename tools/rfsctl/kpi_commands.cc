@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, until, "",
           "kpi unlock: accept reports through this day (JST), e.g. 2026-12-31, or until an RFC 3339 "
           "time; default 14 days");
 ABSL_FLAG(std::string, as_of, "", "kpi progress: the half year, e.g. 2026-H2 (default: now)");
+ABSL_FLAG(bool, wide, false,
+          "kpi progress: every column (the half year of each value, expected now, verified "
+          "values, the reviewer's reasons); without it the table fits 100 columns");
 ABSL_FLAG(std::string, plan_type, "", "kpi national/reporting: only plans of type A, B or C");
 ABSL_FLAG(bool, include_tokyo_area, false,
           "kpi national: count values at Tokyo-area prefectures too");
@@ -95,6 +98,11 @@ bool IsRequestId(absl::string_view id) {
 std::string Quoted(absl::string_view text) { return absl::StrCat("'", Excerpt(text), "'"); }
 
 std::string Spaces(size_t n) { return std::string(n, ' '); }
+
+// A local message in the language of --lang: `en` in English, `ja` otherwise.
+std::string Say(bool english, absl::string_view en, absl::string_view ja) {
+  return std::string(english ? en : ja);
+}
 
 // The header of a table in --lang.
 std::vector<std::string> Header(bool english, std::vector<std::string> en,
@@ -185,7 +193,9 @@ bool ParseFixedInteger(absl::string_view text, int64_t* value) {
   return absl::SimpleAtoi(text, value);  // false on overflow
 }
 
-absl::StatusOr<std::vector<kv1::PrefectureValue>> ParseBreakdown(absl::string_view text) {
+absl::StatusOr<std::vector<kv1::PrefectureValue>> ParseBreakdown(absl::string_view text,
+                                                                  bool english) {
+  const bool en = english;
   std::vector<kv1::PrefectureValue> parts;
   text = absl::StripAsciiWhitespace(text);
   if (text.empty()) return parts;
@@ -193,27 +203,32 @@ absl::StatusOr<std::vector<kv1::PrefectureValue>> ParseBreakdown(absl::string_vi
   for (absl::string_view piece : absl::StrSplit(text, absl::ByAnyChar(",;"))) {
     piece = absl::StripAsciiWhitespace(piece);
     if (piece.empty()) {
-      return absl::InvalidArgumentError(
-          "an empty part (write CODE=VALUE parts separated by ',' or ';', e.g. 160008=30;170003=70)");
+      return absl::InvalidArgumentError(Say(
+          en, "an empty part (write CODE=VALUE parts separated by ',' or ';', e.g. 160008=30;170003=70)",
+          "空の項目があります（コード=値 を ',' か ';' で区切って書いてください。例: 160008=30;170003=70）"));
     }
     const size_t eq = piece.find('=');
     if (eq == absl::string_view::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Quoted(piece), " is not CODE=VALUE (like 160008=30)"));
+          absl::StrCat(Quoted(piece), Say(en, " is not CODE=VALUE (like 160008=30)",
+                                          " は コード=値 の形ではありません（例: 160008=30）")));
     }
     const absl::string_view code = absl::StripAsciiWhitespace(piece.substr(0, eq));
     const absl::string_view number = absl::StripAsciiWhitespace(piece.substr(eq + 1));
     if (code.size() != 6 || !AllDigits(code)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Quoted(code), " is not a 6-digit prefecture code (like 160008)"));
+          absl::StrCat(Quoted(code), Say(en, " is not a 6-digit prefecture code (like 160008)",
+                                         " は6桁の都道府県コードではありません（例: 160008）")));
     }
     int64_t value = 0;
     if (!ParseFixedInteger(number, &value)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("the part of ", code, ", ", Quoted(number), ", is not an integer"));
+          en ? absl::StrCat("the part of ", code, ", ", Quoted(number), ", is not an integer")
+             : absl::StrCat(code, " の値 ", Quoted(number), " は整数ではありません"));
     }
     if (!seen.insert(std::string(code)).second) {
-      return absl::InvalidArgumentError(absl::StrCat(code, " appears twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(code, Say(en, " appears twice", " が2回あります")));
     }
     kv1::PrefectureValue part;
     part.set_prefecture_code(std::string(code));
@@ -223,17 +238,20 @@ absl::StatusOr<std::vector<kv1::PrefectureValue>> ParseBreakdown(absl::string_vi
   return parts;
 }
 
-absl::Status CheckBreakdownSum(const std::vector<kv1::PrefectureValue>& parts, int64_t value) {
+absl::Status CheckBreakdownSum(const std::vector<kv1::PrefectureValue>& parts, int64_t value,
+                               bool english) {
   if (parts.empty()) return absl::OkStatus();
   int64_t sum = 0;
   for (const auto& part : parts) {
     if (__builtin_add_overflow(sum, part.value(), &sum)) {
-      return absl::InvalidArgumentError("the parts add up to more than an int64 holds");
+      return absl::InvalidArgumentError(Say(english, "the parts add up to more than an int64 holds",
+                                            "内訳の合計が大きすぎます（int64 の範囲を超えます）"));
     }
   }
   if (sum != value) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the parts add up to ", sum, ", not to the value ", value));
+        english ? absl::StrCat("the parts add up to ", sum, ", not to the value ", value)
+                : absl::StrCat("内訳の合計 ", sum, " が値 ", value, " と一致しません"));
   }
   return absl::OkStatus();
 }
@@ -259,22 +277,41 @@ std::string FormatFixedPoint(int64_t value, int decimal_places) {
   return out;
 }
 
+namespace {
+
+std::string UnitLabelEn(absl::string_view label) {
+  // The counters plans use most (助数詞), in English; other labels are shown as written.
+  static constexpr std::pair<absl::string_view, absl::string_view> kCounters[] = {
+      {"件", "cases"},         {"社", "companies"},  {"人", "persons"},   {"名", "persons"},
+      {"回", "times"},         {"か所", "sites"},    {"箇所", "sites"},   {"ヶ所", "sites"},
+      {"事業", "projects"},    {"団体", "organizations"}, {"校", "schools"},
+      {"施設", "facilities"},  {"戸", "households"}, {"世帯", "households"}, {"台", "units"},
+      {"ha", "ha"},            {"t", "t"},           {"円", "yen"},       {"千円", "thousand yen"},
+      {"百万円", "million yen"}, {"億円", "hundred million yen"}, {"％", "%"}};
+  for (const auto& [ja, en] : kCounters) {
+    if (label == ja) return std::string(en);
+  }
+  return std::string(label);
+}
+
+}  // namespace
+
 std::string FormatIndicatorValue(int64_t value, const rv1::Indicator& indicator, bool english) {
   const int places = indicator.decimal_places();
   const std::string number = FormatFixedPoint(value, places);
   switch (indicator.unit()) {
     case rv1::INDICATOR_UNIT_YEN:
-      if (!english && places == 0) return FormatYenJa(value);
-      return english ? number + " yen" : number + "円";
+      if (places == 0) return english ? FormatYenEn(value) : FormatYenJa(value);
+      return english ? "¥" + number : number + "円";
     case rv1::INDICATOR_UNIT_PERSONS:
       return english ? number + " persons" : number + "人";
     case rv1::INDICATOR_UNIT_PERCENT:
       return number + "%";
     case rv1::INDICATOR_UNIT_YEN_PER_WORKER:
-      return english ? number + " yen/worker" : number + "円/人";
+      return english ? absl::StrCat("¥", number, " per worker") : number + "円/人";
     default:
       if (indicator.unit_label().empty()) return number;
-      return english ? absl::StrCat(number, " ", indicator.unit_label())
+      return english ? absl::StrCat(number, " ", UnitLabelEn(indicator.unit_label()))
                      : number + indicator.unit_label();
   }
 }
@@ -309,7 +346,8 @@ std::string RenderCounter(size_t done, size_t total, int width) {
 
 // ---- CSV ----
 
-std::vector<CsvRecord> ParseCsv(absl::string_view text) {
+std::vector<CsvRecord> ParseCsv(absl::string_view text, bool english) {
+  const bool en = english;
   std::vector<CsvRecord> out;
   absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
   const size_t n = text.size();
@@ -363,12 +401,14 @@ std::vector<CsvRecord> ParseCsv(absl::string_view text) {
           ++i;
         }
         if (!closed) {
-          record.error = "a quoted field is not closed (a '\"' is missing)";
+          record.error = Say(en, "a quoted field is not closed (a '\"' is missing)",
+                             "引用符で始まる項目が閉じていません（'\"' がありません）");
           i = n;
           break;
         }
         if (!at_end_of_line(i) && text[i] != ',') {
-          record.error = "text after a closing quote (inside quotes, write a quote as \"\")";
+          record.error = Say(en, "text after a closing quote (inside quotes, write a quote as \"\")",
+                             "閉じ引用符の後に文字があります（引用符の中の '\"' は \"\" と書きます）");
           skip_rest_of_line();
           break;
         }
@@ -376,9 +416,11 @@ std::vector<CsvRecord> ParseCsv(absl::string_view text) {
         const size_t start = i;
         while (i < n && text[i] != ',' && text[i] != '"' && !at_end_of_line(i)) ++i;
         if (i < n && text[i] == '"') {
-          record.error =
-              "a quote inside an unquoted field (put the whole field in quotes and write the "
-              "quote as \"\")";
+          record.error = Say(en,
+                             "a quote inside an unquoted field (put the whole field in quotes and "
+                             "write the quote as \"\")",
+                             "引用符で囲まない項目の中に '\"' があります（項目全体を引用符で囲み、"
+                             "'\"' は \"\" と書きます）");
           skip_rest_of_line();
           break;
         }
@@ -423,23 +465,30 @@ std::string CsvRow(const std::vector<std::string>& fields) {
 
 // ---- Import ----
 
-ImportBatch ParseImportCsv(absl::string_view text) {
+ImportBatch ParseImportCsv(absl::string_view text, bool english) {
+  const bool en = english;
+  const std::string line_word = Say(en, "line ", "");
+  const std::string line_end = Say(en, ": ", "行目: ");
+  // "line 7: " in English, "7行目: " in Japanese.
+  const auto at = [&](int line) { return absl::StrCat(line_word, line, line_end); };
   enum Column { kPlan, kIndicator, kPeriod, kValue, kBreakdown, kSource, kNote, kRequestId, kCount };
   static constexpr const char* kNames[kCount] = {"plan",      "indicator", "period", "value",
                                                  "breakdown", "source",    "note",   "request_id"};
   static constexpr int kRequired = 4;  // plan, indicator, period, value
   ImportBatch batch;
   const std::string digest = Sha256Hex(text).substr(0, 16);
-  const std::vector<CsvRecord> records = ParseCsv(text);
+  const std::vector<CsvRecord> records = ParseCsv(text, en);
   if (records.empty()) {
-    batch.errors.push_back(
-        "line 1: the file is empty; it needs a header: "
-        "plan,indicator,period,value,breakdown,source,note,request_id");
+    batch.errors.push_back(absl::StrCat(
+        at(1), Say(en, "the file is empty; it needs a header: ",
+                   "ファイルが空です。見出し行が必要です: "),
+        "plan,indicator,period,value,breakdown,source,note,request_id"));
     return batch;
   }
   const CsvRecord& header = records[0];
   if (!header.error.empty()) {
-    batch.errors.push_back(absl::StrCat("line ", header.line, ": header: ", header.error));
+    batch.errors.push_back(
+        absl::StrCat(at(header.line), Say(en, "header: ", "見出し行: "), header.error));
     return batch;
   }
   int position[kCount];
@@ -450,13 +499,16 @@ ImportBatch ParseImportCsv(absl::string_view text) {
                                   [&](const char* n) { return name == n; });
     if (it == std::end(kNames)) {
       batch.errors.push_back(absl::StrCat(
-          "line ", header.line, ": unknown column ", Quoted(name),
-          " (the columns are plan, indicator, period, value, breakdown, source, note, request_id)"));
+          at(header.line), Say(en, "unknown column ", "不明な列 "), Quoted(name),
+          Say(en, " (the columns are ", "（列は "),
+          "plan, indicator, period, value, breakdown, source, note, request_id",
+          Say(en, ")", "）")));
       continue;
     }
     const int k = static_cast<int>(it - std::begin(kNames));
     if (position[k] >= 0) {
-      batch.errors.push_back(absl::StrCat("line ", header.line, ": column ", name, " appears twice"));
+      batch.errors.push_back(absl::StrCat(at(header.line), Say(en, "column ", "列 "), name,
+                                          Say(en, " appears twice", " が2回あります")));
       continue;
     }
     position[k] = static_cast<int>(c);
@@ -464,12 +516,14 @@ ImportBatch ParseImportCsv(absl::string_view text) {
   for (int k = 0; k < kRequired; ++k) {
     if (position[k] < 0) {
       batch.errors.push_back(
-          absl::StrCat("line ", header.line, ": the header has no ", kNames[k], " column"));
+          en ? absl::StrCat(at(header.line), "the header has no ", kNames[k], " column")
+             : absl::StrCat(at(header.line), "見出し行に ", kNames[k], " 列がありません"));
     }
   }
   if (!batch.errors.empty()) return batch;  // the lines cannot be read without their header
   if (records.size() == 1) {
-    batch.errors.push_back(absl::StrCat("line ", header.line, ": no measurements after the header"));
+    batch.errors.push_back(absl::StrCat(
+        at(header.line), Say(en, "no measurements after the header", "見出し行の後に実績値がありません")));
     return batch;
   }
 
@@ -477,12 +531,15 @@ ImportBatch ParseImportCsv(absl::string_view text) {
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& record = records[r];
     if (!record.error.empty()) {
-      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", record.error));
+      batch.errors.push_back(absl::StrCat(at(record.line), record.error));
       continue;
     }
     if (record.fields.size() != header.fields.size()) {
-      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", record.fields.size(),
-                                          " columns, the header has ", header.fields.size()));
+      batch.errors.push_back(
+          en ? absl::StrCat(at(record.line), record.fields.size(), " columns, the header has ",
+                            header.fields.size())
+             : absl::StrCat(at(record.line), "列の数が ", record.fields.size(), " です（見出し行は ",
+                            header.fields.size(), "）"));
       continue;
     }
     auto cell = [&](Column k) -> std::string {
@@ -496,20 +553,24 @@ ImportBatch ParseImportCsv(absl::string_view text) {
 
     const std::string plan = NormalizePlanName(cell(kPlan));
     if (!IsPlanName(plan)) {
-      reasons.push_back(absl::StrCat("plan ", Quoted(cell(kPlan)),
-                                     " is not a plan name like B-00001 or plans/B-00001"));
+      reasons.push_back(absl::StrCat(
+          "plan ", Quoted(cell(kPlan)),
+          Say(en, " is not a plan name like B-00001 or plans/B-00001",
+              " は計画名ではありません（例: B-00001 または plans/B-00001）")));
     }
     req.set_plan(plan);
     const std::string indicator = cell(kIndicator);
     if (!IsIndicatorId(indicator)) {
       reasons.push_back(absl::StrCat("indicator ", Quoted(indicator),
-                                     " is not an indicator id like kgi-capex"));
+                                     Say(en, " is not an indicator id like kgi-capex",
+                                         " は指標IDではありません（例: kgi-capex）")));
     }
     req.set_indicator_id(indicator);
     const std::optional<common::v1::FiscalPeriod> period = ParseHalfYear(cell(kPeriod));
     if (!period.has_value()) {
-      reasons.push_back(
-          absl::StrCat("period ", Quoted(cell(kPeriod)), " is not a half year like 2026-H2"));
+      reasons.push_back(absl::StrCat("period ", Quoted(cell(kPeriod)),
+                                     Say(en, " is not a half year like 2026-H2",
+                                         " は半期ではありません（例: 2026-H2）")));
     } else {
       *req.mutable_period() = *period;
     }
@@ -518,16 +579,19 @@ ImportBatch ParseImportCsv(absl::string_view text) {
     if (!value_ok) {
       reasons.push_back(absl::StrCat(
           "value ", Quoted(cell(kValue)),
-          " is not an integer (values are fixed-point: 3.6% is 36 for an indicator with 1 "
-          "decimal place; no separators)"));
+          Say(en,
+              " is not an integer (values are fixed-point: 3.6% is 36 for an indicator with 1 "
+              "decimal place; no separators)",
+              " は整数ではありません（値は固定小数点で書きます。小数1桁の指標の 3.6% は 36。"
+              "桁区切りは不要）")));
     }
     req.set_value(value);
-    auto parts = ParseBreakdown(cell(kBreakdown));
+    auto parts = ParseBreakdown(cell(kBreakdown), en);
     if (!parts.ok()) {
       reasons.push_back(absl::StrCat("breakdown: ", parts.status().message()));
     } else {
       if (value_ok) {
-        if (absl::Status sum = CheckBreakdownSum(*parts, value); !sum.ok()) {
+        if (absl::Status sum = CheckBreakdownSum(*parts, value, en); !sum.ok()) {
           reasons.push_back(absl::StrCat("breakdown: ", sum.message()));
         }
       }
@@ -535,13 +599,21 @@ ImportBatch ParseImportCsv(absl::string_view text) {
     }
     // Source and note keep their inner spaces and line breaks; only the cell's ends are trimmed.
     req.set_source(cell(kSource));
-    if (CountCodePoints(req.source()) > 500) reasons.push_back("source is longer than 500 characters");
+    if (CountCodePoints(req.source()) > 500) {
+      reasons.push_back(Say(en, "source is longer than 500 characters",
+                            "source が500文字を超えています"));
+    }
     req.set_note(cell(kNote));
-    if (CountCodePoints(req.note()) > 2000) reasons.push_back("note is longer than 2,000 characters");
+    if (CountCodePoints(req.note()) > 2000) {
+      reasons.push_back(Say(en, "note is longer than 2,000 characters",
+                            "note が2,000文字を超えています"));
+    }
     const std::string request_id = cell(kRequestId);
     if (!request_id.empty() && !IsRequestId(request_id)) {
-      reasons.push_back(absl::StrCat("request_id ", Quoted(request_id),
-                                     " is not 1..128 letters, digits, '-', '_', '.' or ':'"));
+      reasons.push_back(absl::StrCat(
+          "request_id ", Quoted(request_id),
+          Say(en, " is not 1..128 letters, digits, '-', '_', '.' or ':'",
+              " は英数字と '-' '_' '.' ':' の1〜128文字ではありません")));
     }
     req.set_request_id(request_id.empty() ? absl::StrCat("import-", digest, "-", record.line)
                                           : request_id);
@@ -550,12 +622,13 @@ ImportBatch ParseImportCsv(absl::string_view text) {
           absl::StrCat(req.plan(), " ", req.indicator_id(), " ", FormatHalfYear(req.period()));
       auto [it, inserted] = first_line.emplace(key, record.line);
       if (!inserted) {
-        reasons.push_back(
-            absl::StrCat("the same plan, indicator and period as line ", it->second));
+        reasons.push_back(en ? absl::StrCat("the same plan, indicator and period as line ",
+                                            it->second)
+                             : absl::StrCat(it->second, "行目と同じ計画・指標・期間です"));
       }
     }
     if (!reasons.empty()) {
-      batch.errors.push_back(absl::StrCat("line ", record.line, ": ", absl::StrJoin(reasons, "; ")));
+      batch.errors.push_back(absl::StrCat(at(record.line), absl::StrJoin(reasons, en ? "; " : "。")));
     } else {
       batch.lines.push_back(std::move(out));
     }
@@ -687,7 +760,8 @@ std::optional<kv1::PdcaPhase> ParsePdcaPhaseArg(absl::string_view text) {
 }
 
 absl::StatusOr<std::vector<kv1::ImprovementAction>> ParseImprovementActions(
-    const std::vector<std::string>& values) {
+    const std::vector<std::string>& values, bool english) {
+  const bool en = english;
   static constexpr size_t kMaxActions = 50;
   std::vector<kv1::ImprovementAction> actions;
   for (const std::string& value : values) {
@@ -696,30 +770,41 @@ absl::StatusOr<std::vector<kv1::ImprovementAction>> ParseImprovementActions(
       if (piece.empty()) continue;
       auto bad = [&](const auto&... what) {
         return absl::InvalidArgumentError(
-            absl::StrCat("action ", actions.size() + 1, " ", Quoted(piece), ": ", what...));
+            absl::StrCat(en ? "action " : "改善策 ", actions.size() + 1, " ", Quoted(piece), ": ",
+                         what...));
       };
       const std::vector<absl::string_view> parts = absl::StrSplit(piece, '|');
       if (parts.size() != 3) {
-        return bad("write it as description|owner|YYYY-MM-DD (3 parts separated by '|', not ",
-                   parts.size(), ")");
+        return en ? bad("write it as description|owner|YYYY-MM-DD (3 parts separated by '|', not ",
+                        parts.size(), ")")
+                  : bad("内容|担当|YYYY-MM-DD の形で書いてください（'|' で区切った3つの部分。今は ",
+                        parts.size(), "）");
       }
       kv1::ImprovementAction a;
       a.set_description(std::string(absl::StripAsciiWhitespace(parts[0])));
       a.set_owner(std::string(absl::StripAsciiWhitespace(parts[1])));
       a.set_due_date(std::string(absl::StripAsciiWhitespace(parts[2])));
-      if (a.description().empty()) return bad("the description is empty");
+      if (a.description().empty()) return bad(Say(en, "the description is empty", "内容が空です"));
       if (CountCodePoints(a.description()) > 2000) {
-        return bad("the description is longer than 2,000 characters");
+        return bad(Say(en, "the description is longer than 2,000 characters",
+                       "内容が2,000文字を超えています"));
       }
-      if (a.owner().empty()) return bad("the owner (a department or body) is empty");
-      if (CountCodePoints(a.owner()) > 200) return bad("the owner is longer than 200 characters");
+      if (a.owner().empty()) {
+        return bad(Say(en, "the owner (a department or body) is empty", "担当（部署や団体）が空です"));
+      }
+      if (CountCodePoints(a.owner()) > 200) {
+        return bad(Say(en, "the owner is longer than 200 characters", "担当が200文字を超えています"));
+      }
       absl::CivilDay day;
       if (a.due_date().size() != 10 || !absl::ParseCivilTime(a.due_date(), &day)) {
-        return bad("the due date ", Quoted(a.due_date()), " is not a day like 2027-03-31");
+        return bad(Say(en, "the due date ", "期限 "), Quoted(a.due_date()),
+                   Say(en, " is not a day like 2027-03-31", " は日付ではありません（例: 2027-03-31）"));
       }
       if (actions.size() == kMaxActions) {
         return absl::InvalidArgumentError(
-            absl::StrCat("more than ", kMaxActions, " actions (at most ", kMaxActions, ")"));
+            en ? absl::StrCat("more than ", kMaxActions, " actions (at most ", kMaxActions, ")")
+               : absl::StrCat("改善策が ", kMaxActions, " 件を超えています（上限 ", kMaxActions,
+                              " 件）"));
       }
       actions.push_back(std::move(a));
     }
@@ -855,15 +940,24 @@ std::string ValueOfPeriod(int64_t value, const common::v1::FiscalPeriod& period,
                       ")");
 }
 
+// "██░░░░░░░░  13%": the share of the way from baseline to target reported, `width` cells;
+// empty without a reported value or a target.
+std::string ProgressBar(const kv1::IndicatorProgress& p, int width) {
+  const rv1::Indicator& ind = p.indicator();
+  if (!p.reported().has_value() || !ind.target().has_value()) return "";
+  const double f = ProgressFraction(ind.baseline().value(), ind.target().value(),
+                                    p.reported().value(), ind.direction() == rv1::DIRECTION_DECREASE);
+  const double shown = std::isfinite(f) ? std::clamp(f * 100.0, -999.0, 999.0) : 0.0;
+  return absl::StrFormat("%s %4d%%", RenderBar(f, width), static_cast<int>(std::lround(shown)));
+}
+
 }  // namespace
 
-std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english, bool color) {
-  const bool en = english;
-  std::string out =
-      en ? absl::StrCat(progress.plan(), " · plan version ", progress.plan_version(),
-                        " · progress as of ", FormatPeriod(progress.as_of()), "\n")
-         : absl::StrCat(progress.plan(), "（計画 第", progress.plan_version(), "版）· ",
-                        FormatPeriodJa(progress.as_of()), "時点の進捗\n");
+namespace {
+
+// The progress table as wide as it needs: every value with its half year, what is expected now,
+// the verified value and the reviewer's status with its reason.
+TextTable WideProgressTable(const kv1::PlanProgress& progress, bool en, bool color) {
   bool any_override = false;
   for (const auto& p : progress.indicators()) {
     any_override |= p.override().status() != kv1::PROGRESS_STATUS_UNSPECIFIED;
@@ -878,23 +972,15 @@ std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english
   table.SetMaxWidth(1, 36);
   table.SetMaxWidth(8, 60);
   for (size_t c : {4, 5, 6, 7}) table.AlignRight(c);
+  const std::string none = "—";
   for (const auto& p : progress.indicators()) {
     const rv1::Indicator& ind = p.indicator();
     const kv1::ProgressStatus status = p.reported().status();
-    const bool decreasing = ind.direction() == rv1::DIRECTION_DECREASE;
-    std::string bar;
-    if (p.reported().has_value() && ind.target().has_value()) {
-      const double f = ProgressFraction(ind.baseline().value(), ind.target().value(),
-                                        p.reported().value(), decreasing);
-      const double shown = std::isfinite(f) ? std::clamp(f * 100.0, -999.0, 999.0) : 0.0;
-      bar = absl::StrFormat("%s %4d%%", RenderBar(f), static_cast<int>(std::lround(shown)));
-    }
-    const std::string none = "—";
     std::vector<std::string> row = {
         ind.id(),
         ind.name() + (p.removed() ? (en ? " (removed)" : "（削除済み）") : ""),
         StatusWord(status, en),
-        bar,
+        ProgressBar(p, 20),
         p.reported().has_value()
             ? ValueOfPeriod(p.reported().value(), p.reported().period(), ind, en)
             : none,
@@ -917,7 +1003,62 @@ std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english
     }
     table.Add(std::move(row), std::move(colors));
   }
-  out += table.Render();
+  return table;
+}
+
+// The progress table in at most kNarrowColumns: the values without their half years, the
+// reviewer's status in place of the computed one (marked "*"), the rest left to --wide.
+TextTable NarrowProgressTable(const kv1::PlanProgress& progress, bool en, bool color,
+                              bool* any_override) {
+  TextTable table(Header(en, {"ID", "INDICATOR", "STATUS", "PROGRESS", "ACTUAL", "TARGET"},
+                         {"ID", "指標", "状況", "進捗", "実績", "目標"}));
+  // 16 + 18 + 12 + 15 + 14 + 14 columns and 5 gaps of 2: 99.
+  const size_t kMax[] = {16, 18, 12, 15, 14, 14};
+  for (size_t c = 0; c < std::size(kMax); ++c) table.SetMaxWidth(c, kMax[c]);
+  for (size_t c : {4, 5}) table.AlignRight(c);
+  const std::string none = "—";
+  for (const auto& p : progress.indicators()) {
+    const rv1::Indicator& ind = p.indicator();
+    const bool overridden = p.override().status() != kv1::PROGRESS_STATUS_UNSPECIFIED;
+    *any_override |= overridden;
+    const kv1::ProgressStatus status = overridden ? p.override().status() : p.reported().status();
+    std::vector<std::string> row = {
+        ind.id(),
+        ind.name() + (p.removed() ? (en ? " (removed)" : "（削除済み）") : ""),
+        StatusWord(status, en) + (overridden ? "*" : ""),
+        ProgressBar(p, 10),
+        p.reported().has_value() ? FormatIndicatorValue(p.reported().value(), ind, en) : none,
+        ind.target().has_value() ? FormatIndicatorValue(ind.target().value(), ind, en)
+                                 : (en ? "(unset)" : "(未設定)"),
+    };
+    std::vector<std::string> colors(row.size());
+    if (color) colors[2] = StatusColor(status);
+    table.Add(std::move(row), std::move(colors));
+  }
+  return table;
+}
+
+}  // namespace
+
+std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english, bool color,
+                                 bool wide) {
+  const bool en = english;
+  std::string out =
+      en ? absl::StrCat(progress.plan(), " · plan version ", progress.plan_version(),
+                        " · progress as of ", FormatPeriod(progress.as_of()), "\n")
+         : absl::StrCat(progress.plan(), "（計画 第", progress.plan_version(), "版）· ",
+                        FormatPeriodJa(progress.as_of()), "時点の進捗\n");
+  bool any_override = false;
+  out += wide ? WideProgressTable(progress, en, color).Render()
+              : NarrowProgressTable(progress, en, color, &any_override).Render();
+  if (!wide) {
+    if (any_override) {
+      out += en ? "* the reviewer's status (確認者の判断), not the computed one\n"
+                : "* 確認者の判断による状況（計算上の状況ではありません）\n";
+    }
+    out += en ? "(--wide: the half year of each value, expected now, verified values, reasons)\n"
+              : "（--wide で各値の半期、現時点の想定、確認済の実績、判断の理由も表示）\n";
+  }
 
   static constexpr kv1::ProgressStatus kOrder[] = {
       kv1::PROGRESS_STATUS_ACHIEVED,      kv1::PROGRESS_STATUS_ON_TRACK,
@@ -934,12 +1075,26 @@ std::string RenderProgressReport(const kv1::PlanProgress& progress, bool english
     }
   }
   if (counts.empty()) counts.push_back(en ? "no indicators" : "指標なし");
+  // The counts joined by " · ", on as many lines of at most 100 columns as they need.
+  std::string joined = en ? "summary: " : "集計: ";
+  size_t line_start = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const std::string sep = i == 0 ? "" : " · ";
+    if (i > 0 && DisplayWidth(absl::string_view(joined).substr(line_start)) + sep.size() +
+                         DisplayWidth(counts[i]) > 100) {
+      joined += "\n";
+      line_start = joined.size();
+    } else {
+      joined += sep;
+    }
+    joined += counts[i];
+  }
   if (en) {
-    absl::StrAppend(&out, "\nsummary: ", absl::StrJoin(counts, " · "), " | KPIs achieved ",
+    absl::StrAppend(&out, "\n", joined, "\nKPIs achieved ",
                     summary.kpis_achieved(), " of ", summary.kpis(), " · any KPI achieved: ",
                     summary.any_kpi_achieved() ? "yes" : "no", "\n");
   } else {
-    absl::StrAppend(&out, "\n集計: ", absl::StrJoin(counts, " · "), " ｜ KPI ", summary.kpis(),
+    absl::StrAppend(&out, "\n", joined, "\nKPI ", summary.kpis(),
                     "件中 ", summary.kpis_achieved(), "件達成 · KPI達成: ",
                     summary.any_kpi_achieved() ? "あり" : "なし", "\n");
   }
@@ -1023,16 +1178,17 @@ std::string RenderReportingStatus(const kv1::GetReportingStatusRequest& request,
     absl::StrAppend(&out, en ? "(no plans to show)\n" : "（表示できる計画はありません）\n");
     return out;
   }
-  TextTable table(Header(en, {"PLAN", "TYPE", "BLOCK", "STATE", "INDICATORS"},
-                         {"計画", "類型", "ブロック", "状況", "報告済の指標"}));
+  TextTable table(Header(en, {"PLAN", "TITLE", "TYPE", "BLOCK", "STATE", "INDICATORS"},
+                         {"計画", "名称", "類型", "ブロック", "状況", "報告済の指標"}));
+  table.SetMaxWidth(1, 30);
   for (const auto& p : status.plans()) {
     // "3 of 5" indicators with a value (empty for an entry kept before the counts).
     const std::string reported =
         p.indicators() == 0 ? ""
         : en                ? absl::StrCat(p.reported(), " of ", p.indicators())
                             : absl::StrCat(p.indicators(), "件中 ", p.reported(), "件");
-    table.Add({p.plan(), PlanTypeLetter(p.plan_type()), p.block(), ReportStateWord(p.state(), en),
-               reported});
+    table.Add({p.plan(), p.title(), PlanTypeLetter(p.plan_type()), p.block(),
+               ReportStateWord(p.state(), en), reported});
   }
   out += table.Render();
   if (status.plans_size() < status.expected()) {
@@ -1264,10 +1420,12 @@ std::optional<std::string> MeasurementNameArg(const std::vector<std::string>& ar
 
 // A half year argument into `period`: 0, or the usage error printed (after `command`).
 int ReadHalfYearArg(absl::string_view command, const std::string& arg,
-                    common::v1::FiscalPeriod* period) {
+                    common::v1::FiscalPeriod* period, bool english) {
   const auto parsed = ParseHalfYear(arg);
   if (!parsed.has_value()) {
-    return Fail(absl::StrCat(command, ": '", arg, "' is not a half year like 2026-H2"));
+    return Fail(absl::StrCat(command, ": '", arg,
+                             Say(english, "' is not a half year like 2026-H2",
+                                 "' は半期ではありません（例: 2026-H2）")));
   }
   *period = *parsed;
   return 0;
@@ -1277,9 +1435,9 @@ int ReadHalfYearArg(absl::string_view command, const std::string& arg,
 // printed.
 template <typename Request>
 int ReadPlanAndHalfYear(absl::string_view command, const std::vector<std::string>& args,
-                        Request* req) {
+                        Request* req, bool english) {
   req->set_plan(NormalizePlanName(args[0]));
-  return ReadHalfYearArg(command, args[1], req->mutable_period());
+  return ReadHalfYearArg(command, args[1], req->mutable_period(), english);
 }
 
 // --plan_type A, B or C into `type` (UNSPECIFIED when not given); false for anything else.
@@ -1301,19 +1459,24 @@ int CmdRecord(KpiClient& c, const std::vector<std::string>& args) {
   req.set_indicator_id(args[1]);
   const auto period = ParseHalfYear(args[2]);
   if (!period.has_value()) {
-    return Fail(absl::StrCat("kpi record: '", args[2], "' is not a half year like 2026-H2"));
+    return Fail(absl::StrCat("kpi record: '", args[2],
+                             Say(g.english, "' is not a half year like 2026-H2",
+                                 "' は半期ではありません（例: 2026-H2）")));
   }
   *req.mutable_period() = *period;
   int64_t value = 0;
   if (!ParseFixedInteger(args[3], &value)) {
-    return Fail(absl::StrCat("kpi record: value '", args[3],
-                             "' is not an integer (values are fixed-point: 3.6% is 36 for an "
-                             "indicator with 1 decimal place)"));
+    return Fail(absl::StrCat(
+        "kpi record: ", Say(g.english, "value '", "値 '"), args[3],
+        Say(g.english,
+            "' is not an integer (values are fixed-point: 3.6% is 36 for an indicator with 1 "
+            "decimal place)",
+            "' は整数ではありません（値は固定小数点で書きます。小数1桁の指標の 3.6% は 36）")));
   }
   req.set_value(value);
-  auto parts = ParseBreakdown(absl::GetFlag(FLAGS_breakdown));
+  auto parts = ParseBreakdown(absl::GetFlag(FLAGS_breakdown), g.english);
   if (!parts.ok()) return Fail(absl::StrCat("kpi record: --breakdown: ", parts.status().message()));
-  if (absl::Status sum = CheckBreakdownSum(*parts, value); !sum.ok()) {
+  if (absl::Status sum = CheckBreakdownSum(*parts, value, g.english); !sum.ok()) {
     return Fail(absl::StrCat("kpi record: --breakdown: ", sum.message()));
   }
   for (auto& part : *parts) *req.add_breakdown() = std::move(part);
@@ -1335,7 +1498,8 @@ int CmdReview(KpiClient& c, const std::vector<std::string>& args, bool verify) {
   const std::optional<std::string> name = MeasurementNameArg(args);
   if (!name.has_value()) return Fail(usage);
   if (!verify && absl::StripAsciiWhitespace(g.comment).empty()) {
-    return Fail("kpi return: --comment is required: say what the authors should look at");
+    return Fail(Say(g.english, "kpi return: --comment is required: say what the authors should look at",
+                    "kpi return: --comment が必要です。作成者に見直してほしい点を書いてください"));
   }
   // VerifyMeasurementRequest and ReturnMeasurementRequest have the same fields.
   auto fill = [&](auto* req) {
@@ -1450,21 +1614,24 @@ bool UseColor() { return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nul
 
 int CmdProgress(KpiClient& c, const std::vector<std::string>& args) {
   const KpiGlobals& g = c.g();
-  if (args.size() != 1) return Fail("kpi progress: usage: rfsctl kpi progress PLAN [--as_of 2026-H2]");
+  if (args.size() != 1) return Fail("kpi progress: usage: rfsctl kpi progress PLAN [--as_of 2026-H2] [--wide]");
   kv1::GetProgressRequest req;
   req.set_plan(NormalizePlanName(args[0]));
   const std::string as_of = absl::GetFlag(FLAGS_as_of);
   if (!as_of.empty()) {
     const auto period = ParseHalfYear(as_of);
     if (!period.has_value()) {
-      return Fail(absl::StrCat("kpi progress: --as_of '", as_of, "' is not a half year like 2026-H2"));
+      return Fail(absl::StrCat("kpi progress: --as_of '", as_of,
+                               Say(g.english, "' is not a half year like 2026-H2",
+                                   "' は半期ではありません（例: 2026-H2）")));
     }
     *req.mutable_as_of() = *period;
   }
   kv1::PlanProgress resp;
   if (int code = c.CallOrFail(&Stub::GetProgress, req, &resp)) return code;
   return Output(g, resp, [&] {
-    std::printf("%s", RenderProgressReport(resp, g.english, UseColor()).c_str());
+    std::printf("%s",
+                RenderProgressReport(resp, g.english, UseColor(), absl::GetFlag(FLAGS_wide)).c_str());
   });
 }
 
@@ -1482,13 +1649,15 @@ int CmdOverride(KpiClient& c, const std::vector<std::string>& args) {
   kv1::ProgressStatus status;
   if (!ParseStatusArg(args[2], &status)) {
     return Fail(absl::StrCat("kpi override: '", args[2],
-                             "' is not a status (ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, "
-                             "DETERIORATING, NO_DATA, TARGET_UNSET, or clear)"));
+                             Say(g.english, "' is not a status (", "' は状況ではありません（"),
+                             "ACHIEVED, ON_TRACK, AT_RISK, OFF_TRACK, DETERIORATING, NO_DATA, "
+                             "TARGET_UNSET, ", Say(g.english, "or clear)", "または clear）")));
   }
   req.set_status(status);
   req.set_reason(absl::GetFlag(FLAGS_reason));
   if (absl::StripAsciiWhitespace(req.reason()).empty()) {
-    return Fail("kpi override: --reason is required (also to clear)");
+    return Fail(Say(g.english, "kpi override: --reason is required (also to clear)",
+                    "kpi override: --reason が必要です（取り消すときも）"));
   }
   kv1::StatusOverride resp;
   if (int code = c.CallOrFail(&Stub::OverrideStatus, req, &resp)) return code;
@@ -1514,10 +1683,10 @@ int CmdUnlock(KpiClient& c, const std::vector<std::string>& args) {
     return Fail("kpi unlock: usage: rfsctl kpi unlock PLAN FY-H --reason R [--until 2026-12-31]");
   }
   kv1::UnlockPeriodRequest req;
-  if (int code = ReadPlanAndHalfYear("kpi unlock", args, &req)) return code;
+  if (int code = ReadPlanAndHalfYear("kpi unlock", args, &req, g.english)) return code;
   req.set_reason(absl::GetFlag(FLAGS_reason));
   if (absl::StripAsciiWhitespace(req.reason()).empty()) {
-    return Fail("kpi unlock: --reason is required");
+    return Fail(Say(en, "kpi unlock: --reason is required", "kpi unlock: --reason が必要です"));
   }
   const std::string until = absl::GetFlag(FLAGS_until);
   if (!until.empty()) {
@@ -1527,7 +1696,8 @@ int CmdUnlock(KpiClient& c, const std::vector<std::string>& args) {
       t += absl::Hours(24);  // through the whole day, JST
     } else if (!absl::ParseTime(absl::RFC3339_full, until, &t, &err)) {
       return Fail(absl::StrCat("kpi unlock: --until '", until,
-                               "' is not a date like 2026-12-31 or an RFC 3339 time"));
+                               Say(en, "' is not a date like 2026-12-31 or an RFC 3339 time",
+                                   "' は日付（例: 2026-12-31）でも RFC 3339 の時刻でもありません")));
     }
     req.mutable_until()->set_seconds(absl::ToUnixSeconds(t));
   }
@@ -1557,12 +1727,17 @@ int CmdNational(KpiClient& c, const std::vector<std::string>& args) {
   }
   const std::optional<int> year = ParseFiscalYearArg(args[0]);
   if (!year.has_value()) {
-    return Fail(absl::StrCat("kpi national: '", args[0], "' is not a fiscal year like 2026"));
+    return Fail(absl::StrCat("kpi national: '", args[0],
+                             Say(g.english, "' is not a fiscal year like 2026",
+                                 "' は年度ではありません（例: 2026）")));
   }
   kv1::AggregateKgiRequest req;
   req.set_fiscal_year(*year);
   rv1::PlanType type;
-  if (!ReadPlanTypeFlag(&type)) return Fail("kpi national: --plan_type must be A, B or C");
+  if (!ReadPlanTypeFlag(&type)) {
+    return Fail(Say(g.english, "kpi national: --plan_type must be A, B or C",
+                    "kpi national: --plan_type は A、B、C のいずれかです"));
+  }
   req.set_plan_type(type);
   req.set_block(absl::AsciiStrToUpper(g.block));
   req.set_strategic_field(g.field);
@@ -1588,9 +1763,14 @@ int CmdReporting(KpiClient& c, const std::vector<std::string>& args) {
         "kpi reporting: usage: rfsctl kpi reporting FY-H [--plan_type A] [--block HOKURIKU]");
   }
   kv1::GetReportingStatusRequest req;
-  if (int code = ReadHalfYearArg("kpi reporting", args[0], req.mutable_period())) return code;
+  if (int code = ReadHalfYearArg("kpi reporting", args[0], req.mutable_period(), g.english)) {
+    return code;
+  }
   rv1::PlanType type;
-  if (!ReadPlanTypeFlag(&type)) return Fail("kpi reporting: --plan_type must be A, B or C");
+  if (!ReadPlanTypeFlag(&type)) {
+    return Fail(Say(g.english, "kpi reporting: --plan_type must be A, B or C",
+                    "kpi reporting: --plan_type は A、B、C のいずれかです"));
+  }
   req.set_plan_type(type);
   req.set_block(absl::AsciiStrToUpper(g.block));
   kv1::ReportingStatus resp;
@@ -1604,7 +1784,7 @@ int CmdPdcaShow(KpiClient& c, const std::vector<std::string>& args) {
   const KpiGlobals& g = c.g();
   if (args.size() != 2) return Fail("pdca show: usage: rfsctl pdca show PLAN FY-H");
   kv1::GetPdcaCycleRequest req;
-  if (int code = ReadPlanAndHalfYear("pdca show", args, &req)) return code;
+  if (int code = ReadPlanAndHalfYear("pdca show", args, &req, g.english)) return code;
   kv1::PdcaCycle resp;
   if (int code = c.CallOrFail(&Stub::GetPdcaCycle, req, &resp)) return code;
   return Output(g, resp, [&] {
@@ -1623,37 +1803,44 @@ int CmdPdcaAdvance(KpiClient& c, const std::vector<std::string>& args) {
                 "[--comment C] [--etag E]");
   }
   kv1::AdvancePdcaCycleRequest req;
-  if (int code = ReadPlanAndHalfYear("pdca advance", args, &req)) return code;
+  if (int code = ReadPlanAndHalfYear("pdca advance", args, &req, g.english)) return code;
   const std::optional<kv1::PdcaPhase> phase = ParsePdcaPhaseArg(args[2]);
   if (!phase.has_value()) {
     return Fail(absl::StrCat("pdca advance: '", args[2],
-                             "' is not a phase to move to: DO (実行), CHECK (評価) or ACT (改善)"));
+                             Say(g.english, "' is not a phase to move to: ",
+                                 "' は進める先の段階ではありません: "),
+                             "DO (実行), CHECK (評価), ACT (改善)"));
   }
   req.set_to_phase(*phase);
   const bool check = *phase == kv1::PDCA_PHASE_CHECK;
   const bool act = *phase == kv1::PDCA_PHASE_ACT;
   req.set_findings(absl::GetFlag(FLAGS_findings));
   if (check && absl::StripAsciiWhitespace(req.findings()).empty()) {
-    return Fail("pdca advance: CHECK needs --findings: what the indicators show");
+    return Fail(Say(g.english, "pdca advance: CHECK needs --findings: what the indicators show",
+                    "pdca advance: CHECK には --findings（指標から分かったこと）が必要です"));
   }
   if (!check && !req.findings().empty()) {
-    return Fail("pdca advance: --findings goes with the move to CHECK");
+    return Fail(Say(g.english, "pdca advance: --findings goes with the move to CHECK",
+                    "pdca advance: --findings は CHECK へ進めるときに使います"));
   }
   std::vector<std::string> values = g.actions;
   if (values.empty() && !absl::GetFlag(FLAGS_action).empty()) {
     values.push_back(absl::GetFlag(FLAGS_action));  // from RFS_ACTION
   }
-  auto actions = ParseImprovementActions(values);
+  auto actions = ParseImprovementActions(values, g.english);
   if (!actions.ok()) {
     return Fail(absl::StrCat("pdca advance: --action: ", actions.status().message()));
   }
   for (auto& a : *actions) *req.add_actions() = std::move(a);
   req.set_request_revision(absl::GetFlag(FLAGS_request_revision));
   if (act && req.actions().empty()) {
-    return Fail("pdca advance: ACT needs at least one --action \"description|owner|YYYY-MM-DD\"");
+    return Fail(Say(g.english,
+                    "pdca advance: ACT needs at least one --action \"description|owner|YYYY-MM-DD\"",
+                    "pdca advance: ACT には --action \"内容|担当|YYYY-MM-DD\" が1つ以上必要です"));
   }
   if (!act && (!req.actions().empty() || req.request_revision())) {
-    return Fail("pdca advance: --action and --request_revision go with the move to ACT");
+    return Fail(Say(g.english, "pdca advance: --action and --request_revision go with the move to ACT",
+                    "pdca advance: --action と --request_revision は ACT へ進めるときに使います"));
   }
   req.set_comment(g.comment);
   req.set_etag(g.etag);
@@ -1672,9 +1859,15 @@ int CmdPdcaAdvance(KpiClient& c, const std::vector<std::string>& args) {
   });
 }
 
-constexpr const char* kNoToken =
-    "no token: set RFS_TOKEN (e.g. export RFS_TOKEN=$(rfsctl token --key_file KEY --role "
-    "prefecture --body_code 160008)) or pass --token / --token_file";
+// The error of a command run without a token.
+std::string NoToken(bool english) {
+  return absl::StrCat(Say(english, "no token: set RFS_TOKEN (e.g. ",
+                          "トークンがありません: RFS_TOKEN を設定するか（例: "),
+                      "export RFS_TOKEN=$(rfsctl token --key_file KEY --role prefecture "
+                      "--body_code 160008)",
+                      Say(english, ") or pass --token / --token_file",
+                          "）、--token か --token_file を指定してください"));
+}
 
 // A line of an import the server refused, with its error.
 struct Refusal {
@@ -1806,7 +1999,7 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
                                   "）を超えています。何も送信していません。ファイルを分けるか "
                                   "--max_lines を大きくしてください"));
   }
-  const ImportBatch batch = ParseImportCsv(text);
+  const ImportBatch batch = ParseImportCsv(text, en);
   if (!batch.errors.empty()) {
     for (size_t k = 0; k < batch.errors.size() && k < kListedErrors; ++k) {
       std::fprintf(stderr, "%s\n", batch.errors[k].c_str());
@@ -1855,7 +2048,7 @@ int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args) {
                   file.c_str(), recorded);
     }
   };
-  if (g.token.empty()) return Fail(kNoToken);
+  if (g.token.empty()) return Fail(NoToken(g.english));
   KpiClient c(g);
   std::vector<Refusal> refusals;
   CheckImportLines(c, batch.lines, &refusals, &outside);
@@ -1955,7 +2148,7 @@ const char* KpiUsage() {
   rfsctl kpi return NAME --comment C [--etag E]
       NAME is plans/B-00001/indicators/kgi-capex/measurements/2026-H1 (or PLAN INDICATOR FY-H).
   rfsctl kpi list PLAN [--history]
-  rfsctl kpi progress PLAN [--as_of 2026-H2]
+  rfsctl kpi progress PLAN [--as_of 2026-H2] [--wide]
       One row per indicator: status (達成 順調 要注意 遅れ 悪化 データなし 目標未設定), a bar of
       the progress from baseline to target, actual, expected now, target, verified actual and
       the reviewer's status when set; then the summary. Colours on a terminal unless NO_COLOR.
@@ -2046,7 +2239,7 @@ int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
                              "'; try: record, verify, return, list, progress, override, unlock, "
                              "national, reporting, import (rfsctl kpi help)"));
   }
-  if (globals.token.empty()) return Fail(kNoToken);
+  if (globals.token.empty()) return Fail(NoToken(globals.english));
   KpiClient c(globals);
   if (cmd == "record") return CmdRecord(c, args);
   if (cmd == "verify") return CmdReview(c, args, /*verify=*/true);
@@ -2067,7 +2260,7 @@ int RunPdca(const KpiGlobals& globals, const std::vector<std::string>& all) {
     return Fail(absl::StrCat("pdca: unknown command '", cmd,
                              "'; try: show, advance (rfsctl kpi help)"));
   }
-  if (globals.token.empty()) return Fail(kNoToken);
+  if (globals.token.empty()) return Fail(NoToken(globals.english));
   KpiClient c(globals);
   return cmd == "show" ? CmdPdcaShow(c, args) : CmdPdcaAdvance(c, args);
 }

@@ -82,9 +82,13 @@ bool ParseFixedInteger(absl::string_view text, int64_t* value);
 // A breakdown by prefecture, "160008=30,170003=70" or "160008=30;170003=70" (spaces allowed
 // around the parts; empty text = no breakdown). Each code is 6 digits and appears once; each
 // part is an integer. INVALID_ARGUMENT saying what is wrong otherwise.
-absl::StatusOr<std::vector<kpi::v1::PrefectureValue>> ParseBreakdown(absl::string_view text);
+// The messages are in English, or in Japanese when `english` is false (as for every local
+// error below that takes the flag: rfsctl speaks the language of --lang).
+absl::StatusOr<std::vector<kpi::v1::PrefectureValue>> ParseBreakdown(absl::string_view text,
+                                                                     bool english = true);
 // OK when `parts` is empty or adds up to `value`.
-absl::Status CheckBreakdownSum(const std::vector<kpi::v1::PrefectureValue>& parts, int64_t value);
+absl::Status CheckBreakdownSum(const std::vector<kpi::v1::PrefectureValue>& parts, int64_t value,
+                               bool english = true);
 
 // The real value of a fixed-point integer, value × 10^-decimal_places, with thousands
 // separators: (123456, 2) → "1,234.56", (-5, 2) → "-0.05", (1234567, 0) → "1,234,567".
@@ -118,7 +122,7 @@ struct CsvRecord {
 // double quotes may hold ',', line breaks and "" (one quote). A leading UTF-8 BOM is skipped,
 // blank lines are skipped. A malformed record (a quote inside an unquoted field, text after a
 // closing quote, an unterminated quote) carries an error, and parsing resumes at the next line.
-std::vector<CsvRecord> ParseCsv(absl::string_view text);
+std::vector<CsvRecord> ParseCsv(absl::string_view text, bool english = true);
 // The fields of one line of CSV; INVALID_ARGUMENT when it is malformed or holds more than one
 // record.
 absl::StatusOr<std::vector<std::string>> ParseCsvLine(absl::string_view line);
@@ -144,7 +148,7 @@ struct ImportBatch {
 // a line) without sending anything. A line without a request_id gets
 // "import-<first 16 hex digits of the file's SHA-256>-<line>", so re-running the same file
 // repeats the same requests.
-ImportBatch ParseImportCsv(absl::string_view text);
+ImportBatch ParseImportCsv(absl::string_view text, bool english = true);
 
 // ---- Words and reports ----
 
@@ -176,7 +180,7 @@ std::optional<kpi::v1::PdcaPhase> ParsePdcaPhaseArg(absl::string_view text);
 // not three parts, an empty or too long description (2,000 characters) or owner (200), a due
 // date that is not a day written YYYY-MM-DD, more than 50 actions.
 absl::StatusOr<std::vector<kpi::v1::ImprovementAction>> ParseImprovementActions(
-    const std::vector<std::string>& values);
+    const std::vector<std::string>& values, bool english = true);
 
 // A table whose columns line up with Japanese text (wide characters count two columns), cells
 // optionally in an ANSI colour that does not count toward the width.
@@ -197,10 +201,13 @@ class TextTable {
   std::vector<size_t> column_max_;
 };
 
-// `rfsctl kpi progress`: the header line, one row per indicator (status word, bar, actual,
-// expected now, target, verified actual, and the reviewer's status when any is set), removed
-// indicators marked, then the summary line. `color` wraps the status words in ANSI colours.
-std::string RenderProgressReport(const kpi::v1::PlanProgress& progress, bool english, bool color);
+// `rfsctl kpi progress`: the header line, one row per indicator, removed indicators marked, then
+// the summary lines. Without `wide` the table fits 100 columns (status word, a short bar, the
+// reported value and the target; a reviewer's status replaces the computed one, marked "*");
+// `wide` adds each value's half year, expected now, the verified value and the reviewer's
+// status with its reason. `color` wraps the status words in ANSI colours.
+std::string RenderProgressReport(const kpi::v1::PlanProgress& progress, bool english, bool color,
+                                 bool wide = false);
 // `rfsctl kpi national`: the table of the three KGIs and the plan and KPI shares.
 std::string RenderNationalReport(const kpi::v1::AggregateKgiRequest& request,
                                  const kpi::v1::AggregateKgiResponse& response, bool english);

@@ -1428,11 +1428,19 @@ TEST_F(KpiTest, ReportingStatusCountsEachPlansState) {
   for (const PlanReport& r : h1.plans()) {
     const Plan& p = r.plan() == toyama.name() ? toyama : r.plan() == kanto.name() ? kanto : kanazawa;
     EXPECT_EQ(r.indicators(), p.indicators_size()) << r.plan();
+    EXPECT_EQ(r.title(), p.title()) << r.plan();  // a list people can read without a call per plan
     EXPECT_EQ(r.reported(), r.plan() == toyama.name() ? p.indicators_size()
                             : r.plan() == kanto.name() ? 1
                                                        : 0)
         << r.plan();
   }
+
+  // Plans last synced before titles were kept get theirs from the snapshots.
+  ASSERT_EQ(redis_->Cli("DEL rfs:kpi:titles"), "1");
+  ReportingStatus untitled;
+  ASSERT_OK(Reporting(Viewer(), 2026, FISCAL_HALF_H1, &untitled));
+  ASSERT_EQ(untitled.plans_size(), 3);
+  for (const PlanReport& r : untitled.plans()) EXPECT_FALSE(r.title().empty()) << r.plan();
 
   ReportingStatus kanto_only;
   ASSERT_OK(Reporting(Viewer(), 2026, FISCAL_HALF_H1, &kanto_only, "KANTO"));
@@ -1440,6 +1448,7 @@ TEST_F(KpiTest, ReportingStatusCountsEachPlansState) {
   EXPECT_EQ(kanto_only.incomplete(), 1);
   ASSERT_EQ(kanto_only.plans_size(), 1);
   EXPECT_EQ(kanto_only.plans(0).plan(), kanto.name());
+  EXPECT_EQ(kanto_only.plans(0).title(), kanto.title());
 
   ReportingStatus h2;
   ASSERT_OK(Reporting(Viewer(), 2026, FISCAL_HALF_H2, &h2));

@@ -217,12 +217,24 @@ TEST(KpiFormat, IndicatorValuesCarryTheirUnit) {
   EXPECT_EQ(FormatIndicatorValue(36, rate, false), "3.6%");
   rv1::Indicator yen;
   yen.set_unit(rv1::INDICATOR_UNIT_YEN);
-  EXPECT_EQ(FormatIndicatorValue(6200000000, yen, true), "6,200,000,000 yen");
+  // One money format per language: the scale each language's readers use, never full yen in
+  // one and 億円 in the other.
+  EXPECT_EQ(FormatIndicatorValue(6200000000, yen, true), "¥6.2 billion");
   EXPECT_EQ(FormatIndicatorValue(6200000000, yen, false), "62億円");
+  rv1::Indicator wage;
+  wage.set_unit(rv1::INDICATOR_UNIT_YEN_PER_WORKER);
+  EXPECT_EQ(FormatIndicatorValue(5200000, wage, true), "¥5,200,000 per worker");
   rv1::Indicator companies;
   companies.set_unit(rv1::INDICATOR_UNIT_COUNT);
   companies.set_unit_label("社");
   EXPECT_EQ(FormatIndicatorValue(14, companies, false), "14社");
+  // English output carries no Japanese counters.
+  EXPECT_EQ(FormatIndicatorValue(14, companies, true), "14 companies");
+  rv1::Indicator cases;
+  cases.set_unit(rv1::INDICATOR_UNIT_COUNT);
+  cases.set_unit_label("件");
+  EXPECT_EQ(FormatIndicatorValue(21, cases, true), "21 cases");
+  EXPECT_EQ(FormatIndicatorValue(21, cases, false), "21件");
   rv1::Indicator persons;
   persons.set_unit(rv1::INDICATOR_UNIT_PERSONS);
   EXPECT_EQ(FormatIndicatorValue(1200, persons, true), "1,200 persons");
@@ -348,6 +360,23 @@ TEST(KpiImport, EveryBadLineIsReportedWithItsNumberAndNothingIsKept) {
   EXPECT_TRUE(absl::StrContains(batch.errors[6], "; request_id 'bad id!'")) << batch.errors[6];
   EXPECT_TRUE(absl::StartsWith(batch.errors[7], "line 10: text after a closing quote"))
       << batch.errors[7];
+
+  // The same file under the default --lang ja: every message in Japanese, with the line.
+  ImportBatch ja = ParseImportCsv(text, /*english=*/false);
+  ASSERT_EQ(ja.errors.size(), 8u) << absl::StrJoin(ja.errors, "\n");
+  EXPECT_EQ(ja.errors[0], "3行目: 列の数が 7 です（見出し行は 8）");
+  EXPECT_EQ(ja.errors[3], "6行目: breakdown: 内訳の合計 90 が値 100 と一致しません");
+  EXPECT_EQ(ja.errors[5], "8行目: 2行目と同じ計画・指標・期間です");
+  EXPECT_TRUE(absl::StartsWith(ja.errors[7], "10行目: 閉じ引用符の後に文字があります"))
+      << ja.errors[7];
+  for (const std::string& error : ja.errors) {
+    // No English sentence left: the only Latin words are column names and quoted input.
+    for (const char* english : {" is not ", " the ", "line ", " appears "}) {
+      EXPECT_FALSE(absl::StrContains(error, english)) << error;
+    }
+  }
+  EXPECT_EQ(ParseImportCsv(kHeader, /*english=*/false).errors,
+            (std::vector<std::string>{"1行目: 見出し行の後に実績値がありません"}));
 }
 
 TEST(KpiImport, HeaderProblems) {
@@ -403,7 +432,8 @@ kv1::PlanProgress SampleProgress() {
 
 TEST(KpiReport, ProgressInJapaneseWithoutColour) {
   kv1::PlanProgress progress = SampleProgress();
-  const std::string out = RenderProgressReport(progress, /*english=*/false, /*color=*/false);
+  const std::string out =
+      RenderProgressReport(progress, /*english=*/false, /*color=*/false, /*wide=*/true);
   EXPECT_FALSE(absl::StrContains(out, "\x1b[")) << out;
   EXPECT_TRUE(absl::StrContains(out, "要注意")) << out;
   EXPECT_TRUE(absl::StrContains(out, "旧指標（削除済み）")) << out;
@@ -423,12 +453,47 @@ TEST(KpiReport, ProgressInEnglishWithColourAndOverride) {
   auto* o = progress.mutable_indicators(0)->mutable_override();
   o->set_status(kv1::PROGRESS_STATUS_ON_TRACK);
   o->set_reason("late statistics");
-  const std::string out = RenderProgressReport(progress, /*english=*/true, /*color=*/true);
+  const std::string out =
+      RenderProgressReport(progress, /*english=*/true, /*color=*/true, /*wide=*/true);
   EXPECT_TRUE(absl::StrContains(out, "\x1b[33mAT RISK\x1b[0m")) << out;
   EXPECT_TRUE(absl::StrContains(out, "REVIEWER'S STATUS")) << out;
   EXPECT_TRUE(absl::StrContains(out, "ON TRACK: late statistics")) << out;
   EXPECT_TRUE(absl::StrContains(out, "(removed)")) << out;
-  EXPECT_TRUE(absl::StrContains(out, "summary: AT RISK 1 | KPIs achieved 0 of 2")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "summary: AT RISK 1\nKPIs achieved 0 of 2")) << out;
+}
+
+// A clerk's terminal is 100 columns: the default table fits it however long the names and
+// values, with the reviewer's status in place of the computed one; --wide shows the rest.
+TEST(KpiReport, ProgressFitsOneHundredColumnsUnlessWide) {
+  kv1::PlanProgress progress = SampleProgress();
+  *progress.add_indicators() = Indicator(
+      "kpi-very-long-indicator-id-of-a-plan",
+      "地域の中核企業と連携した高度専門人材の育成及び定着に関する指標（長い名称）",
+      9'000'000'000'000'000, 8'999'999'999'999'999, kv1::PROGRESS_STATUS_DETERIORATING);
+  progress.mutable_indicators(0)->mutable_override()->set_status(kv1::PROGRESS_STATUS_ON_TRACK);
+  progress.mutable_indicators(0)->mutable_override()->set_reason("統計の公表が遅れたため");
+  auto* summary = progress.mutable_summary()->mutable_indicators_by_status();
+  for (const char* s : {"ACHIEVED", "ON_TRACK", "OFF_TRACK", "DETERIORATING", "NO_DATA",
+                        "TARGET_UNSET"}) {
+    (*summary)[s] = 1000;
+  }
+  for (bool en : {false, true}) {
+    const std::string out = RenderProgressReport(progress, en, /*color=*/false);
+    for (absl::string_view line : absl::StrSplit(out, '\n')) {
+      EXPECT_LE(DisplayWidth(line), 100u) << line;
+    }
+    // The reviewer's status stands in the row, marked, and its reason waits for --wide.
+    EXPECT_TRUE(absl::StrContains(out, en ? "ON TRACK*" : "順調*")) << out;
+    EXPECT_FALSE(absl::StrContains(out, "統計の公表が遅れたため")) << out;
+    EXPECT_TRUE(absl::StrContains(out, "--wide")) << out;
+    const std::string wide = RenderProgressReport(progress, en, /*color=*/false, /*wide=*/true);
+    EXPECT_TRUE(absl::StrContains(wide, "統計の公表が遅れたため")) << wide;
+    size_t widest = 0;
+    for (absl::string_view line : absl::StrSplit(wide, '\n')) {
+      widest = std::max(widest, DisplayWidth(line));
+    }
+    EXPECT_GT(widest, 100u) << wide;
+  }
 }
 
 kv1::AggregateKgiResponse SampleNational() {
@@ -546,6 +611,7 @@ kv1::ReportingStatus SampleReporting() {
     p->set_state(state);
     p->set_indicators(5);
     p->set_reported(reported);
+    p->set_title(absl::StrCat("北陸ものづくり計画 ", plan));
   };
   add("plans/B-00001", kv1::REPORT_STATE_ON_TIME, 5);
   add("plans/B-00002", kv1::REPORT_STATE_LATE, 5);
@@ -570,6 +636,7 @@ TEST(KpiReporting, JapaneseReportWithFiltersCountsAndPlans) {
   EXPECT_TRUE(absl::StrContains(row, "HOKURIKU")) << out;
   EXPECT_TRUE(absl::StrContains(row, "期限内に報告済")) << out;
   EXPECT_TRUE(absl::StrContains(row, "5件中 5件")) << out;
+  EXPECT_TRUE(absl::StrContains(row, "北陸ものづくり計画")) << out;  // the title, cut to fit
   EXPECT_TRUE(absl::StrContains(LineStartingWith(out, "plans/B-00002"), "期限後に報告")) << out;
   EXPECT_TRUE(absl::StrContains(out, "（3件中、閲覧できる 2件を表示）")) << out;
 }
