@@ -1,8 +1,8 @@
 #include "services/kpi/access_policy.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/plan_access.h"
+#include "common/base/errors.h"
+#include "common/domain/plan_access.h"
 
 namespace rfs::kpi {
 

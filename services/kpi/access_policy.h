@@ -1,6 +1,6 @@
 // Authorization of rfs-kpi, in one place. Every RPC maps to an Action; the tracker asks
 // Authorize before it reads or writes (docs/security.md).
-//   read measurements / progress        whoever may read the plan (common/plan_access.h)
+//   read measurements / progress        whoever may read the plan (common/domain/plan_access.h)
 //   record a measurement                the plan's authoring bodies (its authors' staff)
 //   verify / return / override / unlock a reviewer: the bureau of the plan's block, or the
 //                                       secretariat
@@ -11,7 +11,7 @@
 #pragma once
 
 #include "absl/status/status.h"
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs::kpi {

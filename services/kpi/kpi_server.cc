@@ -9,10 +9,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/client.h"
-#include "common/logging.h"
-#include "common/registry_client.h"
-#include "common/status.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/kit/client.h"
+#include "common/kit/registry_client.h"
 #include "services/kpi/kpi_service.h"
 #include "services/kpi/kpi_stats.h"
 #include "services/kpi/kpi_store.h"
@@ -85,8 +85,6 @@ class SyncTurns {
 
 absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
                                                   const KpiFlags& flags) {
-  const std::string& registry_address = flags.registry_address;
-  const int registry_timeout_ms = flags.registry_timeout_ms;
   const double on_track = flags.on_track_threshold;
   const double at_risk = flags.at_risk_threshold;
   const int sync_interval_s = flags.plan_sync_interval_s;
@@ -94,16 +92,10 @@ absl::StatusOr<KpiServerOptions> OptionsFromFlags(const ServerConfig& config,
   const int lease_ttl_s = flags.lease_ttl_s;
   const int report_notice_days = flags.report_notice_days;
   KpiServerOptions options;
-  if (registry_address.empty()) {
-    return absl::InvalidArgumentError(
-        "--registry_address is required: indicators and who may report come from the plans "
-        "in rfs-registry");
-  }
-  options.registry_address = registry_address;
-  if (registry_timeout_ms < 10 || registry_timeout_ms > 600'000) {
-    return absl::InvalidArgumentError("--registry_timeout_ms must be 10..600000");
-  }
-  options.registry_timeout = absl::Milliseconds(registry_timeout_ms);
+  ASSIGN_OR_RETURN(options.registry,
+                   PeerFromFlags("registry", flags.registry_address, flags.registry_timeout_ms,
+                                 "indicators and who may report come from the plans in "
+                                 "rfs-registry"));
   ASSIGN_OR_RETURN(options.tracker.calendar.h1,
                    ParseDueDay(flags.h1_report_due, "--h1_report_due"));
   ASSIGN_OR_RETURN(options.tracker.calendar.h2,
@@ -159,23 +151,17 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
   std::unique_ptr<KpiServer> s(new KpiServer());
   ASSIGN_OR_RETURN(s->host_, ServiceHost::Create(config, "kpi", options.stats_interval));
   ServiceHost& host = *s->host_;
-  ASSIGN_OR_RETURN(ServiceToken * token, host.service_token());
+  ASSIGN_OR_RETURN(const Peer registry_peer, host.ConnectPeer(options.registry));
   // The registry's reachability is not part of readiness: when it is down, writes and first
   // reads of a plan fail with UNAVAILABLE, while reads of plans held and the aggregates work.
-  RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(
-      MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
-      options.registry_timeout));
+  RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(registry_peer));
   KpiStore* store =
       host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference(),
                                          config.write_quota));
   host.AddStore(store);
-  auto& cache = prometheus::BuildCounter()
-                    .Name("rfs_cache_requests_total")
-                    .Help("Cache lookups by cache and result (hit, miss).")
-                    .Register(host.metrics()->registry());
-  options.tracker.progress_cache_hit = &cache.Add({{"cache", "kpi_progress"}, {"result", "hit"}});
-  options.tracker.progress_cache_miss =
-      &cache.Add({{"cache", "kpi_progress"}, {"result", "miss"}});
+  const CacheCounters cache = CacheRequestCounters(host.metrics()->registry(), "kpi_progress");
+  options.tracker.progress_cache_hit = cache.hit;
+  options.tracker.progress_cache_miss = cache.miss;
   // A list page stays well under the largest message the server sends.
   options.tracker.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
   s->tracker_ = host.Own(

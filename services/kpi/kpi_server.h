@@ -1,6 +1,6 @@
-// Wires rfs-kpi together on the service host (common/service_host.h): registry client, store,
+// Wires rfs-kpi together on the service host (common/kit/service_host.h): registry client, store,
 // Tracker, the gRPC adapter, the metrics of the national picture (kpi_stats.h), and the plan
-// sync, which runs on one replica at a time (leader_lease.h).
+// sync, which runs on one replica at a time (common/redis/leader_lease.h).
 // main.cc and the integration tests both start the service through this.
 #pragma once
 
@@ -9,20 +9,19 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/config.h"
-#include "common/server.h"
-#include "common/service_host.h"
+#include "common/kit/config.h"
+#include "common/kit/peer.h"
+#include "common/kit/server.h"
+#include "common/kit/service_host.h"
+#include "common/redis/leader_lease.h"
 #include "services/kpi/kpi_stats.h"
-#include "services/kpi/leader_lease.h"
 #include "services/kpi/tracker.h"
 
 namespace rfs::kpi {
 
 struct KpiServerOptions {
-  // Where rfs-registry listens: host:port or unix:///path.
-  std::string registry_address = "localhost:50051";
-  // Deadline of each call to the registry.
-  absl::Duration registry_timeout = absl::Seconds(5);
+  // rfs-registry: where it listens and the deadline of each call.
+  PeerAddress registry{"localhost:50051", absl::Seconds(5)};
   absl::Duration stats_interval = absl::Seconds(5);
   // How often each replica tries the plan sync (only the lease holder runs it).
   absl::Duration sync_interval = absl::Seconds(15);

@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "common/rpc.h"
+#include "common/kit/rpc.h"
 
 namespace rfs::kpi {
 

@@ -1,10 +1,10 @@
-// gRPC adapter of rfs.kpi.v1.KpiTracking: every method is one HandleUnary (common/rpc.h):
+// gRPC adapter of rfs.kpi.v1.KpiTracking: every method is one HandleUnary (common/kit/rpc.h):
 // authenticate, hand the request to the Tracker, map the absl::Status to grpc::Status. No logic
 // lives here. All methods are synchronous: each is a few Redis round trips (and, for writes, a
 // registry read), none is hot enough to be worth the callback API. Thread-safe.
 #pragma once
 
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "services/kpi/tracker.h"
 

@@ -10,10 +10,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "common/status.h"
+#include "common/base/status.h"
 
 namespace rfs::kpi {
 
@@ -66,7 +66,7 @@ bool IsFiscalYear(absl::string_view bucket) {
 }  // namespace
 
 KpiStats::KpiStats(KpiStore* store, absl::Duration interval)
-    : store_(store), interval_(interval) {}
+    : SnapshotGauges(interval), store_(store) {}
 
 absl::Status KpiStats::Refresh() {
   Family indicators{"rfs_indicators",
@@ -189,16 +189,8 @@ absl::Status KpiStats::Refresh() {
                     &ratio, &pdca, &overdue}) {
     families.push_back(std::move(*f).Render());
   }
-  absl::MutexLock lock(&mu_);
-  families_ = std::move(families);
-  refreshed_ = absl::Now();
+  Publish(std::move(families));
   return absl::OkStatus();
-}
-
-std::vector<prometheus::MetricFamily> KpiStats::Collect() const {
-  absl::MutexLock lock(&mu_);
-  if (absl::Now() - refreshed_ > 3 * interval_) return {};  // unknown is not zero
-  return families_;
 }
 
 }  // namespace rfs::kpi

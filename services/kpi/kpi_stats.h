@@ -10,26 +10,19 @@
 //   rfs_reports_overdue{block,fiscal_year,half}         plans whose report is overdue
 // KGI series come from the cells of every strategic field ("{fy}:*", each plan once) by type,
 // block and Tokyo area or not (ledger.h AggregateCells): a refresh reads a few small hashes,
-// however many plans there are. The service host refreshes the snapshot from a
-// background job (Refresh); a scrape renders the snapshot and never waits on Redis. A snapshot
-// older than three intervals (Redis unreachable) is not shown: no data is honest, stale numbers
-// are not. Thread-safe.
+// however many plans there are. The service host refreshes them from a background job
+// (Refresh); they are a SnapshotGauges (a scrape never waits on Redis; stale ones are not
+// shown). Thread-safe.
 #pragma once
 
-#include <vector>
-
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
-
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/kit/snapshot_gauges.h"
 #include "services/kpi/kpi_store.h"
 
 namespace rfs::kpi {
 
-class KpiStats : public prometheus::Collectable {
+class KpiStats : public SnapshotGauges {
  public:
   // `interval` is how often the host calls Refresh (for the staleness cut-off).
   KpiStats(KpiStore* store, absl::Duration interval);
@@ -37,15 +30,9 @@ class KpiStats : public prometheus::Collectable {
   // Reads the aggregate buckets of the metrics now and replaces the snapshot; on failure the previous
   // snapshot stays (and goes stale).
   absl::Status Refresh();
-  std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   KpiStore* store_;
-  const absl::Duration interval_;
-  mutable absl::Mutex mu_;
-  // The families as the last Refresh rendered them: a scrape copies them out.
-  std::vector<prometheus::MetricFamily> families_ ABSL_GUARDED_BY(mu_);
-  absl::Time refreshed_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace rfs::kpi

@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/outbox.h"
-#include "common/status.h"
-#include "common/write_quota.h"
+#include "common/base/status.h"
+#include "common/redis/outbox.h"
+#include "common/redis/write_quota.h"
 #include "services/kpi/reporting.h"
 
 namespace rfs::kpi {

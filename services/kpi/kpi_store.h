@@ -42,9 +42,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "common/redis_store.h"
-#include "common/write_quota.h"
-#include "common/reference_data.h"
+#include "common/domain/reference_data.h"
+#include "common/redis/redis_store.h"
+#include "common/redis/write_quota.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
@@ -115,7 +115,7 @@ struct PlanWrite {
 class KpiStore : public RedisStore {
  public:
   // `reference` tells which prefectures are in the Tokyo area (for the aggregate cells). Every
-  // write made for a person counts against their `quota` (common/write_quota.h).
+  // write made for a person counts against their `quota` (common/redis/write_quota.h).
   KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
            WriteQuota quota = {});
 

@@ -6,9 +6,9 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/codes.h"
-#include "common/fiscal.h"
-#include "common/plan_access.h"
+#include "common/domain/codes.h"
+#include "common/domain/fiscal.h"
+#include "common/domain/plan_access.h"
 
 namespace rfs::kpi {
 namespace {

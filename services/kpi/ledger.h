@@ -27,7 +27,7 @@
 // filter by field reads its own rows and no filter reads "*" rows (nothing counted twice);
 // {pref} is a value's breakdown prefecture, else the plan's lead prefecture (always the lead
 // prefecture for targets and plan counts). Only plans at a public stage (published by the
-// governor or later, common/plan_access.h) contribute: drafts are not commitments.
+// governor or later, common/domain/plan_access.h) contribute: drafts are not commitments.
 //
 // A year's value: a CUMULATIVE indicator's flows of both halves added; a LEVEL indicator's
 // value of its latest half. A year's target: for CUMULATIVE the rise of the path over the year
@@ -42,10 +42,10 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
-#include "absl/time/time.h"
 #include "services/kpi/progress.h"
 #include "services/kpi/reporting.h"
 

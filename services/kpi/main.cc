@@ -1,8 +1,8 @@
 // rfs-kpi: KPI tracking of the plans (rfs.kpi.v1.KpiTracking). Its own flags; the rest is the
-// service host's (common/service_host.h).
+// service host's (common/kit/service_host.h).
 #include "absl/flags/flag.h"
-#include "common/service_host.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/kit/service_host.h"
 #include "services/kpi/kpi_server.h"
 
 ABSL_FLAG(std::string, registry_address, "localhost:50051", "rfs-registry address: host:port or unix:///path");

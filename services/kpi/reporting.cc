@@ -7,10 +7,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/fiscal.h"
-#include "common/text.h"
+#include "common/base/errors.h"
+#include "common/base/text.h"
+#include "common/domain/codes.h"
+#include "common/domain/fiscal.h"
 
 namespace rfs::kpi {
 

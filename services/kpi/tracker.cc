@@ -7,26 +7,26 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/api.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/fiscal.h"
-#include "common/logging.h"
-#include "common/money.h"
-#include "common/outbox.h"
-#include "common/plan_access.h"
-#include "common/plan_filters.h"
-#include "common/plan_validation.h"
-#include "common/status.h"
-#include "common/text.h"
+#include "common/base/errors.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/base/text.h"
+#include "common/domain/codes.h"
+#include "common/domain/fiscal.h"
+#include "common/domain/money.h"
+#include "common/domain/plan_access.h"
+#include "common/domain/plan_event.h"
+#include "common/domain/plan_filters.h"
+#include "common/domain/plan_validation.h"
+#include "common/kit/api.h"
 #include "services/kpi/access_policy.h"
 #include "services/kpi/ledger.h"
 
@@ -151,14 +151,6 @@ absl::Status NotFoundMeasurement(const std::string& name) {
   return Bilingual(absl::StatusCode::kNotFound,
                    absl::StrCat(name, " の実績値はまだ報告されていません"),
                    absl::StrCat(name, " has not been reported"));
-}
-
-absl::Status EtagConflict(const std::string& name) {
-  return Bilingual(absl::StatusCode::kAborted,
-                   absl::StrCat(name,
-                                " は指定の etag の後に変更されています。読み直してから操作して"
-                                "ください"),
-                   absl::StrCat(name, " changed since that etag; read it again first"));
 }
 
 absl::Status ValidatePlanPeriod(const common::v1::FiscalPeriod& period, absl::string_view field,
@@ -735,7 +727,7 @@ absl::StatusOr<v1::Measurement> Tracker::RecordMeasurement(
       }
     }
     if (!req.etag().empty() && (current == nullptr || current->etag() != req.etag())) {
-      return EtagConflict(name);
+      return EtagConflict(name, req.etag(), current == nullptr ? "" : current->etag());
     }
     // Locked after the deadline unless a reviewer reopened the half year.
     if (now >= deadline) {
@@ -832,7 +824,9 @@ absl::StatusOr<const v1::Measurement*> Reviewed(const PlanState& state, const Me
   const v1::Measurement* current = FindMeasurement(state.measurements, ref.indicator_id,
                                                    ref.period);
   if (current == nullptr) return NotFoundMeasurement(name);
-  if (!etag.empty() && current->etag() != etag) return EtagConflict(name);
+  if (!etag.empty() && current->etag() != etag) {
+    return EtagConflict(name, etag, current->etag());
+  }
   return current;
 }
 
@@ -1595,10 +1589,7 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
     const v1::PdcaCycle cycle = it != held.pdca.end() ? it->second : NewCycle(plan, req.period());
     if (!req.etag().empty() && req.etag() != cycle.etag() &&
         cycle.phase() != v1::PDCA_PHASE_ACT) {
-      return Bilingual(absl::StatusCode::kAborted,
-                       absl::StrCat(cycle.name(),
-                                    " は指定の etag の後に進められています。読み直してください"),
-                       absl::StrCat(cycle.name(), " moved since that etag; read it again"));
+      return EtagConflict(cycle.name(), req.etag(), cycle.etag());
     }
     if (cycle.phase() != v1::PDCA_PHASE_CHECK && cycle.phase() != v1::PDCA_PHASE_ACT) {
       return FailedPrecondition(
@@ -1651,11 +1642,7 @@ absl::StatusOr<v1::PdcaCycle> Tracker::AdvancePdcaCycle(const Principal& who,
           return false;  // a retry of the same move
         }
         if (!req.etag().empty() && req.etag() != cycle.etag()) {
-          return Bilingual(absl::StatusCode::kAborted,
-                           absl::StrCat(cycle.name(),
-                                        " は指定の etag の後に進められています。読み直して"
-                                        "ください"),
-                           absl::StrCat(cycle.name(), " moved since that etag; read it again"));
+          return EtagConflict(cycle.name(), req.etag(), cycle.etag());
         }
         if (req.to_phase() != cycle.phase() + 1) {
           return FailedPrecondition(

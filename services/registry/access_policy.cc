@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/plan_access.h"
-#include "common/plan_validation.h"
+#include "common/base/errors.h"
+#include "common/domain/codes.h"
+#include "common/domain/plan_access.h"
+#include "common/domain/plan_validation.h"
 
 namespace rfs::registry {
 namespace {

@@ -16,8 +16,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "common/auth.h"
-#include "common/plan_access.h"  // CanReadPlan: the read rule alone, for lists
+#include "common/domain/plan_access.h"  // CanReadPlan: the read rule alone, for lists
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs::registry {

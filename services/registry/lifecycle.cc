@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/errors.h"
-#include "common/plan_validation.h"
+#include "common/base/errors.h"
+#include "common/domain/plan_validation.h"
 
 namespace rfs::registry {
 

@@ -1,8 +1,8 @@
 // rfs-registry: the plan registry (rfs.registry.v1.PlanRegistry). Its own flags; the rest is
-// the service host's (common/service_host.h).
+// the service host's (common/kit/service_host.h).
 #include "absl/flags/flag.h"
-#include "common/service_host.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/kit/service_host.h"
 #include "services/registry/registry_server.h"
 
 ABSL_FLAG(int, version_cache_mb, 256, "In-process cache of immutable plan versions (MiB)");

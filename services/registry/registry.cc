@@ -7,23 +7,23 @@
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/random/distributions.h"
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/random/distributions.h"
-#include "absl/random/random.h"
 #include "absl/time/clock.h"
-#include "common/api.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/logging.h"
-#include "common/outbox.h"
-#include "common/plan_filters.h"
-#include "common/status.h"
-#include "common/text.h"
+#include "common/base/errors.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/base/text.h"
+#include "common/domain/codes.h"
+#include "common/domain/plan_event.h"
+#include "common/domain/plan_filters.h"
+#include "common/kit/api.h"
 #include "services/registry/access_policy.h"
 #include "services/registry/lifecycle.h"
 #include "services/registry/plan_diff.h"
@@ -164,13 +164,7 @@ absl::Status OverQuota(const Principal& who, const WriteResult& result) {
 absl::Status CheckEtag(const Plan& current, const std::string& etag) {
   ASSIGN_OR_RETURN(const int64_t version, ParseEtag(etag));
   if (version != current.version()) {
-    return Bilingual(
-        absl::StatusCode::kAborted,
-        absl::StrCat(current.name(), " は読み込まれた後に変更されています（指定された etag ", etag,
-                     "、現在の etag ", current.etag(),
-                     "）。計画を再度取得し、変更をやり直してください"),
-        absl::StrCat(current.name(), " changed since you read it (your etag ", etag, ", now ",
-                     current.etag(), "); get it again and redo your change"));
+    return EtagConflict(current.name(), etag, current.etag());
   }
   return absl::OkStatus();
 }
@@ -461,13 +455,7 @@ absl::StatusOr<Plan> Registry::WriteNextVersion(const Principal& who, const std:
         return HideExistence(who, name, absl::NotFoundError(absl::StrCat("plan ", name, " not found")));
       case WriteResult::Outcome::kVersionConflict:
         if (!etag.empty()) {
-          return Bilingual(
-              absl::StatusCode::kAborted,
-              absl::StrCat(name, " は読み込まれた後に変更されています（指定された etag ", etag,
-                           "、現在の etag ", EtagOf(result.current_version),
-                           "）。計画を再度取得し、変更をやり直してください"),
-              absl::StrCat(name, " changed since you read it (your etag ", etag, ", now ",
-                           EtagOf(result.current_version), "); get it again and redo your change"));
+          return EtagConflict(name, etag, EtagOf(result.current_version));
         }
         if (attempt >= options_.write_attempts) {
           return Bilingual(

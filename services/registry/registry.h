@@ -8,12 +8,12 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "common/api.h"  // EtagOf
-#include "common/auth.h"
-#include "common/codes.h"
-#include "common/reference_data.h"
+#include "common/domain/codes.h"
+#include "common/domain/plan_validation.h"
+#include "common/domain/reference_data.h"
+#include "common/kit/api.h"  // EtagOf
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.pb.h"
-#include "common/plan_validation.h"
 #include "services/registry/registry_store.h"
 #include "services/registry/submission_gate.h"
 

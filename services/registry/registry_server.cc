@@ -1,9 +1,9 @@
 #include "services/registry/registry_server.h"
 
-#include "common/logging.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
 #include "services/registry/plan_stats.h"
 #include "services/registry/registry_service.h"
-#include "common/status.h"
 
 namespace rfs::registry {
 
@@ -21,12 +21,11 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
   if (request_id_ttl_hours < 1 || request_id_ttl_hours > 24 * 365 * 10) {
     return absl::InvalidArgumentError("--request_id_ttl_hours must be 1..87600");
   }
-  if (requirements_timeout_ms < 10 || requirements_timeout_ms > 600'000) {
-    return absl::InvalidArgumentError("--requirements_timeout_ms must be 10..600000");
-  }
   RegistryServerOptions options;
-  options.requirements_address = std::move(requirements_address);
-  options.requirements_timeout = absl::Milliseconds(requirements_timeout_ms);
+  // Optional: without it the submission gate is off.
+  ASSIGN_OR_RETURN(options.requirements,
+                   PeerFromFlags("requirements", std::move(requirements_address),
+                                 requirements_timeout_ms, /*required_because=*/""));
   options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
   options.stats_interval = absl::Milliseconds(stats_interval_ms);
   options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;
@@ -45,7 +44,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   ServiceHost& host = *s->host_;
   // A list page stays well under the largest message the server sends.
   options.registry.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
-  options.registry.limits = PlanLimitsOf(config);
+  options.registry.limits = PlanLimitsOf(config.max_plan_bytes);
 
   RegistryStore* store = host.Own(std::make_unique<RegistryStore>(
       host.pool(), host.async(), options.version_cache_bytes, config.write_quota));
@@ -54,11 +53,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(
   host.AddReadinessCheck([store] { return store->CheckRedisIdentity(); });
 
   SubmissionGate* gate = nullptr;
-  if (!options.requirements_address.empty()) {
-    ASSIGN_OR_RETURN(ServiceToken * token, host.service_token());
-    gate = host.Own(std::make_unique<RequirementsGate>(
-        MakeChannel(PeerChannelOptions(config, options.requirements_address)), token,
-        options.requirements_timeout));
+  if (!options.requirements.address.empty()) {
+    ASSIGN_OR_RETURN(const Peer peer, host.ConnectPeer(options.requirements));
+    gate = host.Own(std::make_unique<RequirementsGate>(peer));
   } else {
     RFS_LOG(kWarning, "no --requirements_address: plans enter PRE_CONSULTATION and SUBMITTED "
                       "without a requirement check");

@@ -1,4 +1,4 @@
-// Wires rfs-registry together on the service host (common/service_host.h): store, submission
+// Wires rfs-registry together on the service host (common/kit/service_host.h): store, submission
 // gate, Registry, the gRPC adapter and the plan gauges. main.cc and the integration tests both start the
 // service through this, so tests run exactly what ships.
 #pragma once
@@ -7,9 +7,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/config.h"
-#include "common/server.h"
-#include "common/service_host.h"
+#include "common/kit/config.h"
+#include "common/kit/peer.h"
+#include "common/kit/server.h"
+#include "common/kit/service_host.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_store.h"
 
@@ -19,11 +20,10 @@ struct RegistryServerOptions {
   size_t version_cache_bytes = 256 << 20;
   absl::Duration stats_interval = absl::Seconds(5);
   RegistryOptions registry;
-  // Where rfs-requirements listens (host:port or unix:///path). Empty: no requirement check
-  // on the way to PRE_CONSULTATION and SUBMITTED (the service logs a warning at start).
-  std::string requirements_address;
-  // Deadline of one requirement check.
-  absl::Duration requirements_timeout = absl::Seconds(10);
+  // rfs-requirements: where it listens and the deadline of one requirement check. No
+  // address: no requirement check on the way to PRE_CONSULTATION and SUBMITTED (the service
+  // logs a warning at start).
+  PeerAddress requirements{"", absl::Seconds(10)};
 };
 
 // The registry's own flags, checked: a cache of 0..65536 MiB, a stats interval of at least

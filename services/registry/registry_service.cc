@@ -1,6 +1,6 @@
 #include "services/registry/registry_service.h"
 
-#include "common/rpc.h"
+#include "common/kit/rpc.h"
 
 namespace rfs::registry {
 

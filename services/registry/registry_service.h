@@ -1,11 +1,11 @@
-// gRPC adapter of rfs.registry.v1.PlanRegistry: every method is one call of a common/rpc.h
+// gRPC adapter of rfs.registry.v1.PlanRegistry: every method is one call of a common/kit/rpc.h
 // helper (authenticate, hand the request to Registry, map the absl::Status to grpc::Status). No
 // logic lives here. GetPlan, the hot read, uses the callback API with raw bytes
 // (ServeRawUnary): the response is the cached serialized plan, and no thread waits on Redis.
 // The other methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
 
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "services/registry/registry.h"
 

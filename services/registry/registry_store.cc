@@ -12,12 +12,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "common/logging.h"
-#include "common/outbox.h"
-#include "common/status.h"
-#include "common/text.h"
-#include "common/plan_validation.h"
-#include "common/write_quota.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/base/text.h"
+#include "common/domain/plan_validation.h"
+#include "common/redis/outbox.h"
+#include "common/redis/write_quota.h"
 
 namespace rfs::registry {
 

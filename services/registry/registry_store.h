@@ -33,10 +33,10 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "common/async_redis.h"
-#include "common/redis.h"
-#include "common/redis_store.h"
-#include "common/write_quota.h"
+#include "common/redis/async_redis.h"
+#include "common/redis/redis.h"
+#include "common/redis/redis_store.h"
+#include "common/redis/write_quota.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 
@@ -172,7 +172,7 @@ class RegistryStore : public RedisStore {
   absl::Status CheckRedisIdentity();
 
   // Plans by (type, stage, block), one round trip. (The outbox and Redis memory gauges are the
-  // service host's: common/redis_gauges.h.)
+  // service host's: common/kit/redis_gauges.h.)
   absl::StatusOr<std::vector<PlanCount>> Counts();
 
  private:

@@ -2,15 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/client.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/kit/client.h"
 
 namespace rfs::registry {
-RequirementsGate::RequirementsGate(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
-                                   absl::Duration timeout)
-    : stub_(requirements::v1::RequirementCheck::NewStub(std::move(channel))),
-      token_(token),
-      timeout_(timeout) {}
+RequirementsGate::RequirementsGate(const Peer& requirements)
+    : stub_(requirements::v1::RequirementCheck::NewStub(requirements.channel)),
+      token_(requirements.token),
+      timeout_(requirements.timeout) {}
 
 absl::StatusOr<common::v1::RequirementCheckSummary> RequirementsGate::Check(
     const v1::Plan& plan) {

@@ -13,7 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/service_token.h"
+#include "common/kit/peer.h"
+#include "common/kit/service_token.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
@@ -44,8 +45,7 @@ inline bool CheckedMove(v1::PlanStage from, v1::PlanStage to) {
 // is idempotent).
 class RequirementsGate : public SubmissionGate {
  public:
-  RequirementsGate(std::shared_ptr<grpc::Channel> channel, ServiceToken* token,
-                   absl::Duration timeout);
+  explicit RequirementsGate(const Peer& requirements);
   absl::StatusOr<common::v1::RequirementCheckSummary> Check(const v1::Plan& plan) override;
 
  private:

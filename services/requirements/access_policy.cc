@@ -1,8 +1,8 @@
 #include "services/requirements/access_policy.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/plan_access.h"
+#include "common/base/errors.h"
+#include "common/domain/plan_access.h"
 
 namespace rfs::requirements {
 
@@ -15,7 +15,7 @@ absl::Status Authorize(const Principal& who, Action action, const registry::v1::
     case Action::kCheckPlan:
     case Action::kListReviews:
     case Action::kScorePlan:
-      // The same words as for a plan that does not exist (common/plan_access.h).
+      // The same words as for a plan that does not exist (common/domain/plan_access.h).
       if (CanReadPlan(who, *plan)) return absl::OkStatus();
       return ReadDenied(who, plan->name());
     case Action::kRecordReview:

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "absl/status/status.h"
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs::requirements {

@@ -2,21 +2,21 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_set.h"
-
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "common/api.h"
-#include "common/outbox.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/logging.h"
-#include "common/plan_access.h"
-#include "common/status.h"
-#include "common/text.h"
+#include "common/base/errors.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/base/text.h"
+#include "common/domain/codes.h"
+#include "common/domain/plan_access.h"
+#include "common/domain/plan_event.h"
+#include "common/kit/api.h"
+#include "common/kit/metrics.h"
 #include "services/requirements/access_policy.h"
 #include "services/requirements/rules.h"
 #include "services/requirements/scoring.h"
@@ -72,12 +72,9 @@ Checker::Checker(RequirementsStore* store, RegistryClient* registry, Executor* e
                   .Help("Requirement check reports served (computed or from the cache), by plan "
                         "type and verdict.")
                   .Register(metrics)) {
-  auto& cache = prometheus::BuildCounter()
-                    .Name("rfs_cache_requests_total")
-                    .Help("Cache lookups by cache and result (hit, miss).")
-                    .Register(metrics);
-  cache_hit_ = &cache.Add({{"cache", "requirement_report"}, {"result", "hit"}});
-  cache_miss_ = &cache.Add({{"cache", "requirement_report"}, {"result", "miss"}});
+  const CacheCounters cache = CacheRequestCounters(metrics, "requirement_report");
+  cache_hit_ = cache.hit;
+  cache_miss_ = cache.miss;
   // Every series exists from the start, so rates and dashboards see zeros, not gaps; a check
   // counts on a kept reference, without the family's lookup.
   for (int type = 1; type < kCountedKinds; ++type) {

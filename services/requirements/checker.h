@@ -18,13 +18,13 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
-#include "absl/status/statusor.h"
 #include "absl/functional/any_invocable.h"
-#include "common/auth.h"
-#include "common/executor.h"
-#include "common/plan_validation.h"
-#include "common/reference_data.h"
-#include "common/registry_client.h"
+#include "absl/status/statusor.h"
+#include "common/domain/plan_validation.h"
+#include "common/domain/reference_data.h"
+#include "common/kit/auth.h"
+#include "common/kit/executor.h"
+#include "common/kit/registry_client.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/requirements_store.h"
 #include "services/requirements/ruleset.h"
@@ -67,7 +67,7 @@ class Checker {
   absl::StatusOr<v1::CheckPlanResponse> CheckInline(const Principal& who,
                                                     const registry::v1::Plan& plan);
   // The current plan, FULL, read as the service; NOT_FOUND hidden from callers who do not read
-  // every plan (common/plan_access.h).
+  // every plan (common/domain/plan_access.h).
   absl::StatusOr<registry::v1::Plan> ReadPlan(const Principal& who, const std::string& name);
   void CountCheck(registry::v1::PlanType type, common::v1::CheckVerdict verdict);
 

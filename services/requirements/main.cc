@@ -1,8 +1,8 @@
 // rfs-requirements: the requirement check (rfs.requirements.v1.RequirementCheck). Its own
-// flags; the rest is the service host's (common/service_host.h).
+// flags; the rest is the service host's (common/kit/service_host.h).
 #include "absl/flags/flag.h"
-#include "common/service_host.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/kit/service_host.h"
 #include "services/requirements/requirements_server.h"
 
 ABSL_FLAG(std::string, ruleset_file, "", "Requirement ruleset JSON (default: <data_dir>/ruleset.json)");

@@ -1,13 +1,13 @@
 #include "services/requirements/requirements_server.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/executor.h"
-#include "common/logging.h"
-#include "common/plan_validation.h"
-#include "common/registry_client.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/domain/plan_validation.h"
+#include "common/kit/executor.h"
+#include "common/kit/registry_client.h"
 #include "services/requirements/requirements_service.h"
 #include "services/requirements/requirements_store.h"
-#include "common/status.h"
 
 namespace rfs::requirements {
 
@@ -18,15 +18,9 @@ absl::StatusOr<RequirementsServerOptions> OptionsFromFlags(const ServerConfig& c
   RequirementsServerOptions options;
   options.ruleset_file =
       ruleset_file.empty() ? absl::StrCat(config.data_dir, "/ruleset.json") : ruleset_file;
-  if (registry_address.empty()) {
-    return absl::InvalidArgumentError(
-        "--registry_address is required: reports are made from plans read from rfs-registry");
-  }
-  options.registry_address = std::move(registry_address);
-  if (registry_timeout_ms < 10 || registry_timeout_ms > 600'000) {
-    return absl::InvalidArgumentError("--registry_timeout_ms must be 10..600000");
-  }
-  options.registry_timeout = absl::Milliseconds(registry_timeout_ms);
+  ASSIGN_OR_RETURN(options.registry,
+                   PeerFromFlags("registry", std::move(registry_address), registry_timeout_ms,
+                                 "reports are made from plans read from rfs-registry"));
   return options;
 }
 
@@ -37,13 +31,11 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
   ASSIGN_OR_RETURN(s->host_,
                    ServiceHost::Create(config, "requirements", options.stats_interval));
   ServiceHost& host = *s->host_;
-  ASSIGN_OR_RETURN(ServiceToken * token, host.service_token());
+  ASSIGN_OR_RETURN(const Peer registry_peer, host.ConnectPeer(options.registry));
   // The registry's reachability is not part of readiness: when it is down, checks of
   // registered plans fail with UNAVAILABLE, while inline checks, scores of inline figures and
   // the ruleset still work.
-  RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(
-      MakeChannel(PeerChannelOptions(config, options.registry_address)), token,
-      options.registry_timeout));
+  RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(registry_peer));
   RequirementsStore* store =
       host.Own(std::make_unique<RequirementsStore>(host.pool(), host.async(), config.write_quota));
   host.AddStore(store);
@@ -56,7 +48,7 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
       .Field("version", ruleset.version)
       .Field("a4_min_total_investment_yen", ruleset.a4_min_total_investment_yen);
   s->checker_ = host.Own(std::make_unique<Checker>(store, registry, executor, host.reference(),
-                                                   PlanLimitsOf(config), std::move(ruleset),
+                                                   PlanLimitsOf(config.max_plan_bytes), std::move(ruleset),
                                                    host.metrics()->registry(),
                                                    static_cast<size_t>(config.max_message_bytes) /
                                                        4 * 3));

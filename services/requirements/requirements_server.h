@@ -1,4 +1,4 @@
-// Wires rfs-requirements together on the service host (common/service_host.h): ruleset,
+// Wires rfs-requirements together on the service host (common/kit/service_host.h): ruleset,
 // registry client, store, check executor, Checker and the gRPC adapter.
 // main.cc and the integration tests both start the service through this.
 #pragma once
@@ -8,9 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/config.h"
-#include "common/server.h"
-#include "common/service_host.h"
+#include "common/kit/config.h"
+#include "common/kit/peer.h"
+#include "common/kit/server.h"
+#include "common/kit/service_host.h"
 #include "services/requirements/checker.h"
 
 namespace rfs::requirements {
@@ -18,10 +19,8 @@ namespace rfs::requirements {
 struct RequirementsServerOptions {
   // The ruleset file (data/ruleset.json by default).
   std::string ruleset_file;
-  // Where rfs-registry listens: host:port or unix:///path.
-  std::string registry_address = "localhost:50051";
-  // Deadline of each call to the registry.
-  absl::Duration registry_timeout = absl::Seconds(5);
+  // rfs-registry: where it listens and the deadline of each call.
+  PeerAddress registry{"localhost:50051", absl::Seconds(5)};
   absl::Duration stats_interval = absl::Seconds(5);
   // Threads computing reports that are not cached.
   int check_threads = 4;

@@ -1,7 +1,7 @@
 #include "services/requirements/requirements_service.h"
 
 #include "absl/time/time.h"
-#include "common/rpc.h"
+#include "common/kit/rpc.h"
 
 namespace rfs::requirements {
 

@@ -1,11 +1,11 @@
 // gRPC adapter of rfs.requirements.v1.RequirementCheck: every method is one call of a
-// common/rpc.h helper (authenticate, hand the request to the Checker, map the absl::Status to
+// common/kit/rpc.h helper (authenticate, hand the request to the Checker, map the absl::Status to
 // grpc::Status). No logic lives here. CheckPlan, the hot read, uses the callback API with raw
 // bytes (ServeRawUnary; the request is parsed on an arena, the Checker answers with serialized
 // responses); the other methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
 
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "services/requirements/checker.h"
 

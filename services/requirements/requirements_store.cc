@@ -4,9 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/outbox.h"
-#include "common/status.h"
-#include "common/write_quota.h"
+#include "common/base/status.h"
+#include "common/redis/outbox.h"
+#include "common/redis/write_quota.h"
 
 namespace rfs::requirements {
 namespace {

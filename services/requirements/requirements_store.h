@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/functional/any_invocable.h"
-#include "common/async_redis.h"
-#include "common/redis.h"
-#include "common/redis_store.h"
-#include "common/write_quota.h"
+#include "absl/status/statusor.h"
+#include "common/redis/async_redis.h"
+#include "common/redis/redis.h"
+#include "common/redis/redis_store.h"
+#include "common/redis/write_quota.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/rules.h"

@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "common/codes.h"
-#include "common/digest.h"
-#include "common/money.h"
+#include "common/base/digest.h"
+#include "common/domain/codes.h"
+#include "common/domain/money.h"
 
 namespace rfs::requirements {
 namespace {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "common/digest.h"
-#include "common/status.h"
+#include "common/base/digest.h"
+#include "common/base/status.h"
 
 namespace rfs::requirements {
 

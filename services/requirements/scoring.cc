@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/errors.h"
-#include "common/money.h"
-#include "common/priority_figures.h"
-#include "common/text.h"
+#include "common/base/errors.h"
+#include "common/base/text.h"
+#include "common/domain/money.h"
+#include "common/domain/priority_figures.h"
 
 namespace rfs::requirements {
 namespace {

@@ -16,7 +16,7 @@ namespace rfs::requirements {
 // Scores and ranks (1 = highest; equal degrees share a rank: 1, 2, 2, 4). Impossible figures
 // give INVALID_ARGUMENT naming the company and the figure: a negative figure, a total that is
 // missing or zero, a company above the prefecture's total, companies adding up to more than
-// the total (common/priority_figures.h, the registry's rule too). A company without a figure
+// the total (common/domain/priority_figures.h, the registry's rule too). A company without a figure
 // is INVALID_ARGUMENT too, unless `score_missing` (a stored plan may lack figures not known
 // yet): then it is listed with `missing_figures` and no degree or rank for them, and the
 // others are ranked among themselves.

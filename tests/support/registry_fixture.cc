@@ -2,10 +2,10 @@
 
 #include <fstream>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/client.h"
+#include "common/kit/client.h"
 
 namespace rfs::testing {
 
@@ -46,8 +46,7 @@ void RegistryFixture::StartRequirements(bool metrics) {
   requirements_.reset();
   requirements::RequirementsServerOptions options;
   options.ruleset_file = DataDir() + "/ruleset.json";
-  options.registry_address = config_.listen;
-  options.registry_timeout = absl::Seconds(5);
+  options.registry = {config_.listen, absl::Seconds(5)};
   options.stats_interval = absl::Milliseconds(100);
   ServerConfig config = requirements_config_;
   config.metrics_listen = metrics ? "127.0.0.1:0" : "";
@@ -63,8 +62,7 @@ void RegistryFixture::StartRegistry() {
   registry::RegistryServerOptions options;
   options.stats_interval = absl::Milliseconds(100);
   if (start_requirements_) {
-    options.requirements_address = requirements_config_.listen;
-    options.requirements_timeout = absl::Seconds(5);
+    options.requirements = {requirements_config_.listen, absl::Seconds(5)};
   }
   ServerConfig config = config_;
   config.write_quota = write_quota_;

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
-#include "common/auth.h"
+#include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "services/registry/registry_server.h"

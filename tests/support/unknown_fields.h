@@ -1,5 +1,5 @@
 // Unknown protobuf fields, as a client of a newer schema (or an attacker) sends them: for the
-// tests of the kit's rule that no service sees, stores or serves them (common/rpc.h
+// tests of the kit's rule that no service sees, stores or serves them (common/kit/rpc.h
 // DropUnknownFields).
 #pragma once
 

@@ -40,19 +40,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/api.h"
-#include "common/codes.h"
-#include "common/config.h"
-#include "common/fiscal.h"
-#include "common/redis.h"
-#include "common/reference_data.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/domain/codes.h"
+#include "common/domain/fiscal.h"
+#include "common/domain/reference_data.h"
+#include "common/kit/api.h"
+#include "common/kit/config.h"
+#include "common/redis/redis.h"
 #include "services/kpi/kpi_store.h"
 #include "services/kpi/ledger.h"
 #include "services/kpi/progress.h"
 #include "services/kpi/reporting.h"
 
-// --redis and --data_dir are the shared flags of common/config.cc.
+// --redis and --data_dir are the shared flags of common/kit/config.cc.
 ABSL_DECLARE_FLAG(std::string, redis);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 

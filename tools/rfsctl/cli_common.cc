@@ -11,10 +11,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "common/client.h"
-#include "common/errors.h"
-#include "common/fiscal.h"
-#include "common/status.h"
+#include "common/base/errors.h"
+#include "common/base/status.h"
+#include "common/domain/fiscal.h"
+#include "common/kit/client.h"
 
 namespace rfs::rfsctl {
 namespace {

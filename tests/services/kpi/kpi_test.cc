@@ -24,15 +24,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/client.h"
-#include "common/codes.h"
-#include "common/errors.h"
-#include "common/fiscal.h"
-#include "common/redis.h"
-#include "common/status.h"
+#include "common/base/errors.h"
+#include "common/base/status.h"
+#include "common/domain/codes.h"
+#include "common/domain/fiscal.h"
+#include "common/kit/client.h"
+#include "common/redis/redis.h"
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "services/kpi/kpi_server.h"
-#include "services/kpi/leader_lease.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/unknown_fields.h"
 
@@ -137,7 +136,7 @@ class KpiTest : public RegistryFixture {
   void StartKpi() {
     kpi_.reset();
     kpi::KpiServerOptions options;
-    options.registry_address = absl::StrCat("127.0.0.1:", server_->port());
+    options.registry.address = absl::StrCat("127.0.0.1:", server_->port());
     options.tracker.now = [this] { return absl::FromUnixNanos(now_nanos_.load()); };
     if (plan_bytes_limit_ > 0) options.tracker.plan_bytes_limit = plan_bytes_limit_;
     if (progress_cache_bytes_ > 0) options.tracker.progress_cache_bytes = progress_cache_bytes_;
@@ -1340,51 +1339,6 @@ TEST_F(KpiTest, RebaselinedPlanChangesExpected) {
       Record(Prefecture(kToyama), Req(plan, "kpi-wage-growth", 2026, FISCAL_HALF_H2, 4));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FieldOf(s), "indicator_id") << s.error_message();
-}
-
-TEST_F(KpiTest, LeaseHasOneHolder) {
-  RedisPool pool(config_.redis);
-  const std::string key = "rfs:kpi:lease:test";
-  kpi::LeaderLease a(&pool, key, "instance-a", absl::Seconds(10));
-  kpi::LeaderLease b(&pool, key, "instance-b", absl::Seconds(10));
-
-  absl::StatusOr<bool> held = a.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_TRUE(*held);
-  held = b.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_FALSE(*held);
-  held = a.TryHold();  // the holder renews
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_TRUE(*held);
-  EXPECT_TRUE(absl::StrContains(redis_->Cli("GET " + key), "instance-a"));
-
-  // A release by another instance frees nothing.
-  CallIgnoringResult([&] { return b.Release(); });
-  held = b.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_FALSE(*held);
-
-  ExpectSucceeds([&] { return a.Release(); });
-  held = b.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_TRUE(*held);
-  held = a.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_FALSE(*held);
-
-  // A holder that stops renewing loses the lease when it runs out (made to run out now).
-  EXPECT_EQ(redis_->Cli("PEXPIRE " + key + " 1"), "1");
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        absl::StatusOr<bool> h = a.TryHold();
-        return h.ok() && *h;
-      },
-      absl::Seconds(20)));
-  held = b.TryHold();
-  ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_FALSE(*held);
-  EXPECT_TRUE(absl::StrContains(redis_->Cli("GET " + key), "instance-a"));
 }
 
 

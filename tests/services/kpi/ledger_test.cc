@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/fiscal.h"
+#include "common/domain/fiscal.h"
 
 namespace rfs::kpi {
 namespace {

@@ -11,8 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/errors.h"
-#include "common/fiscal.h"
+#include "common/base/errors.h"
+#include "common/domain/fiscal.h"
 
 namespace rfs::kpi {
 namespace {

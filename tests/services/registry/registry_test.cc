@@ -12,12 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "common/client.h"
-#include "common/errors.h"
-#include "common/health_client.h"
-#include "common/redis.h"
-#include "common/status.h"
-#include "common/http_get.h"
+#include "common/base/errors.h"
+#include "common/base/status.h"
+#include "common/kit/client.h"
+#include "common/kit/health_client.h"
+#include "common/kit/http_get.h"
+#include "common/redis/redis.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {

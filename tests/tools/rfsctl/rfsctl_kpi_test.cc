@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "common/digest.h"
-#include "common/text.h"
+#include "common/base/digest.h"
+#include "common/base/text.h"
 #include "tools/rfsctl/kpi_commands.h"
 
 namespace rfs::rfsctl {

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/text.h"
+#include "common/base/text.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {

@@ -1,0 +1,26 @@
+// The transactional outbox every rfs service writes its domain events into (docs/architecture.md,
+// "Outbox"): a Redis stream `<prefix>outbox` of entries {id, type, event}, appended by the same
+// Lua script that makes the change, so an event exists exactly when its change does. Consumers
+// deduplicate by id. Nothing here reads the stream: the relay comes with the notification
+// service.
+//
+//   (the envelope of an event about a plan, rfs.common.v1.Event, is made by PlanEvent in
+//   common/domain/plan_event.h)
+//   kOutboxLua  the Lua fragment with outbox_append(key, id, type, event_bytes); write scripts
+//               are made of it with RedisStore::Script
+#pragma once
+
+#include <string>
+
+
+namespace rfs {
+
+// Lua: outbox_append(key, id, type, event) adds one entry to the stream `key`. Never trimmed
+// here: an event is removed only once delivered.
+inline constexpr char kOutboxLua[] = R"lua(
+local function outbox_append(key, id, type, event)
+  redis.call('XADD', key, '*', 'id', id, 'type', type, 'event', event)
+end
+)lua";
+
+}  // namespace rfs
