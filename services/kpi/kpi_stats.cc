@@ -63,43 +63,33 @@ bool IsFiscalYear(absl::string_view bucket) {
   return !bucket.empty() && std::all_of(bucket.begin(), bucket.end(), absl::ascii_isdigit);
 }
 
-}  // namespace
-
-KpiStats::KpiStats(KpiStore* store, absl::Duration interval)
-    : SnapshotGauges(interval), store_(store) {}
-
-absl::Status KpiStats::Refresh() {
+// The families of one refresh, and what each kind of aggregate cell adds to them.
+struct Families {
   Family indicators{"rfs_indicators",
                     Help("Current indicators of public plans by computed status (of reported "
                          "values), plan type and regional block.",
                          "status, plan_type, block"),
                     {"block", "plan_type", "status"}};
-  const std::vector<std::string> kgi_labels = {"block", "fiscal_year", "kgi", "plan_type",
-                                               "tokyo_area"};
-  std::vector<std::string> actual_labels = kgi_labels;
-  actual_labels.push_back("verification");
-  const std::string kgi_by = "kgi, plan_type, block, fiscal_year, tokyo_area";
-  const std::string actual_by = kgi_by + ", verification";
   Family target_yen{"rfs_kgi_target_yen",
                     Help("Σ of the year's targets of the mandatory KGIs CAPEX and VALUE_ADDED of "
                          "public plans, in yen.",
-                         kgi_by),
-                    kgi_labels};
+                         kKgiBy),
+                    KgiLabels(false)};
   Family actual_yen{"rfs_kgi_actual_yen",
                     Help("Σ of the year's values of the mandatory KGIs CAPEX and VALUE_ADDED of "
                          "public plans, reported or verified, in yen.",
-                         actual_by),
-                    actual_labels};
+                         kActualBy),
+                    KgiLabels(true)};
   Family target_persons{"rfs_kgi_target_persons",
                         Help("Σ of the year's targets of the mandatory KGI TALENT of public "
                              "plans, in persons.",
-                             kgi_by),
-                        kgi_labels};
+                             kKgiBy),
+                        KgiLabels(false)};
   Family actual_persons{"rfs_kgi_actual_persons",
                         Help("Σ of the year's values of the mandatory KGI TALENT of public "
                              "plans, reported or verified, in persons.",
-                             actual_by),
-                        actual_labels};
+                             kActualBy),
+                        KgiLabels(true)};
   Family pdca{"rfs_pdca_plans",
               Help("Public plans by the phase of their PDCA cycle of the current half year, and "
                    "plan type.",
@@ -113,6 +103,89 @@ absl::Status KpiStats::Refresh() {
   // Plan type → Σ plans, Σ plans with a KPI achieved ("*" rows: each plan once).
   std::map<std::string, std::pair<int64_t, int64_t>> plans_by_type;
 
+  static constexpr char kKgiBy[] = "kgi, plan_type, block, fiscal_year, tokyo_area";
+  static constexpr char kActualBy[] =
+      "kgi, plan_type, block, fiscal_year, tokyo_area, verification";
+  static std::vector<std::string> KgiLabels(bool actual) {
+    std::vector<std::string> labels = {"block", "fiscal_year", "kgi", "plan_type", "tokyo_area"};
+    if (actual) labels.push_back("verification");
+    return labels;
+  }
+
+  // A field of "now": ind|{status}|{type}|{block} and pdca|{phase}|{type}.
+  void AddNow(const std::vector<absl::string_view>& p, int64_t v) {
+    if (p[0] == "ind" && p.size() == 4) {
+      indicators.Add({std::string(p[3]), std::string(p[2]), std::string(p[1])}, v);
+    } else if (p[0] == "pdca" && p.size() == 3) {
+      // "PDCA_PHASE_CHECK" → "CHECK".
+      absl::string_view phase = p[1];
+      absl::ConsumePrefix(&phase, "PDCA_PHASE_");
+      pdca.Add({std::string(phase), std::string(p[2])}, v);
+    }
+  }
+
+  // A field of "now:*": {plans|plans_ach}|{T}|*|other, each plan once per type, outside the
+  // Tokyo area (the national figure, as AggregateKgi gives it by default).
+  void AddPlanCount(const std::vector<absl::string_view>& p, int64_t v) {
+    if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 4 && p[1] != "*" &&
+        p[2] == "*" && p[3] == "other") {
+      auto& [plans, achieved] = plans_by_type[std::string(p[1])];
+      (p[0] == "plans" ? plans : achieved) += v;
+    }
+  }
+
+  // A field of "{fy}": rep|{H}|{STATE}|{type}|{block}, the overdue reports.
+  void AddOverdue(absl::string_view year, const std::vector<absl::string_view>& p, int64_t v) {
+    if (p[0] == "rep" && p.size() == 5 &&
+        (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING")) {
+      overdue.Add({std::string(p[4]), std::string(year), std::string(p[1])}, v);
+    }
+  }
+
+  // A field of "{fy}:*": {t|r|v}|{kgi}|{T}|{B}|{tokyo|other}, for a type and a block.
+  void AddKgi(absl::string_view year, const std::vector<absl::string_view>& p, int64_t v) {
+    if (p.size() != 5 || p[2] == "*" || p[3] == "*") return;
+    if (p[0] != "t" && p[0] != "r" && p[0] != "v") return;
+    const char* unit = UnitOf(p[1]);
+    if (unit == nullptr) return;
+    std::vector<std::string> labels = {std::string(p[3]), std::string(year), std::string(p[1]),
+                                       std::string(p[2]), p[4] == "tokyo" ? "true" : "false"};
+    const bool yen = absl::string_view(unit) == "yen";
+    if (p[0] == "t") {
+      (yen ? target_yen : target_persons).Add(std::move(labels), v);
+    } else {
+      labels.push_back(p[0] == "v" ? "verified" : "reported");
+      (yen ? actual_yen : actual_persons).Add(std::move(labels), v);
+    }
+  }
+
+  std::vector<prometheus::MetricFamily> Render() && {
+    Family ratio{"rfs_plans_with_kpi_achieved_ratio",
+                 Help("Share of public plans with at least one KPI achieved, by plan type, "
+                      "outside the Tokyo area like the national KGIs (no series for a type "
+                      "without plans).",
+                      "plan_type"),
+                 {"plan_type"}};
+    for (const auto& [type, counts] : plans_by_type) {
+      if (counts.first <= 0) continue;
+      ratio.values[{type}] = static_cast<double>(counts.second) / static_cast<double>(counts.first);
+    }
+    std::vector<prometheus::MetricFamily> families;
+    for (Family* f : {&indicators, &target_yen, &actual_yen, &target_persons, &actual_persons,
+                      &ratio, &pdca, &overdue}) {
+      families.push_back(std::move(*f).Render());
+    }
+    return families;
+  }
+};
+
+}  // namespace
+
+KpiStats::KpiStats(KpiStore* store, absl::Duration interval)
+    : SnapshotGauges(interval), store_(store) {}
+
+absl::Status KpiStats::Refresh() {
+  Families f;
   // The buckets of ledger.h AggregateCells this reads: "now" (statuses, PDCA phases), "now:*"
   // (plans by type, Tokyo area or not), "{fy}" (report states) and "{fy}:*" (KGIs by type,
   // block, Tokyo area or not). The rest ("…:pref", "…:{field}") are for AggregateKgi's filters.
@@ -126,70 +199,18 @@ absl::Status KpiStats::Refresh() {
     ASSIGN_OR_RETURN(const auto fields, store_->Aggregate(bucket));
     for (const auto& [field, v] : fields) {
       const std::vector<absl::string_view> p = absl::StrSplit(field, '|');
-      if (now && !all_fields) {
-        if (p[0] == "ind" && p.size() == 4) {
-          indicators.Add({std::string(p[3]), std::string(p[2]), std::string(p[1])}, v);
-        } else if (p[0] == "pdca" && p.size() == 3) {
-          // "PDCA_PHASE_CHECK" → "CHECK".
-          absl::string_view phase = p[1];
-          absl::ConsumePrefix(&phase, "PDCA_PHASE_");
-          pdca.Add({std::string(phase), std::string(p[2])}, v);
-        }
-        continue;
-      }
-      if (now) {
-        // {plans|plans_ach}|{T}|*|other: each plan once per type, outside the Tokyo area
-        // (the national figure, as AggregateKgi gives it by default).
-        if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 4 && p[1] != "*" &&
-            p[2] == "*" && p[3] == "other") {
-          auto& [plans, achieved] = plans_by_type[std::string(p[1])];
-          (p[0] == "plans" ? plans : achieved) += v;
-        }
-        continue;
-      }
-      if (!all_fields) {
-        // rep|{H}|{STATE}|{type}|{block}: overdue reports.
-        if (p[0] == "rep" && p.size() == 5 &&
-            (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING")) {
-          overdue.Add({std::string(p[4]), std::string(name[0]), std::string(p[1])}, v);
-        }
-        continue;
-      }
-      // {t|r|v}|{kgi}|{T}|{B}|{tokyo|other}, for a type and a block.
-      if (p.size() != 5 || p[2] == "*" || p[3] == "*") continue;
-      if (p[0] != "t" && p[0] != "r" && p[0] != "v") continue;
-      const char* unit = UnitOf(p[1]);
-      if (unit == nullptr) continue;
-      std::vector<std::string> labels = {std::string(p[3]), std::string(name[0]),
-                                         std::string(p[1]), std::string(p[2]),
-                                         p[4] == "tokyo" ? "true" : "false"};
-      const bool yen = absl::string_view(unit) == "yen";
-      if (p[0] == "t") {
-        (yen ? target_yen : target_persons).Add(std::move(labels), v);
+      if (now && all_fields) {
+        f.AddPlanCount(p, v);
+      } else if (now) {
+        f.AddNow(p, v);
+      } else if (all_fields) {
+        f.AddKgi(name[0], p, v);
       } else {
-        labels.push_back(p[0] == "v" ? "verified" : "reported");
-        (yen ? actual_yen : actual_persons).Add(std::move(labels), v);
+        f.AddOverdue(name[0], p, v);
       }
     }
   }
-
-  Family ratio{"rfs_plans_with_kpi_achieved_ratio",
-               Help("Share of public plans with at least one KPI achieved, by plan type, "
-                    "outside the Tokyo area like the national KGIs (no series for a type "
-                    "without plans).",
-                    "plan_type"),
-               {"plan_type"}};
-  for (const auto& [type, counts] : plans_by_type) {
-    if (counts.first <= 0) continue;
-    ratio.values[{type}] = static_cast<double>(counts.second) / static_cast<double>(counts.first);
-  }
-
-  std::vector<prometheus::MetricFamily> families;
-  for (Family* f : {&indicators, &target_yen, &actual_yen, &target_persons, &actual_persons,
-                    &ratio, &pdca, &overdue}) {
-    families.push_back(std::move(*f).Render());
-  }
-  Publish(std::move(families));
+  Publish(std::move(f).Render());
   return absl::OkStatus();
 }
 

@@ -60,6 +60,8 @@ struct TrackerOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
+struct AggregateScope;
+
 class Tracker {
  public:
   Tracker(KpiStore* store, RegistryClient* registry, const ReferenceData* reference,
@@ -120,6 +122,21 @@ class Tracker {
   // plan's snapshot and contributions are brought up to date (Resync).
   absl::StatusOr<Change> Commit(const Principal& who, const registry::v1::Plan& plan,
                                 const Mutation& mutate);
+  // Commit's parts: since when the plan is public (when this write is the first to see it
+  // so), and the events of statuses and reports that moved.
+  std::optional<absl::Time> FirstPublic(const PlanState& state, const registry::v1::Plan& plan,
+                                        absl::Time now,
+                                        std::optional<std::optional<absl::Time>>* published);
+  void AddStatusEvents(const Principal& who, const PlanState& state,
+                       const registry::v1::Plan& plan,
+                       const std::vector<v1::Measurement>& after_values,
+                       const common::v1::FiscalPeriod& as_of,
+                       const google::protobuf::Timestamp& time,
+                       std::vector<common::v1::Event>* events) const;
+  void AddReportEvents(const Principal& who, const registry::v1::Plan& plan,
+                       const ContributionMap& before, const ContributionMap& after,
+                       const google::protobuf::Timestamp& time,
+                       std::vector<common::v1::Event>* events) const;
   // Commit of a mutation that writes a measurement; the measurement as it stands afterwards.
   absl::StatusOr<v1::Measurement> WriteMeasurement(const Principal& who,
                                                    const registry::v1::Plan& plan,
@@ -134,6 +151,27 @@ class Tracker {
   absl::Status Resync(const registry::v1::Plan& plan);
   // Resync from the snapshot held (when only the calendar moved).
   absl::Status ResyncHeld(const std::string& plan_id);
+  // RecordMeasurement's parts: the change it makes of the plan's state (false: nothing to
+  // write, the change holds what stands), the measurement it writes, and the history entry,
+  // event and audit of that write.
+  struct Recording;
+  absl::StatusOr<bool> RecordChange(const Recording& r, const PlanState& state, Change* change);
+  static v1::Measurement NewValue(const Recording& r, const v1::Measurement* current);
+  static void FillRecorded(const Recording& r, const v1::Measurement* current,
+                           v1::Measurement m, Change* change);
+  // AdvancePdcaCycle's parts: ACT's revision of the plan, requested in the registry as the
+  // caller once the cycle allows the move (the plan version in revision), and the change of
+  // the cycle.
+  absl::StatusOr<int64_t> RequestRevision(const Principal& who, const registry::v1::Plan& plan,
+                                          const std::string& plan_id,
+                                          const v1::AdvancePdcaCycleRequest& req,
+                                          const std::string& caller_token);
+  absl::StatusOr<bool> AdvanceChange(const Principal& who, const registry::v1::Plan& plan,
+                                     const v1::AdvancePdcaCycleRequest& req,
+                                     int64_t revision_version, absl::Time now,
+                                     const PlanState& state, Change* change);
+  // Where AggregateKgi reads (tracker_national.cc), or INVALID_ARGUMENT naming the filter.
+  absl::StatusOr<AggregateScope> ScopeOf(const v1::AggregateKgiRequest& req) const;
   // Verify (`verify`) or return a measurement, with the reviewer's comment.
   absl::StatusOr<v1::Measurement> Review(const Principal& who, const std::string& name,
                                          const std::string& etag, const std::string& comment,

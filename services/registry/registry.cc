@@ -295,10 +295,7 @@ void Registry::GetPlanAsync(const Principal& who, const v1::GetPlanRequest& req,
       });
 }
 
-absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
-                                                          const v1::ListPlansRequest& req) {
-  ASSIGN_OR_RETURN(int page_size,
-                   PageSize(req.page_size(), options_.default_page_size, options_.max_page_size));
+absl::Status Registry::ValidateListFilters(const v1::ListPlansRequest& req) const {
   if (!v1::PlanType_IsValid(req.type())) {
     return InvalidField("type", "不明な値です。PLAN_TYPE_A、PLAN_TYPE_B、PLAN_TYPE_C のいずれかを"
                                 "指定するか、未指定にしてください",
@@ -311,11 +308,19 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
   }
   if (!v1::PlanView_IsValid(req.view())) return InvalidField("view", kUnknownViewJa, "unknown value");
   RETURN_IF_ERROR(ValidateBlockFilter(*reference_, req.block()));
-  ASSIGN_OR_RETURN(const std::string prefecture, NormalizePrefectureFilter(req.prefecture_code()));
+  RETURN_IF_ERROR(NormalizePrefectureFilter(req.prefecture_code()).status());
   RETURN_IF_ERROR(ValidateStrategicFieldFilter(*reference_, req.strategic_field()));
   RETURN_IF_ERROR(ValidateText(req.title_contains(), "title_contains", {200, false, false}));
 
-  // The most selective index is scanned; the others are membership checks.
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The indexes a ListPlans request reads: the most selective is scanned, the others are
+// membership checks.
+std::vector<std::string> ListIndexes(const v1::ListPlansRequest& req,
+                                     const std::string& prefecture) {
   std::vector<std::string> indexes;
   if (!prefecture.empty()) indexes.push_back(RegistryStore::IndexKey("pref", prefecture));
   if (!req.strategic_field().empty()) {
@@ -326,6 +331,18 @@ absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
     indexes.push_back(RegistryStore::IndexKey("stage", StageName(req.stage())));
   }
   if (indexes.empty()) indexes.push_back(RegistryStore::AllIndexKey());
+  return indexes;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ListPlansResponse> Registry::ListPlans(const Principal& who,
+                                                          const v1::ListPlansRequest& req) {
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(req.page_size(), options_.default_page_size, options_.max_page_size));
+  RETURN_IF_ERROR(ValidateListFilters(req));
+  ASSIGN_OR_RETURN(const std::string prefecture, NormalizePrefectureFilter(req.prefecture_code()));
+  const std::vector<std::string> indexes = ListIndexes(req, prefecture);
   const std::string id_prefix = req.type() == v1::PLAN_TYPE_UNSPECIFIED
                                     ? ""
                                     : absl::StrCat(PlanTypeLetter(req.type()), "-");

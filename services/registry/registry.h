@@ -58,6 +58,9 @@ class Registry {
       const Principal& who, const v1::ListReferenceDataRequest& req);
 
  private:
+  // ListPlans' filters: known enum values, block, prefecture, field, title text; else
+  // INVALID_ARGUMENT naming the field.
+  absl::Status ValidateListFilters(const v1::ListPlansRequest& req) const;
   // Builds and writes the next version of `current` made by `change` (which edits a copy).
   // Retries on a concurrent write unless the caller pinned an etag.
   template <typename Change>

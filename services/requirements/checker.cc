@@ -267,9 +267,10 @@ absl::StatusOr<v1::CheckPlanResponse> Checker::CheckInline(const Principal& who,
   return response;
 }
 
-absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
-                                                 const v1::RecordReviewRequest& req) {
-  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
+namespace {
+
+// The checks of a RecordReviewRequest that need no plan.
+absl::Status ValidateReviewRequest(const v1::RecordReviewRequest& req) {
   if (req.requirement_id().empty()) {
     return InvalidField("requirement_id",
                         "必須項目です。審査する要件を A2 のように指定してください",
@@ -290,9 +291,12 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                         "審査した計画のバージョン番号、または 0 を指定してください",
                         "the plan version you reviewed, or 0");
   }
-  ASSIGN_OR_RETURN(const Plan plan,
-                   ReadPlan(who, req.name()));
-  RETURN_IF_ERROR(Authorize(who, Action::kRecordReview, &plan));
+  return absl::OkStatus();
+}
+
+// OK when a decision on `req.requirement_id()` may be recorded for `plan` as it stands: not
+// withdrawn, content not frozen, an attested requirement of its type that applies to it.
+absl::Status CheckReviewable(const Plan& plan, const v1::RecordReviewRequest& req) {
   if (plan.stage() == registry::v1::PLAN_STAGE_WITHDRAWN) {
     return FailedPrecondition(
         absl::StrCat(req.name(), " は取り下げられているため、要件の審査は行えません"),
@@ -335,15 +339,11 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                      ": no core investment or priority company is attracted from outside the "
                      "region"));
   }
-  const std::string digest = AttestationDigest(plan, req.requirement_id());
-  if (digest.empty()) {
-    return FailedPrecondition(
-        absl::StrCat(req.name(), " には審査する ", req.requirement_id(),
-                     " の説明（attestations）がありません。先に計画の作成者が説明を追加して"
-                     "ください"),
-        absl::StrCat(req.name(), " has no attestation of ", req.requirement_id(),
-                     " to review; its authors add one first"));
-  }
+  return absl::OkStatus();
+}
+
+// OK when the version reviewed (0: the current one) exists and its content is current.
+absl::Status CheckReviewedVersion(const Plan& plan, const v1::RecordReviewRequest& req) {
   if (req.version() > plan.version()) {
     return InvalidField(
         "version",
@@ -363,6 +363,30 @@ absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
                      " (content now of version ", plan.content_version(),
                      "); read it again before deciding"));
   }
+
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Review> Checker::RecordReview(const Principal& who,
+                                                 const v1::RecordReviewRequest& req) {
+  ASSIGN_OR_RETURN(const std::string id, ParsePlanName(req.name(), "name"));
+  RETURN_IF_ERROR(ValidateReviewRequest(req));
+  ASSIGN_OR_RETURN(const Plan plan,
+                   ReadPlan(who, req.name()));
+  RETURN_IF_ERROR(Authorize(who, Action::kRecordReview, &plan));
+  RETURN_IF_ERROR(CheckReviewable(plan, req));
+  const std::string digest = AttestationDigest(plan, req.requirement_id());
+  if (digest.empty()) {
+    return FailedPrecondition(
+        absl::StrCat(req.name(), " には審査する ", req.requirement_id(),
+                     " の説明（attestations）がありません。先に計画の作成者が説明を追加して"
+                     "ください"),
+        absl::StrCat(req.name(), " has no attestation of ", req.requirement_id(),
+                     " to review; its authors add one first"));
+  }
+  RETURN_IF_ERROR(CheckReviewedVersion(plan, req));
 
   v1::Review review;
   review.set_plan(plan.name());

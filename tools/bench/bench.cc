@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <mutex>
 #include <sstream>
@@ -371,384 +372,431 @@ class Runner {
   std::atomic<uint64_t> counter_{0};
 };
 
-int Main(int argc, char** argv) {
-  ParseFlagsWithEnv(argc, argv, "rfs-bench: load generator; see tools/bench/run.sh");
+// What the steps of a run share: the scenarios, the runner that measures them, the results
+// (each the median of its rounds), each server's Health/Check and the JSON being built.
+struct BenchRun {
+  const std::string phase = absl::GetFlag(FLAGS_phase);
   std::vector<Scenario> all;
-  {
-    Scenario s{"health", "Health/Check", kHealthCheckMethod};
-    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
-    s.request = [req](uint64_t) { return req; };
-    all.push_back(s);
+  std::unique_ptr<Runner> runner;  // made once every scenario is known
+  std::vector<Result> results;
+  double base[kServers] = {0, 0, 0};  // Health/Check of each server
+  nlohmann::json out = nlohmann::json::object();
+  bool all_met = true;
+};
+
+// Reads the plan JSON in `file` into `plan`; false, said on stderr, when it cannot.
+bool ReadPlanJson(const std::string& file, v1::Plan* plan) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!google::protobuf::util::JsonStringToMessage(text.str(), plan).ok()) {
+    std::fprintf(stderr, "rfs-bench: cannot read %s\n", file.c_str());
+    return false;
   }
-  {
-    v1::GetPlanRequest get;
-    get.set_name(absl::GetFlag(FLAGS_plan));
-    Scenario s{"get", "GetPlan", "/rfs.registry.v1.PlanRegistry/GetPlan"};
-    grpc::ByteBuffer req = ToBuffer(get.SerializeAsString());
-    s.request = [req](uint64_t) { return req; };
-    s.min_ratio = 0.5;
-    s.max_p99_ms = 5;
-    s.max_round_trips = 1;
-    all.push_back(s);
-  }
-  {
-    v1::ListPlansRequest list;
-    Scenario s{"list", "ListPlans", "/rfs.registry.v1.PlanRegistry/ListPlans"};
-    grpc::ByteBuffer req = ToBuffer(list.SerializeAsString());
-    s.request = [req](uint64_t) { return req; };
-    all.push_back(s);
-  }
+  return true;
+}
+
+// Health/Check on `server`: what the ratios of that server's scenarios are to.
+void AddHealth(BenchRun& run, const char* key, const char* label, Server server) {
+  Scenario s{key, label, kHealthCheckMethod, server};
+  grpc::ByteBuffer req = EncodeHealthCheckRequest("");
+  s.request = [req](uint64_t) { return req; };
+  run.all.push_back(s);
+}
+
+void AddGetPlan(BenchRun& run) {
+  v1::GetPlanRequest get;
+  get.set_name(absl::GetFlag(FLAGS_plan));
+  Scenario s{"get", "GetPlan", "/rfs.registry.v1.PlanRegistry/GetPlan"};
+  grpc::ByteBuffer req = ToBuffer(get.SerializeAsString());
+  s.request = [req](uint64_t) { return req; };
+  s.min_ratio = 0.5;
+  s.max_p99_ms = 5;
+  s.max_round_trips = 1;
+  run.all.push_back(s);
+}
+
+void AddListPlans(BenchRun& run) {
+  v1::ListPlansRequest list;
+  Scenario s{"list", "ListPlans", "/rfs.registry.v1.PlanRegistry/ListPlans"};
+  grpc::ByteBuffer req = ToBuffer(list.SerializeAsString());
+  s.request = [req](uint64_t) { return req; };
+  run.all.push_back(s);
+}
+
+// CreatePlan of the plan in `file`; false when the file cannot be read.
+bool AddCreatePlan(BenchRun& run, const char* key, const char* label, const std::string& file) {
+  v1::CreatePlanRequest create;
+  if (!ReadPlanJson(file, create.mutable_plan())) return false;
+  // The plan is serialized once; each call appends its own request_id (field 2).
+  const std::string plan_part = create.SerializeAsString();
+  const std::string run_id = absl::StrCat(key, absl::ToUnixNanos(absl::Now()));
+  Scenario s{key, label, "/rfs.registry.v1.PlanRegistry/CreatePlan"};
+  s.request = [plan_part, run_id](uint64_t n) {
+    v1::CreatePlanRequest id_only;
+    id_only.set_request_id(absl::StrCat("bench-", run_id, "-", n));
+    return ToBuffer(plan_part + id_only.SerializeAsString());
+  };
+  if (std::string(key) == "create") s.min_ratio = 0.25;
+  run.all.push_back(s);
+  return true;
+}
+
+// rfs-registry's scenarios; false when a plan file cannot be read.
+bool AddRegistryScenarios(BenchRun& run) {
+  AddHealth(run, "health", "Health/Check", kRegistry);
+  AddGetPlan(run);
+  AddListPlans(run);
   const std::tuple<const char*, const char*, std::string> creates[] = {
       {"create", "CreatePlan", absl::GetFlag(FLAGS_create_file)},
       {"create_small", "CreatePlan small", absl::GetFlag(FLAGS_create_small_file)}};
   for (const auto& [key, label, file] : creates) {
     if (file.empty()) continue;
-    v1::CreatePlanRequest create;
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!google::protobuf::util::JsonStringToMessage(text.str(), create.mutable_plan()).ok()) {
-      std::fprintf(stderr, "rfs-bench: cannot read %s\n", file.c_str());
-      return 2;
-    }
-    // The plan is serialized once; each call appends its own request_id (field 2).
-    const std::string plan_part = create.SerializeAsString();
-    const std::string run = absl::StrCat(key, absl::ToUnixNanos(absl::Now()));
-    Scenario s{key, label, "/rfs.registry.v1.PlanRegistry/CreatePlan"};
-    s.request = [plan_part, run](uint64_t n) {
-      v1::CreatePlanRequest id_only;
-      id_only.set_request_id(absl::StrCat("bench-", run, "-", n));
-      return ToBuffer(plan_part + id_only.SerializeAsString());
-    };
-    if (std::string(key) == "create") s.min_ratio = 0.25;
-    all.push_back(s);
+    if (!AddCreatePlan(run, key, label, file)) return false;
   }
+  return true;
+}
 
-  if (!absl::GetFlag(FLAGS_requirements_target).empty()) {
-    Scenario health{"req_health", "Health/Check (requirements)", kHealthCheckMethod, kRequirements};
-    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
-    health.request = [req](uint64_t) { return req; };
-    all.push_back(health);
-    if (!absl::GetFlag(FLAGS_check_plan).empty()) {
-      requirements::v1::CheckPlanRequest check;
-      check.set_name(absl::GetFlag(FLAGS_check_plan));
-      Scenario s{"check_cached", "CheckPlan cached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
-                 kRequirements};
-      grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
-      s.request = [buffer](uint64_t) { return buffer; };
-      s.min_ratio = 0.5;
-      all.push_back(s);
-    }
-    if (!absl::GetFlag(FLAGS_check_file).empty()) {
-      requirements::v1::CheckPlanRequest check;
-      std::ifstream in(absl::GetFlag(FLAGS_check_file));
-      std::stringstream text;
-      text << in.rdbuf();
-      if (!google::protobuf::util::JsonStringToMessage(text.str(), check.mutable_plan()).ok()) {
-        std::fprintf(stderr, "rfs-bench: cannot read %s\n", absl::GetFlag(FLAGS_check_file).c_str());
-        return 2;
-      }
-      Scenario s{"check_uncached", "CheckPlan uncached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
-                 kRequirements};
-      grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
-      s.request = [buffer](uint64_t) { return buffer; };
-      s.min_ratio = 0.2;
-      all.push_back(s);
-    }
-  }
+void AddCheckCached(BenchRun& run) {
+  requirements::v1::CheckPlanRequest check;
+  check.set_name(absl::GetFlag(FLAGS_check_plan));
+  Scenario s{"check_cached", "CheckPlan cached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+             kRequirements};
+  grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
+  s.request = [buffer](uint64_t) { return buffer; };
+  s.min_ratio = 0.5;
+  run.all.push_back(s);
+}
 
-  if (!absl::GetFlag(FLAGS_kpi_target).empty()) {
-    Scenario health{"kpi_health", "Health/Check (kpi)", kHealthCheckMethod, kKpi};
-    grpc::ByteBuffer req = EncodeHealthCheckRequest("");
-    health.request = [req](uint64_t) { return req; };
-    all.push_back(health);
-    // --kpi_plan: one plan, or several separated by commas; GetProgress reads the first.
-    const std::vector<std::string> plans =
-        absl::StrSplit(absl::GetFlag(FLAGS_kpi_plan), ',', absl::SkipEmpty());
-    const std::string plan = plans.empty() ? std::string() : plans.front();
-    const common::v1::FiscalPeriod now = CurrentHalf();
-    if (!plan.empty() && !absl::GetFlag(FLAGS_kpi_token).empty()) {
-      // A correction of the current half year's value every call: a value never sent before
-      // and no request_id, so each call writes (the half year now is always open for reports).
-      // Calls go round the plans: writes of one plan take turns, as authors of different plans
-      // do not.
-      std::vector<std::string> fixed;
-      for (const std::string& p : plans) {
-        kpi::v1::RecordMeasurementRequest record;
-        record.set_plan(p);
-        record.set_indicator_id(absl::GetFlag(FLAGS_kpi_indicator));
-        *record.mutable_period() = now;
-        record.set_source("rfs-bench");
-        record.set_note("bench: correction");
-        fixed.push_back(record.SerializeAsString());
-      }
-      const int64_t base = absl::ToUnixSeconds(absl::Now()) * 1000;
-      Scenario s{"kpi_record",
-                 plans.size() > 1 ? absl::StrCat("RecordMeasurement (", plans.size(), " plans)")
-                                  : std::string("RecordMeasurement"),
-                 "/rfs.kpi.v1.KpiTracking/RecordMeasurement", kKpi};
-      s.request = [fixed, base](uint64_t n) {
-        kpi::v1::RecordMeasurementRequest value_only;
-        value_only.set_value(base + static_cast<int64_t>(n));
-        return ToBuffer(fixed[n % fixed.size()] + value_only.SerializeAsString());
-      };
-      s.token = absl::GetFlag(FLAGS_kpi_token);
-      s.min_ratio = 0.35;
-      all.push_back(s);
-    }
-    if (!plan.empty()) {
-      kpi::v1::GetProgressRequest progress;
-      progress.set_plan(plan);
-      Scenario s{"kpi_progress", "GetProgress", "/rfs.kpi.v1.KpiTracking/GetProgress", kKpi};
-      grpc::ByteBuffer buffer = ToBuffer(progress.SerializeAsString());
-      s.request = [buffer](uint64_t) { return buffer; };
-      s.min_ratio = 0.5;
-      all.push_back(s);
-    }
-    {
-      kpi::v1::AggregateKgiRequest aggregate;
-      aggregate.set_fiscal_year(now.fiscal_year());
-      Scenario s{"kpi_aggregate", absl::StrCat("AggregateKgi FY", now.fiscal_year()),
-                 "/rfs.kpi.v1.KpiTracking/AggregateKgi", kKpi};
-      grpc::ByteBuffer buffer = ToBuffer(aggregate.SerializeAsString());
-      s.request = [buffer](uint64_t) { return buffer; };
-      s.max_p99_ms = 5;
-      all.push_back(s);
-    }
-  }
-  const std::string phase = absl::GetFlag(FLAGS_phase);
-  if (!phase.empty()) {
-    for (Scenario& s : all) s.label = absl::StrCat(s.label, " (", phase, ")");
-  }
+// CheckPlan of the plan in --check_file, inline; false when the file cannot be read.
+bool AddCheckUncached(BenchRun& run) {
+  requirements::v1::CheckPlanRequest check;
+  if (!ReadPlanJson(absl::GetFlag(FLAGS_check_file), check.mutable_plan())) return false;
+  Scenario s{"check_uncached", "CheckPlan uncached", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+             kRequirements};
+  grpc::ByteBuffer buffer = ToBuffer(check.SerializeAsString());
+  s.request = [buffer](uint64_t) { return buffer; };
+  s.min_ratio = 0.2;
+  run.all.push_back(s);
+  return true;
+}
 
-  Runner runner;
-  // One call of each rfs-kpi scenario first: a refusal (a token that is not the plan's
-  // author's, a plan or indicator that does not exist) is said plainly here, rather than only
-  // as a count of errors in the table.
-  for (const Scenario& s : all) {
+// rfs-requirements' scenarios (but the cache miss, which needs the runner); false when a plan
+// file cannot be read.
+bool AddRequirementsScenarios(BenchRun& run) {
+  if (absl::GetFlag(FLAGS_requirements_target).empty()) return true;
+  AddHealth(run, "req_health", "Health/Check (requirements)", kRequirements);
+  if (!absl::GetFlag(FLAGS_check_plan).empty()) AddCheckCached(run);
+  if (!absl::GetFlag(FLAGS_check_file).empty() && !AddCheckUncached(run)) return false;
+  return true;
+}
+
+void AddKpiRecord(BenchRun& run, const std::vector<std::string>& plans,
+                  const common::v1::FiscalPeriod& now) {
+  // A correction of the current half year's value every call: a value never sent before
+  // and no request_id, so each call writes (the half year now is always open for reports).
+  // Calls go round the plans: writes of one plan take turns, as authors of different plans
+  // do not.
+  std::vector<std::string> fixed;
+  for (const std::string& p : plans) {
+    kpi::v1::RecordMeasurementRequest record;
+    record.set_plan(p);
+    record.set_indicator_id(absl::GetFlag(FLAGS_kpi_indicator));
+    *record.mutable_period() = now;
+    record.set_source("rfs-bench");
+    record.set_note("bench: correction");
+    fixed.push_back(record.SerializeAsString());
+  }
+  const int64_t base = absl::ToUnixSeconds(absl::Now()) * 1000;
+  Scenario s{"kpi_record",
+             plans.size() > 1 ? absl::StrCat("RecordMeasurement (", plans.size(), " plans)")
+                              : std::string("RecordMeasurement"),
+             "/rfs.kpi.v1.KpiTracking/RecordMeasurement", kKpi};
+  s.request = [fixed, base](uint64_t n) {
+    kpi::v1::RecordMeasurementRequest value_only;
+    value_only.set_value(base + static_cast<int64_t>(n));
+    return ToBuffer(fixed[n % fixed.size()] + value_only.SerializeAsString());
+  };
+  s.token = absl::GetFlag(FLAGS_kpi_token);
+  s.min_ratio = 0.35;
+  run.all.push_back(s);
+}
+
+void AddKpiProgress(BenchRun& run, const std::string& plan) {
+  kpi::v1::GetProgressRequest progress;
+  progress.set_plan(plan);
+  Scenario s{"kpi_progress", "GetProgress", "/rfs.kpi.v1.KpiTracking/GetProgress", kKpi};
+  grpc::ByteBuffer buffer = ToBuffer(progress.SerializeAsString());
+  s.request = [buffer](uint64_t) { return buffer; };
+  s.min_ratio = 0.5;
+  run.all.push_back(s);
+}
+
+void AddKpiAggregate(BenchRun& run, const common::v1::FiscalPeriod& now) {
+  kpi::v1::AggregateKgiRequest aggregate;
+  aggregate.set_fiscal_year(now.fiscal_year());
+  Scenario s{"kpi_aggregate", absl::StrCat("AggregateKgi FY", now.fiscal_year()),
+             "/rfs.kpi.v1.KpiTracking/AggregateKgi", kKpi};
+  grpc::ByteBuffer buffer = ToBuffer(aggregate.SerializeAsString());
+  s.request = [buffer](uint64_t) { return buffer; };
+  s.max_p99_ms = 5;
+  run.all.push_back(s);
+}
+
+// rfs-kpi's scenarios.
+void AddKpiScenarios(BenchRun& run) {
+  if (absl::GetFlag(FLAGS_kpi_target).empty()) return;
+  AddHealth(run, "kpi_health", "Health/Check (kpi)", kKpi);
+  // --kpi_plan: one plan, or several separated by commas; GetProgress reads the first.
+  const std::vector<std::string> plans =
+      absl::StrSplit(absl::GetFlag(FLAGS_kpi_plan), ',', absl::SkipEmpty());
+  const std::string plan = plans.empty() ? std::string() : plans.front();
+  const common::v1::FiscalPeriod now = CurrentHalf();
+  if (!plan.empty() && !absl::GetFlag(FLAGS_kpi_token).empty()) AddKpiRecord(run, plans, now);
+  if (!plan.empty()) AddKpiProgress(run, plan);
+  AddKpiAggregate(run, now);
+}
+
+// One call of each rfs-kpi scenario first: a refusal (a token that is not the plan's
+// author's, a plan or indicator that does not exist) is said plainly here, rather than only
+// as a count of errors in the table.
+void CallKpiScenariosOnce(BenchRun& run) {
+  for (const Scenario& s : run.all) {
     if (s.server != kKpi || s.key == "kpi_health" ||
         !absl::StrContains(absl::GetFlag(FLAGS_scenarios), s.key)) {
       continue;
     }
     grpc::ByteBuffer response;
-    const grpc::Status status = runner.CallOnce(s, &response);
+    const grpc::Status status = run.runner->CallOnce(s, &response);
     if (!status.ok()) {
       std::fprintf(stderr, "rfs-bench: %s fails: code %d: %s\n", s.label.c_str(),
                    static_cast<int>(status.error_code()), status.error_message().c_str());
     }
   }
-  if (!absl::GetFlag(FLAGS_requirements_target).empty() && !absl::GetFlag(FLAGS_miss_file).empty() &&
-      absl::StrContains(absl::GetFlag(FLAGS_scenarios), "check_miss")) {
-    v1::Plan plan;
-    std::ifstream in(absl::GetFlag(FLAGS_miss_file));
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!google::protobuf::util::JsonStringToMessage(text.str(), &plan).ok()) {
-      std::fprintf(stderr, "rfs-bench: cannot read %s\n", absl::GetFlag(FLAGS_miss_file).c_str());
-      return 2;
-    }
-    const int count = absl::GetFlag(FLAGS_miss_plans);
-    std::printf("registering %d plans for the cache-miss CheckPlan scenario...\n", count);
-    auto names = std::make_shared<std::vector<std::string>>(runner.Register(plan, count));
-    // Each call checks the next plan: never checked before, so never cached, while there are
-    // plans left (the table says when there were not).
-    auto next = std::make_shared<std::atomic<size_t>>(0);
-    Scenario s{"check_miss", "CheckPlan registered, miss", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
-               kRequirements};
-    s.request = [names, next](uint64_t) {
-      requirements::v1::CheckPlanRequest check;
-      const size_t i = next->fetch_add(1);
-      check.set_name((*names)[i % names->size()]);
-      return ToBuffer(check.SerializeAsString());
-    };
-    s.min_ratio = 0.2;
-    if (!names->empty()) all.push_back(s);
+}
+
+// CheckPlan of registered plans never checked before (--miss_plans copies of --miss_file,
+// registered first); false when the file cannot be read.
+bool AddCheckMiss(BenchRun& run) {
+  v1::Plan plan;
+  if (!ReadPlanJson(absl::GetFlag(FLAGS_miss_file), &plan)) return false;
+  const int count = absl::GetFlag(FLAGS_miss_plans);
+  std::printf("registering %d plans for the cache-miss CheckPlan scenario...\n", count);
+  auto names = std::make_shared<std::vector<std::string>>(run.runner->Register(plan, count));
+  // Each call checks the next plan: never checked before, so never cached, while there are
+  // plans left (the table says when there were not).
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  Scenario s{"check_miss", "CheckPlan registered, miss", "/rfs.requirements.v1.RequirementCheck/CheckPlan",
+             kRequirements};
+  s.request = [names, next](uint64_t) {
+    requirements::v1::CheckPlanRequest check;
+    const size_t i = next->fetch_add(1);
+    check.set_name((*names)[i % names->size()]);
+    return ToBuffer(check.SerializeAsString());
+  };
+  s.min_ratio = 0.2;
+  if (!names->empty()) run.all.push_back(s);
+  return true;
+}
+
+// One scenario's figure over its rounds: the median of each, with errors summed.
+Result MedianOf(const std::vector<Result>& runs) {
+  auto median = [&](auto field) {
+    std::vector<double> v;
+    for (const Result& r : runs) v.push_back(field(r));
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  Result m = runs.front();
+  m.rps = median([](const Result& r) { return r.rps; });
+  std::vector<double> deviations;
+  for (const Result& r : runs) deviations.push_back(std::abs(r.rps - m.rps));
+  std::sort(deviations.begin(), deviations.end());
+  m.spread = m.rps > 0 ? deviations[deviations.size() / 2] / m.rps : 0;
+  m.p50_ms = median([](const Result& r) { return r.p50_ms; });
+  m.p99_ms = median([](const Result& r) { return r.p99_ms; });
+  m.round_trips_per_call = median([](const Result& r) { return r.round_trips_per_call; });
+  m.calls = m.client_errors = m.server_errors = 0;
+  m.error_codes.clear();
+  for (const Result& r : runs) {  // errors are summed, never medianed away
+    m.calls += r.calls;
+    m.client_errors += r.client_errors;
+    m.server_errors += r.server_errors;
+    for (const auto& [code, n] : r.error_codes) m.error_codes[code] += n;
   }
+  return m;
+}
+
+// Runs the scenarios, keeps each one's median in `run.results` and each server's Health/Check
+// in `run.base`.
+void RunRounds(BenchRun& run) {
   // Scenarios interleaved over rounds, so a disturbance of the machine hits all alike; each
   // figure is the median of its rounds.
   std::map<std::string, std::vector<Result>> by_key;
   std::vector<std::string> order;
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     for (absl::string_view key : absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
-      for (const Scenario& s : all) {
-        if (s.key != key || !runner.Serves(s.server)) continue;
+      for (const Scenario& s : run.all) {
+        if (s.key != key || !run.runner->Serves(s.server)) continue;
         if (round == 0) order.push_back(s.key);
-        by_key[s.key].push_back(runner.Run(s));
+        by_key[s.key].push_back(run.runner->Run(s));
       }
     }
   }
-  std::vector<Result> results;
-  for (const std::string& key : order) {
-    std::vector<Result>& runs = by_key[key];
-    auto median = [&](auto field) {
-      std::vector<double> v;
-      for (const Result& r : runs) v.push_back(field(r));
-      std::sort(v.begin(), v.end());
-      return v[v.size() / 2];
-    };
-    Result m = runs.front();
-    m.rps = median([](const Result& r) { return r.rps; });
-    std::vector<double> deviations;
-    for (const Result& r : runs) deviations.push_back(std::abs(r.rps - m.rps));
-    std::sort(deviations.begin(), deviations.end());
-    m.spread = m.rps > 0 ? deviations[deviations.size() / 2] / m.rps : 0;
-    m.p50_ms = median([](const Result& r) { return r.p50_ms; });
-    m.p99_ms = median([](const Result& r) { return r.p99_ms; });
-    m.round_trips_per_call = median([](const Result& r) { return r.round_trips_per_call; });
-    m.calls = m.client_errors = m.server_errors = 0;
-    m.error_codes.clear();
-    for (const Result& r : runs) {  // errors are summed, never medianed away
-      m.calls += r.calls;
-      m.client_errors += r.client_errors;
-      m.server_errors += r.server_errors;
-      for (const auto& [code, n] : r.error_codes) m.error_codes[code] += n;
-    }
-    results.push_back(m);
+  for (const std::string& key : order) run.results.push_back(MedianOf(by_key[key]));
+  for (const Result& r : run.results) {
+    if (r.key == "health") run.base[kRegistry] = r.rps;
+    if (r.key == "req_health") run.base[kRequirements] = r.rps;
+    if (r.key == "kpi_health") run.base[kKpi] = r.rps;
   }
-  double base[kServers] = {0, 0, 0};  // Health/Check of each server
-  for (const Result& r : results) {
-    if (r.key == "health") base[kRegistry] = r.rps;
-    if (r.key == "req_health") base[kRequirements] = r.rps;
-    if (r.key == "kpi_health") base[kKpi] = r.rps;
-  }
+}
 
+// One row of the table and of the JSON: the result, its ratio and its targets, met or not.
+void ReportRow(BenchRun& run, const Result& r) {
+  const Scenario* s = nullptr;
+  for (const Scenario& sc : run.all) {
+    if (sc.key == r.key) s = &sc;
+  }
+  const double ratio = run.base[r.server] > 0 ? r.rps / run.base[r.server] : 0;
+  std::string target;
+  bool met = r.client_errors == 0 && r.server_errors == 0;
+  auto also = [&target](const std::string& part) {
+    target += target.empty() ? part : ", " + part;
+  };
+  if (s->min_ratio > 0) {
+    met &= ratio >= s->min_ratio;
+    also(absl::StrFormat("ratio ≥ %.2f", s->min_ratio));
+  }
+  if (s->max_p99_ms > 0) {
+    met &= r.p99_ms <= s->max_p99_ms;
+    also(absl::StrFormat("p99 ≤ %.0f ms", s->max_p99_ms));
+  }
+  if (s->max_round_trips > 0) {
+    met &= r.round_trips_per_call >= 0 && r.round_trips_per_call <= s->max_round_trips + 1e-9;
+    also(absl::StrFormat("≤ %.0f redis round trip", s->max_round_trips));
+  }
+  if (!target.empty()) {
+    target += met ? "  MET" : "  NOT MET";
+    run.all_met &= met;
+  }
+  const std::string trips =
+      r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
+  std::printf("%-34s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
+              r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
+              static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
+  nlohmann::json row = {{"rpc", r.label},
+                        {"server", kServerNames[r.server]},
+                        {"requests_per_s", r.rps},
+                        {"p50_ms", r.p50_ms},
+                        {"p99_ms", r.p99_ms},
+                        {"ratio_to_health_check", ratio},
+                        {"calls", r.calls},
+                        {"client_errors", r.client_errors},
+                        {"server_errors", r.server_errors},
+                        {"error_codes", r.error_codes},
+                        {"redis_round_trips_per_call", r.round_trips_per_call},
+                        {"target", target}};
+  if (!run.phase.empty()) row["phase"] = run.phase;
+  run.out["results"].push_back(row);
+}
+
+// The table of results, and the run's settings and rows in the JSON.
+void ReportResults(BenchRun& run) {
   std::printf(
       "\nrfs bench: %d calls in flight, %d connection(s), %.0f s per scenario, median of %d "
       "interleaved rounds\n",
       absl::GetFlag(FLAGS_concurrency), absl::GetFlag(FLAGS_channels),
       absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_rounds));
-  if (!phase.empty()) std::printf("phase: %s\n", phase.c_str());
+  if (!run.phase.empty()) std::printf("phase: %s\n", run.phase.c_str());
   std::printf("%-34s %10s %8s %8s %7s %8s %8s %9s  %s\n", "RPC", "req/s", "p50 ms", "p99 ms",
               "ratio", "errors", "srv err", "redis/rpc", "target");
-  nlohmann::json out = nlohmann::json::object();
-  out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
-  out["seconds"] = absl::GetFlag(FLAGS_seconds);
-  out["rounds"] = absl::GetFlag(FLAGS_rounds);
-  out["redis_limit"] = {{"get_ops_per_s", absl::GetFlag(FLAGS_redis_get_ops)},
-                        {"set_ops_per_s", absl::GetFlag(FLAGS_redis_set_ops)}};
-  bool all_met = true;
-  for (const Result& r : results) {
-    const Scenario* s = nullptr;
-    for (const Scenario& sc : all) {
-      if (sc.key == r.key) s = &sc;
-    }
-    const double ratio = base[r.server] > 0 ? r.rps / base[r.server] : 0;
-    std::string target;
-    bool met = r.client_errors == 0 && r.server_errors == 0;
-    auto also = [&target](const std::string& part) {
-      target += target.empty() ? part : ", " + part;
-    };
-    if (s->min_ratio > 0) {
-      met &= ratio >= s->min_ratio;
-      also(absl::StrFormat("ratio ≥ %.2f", s->min_ratio));
-    }
-    if (s->max_p99_ms > 0) {
-      met &= r.p99_ms <= s->max_p99_ms;
-      also(absl::StrFormat("p99 ≤ %.0f ms", s->max_p99_ms));
-    }
-    if (s->max_round_trips > 0) {
-      met &= r.round_trips_per_call >= 0 && r.round_trips_per_call <= s->max_round_trips + 1e-9;
-      also(absl::StrFormat("≤ %.0f redis round trip", s->max_round_trips));
-    }
-    if (!target.empty()) {
-      target += met ? "  MET" : "  NOT MET";
-      all_met &= met;
-    }
-    const std::string trips =
-        r.round_trips_per_call < 0 ? "-" : absl::StrFormat("%.2f", r.round_trips_per_call);
-    std::printf("%-34s %10.0f %8.3f %8.3f %7.3f %8llu %8llu %9s  %s\n", r.label.c_str(), r.rps,
-                r.p50_ms, r.p99_ms, ratio, static_cast<unsigned long long>(r.client_errors),
-                static_cast<unsigned long long>(r.server_errors), trips.c_str(), target.c_str());
-    nlohmann::json row = {{"rpc", r.label},
-                          {"server", kServerNames[r.server]},
-                          {"requests_per_s", r.rps},
-                          {"p50_ms", r.p50_ms},
-                          {"p99_ms", r.p99_ms},
-                          {"ratio_to_health_check", ratio},
-                          {"calls", r.calls},
-                          {"client_errors", r.client_errors},
-                          {"server_errors", r.server_errors},
-                          {"error_codes", r.error_codes},
-                          {"redis_round_trips_per_call", r.round_trips_per_call},
-                          {"target", target}};
-    if (!phase.empty()) row["phase"] = phase;
-    out["results"].push_back(row);
-  }
+  run.out["concurrency"] = absl::GetFlag(FLAGS_concurrency);
+  run.out["seconds"] = absl::GetFlag(FLAGS_seconds);
+  run.out["rounds"] = absl::GetFlag(FLAGS_rounds);
+  run.out["redis_limit"] = {{"get_ops_per_s", absl::GetFlag(FLAGS_redis_get_ops)},
+                            {"set_ops_per_s", absl::GetFlag(FLAGS_redis_set_ops)}};
+  for (const Result& r : run.results) ReportRow(run, r);
   if (absl::GetFlag(FLAGS_redis_get_ops) > 0) {
     std::printf("Redis limit (redis-benchmark, same Redis): GET %.0f ops/s, SET %.0f ops/s\n",
                 absl::GetFlag(FLAGS_redis_get_ops), absl::GetFlag(FLAGS_redis_set_ops));
   }
+}
 
-  // rfs-kpi's size: what the loader wrote, the Redis memory it took, the service's memory, and
-  // what the service counts (the aggregates and one loaded plan, read after the scenarios).
+// What rfs-kpi answers at this size: the plans the aggregates count, and the plan read.
+void ReportKpiAnswers(BenchRun& run, nlohmann::json& scale) {
+  for (const Scenario& s : run.all) {
+    if (s.key != "kpi_aggregate" && s.key != "kpi_progress") continue;
+    grpc::ByteBuffer response;
+    const grpc::Status status = run.runner->CallOnce(s, &response);
+    grpc::Slice slice;
+    if (!status.ok() || !response.DumpToSingleSlice(&slice).ok()) {
+      std::printf("  %s: failed: %s\n", s.label.c_str(), status.error_message().c_str());
+      continue;
+    }
+    if (s.key == "kpi_aggregate") {
+      kpi::v1::AggregateKgiResponse a;
+      if (!a.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
+      std::printf("  %s counts %d plans outside the Tokyo area, %d KPIs (%d achieved)\n",
+                  s.label.c_str(), a.plans(), a.kpis(), a.kpis_achieved());
+      scale["aggregate_plans_counted"] = a.plans();
+      scale["aggregate_kpis_counted"] = a.kpis();
+    } else {
+      kpi::v1::PlanProgress p;
+      if (!p.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
+      int measurements = 0;
+      for (const auto& i : p.indicators()) measurements += i.measurements();
+      std::printf("  %s of %s: %d indicators, %d measurements (%zu bytes)\n",
+                  s.label.c_str(), p.plan().c_str(), p.indicators_size(), measurements,
+                  slice.size());
+      scale["progress_plan"] = p.plan();
+      scale["progress_measurements"] = measurements;
+      scale["progress_response_bytes"] = slice.size();
+    }
+  }
+}
+
+// rfs-kpi's size: what the loader wrote, the Redis memory it took, the service's memory, and
+// what the service counts (the aggregates and one loaded plan, read after the scenarios).
+void ReportKpiScale(BenchRun& run) {
   const int64_t loaded_plans = absl::GetFlag(FLAGS_kpi_loaded_plans);
   const int64_t loaded_measurements = absl::GetFlag(FLAGS_kpi_loaded_measurements);
   const double redis_bytes = absl::GetFlag(FLAGS_kpi_redis_bytes);
   const int kpi_pid = absl::GetFlag(FLAGS_kpi_pid);
-  if (runner.Serves(kKpi) && (loaded_plans > 0 || kpi_pid > 0)) {
-    nlohmann::json scale = nlohmann::json::object();
-    if (loaded_plans > 0) {
-      std::printf("rfs-kpi at scale: %lld plans, %lld measurements loaded (rfs-kpi-loader)\n",
-                  static_cast<long long>(loaded_plans),
-                  static_cast<long long>(loaded_measurements));
-      scale["plans"] = loaded_plans;
-      scale["measurements"] = loaded_measurements;
-    }
-    if (loaded_measurements > 0 && redis_bytes > 0) {
-      const double per = redis_bytes / static_cast<double>(loaded_measurements);
-      std::printf(
-          "  Redis memory per measurement: %.0f bytes (used_memory +%.1f MiB; measurements, "
-          "histories, snapshots, contributions, aggregates and indexes)\n",
-          per, redis_bytes / (1 << 20));
-      scale["redis_used_memory_delta_bytes"] = redis_bytes;
-      scale["redis_bytes_per_measurement"] = per;
-    }
-    if (kpi_pid > 0) {
-      const auto [rss, peak] = ResidentKib(kpi_pid);
-      std::printf("  rfs-kpi resident memory: %.1f MiB (VmRSS; peak VmHWM %.1f MiB)\n",
-                  rss / 1024.0, peak / 1024.0);
-      scale["kpi_rss_kib"] = rss;
-      scale["kpi_rss_peak_kib"] = peak;
-    }
-    // What rfs-kpi answers at this size: the plans the aggregates count, and the plan read.
-    for (const Scenario& s : all) {
-      if (s.key != "kpi_aggregate" && s.key != "kpi_progress") continue;
-      grpc::ByteBuffer response;
-      const grpc::Status status = runner.CallOnce(s, &response);
-      grpc::Slice slice;
-      if (!status.ok() || !response.DumpToSingleSlice(&slice).ok()) {
-        std::printf("  %s: failed: %s\n", s.label.c_str(), status.error_message().c_str());
-        continue;
-      }
-      if (s.key == "kpi_aggregate") {
-        kpi::v1::AggregateKgiResponse a;
-        if (!a.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
-        std::printf("  %s counts %d plans outside the Tokyo area, %d KPIs (%d achieved)\n",
-                    s.label.c_str(), a.plans(), a.kpis(), a.kpis_achieved());
-        scale["aggregate_plans_counted"] = a.plans();
-        scale["aggregate_kpis_counted"] = a.kpis();
-      } else {
-        kpi::v1::PlanProgress p;
-        if (!p.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) continue;
-        int measurements = 0;
-        for (const auto& i : p.indicators()) measurements += i.measurements();
-        std::printf("  %s of %s: %d indicators, %d measurements (%zu bytes)\n",
-                    s.label.c_str(), p.plan().c_str(), p.indicators_size(), measurements,
-                    slice.size());
-        scale["progress_plan"] = p.plan();
-        scale["progress_measurements"] = measurements;
-        scale["progress_response_bytes"] = slice.size();
-      }
-    }
-    out["kpi_scale"] = scale;
+  if (!(run.runner->Serves(kKpi) && (loaded_plans > 0 || kpi_pid > 0))) return;
+  nlohmann::json scale = nlohmann::json::object();
+  if (loaded_plans > 0) {
+    std::printf("rfs-kpi at scale: %lld plans, %lld measurements loaded (rfs-kpi-loader)\n",
+                static_cast<long long>(loaded_plans),
+                static_cast<long long>(loaded_measurements));
+    scale["plans"] = loaded_plans;
+    scale["measurements"] = loaded_measurements;
   }
-  out["all_targets_met"] = all_met;
+  if (loaded_measurements > 0 && redis_bytes > 0) {
+    const double per = redis_bytes / static_cast<double>(loaded_measurements);
+    std::printf(
+        "  Redis memory per measurement: %.0f bytes (used_memory +%.1f MiB; measurements, "
+        "histories, snapshots, contributions, aggregates and indexes)\n",
+        per, redis_bytes / (1 << 20));
+    scale["redis_used_memory_delta_bytes"] = redis_bytes;
+    scale["redis_bytes_per_measurement"] = per;
+  }
+  if (kpi_pid > 0) {
+    const auto [rss, peak] = ResidentKib(kpi_pid);
+    std::printf("  rfs-kpi resident memory: %.1f MiB (VmRSS; peak VmHWM %.1f MiB)\n",
+                rss / 1024.0, peak / 1024.0);
+    scale["kpi_rss_kib"] = rss;
+    scale["kpi_rss_peak_kib"] = peak;
+  }
+  ReportKpiAnswers(run, scale);
+  run.out["kpi_scale"] = scale;
+}
 
-  // Whether the run can be trusted: ratios move with the host's load, so a run whose bare gRPC
-  // limit is far below the last quiet run, or whose rounds disagree, is reported as such and
-  // its figures are not to be quoted.
+// Whether the run can be trusted: ratios move with the host's load, so a run whose bare gRPC
+// limit is far below the last quiet run, or whose rounds disagree, is reported as such and
+// its figures are not to be quoted.
+void ReportTrust(BenchRun& run) {
   std::vector<std::string> untrusted;
-  for (const Result& r : results) {
+  for (const Result& r : run.results) {
     if ((r.key == "health" || r.key == "req_health" || r.key == "kpi_health") &&
         r.spread > absl::GetFlag(FLAGS_max_round_spread)) {
       untrusted.push_back(absl::StrFormat("%s rounds disagree (median deviation %.0f%% of the median)",
@@ -764,24 +812,46 @@ int Main(int argc, char** argv) {
       quiet = last["health_rps"].get<double>();
     }
   }
-  if (quiet > 0 && base[kRegistry] < 0.7 * quiet) {
+  if (quiet > 0 && run.base[kRegistry] < 0.7 * quiet) {
     untrusted.push_back(absl::StrFormat(
         "Health/Check %.0f req/s is far below the last quiet run's %.0f (a busy host)",
-        base[kRegistry], quiet));
+        run.base[kRegistry], quiet));
   }
   const bool trusted = untrusted.empty();
-  if (trusted && !baseline_path.empty() && base[kRegistry] > 0.9 * quiet) {
-    std::ofstream(baseline_path) << nlohmann::json{{"health_rps", base[kRegistry]}}.dump() << "\n";
+  if (trusted && !baseline_path.empty() && run.base[kRegistry] > 0.9 * quiet) {
+    std::ofstream(baseline_path) << nlohmann::json{{"health_rps", run.base[kRegistry]}}.dump() << "\n";
   }
-  out["trusted"] = trusted;
-  out["untrusted_reasons"] = untrusted;
+  run.out["trusted"] = trusted;
+  run.out["untrusted_reasons"] = untrusted;
   // Not the run's verdict: run.sh gives it once the cross-check and the run at scale are done.
   std::printf("\n%s\n", trusted ? "rfs-bench's own checks pass: rounds agree and the bare gRPC "
                                   "limit is where a quiet run puts it."
                                 : "rfs-bench's own checks fail:");
   for (const std::string& why : untrusted) std::printf("  - %s\n", why.c_str());
+}
+
+int Main(int argc, char** argv) {
+  ParseFlagsWithEnv(argc, argv, "rfs-bench: load generator; see tools/bench/run.sh");
+  BenchRun run;
+  if (!AddRegistryScenarios(run) || !AddRequirementsScenarios(run)) return 2;
+  AddKpiScenarios(run);
+  if (!run.phase.empty()) {
+    for (Scenario& s : run.all) s.label = absl::StrCat(s.label, " (", run.phase, ")");
+  }
+
+  run.runner = std::make_unique<Runner>();
+  CallKpiScenariosOnce(run);
+  if (!absl::GetFlag(FLAGS_requirements_target).empty() && !absl::GetFlag(FLAGS_miss_file).empty() &&
+      absl::StrContains(absl::GetFlag(FLAGS_scenarios), "check_miss") && !AddCheckMiss(run)) {
+    return 2;
+  }
+  RunRounds(run);
+  ReportResults(run);
+  ReportKpiScale(run);
+  run.out["all_targets_met"] = run.all_met;
+  ReportTrust(run);
   const std::string json_path = absl::GetFlag(FLAGS_json);
-  if (!json_path.empty()) std::ofstream(json_path) << out.dump(2) << "\n";
+  if (!json_path.empty()) std::ofstream(json_path) << run.out.dump(2) << "\n";
   return 0;
 }
 

@@ -1,5 +1,6 @@
-// What rfsctl's commands (commands.cc and kpi_commands.cc) share: failing with the exit codes of
-// main.cc, preparing a call, reading an input file and printing messages and times.
+// What rfsctl's commands (commands.cc and the kpi and pdca files, kpi_cli.h) share: failing with
+// the exit codes of main.cc, preparing a call, reading an input file and printing messages and
+// times.
 #pragma once
 
 #include <string>

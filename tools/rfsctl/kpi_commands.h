@@ -3,6 +3,7 @@
 // settings (KpiGlobals); the kpi-only flags live in kpi_commands.cc. The pure pieces below (CSV,
 // breakdown, half-year, phase and action parsing, fixed-point formatting, bars, report
 // rendering) do no I/O, so tests link them without a server.
+// Each section names the file that defines it; kpi_cli.h is what those files share.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,8 @@
 
 namespace rfs::rfsctl {
 
-// ---- Commands ----
+// ---- Commands (kpi_commands.cc; RunPdca in pdca_commands.cc, RepeatedFlagValues in
+// kpi_format.cc) ----
 
 // What `kpi` shares with the other commands (their flags, read by commands.cc).
 struct KpiGlobals {
@@ -60,7 +62,7 @@ const char* KpiUsage();
 std::vector<std::string> RepeatedFlagValues(const std::vector<std::string>& args,
                                             absl::string_view name);
 
-// ---- Pure helpers ----
+// ---- Pure helpers (kpi_format.cc) ----
 
 // "A-00001" or "plans/A-00001" → "plans/A-00001".
 std::string NormalizePlanName(absl::string_view arg);
@@ -110,7 +112,7 @@ std::string RenderBar(double fraction, int width = 20);
 // "[#####.....] 120/300": a counter for a terminal (done is clamped to total).
 std::string RenderCounter(size_t done, size_t total, int width = 20);
 
-// ---- CSV (RFC 4180) ----
+// ---- CSV (RFC 4180) (kpi_csv.cc) ----
 
 // One record of a CSV text.
 struct CsvRecord {
@@ -132,7 +134,7 @@ std::string CsvField(absl::string_view value);
 // The fields as one CSV record, ending in CRLF.
 std::string CsvRow(const std::vector<std::string>& fields);
 
-// ---- Bulk import ----
+// ---- Bulk import (kpi_csv.cc; the command: kpi_import.cc) ----
 
 // One line of an import file, ready to send.
 struct ImportLine {
@@ -150,7 +152,7 @@ struct ImportBatch {
 // repeats the same requests.
 ImportBatch ParseImportCsv(absl::string_view text, bool english = true);
 
-// ---- Words and reports ----
+// ---- Words (kpi_format.cc) ----
 
 // 達成/順調/要注意/遅れ/悪化/データなし/目標未設定, or ACHIEVED/ON TRACK/AT RISK/OFF TRACK/
 // DETERIORATING/NO DATA/TARGET UNSET.
@@ -166,7 +168,7 @@ std::string StateWord(kpi::v1::MeasurementState state, bool english);
 // ON TIME/LATE/INCOMPLETE/MISSING/NOT YET DUE.
 std::string ReportStateWord(kpi::v1::ReportState state, bool english);
 
-// ---- PDCA ----
+// ---- PDCA (kpi_format.cc) ----
 
 // PLAN/DO/CHECK/ACT, in Japanese with the word after it: "CHECK（評価）".
 std::string PdcaPhaseWord(kpi::v1::PdcaPhase phase, bool english);
@@ -181,6 +183,8 @@ std::optional<kpi::v1::PdcaPhase> ParsePdcaPhaseArg(absl::string_view text);
 // date that is not a day written YYYY-MM-DD, more than 50 actions.
 absl::StatusOr<std::vector<kpi::v1::ImprovementAction>> ParseImprovementActions(
     const std::vector<std::string>& values, bool english = true);
+
+// ---- Table (kpi_format.cc) ----
 
 // A table whose columns line up with Japanese text (wide characters count two columns), cells
 // optionally in an ANSI colour that does not count toward the width.
@@ -200,6 +204,8 @@ class TextTable {
   std::vector<bool> right_;
   std::vector<size_t> column_max_;
 };
+
+// ---- Reports (kpi_reports.cc) ----
 
 // `rfsctl kpi progress`: the header line, one row per indicator, removed indicators marked, then
 // the summary lines. Without `wide` the table fits 100 columns (status word, a short bar, the
