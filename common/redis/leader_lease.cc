@@ -9,42 +9,15 @@
 #include "absl/random/distributions.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "common/redis/redis_store.h"
+#include "common/redis/lua_scripts.h"
 
 namespace rfs {
 
-namespace {
-
-// KEYS[1] lease key; ARGV[1] instance id, ARGV[2] ttl in ms. Extends the lease only while it
-// is ours: a GET then PEXPIRE from the client could extend a lease another replica took in
-// between.
-const RedisScript& ExtendScript() {
-  static const RedisScript* const script = new RedisScript(
-      "-- rfs-kpi leader lease: compare and extend\n"
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-      "  redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-      "  return 1\n"
-      "end\n"
-      "return 0\n");
-  return *script;
-}
-
-// KEYS[1] lease key; ARGV[1] instance id. Deletes the lease only while it is ours.
-const RedisScript& ReleaseScript() {
-  static const RedisScript* const script = new RedisScript(
-      "-- rfs-kpi leader lease: compare and delete\n"
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
-      "  return redis.call('DEL', KEYS[1])\n"
-      "end\n"
-      "return 0\n");
-  return *script;
-}
-
-}  // namespace
-
 LeaderLease::LeaderLease(RedisPool* pool, std::string key, std::string instance_id,
                          absl::Duration ttl)
-    : pool_(pool),
+    : RedisStore(pool, nullptr, ""),
+      extend_script_(Script({lua::kLeaseExtendLua})),
+      release_script_(Script({lua::kLeaseReleaseLua})),
       key_(std::move(key)),
       instance_id_(std::move(instance_id)),
       ttl_ms_(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl)))) {}
@@ -62,12 +35,12 @@ absl::StatusOr<bool> LeaderLease::TryHold() {
     return true;
   }
   absl::StatusOr<RedisReplyPtr> extended =
-      pool_->Eval(ExtendScript(), {key_}, {instance_id_, ttl_ms_});
+      pool_->Eval(extend_script_, {key_}, {instance_id_, ttl_ms_});
   if (!extended.ok()) {
     held_.store(false, std::memory_order_release);
     return extended.status();
   }
-  absl::StatusOr<int64_t> ours = RedisStore::IntegerOf(extended->get(), "leader lease reply");
+  absl::StatusOr<int64_t> ours = IntegerOf(extended->get(), "leader lease reply");
   if (!ours.ok()) {
     held_.store(false, std::memory_order_release);
     return ours.status();
@@ -78,9 +51,9 @@ absl::StatusOr<bool> LeaderLease::TryHold() {
 
 absl::Status LeaderLease::Release() {
   held_.store(false, std::memory_order_release);
-  absl::StatusOr<RedisReplyPtr> reply = pool_->Eval(ReleaseScript(), {key_}, {instance_id_});
+  absl::StatusOr<RedisReplyPtr> reply = pool_->Eval(release_script_, {key_}, {instance_id_});
   if (!reply.ok()) return reply.status();
-  return RedisStore::IntegerOf(reply->get(), "leader lease release reply").status();
+  return IntegerOf(reply->get(), "leader lease release reply").status();
 }
 
 std::string DefaultInstanceId() {

@@ -14,7 +14,8 @@
 // A lease is a best effort against wasted work, not a lock for correctness: a holder whose turn
 // runs longer than `ttl` may overlap with the next holder for a while. The work it guards must
 // be safe to run twice (the plan sync is: every write is guarded by the plan's generation).
-// Thread-safe.
+// Its two scripts (lua/lease_extend.lua, lua/lease_release.lua) are registered through the store
+// base like every other store's. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -24,10 +25,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/redis/redis.h"
+#include "common/redis/redis_store.h"
 
 namespace rfs {
 
-class LeaderLease {
+class LeaderLease : private RedisStore {
  public:
   // `key` is the full Redis key (e.g. store->Key("lease:sync")); `instance_id` must differ
   // between replicas (DefaultInstanceId()); `ttl` is rounded to milliseconds, at least 1 ms.
@@ -49,7 +51,8 @@ class LeaderLease {
   const std::string& instance_id() const { return instance_id_; }
 
  private:
-  RedisPool* const pool_;
+  const RedisScript& extend_script_;
+  const RedisScript& release_script_;
   const std::string key_;
   const std::string instance_id_;
   const std::string ttl_ms_;  // PX / PEXPIRE argument

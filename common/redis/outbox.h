@@ -6,21 +6,14 @@
 //
 //   (the envelope of an event about a plan, rfs.common.v1.Event, is made by PlanEvent in
 //   common/domain/plan_event.h)
-//   kOutboxLua  the Lua fragment with outbox_append(key, id, type, event_bytes); write scripts
-//               are made of it with RedisStore::Script
+//   kOutboxLua  the Lua fragment with outbox_append(key, id, type, event_bytes): lua/outbox.lua,
+//               which a write script includes with "--@include outbox" (cmake/RfsLua.cmake)
 #pragma once
 
-#include <string>
-
+#include "common/redis/lua_scripts.h"
 
 namespace rfs {
 
-// Lua: outbox_append(key, id, type, event) adds one entry to the stream `key`. Never trimmed
-// here: an event is removed only once delivered.
-inline constexpr char kOutboxLua[] = R"lua(
-local function outbox_append(key, id, type, event)
-  redis.call('XADD', key, '*', 'id', id, 'type', type, 'event', event)
-end
-)lua";
+using lua::kOutboxLua;
 
 }  // namespace rfs

@@ -5,8 +5,8 @@
 // the store's prefix: `{prefix}quota:{len}:{subject}:w:{minute}` and `...:b:{hour}`, which
 // expire on their own.
 //
-// A store's script is made with the fragment (RedisStore::Script({kQuotaLua, ..., body})) and
-// calls, before it writes anything,
+// A store's script includes the fragment ("--@include quota" in its .lua file) and calls,
+// before it writes anything,
 //   local q = quota_check(prefix, who, per_minute, per_hour, bytes)
 //   if q[1] ~= 'OK' then return q end        -- {'QUOTA', retry seconds, 'writes'|'bytes'}
 // and, once every other check has passed,
@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/redis/lua_scripts.h"
 
 namespace rfs {
 
@@ -31,8 +32,9 @@ struct WriteQuota {
   int64_t bytes_per_hour = int64_t{64} << 20;  // 0: no limit
 };
 
-// The Lua fragment defining quota_check and quota_charge (see above).
-extern const char kQuotaLua[];
+// The Lua fragment defining quota_check and quota_charge (see above): lua/quota.lua, which a
+// write script includes with "--@include quota" (cmake/RfsLua.cmake).
+using lua::kQuotaLua;
 
 // The arguments of quota_check, as script arguments, in its order.
 struct QuotaArgs {

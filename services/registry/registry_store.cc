@@ -18,6 +18,7 @@
 #include "common/domain/plan_validation.h"
 #include "common/redis/outbox.h"
 #include "common/redis/write_quota.h"
+#include "services/registry/lua_scripts.h"
 
 namespace rfs::registry {
 
@@ -32,176 +33,14 @@ std::string VersionKeyPrefix(absl::string_view id) {
   return absl::StrCat(kPrefix, "plan:", id, ":v:");
 }
 
-// Reads the current version number; returns the body only when the caller's cached version is
-// not current. Reply: nil (no plan) | {ver} | {ver, body}.
-constexpr char kGetCurrentLua[] = R"lua(
-local v = redis.call('HGET', KEYS[1], 'ver')
-if not v then return false end
-if v == ARGV[1] then return {v} end
-return {v, redis.call('GET', ARGV[2] .. v)}
-)lua";
+// kGetCurrentLua: lua/get_current.lua (its keys, arguments and replies are described there).
 
 
-// Creates a plan: takes the next plan number, and writes the plan, its first version, indexes,
-// counters, audit record, outbox event and idempotency key, in one step. The number is taken
-// here, in the same atomic write as the plan it names, so the counter never runs ahead of or
-// behind the plans (with appendfsync always nothing acknowledged is lost, so an acknowledged
-// id never names another plan). The caller sends the BASIC view and the event without the
-// name: Protocol Buffers take the last occurrence of a field, so appending the name field to
-// the serialized bytes names them; versions are stored without it (see PackVersion).
-// KEYS: 1 plan number counter, 2 list order counter, 3 idx:all, 4 stats, 5 outbox,
-//       6 request key (or KEYS[1] when there is none)
-// ARGV: 1 type letter, 2 body, 3 summary, 4 folded title, 5 stage, 6 stats field,
-//       7 index keys (space separated), 8 audit record, 9 event, 10 event type,
-//       11 request TTL seconds (> 0), 12 "1" when KEYS[6] is a request key, 13 key prefix,
-//       14 principal key part, 15 writes a minute, 16 bytes an hour (0: no limit), 17 bytes,
-//       18 the plan's serialized size (what a reader gets; the body is stored compressed),
-//       19 the request's fingerprint (kept with the request key: "id fingerprint")
-// Reply: {'OK', id} | {'DUPLICATE', "id fingerprint"} | {'EXISTS', id} |
-//        {'QUOTA', retry seconds, what}
-// Made with kQuotaLua and kOutboxLua.
-constexpr char kCreateLua[] = R"lua(
-local has_request = ARGV[12] == '1'
-if has_request then
-  local existing = redis.call('GET', KEYS[6])
-  if existing then return {'DUPLICATE', existing} end
-end
-local bytes = tonumber(ARGV[17])
-local q = quota_check(ARGV[13], ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16]), bytes)
-if q[1] ~= 'OK' then return q end
-local n = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
-local id = ARGV[1] .. '-' .. string.format('%05d', n)
-local plan_key = ARGV[13] .. 'plan:' .. id
--- A number already taken (a counter restored behind its plans) is skipped, not reused.
-local tries = 0
-while redis.call('EXISTS', plan_key) == 1 do
-  tries = tries + 1
-  if tries > 1000 then return {'EXISTS', id} end
-  n = n + 1
-  id = ARGV[1] .. '-' .. string.format('%05d', n)
-  plan_key = ARGV[13] .. 'plan:' .. id
-end
--- Every check is above this line: Redis does not roll a script back, so nothing below may fail
--- after the first write (only commands on keys and values of this script's own making).
-local name = 'plans/' .. id
-local event_id = 'registry/' .. name .. '/v1'
--- field 1 (name) of Plan; fields 1 (id) and 5 (plan) of Event: tag, length, bytes
-local name_field = string.char(10, #name) .. name
--- The first write is one Redis refuses when it is full (maxmemory): then the whole script is
--- refused, nothing written. Once a script has written, Redis lets it finish.
-redis.call('SET', KEYS[1], n)
-quota_charge(q, bytes)
-local seq = redis.call('INCR', KEYS[2])
-for k in string.gmatch(ARGV[7], '%S+') do redis.call('ZADD', k, seq, id) end
-redis.call('ZADD', KEYS[3], seq, id)
-redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
-redis.call('SET', plan_key .. ':v:1', ARGV[2])
-redis.call('HSET', plan_key, 'ver', '1', 'seq', seq, 'stage', ARGV[5], 'idx', ARGV[7],
-           'stats', ARGV[6], 'sum', ARGV[3] .. name_field, 'title', ARGV[4],
-           'size', ARGV[18] + #name_field)
-redis.call('RPUSH', plan_key .. ':hist', ARGV[8])
-outbox_append(KEYS[5], event_id, ARGV[10],
-              ARGV[9] .. string.char(10, #event_id) .. event_id .. string.char(42, #name) .. name)
-if has_request then redis.call('SET', KEYS[6], id .. ' ' .. ARGV[19], 'EX', ARGV[11]) end
-return {'OK', id}
-)lua";
+// kCreateLua: lua/create.lua (its keys, arguments and replies are described there).
 
-// One atomic write of the next version of an existing plan with everything that goes with it.
-// KEYS: 1 plan hash, 2 new version key, 3 history list, 4 stats, 5 outbox
-// ARGV: 1 expected version, 2 new version, 3 body, 4 summary, 5 folded title, 6 stage,
-//       7 stats field, 8 index keys (space separated), 9 audit record, 10 plan id,
-//       11 event id, 12 event type, 13 event, 14 author codes the write removes (space
-//       separated): each keeps read access up to the expected version, 15 key prefix,
-//       16 principal key part, 17 writes a minute, 18 bytes an hour (0: no limit), 19 bytes,
-//       20 the plan's serialized size
-// Reply: {'OK', ver} | {'CONFLICT', ver} | {'NOT_FOUND'} | {'QUOTA', retry seconds, what}
-// Made with kQuotaLua and kOutboxLua.
-constexpr char kWriteLua[] = R"lua(
-local cur = redis.call('HGET', KEYS[1], 'ver')
-if not cur then return {'NOT_FOUND'} end
-if cur ~= ARGV[1] then return {'CONFLICT', cur} end
-local bytes = tonumber(ARGV[19])
-local q = quota_check(ARGV[15], ARGV[16], tonumber(ARGV[17]), tonumber(ARGV[18]), bytes)
-if q[1] ~= 'OK' then return q end
--- Every check is above this line: Redis does not roll a script back, so nothing below may fail
--- after the first write (only commands on keys and values of this script's own making).
-local id = ARGV[10]
--- The first write is one Redis refuses when it is full (maxmemory): then the whole script is
--- refused, nothing written. Once a script has written, Redis lets it finish.
-redis.call('SET', KEYS[2], ARGV[3])
-quota_charge(q, bytes)
--- move the plan between index sets and counters only where they differ
-local seq = redis.call('HGET', KEYS[1], 'seq')
-local old_idx = redis.call('HGET', KEYS[1], 'idx') or ''
-if old_idx ~= ARGV[8] then
-  for k in string.gmatch(old_idx, '%S+') do redis.call('ZREM', k, id) end
-  for k in string.gmatch(ARGV[8], '%S+') do redis.call('ZADD', k, seq, id) end
-end
-local old_stats = redis.call('HGET', KEYS[1], 'stats') or ''
-if old_stats ~= ARGV[7] then
-  if old_stats ~= '' then redis.call('HINCRBY', KEYS[4], old_stats, -1) end
-  redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
-end
-redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'stage', ARGV[6], 'idx', ARGV[8],
-           'stats', ARGV[7], 'sum', ARGV[4], 'title', ARGV[5], 'size', ARGV[20])
-redis.call('RPUSH', KEYS[3], ARGV[9])
-outbox_append(KEYS[5], ARGV[11], ARGV[12], ARGV[13])
-for code in string.gmatch(ARGV[14], '%S+') do redis.call('HSET', KEYS[1], 'fa:' .. code, ARGV[1]) end
-return {'OK', ARGV[2]}
-)lua";
+// kWriteLua: lua/write.lua (its keys, arguments and replies are described there).
 
-// Scans an index after a list position, keeps plans that are in every other index and whose
-// title contains the text, and returns their summaries.
-// KEYS: 1 primary index. ARGV: 1 after (exclusive), 2 want, 3 max scan, 4 folded title text,
-//       5 other index keys (space separated), 6 plan hash prefix, 7 plan id prefix ("A-") or "",
-//       8 "1" to add each plan's current version size in bytes
-// Reply: {exhausted ('1'/'0'), last scanned, seq1, sum1[, size1], seq2, sum2[, size2], ...}
-constexpr char kListLua[] = R"lua(
-local after = ARGV[1]
-local want = tonumber(ARGV[2])
-local max_scan = tonumber(ARGV[3])
-local title = ARGV[4]
-local others = {}
-for k in string.gmatch(ARGV[5], '%S+') do others[#others + 1] = k end
-local out = {'0', after}
-local found, scanned = 0, 0
-while found < want and scanned < max_scan do
-  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. after, '+inf', 'WITHSCORES',
-                           'LIMIT', 0, 100)
-  local consumed = 0
-  for i = 1, #batch, 2 do
-    local id, score = batch[i], batch[i + 1]
-    consumed = i + 1
-    scanned = scanned + 1
-    after = score
-    local keep = ARGV[7] == '' or string.sub(id, 1, #ARGV[7]) == ARGV[7]
-    for _, k in ipairs(others) do
-      if not keep then break end
-      if not redis.call('ZSCORE', k, id) then keep = false break end
-    end
-    local key = ARGV[6] .. id
-    if keep and title ~= '' then
-      local t = redis.call('HGET', key, 'title')
-      keep = t and string.find(t, title, 1, true) ~= nil
-    end
-    if keep then
-      out[#out + 1] = score
-      out[#out + 1] = redis.call('HGET', key, 'sum')
-      if ARGV[8] == '1' then
-        -- the serialized size; versions written before compression have none: their length
-        out[#out + 1] = tonumber(redis.call('HGET', key, 'size')) or
-                        redis.call('STRLEN', key .. ':v:' .. redis.call('HGET', key, 'ver'))
-      end
-      found = found + 1
-    end
-    if found >= want or scanned >= max_scan then break end
-  end
-  -- a batch shorter than asked for, read to its end, is the end of the index
-  if #batch < 200 and consumed == #batch then out[1] = '1' break end
-end
-out[2] = after
-return out
-)lua";
+// kListLua: lua/list.lua (its keys, arguments and replies are described there).
 
 // zstd frames start with these bytes; a serialized plan never does (its first byte is a field
 // tag, 0x0A for the name of versions stored before compression).
@@ -305,10 +144,10 @@ class VersionCache {
 RegistryStore::RegistryStore(RedisPool* pool, AsyncRedis* async, size_t cache_bytes,
                              WriteQuota quota)
     : RedisStore(pool, async, std::string(kPrefix)),
-      get_current_script_(Script({kGetCurrentLua})),
-      create_script_(Script({kQuotaLua, kOutboxLua, kCreateLua})),
-      write_script_(Script({kQuotaLua, kOutboxLua, kWriteLua})),
-      list_script_(Script({kListLua})),
+      get_current_script_(Script({lua::kGetCurrentLua})),
+      create_script_(Script({lua::kCreateLua})),
+      write_script_(Script({lua::kWriteLua})),
+      list_script_(Script({lua::kListLua})),
       quota_(quota),
       cache_(std::make_unique<VersionCache>(cache_bytes)) {}
 

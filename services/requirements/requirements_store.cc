@@ -7,6 +7,7 @@
 #include "common/base/status.h"
 #include "common/redis/outbox.h"
 #include "common/redis/write_quota.h"
+#include "services/requirements/lua_scripts.h"
 
 namespace rfs::requirements {
 namespace {
@@ -17,48 +18,16 @@ std::string ReportField(int64_t content_version, absl::string_view ruleset_versi
   return absl::StrCat(content_version, ":", ruleset_version);
 }
 
-// KEYS: 1 review hash, 2 report hash, 3 outbox
-// ARGV: 1 generation expected, 2 report field, 3 report bytes, 4 max reports per plan,
-//       5 event id, 6 event type, 7 event bytes
-// Made with kOutboxLua.
-constexpr char kPutReportLua[] = R"lua(
-local gen = redis.call('HGET', KEYS[1], '#gen') or '0'
-if gen ~= ARGV[1] then
-  -- A review was recorded meanwhile: the report is not cached, but the check did complete
-  -- (its caller got it), so its event is still written.
-  outbox_append(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
-  return 0
-end
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 1 end
-if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then redis.call('DEL', KEYS[2]) end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-outbox_append(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
-return 1
-)lua";
+// kPutReportLua: lua/put_report.lua (its keys, arguments and replies are described there).
 
-// KEYS: 1 review hash, 2 review log, 3 report hash, 4 outbox
-// ARGV: 1 requirement id, 2 review bytes, 3 event id, 4 event type, 5 event bytes,
-//       6..10 the reviewer's quota (QuotaArgs: prefix, who, per minute, per hour, bytes)
-// Reply: the new generation | {'QUOTA', retry seconds, what} (nothing written).
-// Made with kQuotaLua and kOutboxLua.
-constexpr char kRecordReviewLua[] = R"lua(
-local q = quota_check(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
-if q[1] ~= 'OK' then return q end
-quota_charge(q, ARGV[10])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local gen = redis.call('HINCRBY', KEYS[1], '#gen', 1)
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[3])
-outbox_append(KEYS[4], ARGV[3], ARGV[4], ARGV[5])
-return gen
-)lua";
+// kRecordReviewLua: lua/record_review.lua (its keys, arguments and replies are described there).
 
 }  // namespace
 
 RequirementsStore::RequirementsStore(RedisPool* pool, AsyncRedis* async, WriteQuota quota)
     : RedisStore(pool, async, "rfs:requirements:"),
-      put_report_script_(Script({kOutboxLua, kPutReportLua})),
-      record_review_script_(Script({kQuotaLua, kOutboxLua, kRecordReviewLua})),
+      put_report_script_(Script({lua::kPutReportLua})),
+      record_review_script_(Script({lua::kRecordReviewLua})),
       quota_(quota) {}
 
 void RequirementsStore::GetReportAsync(const std::string& plan_id, int64_t content_version,
