@@ -5,17 +5,37 @@
 //   bureau                        plans of its block
 //   prefecture, municipality      plans it authors or co-authors, plans whose area covers it
 // Public plans (published by the governor or later) are readable by everyone authenticated.
-// Pure functions; safe from any thread.
+// The rule is decided on a plan's read facts (PlanReadFacts), which a plan and the envelope of
+// an event about it (rfs.common.v1.Event) both carry, so a subscriber's filter decides from the
+// event alone exactly what the rule decides on the plan. Pure functions; safe from any thread.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/domain/principal.h"
+#include "rfs/common/v1/common.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs {
+
+// What the read rule looks at: the plan's authors, block, area and whether it is public.
+struct PlanReadFacts {
+  std::vector<std::string> author_codes;
+  std::string block;
+  std::vector<std::string> prefecture_codes;
+  std::vector<std::string> municipality_codes;  // empty: the whole of its prefectures
+  bool is_public = false;
+};
+PlanReadFacts ReadFactsOf(const registry::v1::Plan& plan);
+PlanReadFacts ReadFactsOf(const common::v1::Event& event);
+// The read rule above, on the facts.
+bool CanRead(const Principal& who, const PlanReadFacts& plan);
+// The read rule on the envelope of an event about a plan: the same answer as CanReadPlan on
+// the plan the event was made from (PlanEvent).
+bool CanReadEvent(const Principal& who, const common::v1::Event& event);
 
 // A prefecture or municipality among the plan's authors.
 bool IsPlanAuthor(const Principal& who, const registry::v1::Plan& plan);

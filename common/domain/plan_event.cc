@@ -15,6 +15,8 @@ common::v1::Event PlanEvent(absl::string_view source, const registry::v1::Plan& 
   e.set_plan_type(PlanTypeLetter(plan.type()));
   e.set_block(plan.area().block());
   *e.mutable_prefecture_codes() = plan.area().prefecture_codes();
+  *e.mutable_municipality_codes() = plan.area().municipality_codes();
+  e.set_stage(registry::v1::PlanStage_Name(plan.stage()));
   e.set_plan_version(plan.version());
   e.set_actor(std::move(actor));
   if (!plan.lead_author_code().empty()) e.add_author_codes(plan.lead_author_code());

@@ -84,4 +84,10 @@ std::string RedisServer::Cli(const std::string& args) const {
   return std::string(absl::StripTrailingAsciiWhitespace(out));
 }
 
+RedisOptions RedisServer::options() const {
+  RedisOptions options;
+  options.endpoint = *ParseRedisUrl(url());
+  return options;
+}
+
 }  // namespace rfs::testing

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/redis/redis.h"
 #include "tests/support/process.h"
 
 namespace rfs::testing {
@@ -38,6 +39,8 @@ class RedisServer {
   std::string KillAtWorstMoment(absl::Duration patience = absl::Seconds(2));
 
   std::string url() const { return "unix://" + socket_; }
+  // Options of a client of this server (the kit's defaults, its socket).
+  RedisOptions options() const;
   const std::string& socket() const { return socket_; }
   // Runs a command with redis-cli and returns its output (for assertions on raw state).
   std::string Cli(const std::string& args) const;

@@ -21,7 +21,7 @@ void RegistryFixture::SetUp() {
   config_.service_name = "rfs-registry";
   config_.listen = "127.0.0.1:0";
   config_.metrics_listen = "";  // the exposer takes ~2 s to stop; tests that read it enable it
-  config_.redis.endpoint = *ParseRedisUrl(redis_->url());
+  config_.redis = redis_->options();
   config_.redis.pool_size = 8;
   config_.redis.command_timeout = absl::Seconds(2);
   config_.redis.backoff_max = absl::Milliseconds(200);

@@ -34,9 +34,7 @@ TEST(RedisGauges, OutboxBacklogAndMemoryFromRedis) {
   testing::TempDir dir;
   testing::RedisServer redis(dir.path(), {"--maxmemory", "64mb"});
   redis.Start();
-  RedisOptions options;
-  options.endpoint = *ParseRedisUrl(redis.url());
-  RedisPool pool(options);
+  RedisPool pool(redis.options());
   RedisGauges gauges(&pool, "registry", "rfs:registry:outbox", absl::Hours(1));
   for (int i = 1; i <= 3; ++i) {
     redis.Cli("XADD rfs:registry:outbox " + std::to_string(i) + "-1 id e" + std::to_string(i));

@@ -112,7 +112,7 @@ class ServiceHostTest : public ::testing::Test {
     config_.service_name = "rfs-kit";
     config_.listen = "unix://" + dir_.File("kit.sock");
     config_.metrics_listen = "";
-    config_.redis.endpoint = *ParseRedisUrl(redis_.url());
+    config_.redis = redis_.options();
     config_.redis.pool_size = 4;
     config_.redis.backoff_max = absl::Milliseconds(200);
     config_.auth_key_file = dir_.File("auth.key");

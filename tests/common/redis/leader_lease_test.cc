@@ -15,7 +15,7 @@ class LeaderLeaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
     redis_.Start();
-    options_.endpoint = *ParseRedisUrl(redis_.url());
+    options_ = redis_.options();
   }
 
   testing::TempDir dir_;

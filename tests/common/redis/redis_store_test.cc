@@ -41,9 +41,7 @@ class RedisStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     redis_.Start();
-    RedisOptions options;
-    options.endpoint = *ParseRedisUrl(redis_.url());
-    pool_ = std::make_unique<RedisPool>(options);
+    pool_ = std::make_unique<RedisPool>(redis_.options());
   }
 
   testing::TempDir dir_;

@@ -32,6 +32,7 @@
 #include "common/redis/redis.h"
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "services/kpi/kpi_server.h"
+#include "tests/support/assert_ok.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/unknown_fields.h"
 
@@ -44,12 +45,6 @@ using common::v1::FISCAL_HALF_H1;
 using common::v1::FISCAL_HALF_H2;
 using common::v1::FISCAL_HALF_UNSPECIFIED;
 using common::v1::FiscalHalf;
-
-#define ASSERT_OK(expr)                         \
-  do {                                          \
-    const grpc::Status s_ = (expr);             \
-    ASSERT_TRUE(s_.ok()) << s_.error_message(); \
-  } while (0)
 
 constexpr char kGunma[] = "100005";
 constexpr char kSaitama[] = "110001";  // Tokyo area (東京圏)

@@ -18,18 +18,13 @@
 #include "common/kit/health_client.h"
 #include "common/kit/http_get.h"
 #include "common/redis/redis.h"
+#include "tests/support/assert_ok.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {
 namespace {
 
 using namespace registry::v1;
-
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    const grpc::Status s_ = (expr);                      \
-    ASSERT_TRUE(s_.ok()) << s_.error_message();          \
-  } while (0)
 
 class RegistryTest : public RegistryFixture {
  protected:
@@ -170,9 +165,7 @@ TEST_F(RegistryTest, JointPlanFromDraftToPublicationAndRevision) {
   // Every write went into the outbox.
   EXPECT_EQ(redis_->Cli("XLEN rfs:registry:outbox"), absl::StrCat(last));
   // The create's event names the plan the store numbered inside the write.
-  RedisOptions redis_options;
-  redis_options.endpoint = *ParseRedisUrl(redis_->url());
-  RedisPool pool(redis_options);
+  RedisPool pool(redis_->options());
   auto first = pool.Command({"XRANGE", "rfs:registry:outbox", "-", "+", "COUNT", "1"});
   ASSERT_TRUE(first.ok()) << first.status();
   const redisReply* fields = (*first)->element[0]->element[1];  // id, type, event
@@ -981,9 +974,7 @@ TEST_F(RegistryTest, VersionsStoredBeforeCompressionStillRead) {
   const Plan created = MustCreate(PlanB());
   Plan legacy = created;
   legacy.set_title("旧形式で保存された版");
-  RedisOptions redis_options;
-  redis_options.endpoint = *ParseRedisUrl(redis_->url());
-  RedisPool pool(redis_options);
+  RedisPool pool(redis_->options());
   ASSERT_TRUE(pool.Command({"SET", "rfs:registry:plan:B-00001:v:1", legacy.SerializeAsString()}).ok());
   server_.reset();  // a fresh process: nothing cached
   StartRegistry();

@@ -18,6 +18,7 @@
 #include "common/kit/http_get.h"
 #include "rfs/common/v1/common.pb.h"
 #include "services/requirements/requirements_store.h"
+#include "tests/support/assert_ok.h"
 #include "tests/support/registry_fixture.h"
 #include "tests/support/unknown_fields.h"
 
@@ -29,12 +30,6 @@ using requirements::v1::CheckPlanResponse;
 using requirements::v1::ListReviewsResponse;
 using requirements::v1::REVIEW_DECISION_ACCEPTED;
 using requirements::v1::REVIEW_DECISION_RETURNED;
-
-#define ASSERT_OK(expr)                         \
-  do {                                          \
-    const grpc::Status s_ = (expr);             \
-    ASSERT_TRUE(s_.ok()) << s_.error_message(); \
-  } while (0)
 
 constexpr auto kPass = common::v1::CHECK_VERDICT_PASS;
 constexpr auto kPending = common::v1::CHECK_VERDICT_PENDING_REVIEW;

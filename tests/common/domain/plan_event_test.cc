@@ -1,5 +1,6 @@
-// The event envelope of common/redis/outbox.h: the facts a subscriber's authorization filter needs
-// (plan type, block, prefectures, authors with the lead first) and the typed payload.
+// The event envelope (common/domain/plan_event.h): the facts a subscriber's authorization filter
+// needs (block, prefectures, municipalities, authors with the lead first, stage) and the typed
+// payload. That they are enough for the read rule: plan_access_test.cc.
 #include "common/domain/plan_event.h"
 
 #include <gtest/gtest.h>
@@ -21,6 +22,7 @@ registry::v1::Plan JointPlan() {
   plan.add_authors()->set_local_government_code("170003");
   plan.add_authors()->set_local_government_code("162019");
   plan.set_lead_author_code("170003");
+  plan.set_stage(registry::v1::PLAN_STAGE_PRE_CONSULTATION);
   return plan;
 }
 
@@ -43,6 +45,8 @@ TEST(PlanEvent, CarriesWhatAnAuthorizationFilterNeeds) {
   EXPECT_EQ(e.author_codes(0), "170003");
   EXPECT_EQ(e.author_codes(1), "160008");
   EXPECT_EQ(e.author_codes(2), "162019");
+  EXPECT_EQ(e.stage(), "PLAN_STAGE_PRE_CONSULTATION");
+  EXPECT_EQ(e.municipality_codes_size(), 0);  // the whole of its prefectures
   EXPECT_FALSE(e.has_payload());
 }
 
