@@ -23,6 +23,15 @@ Indicator* AddKgi(Plan* p, const char* id, MandatoryKgi kgi, const char* name, I
 
 }  // namespace
 
+Principal Who(Role role, std::string body_code, std::string block) {
+  Principal p;
+  p.subject = "t";
+  p.role = role;
+  p.body_code = std::move(body_code);
+  p.block = std::move(block);
+  return p;
+}
+
 Plan PlanA() {
   Plan p;
   p.set_type(PLAN_TYPE_A);

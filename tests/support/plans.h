@@ -1,9 +1,15 @@
 // Realistic valid plans of each type for tests, shaped after the seed's Hokuriku drafts.
 #pragma once
 
+#include <string>
+
+#include "common/domain/principal.h"
 #include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs::testing {
+
+// A caller of `role` (subject "t"), with its body code or block when the role has one.
+Principal Who(Role role, std::string body_code = "", std::string block = "");
 
 // Local government codes used across tests.
 inline constexpr char kToyama[] = "160008";

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "common/domain/plan_event.h"
+#include "tests/support/plans.h"
 
 namespace rfs {
 namespace {
 
+using testing::Who;
 using registry::v1::Plan;
 using registry::v1::PlanStage;
 
@@ -44,15 +46,6 @@ Plan MunicipalitiesPlan(PlanStage stage) {
   plan.add_authors()->set_local_government_code("162019");
   plan.set_lead_author_code("162019");
   return plan;
-}
-
-Principal Who(Role role, std::string body_code = "", std::string block = "") {
-  Principal p;
-  p.subject = "test";
-  p.role = role;
-  p.body_code = std::move(body_code);
-  p.block = std::move(block);
-  return p;
 }
 
 std::vector<Principal> EveryKindOfCaller() {

@@ -11,15 +11,6 @@ using namespace rfs::testing;
 using v1::Plan;
 using v1::PlanStage;
 
-Principal Who(Role role, std::string body = "", std::string block = "") {
-  Principal p;
-  p.subject = "t";
-  p.role = role;
-  p.body_code = std::move(body);
-  p.block = std::move(block);
-  return p;
-}
-
 // All test plans lie in HOKURIKU; the registry derives the block of B and C plans.
 Plan Staged(Plan p, PlanStage stage) {
   p.set_name("plans/X-00001");
