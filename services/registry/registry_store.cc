@@ -348,43 +348,95 @@ void RegistryStore::GetVersionAsync(const std::string& id, int64_t version, Plan
                   });
 }
 
+// What a plan's create and its next versions write alike, serialized once per write.
+struct RegistryStore::VersionFields {
+  std::string body;         // the version as stored (PackVersion)
+  std::string full_size;    // the plan's serialized size
+  std::string summary;      // its BASIC view
+  std::string title;        // case-folded, for ListPlans' title filter
+  std::string stage;
+  std::string stats_field;  // "{type}|{stage}|{block}" of the counters
+  std::string index_keys;   // space separated
+  std::string audit;
+  std::string event;
+  QuotaArgs quota;          // the writer's
+};
+
+namespace {
+
+// lua/create.lua, its keys and arguments by name: the order is the script's, in one place.
+struct CreateCall {
+  std::string seq_key, order_key, all_index_key, stats_key, outbox_key;
+  std::string request_key;  // empty: none (the script then gets seq_key in its place)
+  std::string type_letter, event_type, ttl, fingerprint;
+  const RegistryStore::VersionFields* v = nullptr;
+
+  std::vector<absl::string_view> Keys() const {
+    return {seq_key, order_key, all_index_key, stats_key, outbox_key,
+            request_key.empty() ? seq_key : request_key};
+  }
+  std::vector<absl::string_view> Argv() const {
+    return {type_letter,    v->body,        v->summary,         v->title,        v->stage,
+            v->stats_field, v->index_keys,  v->audit,           v->event,        event_type,
+            ttl,            request_key.empty() ? "0" : "1",    v->quota.prefix, v->quota.who,
+            v->quota.per_minute, v->quota.per_hour, v->quota.bytes, v->full_size, fingerprint};
+  }
+};
+
+// lua/write.lua, its keys and arguments by name.
+struct WriteCall {
+  std::string plan_key, version_key, history_key, stats_key, outbox_key;
+  std::string expected, version, id, event_id, event_type, removed_authors;
+  const RegistryStore::VersionFields* v = nullptr;
+
+  std::vector<absl::string_view> Keys() const {
+    return {plan_key, version_key, history_key, stats_key, outbox_key};
+  }
+  std::vector<absl::string_view> Argv() const {
+    return {expected,      version,         v->body,        v->summary,      v->title,
+            v->stage,      v->stats_field,  v->index_keys,  v->audit,        id,
+            event_id,      event_type,      v->event,       removed_authors, v->quota.prefix,
+            v->quota.who,  v->quota.per_minute, v->quota.per_hour, v->quota.bytes, v->full_size};
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   const v1::Plan& plan = *w.plan;
-  const std::string stats_key = Key("stats:plans");
-  const std::string outbox_key = OutboxKey();
-  const std::string body = PackVersion(plan);
-  const std::string full_size = absl::StrCat(plan.ByteSizeLong());
-  const std::string summary = w.summary->SerializeAsString();
-  const std::string title = FoldAsciiCase(plan.title());
-  const std::string stage = StageName(plan.stage());
-  const std::string stats_field =
-      absl::StrCat(PlanTypeLetter(plan.type()), "|", stage, "|", plan.area().block());
-  const std::string index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
-  const std::string audit = w.audit.SerializeAsString();
-  const std::string event = w.event.SerializeAsString();
-  // The writer's quota: the same four script arguments for creates and updates.
-  const QuotaArgs quota = QuotaArgsOf(quota_, kPrefix, w.principal,
-                                     static_cast<int64_t>(body.size() + summary.size()));
-  if (w.expected_version == 0) return Create(w, body, full_size, summary, title, stage,
-                                             stats_field, index_keys, audit, event, quota);
+  VersionFields v;
+  v.body = PackVersion(plan);
+  v.full_size = absl::StrCat(plan.ByteSizeLong());
+  v.summary = w.summary->SerializeAsString();
+  v.title = FoldAsciiCase(plan.title());
+  v.stage = StageName(plan.stage());
+  v.stats_field = absl::StrCat(PlanTypeLetter(plan.type()), "|", v.stage, "|", plan.area().block());
+  v.index_keys = absl::StrJoin(IndexKeysOf(plan), " ");
+  v.audit = w.audit.SerializeAsString();
+  v.event = w.event.SerializeAsString();
+  // The writer's quota: the same script arguments for creates and updates.
+  v.quota = QuotaArgsOf(quota_, kPrefix, w.principal,
+                        static_cast<int64_t>(v.body.size() + v.summary.size()));
+  if (w.expected_version == 0) return Create(w, v);
 
-  const std::string id(absl::StripPrefix(plan.name(), "plans/"));
-  const std::string plan_key = PlanKey(id);
-  const std::string version_key = absl::StrCat(VersionKeyPrefix(id), plan.version());
-  const std::string history_key = absl::StrCat(plan_key, ":hist");
-  const std::string expected = absl::StrCat(w.expected_version);
-  const std::string version = absl::StrCat(plan.version());
-  ASSIGN_OR_RETURN(
-      RedisReplyPtr reply,
-      pool_->Eval(write_script_, {plan_key, version_key, history_key, stats_key, outbox_key},
-                  {expected, version, body, summary, title, stage, stats_field, index_keys,
-                   audit, id, w.event.id(), w.event.type(), event,
-                   absl::StrJoin(w.removed_authors, " "), quota.prefix, quota.who, quota.per_minute,
-                   quota.per_hour, quota.bytes, full_size}));
+  WriteCall call;
+  call.id = std::string(absl::StripPrefix(plan.name(), "plans/"));
+  call.plan_key = PlanKey(call.id);
+  call.version_key = absl::StrCat(VersionKeyPrefix(call.id), plan.version());
+  call.history_key = absl::StrCat(call.plan_key, ":hist");
+  call.stats_key = Key("stats:plans");
+  call.outbox_key = OutboxKey();
+  call.expected = absl::StrCat(w.expected_version);
+  call.version = absl::StrCat(plan.version());
+  call.event_id = w.event.id();
+  call.event_type = w.event.type();
+  call.removed_authors = absl::StrJoin(w.removed_authors, " ");
+  call.v = &v;
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(write_script_, call.Keys(), call.Argv()));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("write reply");
   const absl::string_view outcome = ReplyString(reply->element[0]);
   WriteResult result;
-  result.id = id;
+  result.id = call.id;
   if (OverQuota(reply.get(), &result)) return result;
   if (outcome == "OK") {
     // Not cached here: copying the plan costs every write, while only some versions are read
@@ -401,28 +453,20 @@ absl::StatusOr<WriteResult> RegistryStore::Write(const PlanWrite& w) {
   return result;
 }
 
-absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const std::string& body,
-                                                  const std::string& full_size,
-                                                  const std::string& summary,
-                                                  const std::string& title,
-                                                  const std::string& stage,
-                                                  const std::string& stats_field,
-                                                  const std::string& index_keys,
-                                                  const std::string& audit,
-                                                  const std::string& event,
-                                                  const QuotaArgs& quota) {
-  const bool has_request = !w.request_key.empty();
-  const std::string seq_key = Key("seq");
-  const std::string ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
-  ASSIGN_OR_RETURN(
-      RedisReplyPtr reply,
-      pool_->Eval(create_script_,
-                  {seq_key, Key("order"), AllIndexKey(), Key("stats:plans"), OutboxKey(),
-                   has_request ? absl::string_view(w.request_key) : absl::string_view(seq_key)},
-                  {PlanTypeLetter(w.plan->type()), body, summary, title, stage, stats_field,
-                   index_keys, audit, event, w.event.type(), ttl, has_request ? "1" : "0",
-                   quota.prefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes,
-                   full_size, w.request_fingerprint}));
+absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const VersionFields& v) {
+  CreateCall call;
+  call.seq_key = Key("seq");
+  call.order_key = Key("order");
+  call.all_index_key = AllIndexKey();
+  call.stats_key = Key("stats:plans");
+  call.outbox_key = OutboxKey();
+  call.request_key = w.request_key;
+  call.type_letter = PlanTypeLetter(w.plan->type());
+  call.event_type = w.event.type();
+  call.ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
+  call.fingerprint = w.request_fingerprint;
+  call.v = &v;
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(create_script_, call.Keys(), call.Argv()));
   WriteResult result;
   if (reply->type == REDIS_REPLY_ARRAY && OverQuota(reply.get(), &result)) return result;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return Corrupt("create reply");

@@ -175,18 +175,16 @@ class RegistryStore : public RedisStore {
   // service host's: common/kit/redis_gauges.h.)
   absl::StatusOr<std::vector<PlanCount>> Counts();
 
+  // What a create and a next version write alike (registry_store.cc).
+  struct VersionFields;
+
  private:
   // Parses a stored version and caches it with its wire forms.
   absl::StatusOr<CachedPlanPtr> Decode(const std::string& id, int64_t version,
                                        absl::string_view bytes);
   CachedPlanPtr Cache(const std::string& id, v1::Plan plan, std::string bytes);
-  // Script arguments of the writer's quota: principal key part, limits, bytes of the write.
-  absl::StatusOr<WriteResult> Create(const PlanWrite& write, const std::string& body,
-                                     const std::string& full_size, const std::string& summary,
-                                     const std::string& title,
-                                     const std::string& stage, const std::string& stats_field,
-                                     const std::string& index_keys, const std::string& audit,
-                                     const std::string& event, const QuotaArgs& quota);
+  // The create script (lua/create.lua) with the fields Write serialized for it.
+  absl::StatusOr<WriteResult> Create(const PlanWrite& write, const VersionFields& fields);
   // Reads the reply of the head script: the cached version, or `*fetch` set to a version
   // whose body must be read (evicted meanwhile).
   absl::StatusOr<CachedPlanPtr> OnHead(const std::string& id, const redisReply* reply,

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "tests/support/process.h"
+
 namespace rfs {
 namespace {
 
@@ -37,17 +44,42 @@ TEST(LocalGovernmentCode, MalformedCodesAreRefused) {
   }
 }
 
-TEST(LocalGovernmentCode, CheckDigitWrapsAroundEleven) {
-  // Weighted sums ≡ 0 and ≡ 1 (mod 11) give check digits 1 and 0.
-  for (int body = 1000; body < 48000; ++body) {
-    char buf[6];
-    std::snprintf(buf, sizeof buf, "%05d", body);
-    int sum = 0;
-    const int w[5] = {6, 5, 4, 3, 2};
-    for (int i = 0; i < 5; ++i) sum += (buf[i] - '0') * w[i];
-    EXPECT_EQ(LocalGovernmentCheckDigit(buf), (11 - sum % 11) % 10);
-    EXPECT_GE(LocalGovernmentCheckDigit(buf), 0);
-    EXPECT_LE(LocalGovernmentCheckDigit(buf), 9);
+// Published codes (総務省「全国地方公共団体コード」), not the formula again: the 47 prefectures
+// of the reference data (data/prefectures.csv) and designated cities and others across the
+// country; the check digits wrapping around 11 occur among them (東京都 130001 ends in 1,
+// 神戸市 281000 in 0).
+TEST(LocalGovernmentCode, PublishedCodesHaveTheirCheckDigits) {
+  std::ifstream in(testing::DataDir() + "/prefectures.csv");
+  ASSERT_TRUE(in.good()) << testing::DataDir();
+  std::string line;
+  std::getline(in, line);  // header
+  int prefectures = 0;
+  while (std::getline(in, line)) {
+    const std::vector<std::string> cells = absl::StrSplit(line, ',');
+    ASSERT_GE(cells.size(), 2u) << line;
+    const std::string& code = cells[1];
+    EXPECT_EQ(LocalGovernmentCheckDigit(code.substr(0, 5)), code[5] - '0') << line;
+    EXPECT_TRUE(IsPrefectureCode(code)) << line;
+    ++prefectures;
+  }
+  EXPECT_EQ(prefectures, 47);
+  for (const char* city : {"011002",    // 札幌市
+                           "041009",    // 仙台市
+                           "141003",    // 横浜市
+                           "141305",    // 川崎市
+                           "151009",    // 新潟市
+                           "162019",    // 富山市
+                           "162027",    // 高岡市
+                           "172014",    // 金沢市
+                           "231002",    // 名古屋市
+                           "261009",    // 京都市
+                           "271004",    // 大阪市
+                           "281000",    // 神戸市
+                           "401307",    // 福岡市
+                           "131016"}) {  // 千代田区
+    const std::string code = city;
+    EXPECT_EQ(LocalGovernmentCheckDigit(code.substr(0, 5)), code[5] - '0') << code;
+    EXPECT_TRUE(NormalizeLocalGovernmentCode(code, "f").ok()) << code;
   }
 }
 
