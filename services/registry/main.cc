@@ -17,12 +17,13 @@ int main(int argc, char** argv) {
       "rfs-registry: the Regional Future Strategy plan registry.\n"
       "Flags also read RFS_<FLAG> from the environment.",
       [](const rfs::ServerConfig& config) -> absl::StatusOr<std::unique_ptr<rfs::HostedService>> {
-        ASSIGN_OR_RETURN(auto options, rfs::registry::OptionsFromFlags(
-                                           absl::GetFlag(FLAGS_version_cache_mb),
-                                           absl::GetFlag(FLAGS_stats_interval_ms),
-                                           absl::GetFlag(FLAGS_request_id_ttl_hours),
-                                           absl::GetFlag(FLAGS_requirements_address),
-                                           absl::GetFlag(FLAGS_requirements_timeout_ms)));
+        rfs::registry::RegistryFlags flags;
+        flags.version_cache_mb = absl::GetFlag(FLAGS_version_cache_mb);
+        flags.stats_interval_ms = absl::GetFlag(FLAGS_stats_interval_ms);
+        flags.request_id_ttl_hours = absl::GetFlag(FLAGS_request_id_ttl_hours);
+        flags.requirements_address = absl::GetFlag(FLAGS_requirements_address);
+        flags.requirements_timeout_ms = absl::GetFlag(FLAGS_requirements_timeout_ms);
+        ASSIGN_OR_RETURN(auto options, rfs::registry::OptionsFromFlags(flags));
         return rfs::registry::RegistryServer::Start(config, std::move(options));
       });
 }

@@ -7,11 +7,10 @@
 
 namespace rfs::registry {
 
-absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
-                                                       int stats_interval_ms,
-                                                       int request_id_ttl_hours,
-                                                       std::string requirements_address,
-                                                       int requirements_timeout_ms) {
+absl::StatusOr<RegistryServerOptions> OptionsFromFlags(const RegistryFlags& flags) {
+  const int version_cache_mb = flags.version_cache_mb;
+  const int stats_interval_ms = flags.stats_interval_ms;
+  const int request_id_ttl_hours = flags.request_id_ttl_hours;
   if (version_cache_mb < 0 || version_cache_mb > 65536) {
     return absl::InvalidArgumentError("--version_cache_mb must be 0..65536 (0 turns it off)");
   }
@@ -24,8 +23,8 @@ absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
   RegistryServerOptions options;
   // Optional: without it the submission gate is off.
   ASSIGN_OR_RETURN(options.requirements,
-                   PeerFromFlags("requirements", std::move(requirements_address),
-                                 requirements_timeout_ms, /*required_because=*/""));
+                   PeerFromFlags("requirements", flags.requirements_address,
+                                 flags.requirements_timeout_ms, /*required_because=*/""));
   options.version_cache_bytes = static_cast<size_t>(version_cache_mb) << 20;
   options.stats_interval = absl::Milliseconds(stats_interval_ms);
   options.registry.request_id_ttl_seconds = int64_t{request_id_ttl_hours} * 3600;

@@ -26,13 +26,18 @@ struct RegistryServerOptions {
   PeerAddress requirements{"", absl::Seconds(10)};
 };
 
+// The registry's own flags, as main.cc reads them.
+struct RegistryFlags {
+  int version_cache_mb = 256;
+  int stats_interval_ms = 5000;
+  int request_id_ttl_hours = 168;
+  std::string requirements_address = "localhost:50052";  // empty: no submission gate
+  int requirements_timeout_ms = 10000;
+};
+
 // The registry's own flags, checked: a cache of 0..65536 MiB, a stats interval of at least
-// 100 ms, a request id memory of 1 hour to 10 years, write quotas of 0 (none) or more.
-absl::StatusOr<RegistryServerOptions> OptionsFromFlags(int version_cache_mb,
-                                                       int stats_interval_ms,
-                                                       int request_id_ttl_hours,
-                                                       std::string requirements_address,
-                                                       int requirements_timeout_ms);
+// 100 ms, a request id memory of 1 hour to 10 years, the requirement service's deadline.
+absl::StatusOr<RegistryServerOptions> OptionsFromFlags(const RegistryFlags& flags);
 
 // rfs-registry on the service host: the store, the submission gate, the registry and its gRPC
 // adapter, and the rfs_plans gauges are its own; the rest is the host's.
