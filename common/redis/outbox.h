@@ -1,8 +1,8 @@
-// The transactional outbox every rfs service writes its domain events into (docs/architecture.md,
-// "Outbox"): a Redis stream `<prefix>outbox` of entries {id, type, event}, appended by the same
-// Lua script that makes the change, so an event exists exactly when its change does. Consumers
-// deduplicate by id. Nothing here reads the stream: the relay comes with the notification
-// service.
+// The transactional outbox every rfs service writes its domain events into
+// (docs/architecture.md, "Events: the outbox"): a Redis stream `<prefix>outbox` of entries
+// {id, type, event}, appended by the same Lua script that makes the change, so an event exists
+// exactly when its change does. Consumers deduplicate by id. Nothing here reads the stream: the
+// relay comes with the notification service.
 //
 //   (the envelope of an event about a plan, rfs.common.v1.Event, is made by PlanEvent in
 //   common/domain/plan_event.h)

@@ -156,7 +156,7 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
   // reads of a plan fail with UNAVAILABLE, while reads of plans held and the aggregates work.
   RegistryClient* registry = host.Own(std::make_unique<RegistryClient>(registry_peer));
   KpiStore* store =
-      host.Own(std::make_unique<KpiStore>(host.pool(), host.async(), host.reference(),
+      host.Own(std::make_unique<KpiStore>(host.pool(), host.async(),
                                          config.write_quota));
   host.AddStore(store);
   const CacheCounters cache = CacheRequestCounters(host.metrics()->registry(), "kpi_progress");

@@ -27,10 +27,8 @@ constexpr char kBytes[] = "#bytes";
 
 }  // namespace
 
-KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
-                   WriteQuota quota)
+KpiStore::KpiStore(RedisPool* pool, AsyncRedis* async, WriteQuota quota)
     : RedisStore(pool, async, "rfs:kpi:"),
-      reference_(reference),
       quota_(quota),
       apply_script_(Script({lua::kApplyLua})),
       put_field_script_(Script({lua::kPutFieldLua})),
@@ -171,7 +169,7 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
       w.request_value,
       absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds)),
       absl::StrCat(w.events.size()),
-      absl::StrCat(w.difference.size()),
+      absl::StrCat(w.cells.size()),
       absl::StrCat(w.removed.size()),
       absl::StrCat(w.restored.size()),
       absl::StrCat(w.plan_version, " ", w.as_of),
@@ -186,17 +184,11 @@ absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite
   }
   // One KEYS entry per bucket.
   absl::flat_hash_map<std::string, size_t> bucket_index;
-  const auto tokyo_area = [this](absl::string_view pref) {
-    const PrefectureInfo* info =
-        reference_ != nullptr ? reference_->FindPrefecture(pref) : nullptr;
-    return info != nullptr && info->tokyo_area;
-  };
-  for (const auto& [field, delta] : w.difference) {
-    const std::vector<AggregateCell> cells = AggregateCells(field, tokyo_area);
-    args.push_back(field);
-    args.push_back(absl::StrCat(delta));
-    args.push_back(absl::StrCat(cells.size()));
-    for (const AggregateCell& cell : cells) {
+  for (const CellDelta& d : w.cells) {
+    args.push_back(d.contribution);
+    args.push_back(absl::StrCat(d.delta));
+    args.push_back(absl::StrCat(d.cells.size()));
+    for (const AggregateCell& cell : d.cells) {
       auto [it, added] = bucket_index.emplace(cell.bucket, keys.size() + 1);
       if (added) keys.push_back(Key(absl::StrCat("agg:", cell.bucket)));
       args.push_back(absl::StrCat(it->second));

@@ -88,8 +88,11 @@ struct PlanWrite {
   // The measurement written, and its history entry.
   std::optional<v1::Measurement> measurement;
   std::optional<v1::MeasurementChange> change;
-  // Contribution difference (ledger.h Difference) and the half year "now" is computed at.
+  // Contribution difference (ledger.h Difference), the aggregate cells it moves (ledger.h
+  // CellDeltas: the store applies these, it decides nothing of the domain), and the half year
+  // "now" is computed at.
   ContributionMap difference;
+  std::vector<CellDelta> cells;
   std::string as_of;
   // Remembered request id: its key and value, for `request_ttl_seconds`.
   std::string request_key;
@@ -114,10 +117,8 @@ struct PlanWrite {
 
 class KpiStore : public RedisStore {
  public:
-  // `reference` tells which prefectures are in the Tokyo area (for the aggregate cells). Every
-  // write made for a person counts against their `quota` (common/redis/write_quota.h).
-  KpiStore(RedisPool* pool, AsyncRedis* async, const ReferenceData* reference,
-           WriteQuota quota = {});
+  // Every write made for a person counts against their `quota` (common/redis/write_quota.h).
+  KpiStore(RedisPool* pool, AsyncRedis* async, WriteQuota quota = {});
 
   // The plan's state in one round trip; `with_contributions` also reads c:{id}.
   absl::StatusOr<PlanState> Load(const std::string& plan_id, bool with_contributions);
@@ -193,7 +194,6 @@ class KpiStore : public RedisStore {
                         const common::v1::Event& event, bool move_generation,
                         const std::string& subject);
 
-  const ReferenceData* const reference_;
   const WriteQuota quota_;
   const RedisScript& apply_script_;
   const RedisScript& put_field_script_;

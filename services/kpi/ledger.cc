@@ -377,4 +377,20 @@ ContributionMap Difference(const ContributionMap& before, const ContributionMap&
   return out;
 }
 
+TokyoArea TokyoAreaOf(const ReferenceData& reference) {
+  return [&reference](absl::string_view pref) {
+    const PrefectureInfo* info = reference.FindPrefecture(pref);
+    return info != nullptr && info->tokyo_area;
+  };
+}
+
+std::vector<CellDelta> CellDeltas(const ContributionMap& difference, const TokyoArea& tokyo_area) {
+  std::vector<CellDelta> out;
+  out.reserve(difference.size());
+  for (const auto& [field, delta] : difference) {
+    out.push_back({field, delta, AggregateCells(field, tokyo_area)});
+  }
+  return out;
+}
+
 }  // namespace rfs::kpi

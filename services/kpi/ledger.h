@@ -43,6 +43,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/domain/reference_data.h"
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
@@ -149,5 +150,18 @@ std::vector<AggregateCell> AggregateCells(absl::string_view contribution,
 // What to add to each field to go from `before` to `after` (fields that do not change are left
 // out).
 ContributionMap Difference(const ContributionMap& before, const ContributionMap& after);
+
+// Whether a prefecture (6-digit code) is in the Tokyo area, as the reference data says.
+using TokyoArea = std::function<bool(absl::string_view)>;
+TokyoArea TokyoAreaOf(const ReferenceData& reference);
+
+// A contribution's change and the aggregate cells it moves: what a write applies.
+struct CellDelta {
+  std::string contribution;  // "{bucket}|{field}"
+  int64_t delta = 0;
+  std::vector<AggregateCell> cells;
+};
+// The cells of every field of `difference`, in its order.
+std::vector<CellDelta> CellDeltas(const ContributionMap& difference, const TokyoArea& tokyo_area);
 
 }  // namespace rfs::kpi

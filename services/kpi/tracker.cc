@@ -304,6 +304,7 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
         change.measurement.has_value() ? PeriodKey(change.measurement->period()) : "";
     AddReportIndex(plan_id, plan, after_values, after, written_half, &write);
 
+    write.cells = CellDeltas(write.difference, TokyoAreaOf(*reference_));
     ASSIGN_OR_RETURN(const bool applied, store_->Apply(plan_id, write));
     if (!applied) continue;
     if (mutate) {

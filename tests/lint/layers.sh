@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# common/ is one folder per layer (docs/architecture.md, "Layout"), and a layer includes only
-# the layers below it:
+# common/ is one folder per layer (docs/architecture.md, "Shape of a service"), and a layer
+# includes only itself and the layers it names:
 #   base    errors, status, text, digests, logging, Japan time      includes: base
 #   domain  the plan rules every service shares                      includes: base, domain
 #   redis   the Redis clients, store base, outbox, write quota       includes: base, redis

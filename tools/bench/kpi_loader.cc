@@ -316,6 +316,7 @@ struct Loader {
       write.plan_version = 1;
       write.as_of = PeriodKey(now);
       write.difference = Difference({}, Contributions(d.plan, d.measurements, now, Thresholds{}));
+      write.cells = CellDeltas(write.difference, TokyoAreaOf(*reference));
       ASSIGN_OR_RETURN(const bool applied, store->Apply(d.id, write));
       if (!applied) {
         return absl::AlreadyExistsError(
@@ -395,7 +396,7 @@ int Main(int argc, char** argv) {
   options.command_timeout = absl::Seconds(60);  // a pipeline of a whole batch, fsynced
   options.acquire_timeout = absl::Seconds(60);
   RedisPool pool(options);
-  KpiStore store(&pool, nullptr, reference->get());
+  KpiStore store(&pool, nullptr);
 
   Loader loader;
   loader.store = &store;

@@ -1,3 +1,4 @@
+-- KEYS: none (the quota keys are made from ARGV[1], the store's prefix).
 -- ARGV: 1..5 QuotaArgs. Reads only: 1 when a write would be within the quota, else
 -- {'QUOTA', retry seconds, what}.
 --@include quota
