@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/base/status.h"
+#include "services/kpi/aggregate_key.h"
 
 namespace rfs::kpi {
 
@@ -112,49 +113,46 @@ struct Families {
     return labels;
   }
 
-  // A field of "now": ind|{status}|{type}|{block} and pdca|{phase}|{type}.
-  void AddNow(const std::vector<absl::string_view>& p, int64_t v) {
-    if (p[0] == "ind" && p.size() == 4) {
-      indicators.Add({std::string(p[3]), std::string(p[2]), std::string(p[1])}, v);
-    } else if (p[0] == "pdca" && p.size() == 3) {
+  // A cell of "now": indicators by status, plans by PDCA phase.
+  void AddNow(const Row& r, int64_t v) {
+    if (r.kind == RowKind::kStatus) {
+      indicators.Add({r.block, r.type, r.state}, v);
+    } else if (r.kind == RowKind::kPdca) {
       // "PDCA_PHASE_CHECK" → "CHECK".
-      absl::string_view phase = p[1];
-      absl::ConsumePrefix(&phase, "PDCA_PHASE_");
-      pdca.Add({std::string(phase), std::string(p[2])}, v);
+      pdca.Add({std::string(absl::StripPrefix(r.state, "PDCA_PHASE_")), r.type}, v);
     }
   }
 
-  // A field of "now:*": {plans|plans_ach}|{T}|*|other, each plan once per type, outside the
-  // Tokyo area (the national figure, as AggregateKgi gives it by default).
-  void AddPlanCount(const std::vector<absl::string_view>& p, int64_t v) {
-    if ((p[0] == "plans" || p[0] == "plans_ach") && p.size() == 4 && p[1] != "*" &&
-        p[2] == "*" && p[3] == "other") {
-      auto& [plans, achieved] = plans_by_type[std::string(p[1])];
-      (p[0] == "plans" ? plans : achieved) += v;
+  // A cell of "now:*": plans and plans with a KPI achieved, each plan once per type, outside
+  // the Tokyo area (the national figure, as AggregateKgi gives it by default).
+  void AddPlanCount(const Row& r, int64_t v) {
+    if (r.kind == RowKind::kPlanCount && (r.metric == "plans" || r.metric == "plans_ach") &&
+        r.type != "*" && r.block == "*" && r.area == "other") {
+      auto& [plans, achieved] = plans_by_type[r.type];
+      (r.metric == "plans" ? plans : achieved) += v;
     }
   }
 
-  // A field of "{fy}": rep|{H}|{STATE}|{type}|{block}, the overdue reports.
-  void AddOverdue(absl::string_view year, const std::vector<absl::string_view>& p, int64_t v) {
-    if (p[0] == "rep" && p.size() == 5 &&
-        (p[2] == "REPORT_STATE_INCOMPLETE" || p[2] == "REPORT_STATE_MISSING")) {
-      overdue.Add({std::string(p[4]), std::string(year), std::string(p[1])}, v);
+  // A cell of "{fy}": the overdue reports.
+  void AddOverdue(absl::string_view year, const Row& r, int64_t v) {
+    if (r.kind == RowKind::kReport &&
+        (r.state == "REPORT_STATE_INCOMPLETE" || r.state == "REPORT_STATE_MISSING")) {
+      overdue.Add({r.block, std::string(year), r.half}, v);
     }
   }
 
-  // A field of "{fy}:*": {t|r|v}|{kgi}|{T}|{B}|{tokyo|other}, for a type and a block.
-  void AddKgi(absl::string_view year, const std::vector<absl::string_view>& p, int64_t v) {
-    if (p.size() != 5 || p[2] == "*" || p[3] == "*") return;
-    if (p[0] != "t" && p[0] != "r" && p[0] != "v") return;
-    const char* unit = UnitOf(p[1]);
+  // A cell of "{fy}:*": a KGI's target, reported or verified sum, for a type and a block.
+  void AddKgi(absl::string_view year, const Row& r, int64_t v) {
+    if (r.kind != RowKind::kKgi || r.type == "*" || r.block == "*") return;
+    const char* unit = UnitOf(r.kgi);
     if (unit == nullptr) return;
-    std::vector<std::string> labels = {std::string(p[3]), std::string(year), std::string(p[1]),
-                                       std::string(p[2]), p[4] == "tokyo" ? "true" : "false"};
+    std::vector<std::string> labels = {r.block, std::string(year), r.kgi, r.type,
+                                       r.area == "tokyo" ? "true" : "false"};
     const bool yen = absl::string_view(unit) == "yen";
-    if (p[0] == "t") {
+    if (r.metric == "t") {
       (yen ? target_yen : target_persons).Add(std::move(labels), v);
     } else {
-      labels.push_back(p[0] == "v" ? "verified" : "reported");
+      labels.push_back(r.metric == "v" ? "verified" : "reported");
       (yen ? actual_yen : actual_persons).Add(std::move(labels), v);
     }
   }
@@ -191,22 +189,24 @@ absl::Status KpiStats::Refresh() {
   // block, Tokyo area or not). The rest ("…:pref", "…:{field}") are for AggregateKgi's filters.
   ASSIGN_OR_RETURN(const std::vector<std::string> buckets, store_->Buckets());
   for (const std::string& bucket : buckets) {
-    const std::vector<absl::string_view> name = absl::StrSplit(bucket, ':');
-    const bool all_fields = name.size() == 2 && name[1] == "*";
-    if (name.size() > 2 || (name.size() == 2 && !all_fields)) continue;
-    const bool now = name[0] == "now";
-    if (!now && !IsFiscalYear(std::string(name[0]))) continue;  // not ours: skip, do not guess
+    const std::optional<CellBucket> name = ParseCellBucket(bucket);
+    if (!name.has_value() || name->by_prefecture) continue;
+    const bool all_fields = name->sfield == "*";
+    if (!name->sfield.empty() && !all_fields) continue;
+    const bool now = name->base == "now";
+    if (!now && !IsFiscalYear(name->base)) continue;  // not ours: skip, do not guess
     ASSIGN_OR_RETURN(const auto fields, store_->Aggregate(bucket));
     for (const auto& [field, v] : fields) {
-      const std::vector<absl::string_view> p = absl::StrSplit(field, '|');
+      const std::optional<Row> row = ParseCellField(field);
+      if (!row.has_value()) continue;  // not ours: skip, do not guess
       if (now && all_fields) {
-        f.AddPlanCount(p, v);
+        f.AddPlanCount(*row, v);
       } else if (now) {
-        f.AddNow(p, v);
+        f.AddNow(*row, v);
       } else if (all_fields) {
-        f.AddKgi(name[0], p, v);
+        f.AddKgi(name->base, *row, v);
       } else {
-        f.AddOverdue(name[0], p, v);
+        f.AddOverdue(name->base, *row, v);
       }
     }
   }

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/base/status.h"
 #include "common/redis/outbox.h"
 #include "common/redis/write_quota.h"
@@ -24,6 +26,254 @@ constexpr char kBytes[] = "#bytes";
 // kPutFieldLua: lua/put_field.lua (its keys, arguments and replies are described there).
 
 // kCheckQuotaLua: lua/check_quota.lua (its keys, arguments and replies are described there).
+
+// The quota's five arguments, in QuotaArgs' order.
+void AppendQuota(const QuotaArgs& quota, std::vector<absl::string_view>* argv) {
+  argv->insert(argv->end(),
+               {quota.prefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes});
+}
+
+// lua/apply.lua, its keys and arguments by name: the order is the script's, in one place.
+// Fill the fixed keys and arguments, then SetTail, then `quota` (charged ChargedBytes()).
+struct ApplyCall {
+  // KEYS 1..10.
+  std::string m_key, c_key, plan_key, outbox_key, plans_key, buckets_key;
+  std::string history_key;  // the measurement's history list, else an unused key
+  std::string request_key;  // else an unused key
+  std::string gone_key, versions_key;
+  // ARGV 1..9, 14, 16 and 17 (10..13 and 15 count the tail: SetTail sets them).
+  std::string expected_generation;
+  std::string measurement_field;  // "" none
+  std::string measurement;        // its bytes
+  std::string change;             // the history entry's bytes, "" none
+  std::string plan;               // the snapshot's bytes, "" unchanged
+  std::string plan_id, as_of;
+  std::string request_value;  // "" none
+  std::string request_ttl;    // seconds
+  std::string version;        // "{plan version} {as-of}" for the versions hash
+  std::string bytes;          // what the write adds to "#bytes" (may be negative)
+  std::string public_since;   // unix seconds, "" unchanged
+  // ARGV 18..22: the writer's quota.
+  QuotaArgs quota;
+
+  // The tail, ARGV 23.. in this order, and KEYS 11.. (`more_keys`).
+  struct EventArgs {
+    std::string id, type, bytes;
+  };
+  struct CellArgs {
+    std::string key_index;  // of its agg:{bucket} key in KEYS
+    std::string bucket, field;
+  };
+  struct DifferenceArgs {
+    std::string contribution, delta, cell_count;
+    std::vector<CellArgs> cells;
+  };
+  struct RemovedArgs {
+    std::string id, bytes;
+  };
+  struct FieldWriteArgs {
+    std::string key_index;  // of its hash in KEYS
+    std::string field;
+    std::string value;  // "" deletes the field
+  };
+  std::vector<EventArgs> events;
+  std::vector<DifferenceArgs> differences;
+  std::vector<RemovedArgs> removed;
+  std::vector<std::string> restored;
+  std::vector<FieldWriteArgs> fields;
+  // KEYS 11..: the agg:{bucket} keys, one per bucket, then the hashes of field writes, one per
+  // key (numbered apart: a key both a bucket and a field write names is there twice).
+  std::vector<std::string> more_keys;
+  std::string event_count, difference_count, removed_count, restored_count, field_count;
+
+  static constexpr size_t kFixedKeys = 10;
+  static constexpr size_t kQuotaArg = 17;  // ARGV 18 (0-based 17), 5 of them
+
+  // The tail of `w`, its counts and its keys (`store` makes them).
+  void SetTail(const PlanWrite& w, const RedisStore& store) {
+    for (const common::v1::Event& e : w.events) {
+      events.push_back({e.id(), e.type(), e.SerializeAsString()});
+    }
+    AddCells(w.cells, store);
+    for (const registry::v1::Indicator& indicator : w.removed) {
+      removed.push_back({indicator.id(), indicator.SerializeAsString()});
+    }
+    restored = w.restored;
+    absl::flat_hash_map<std::string, size_t> key_index;
+    for (const FieldWrite& f : w.fields) {
+      auto [it, added] = key_index.emplace(f.key, kFixedKeys + more_keys.size() + 1);
+      if (added) more_keys.push_back(store.Key(f.key));
+      fields.push_back({absl::StrCat(it->second), f.field, f.value});
+    }
+    event_count = absl::StrCat(events.size());
+    difference_count = absl::StrCat(differences.size());
+    removed_count = absl::StrCat(removed.size());
+    restored_count = absl::StrCat(restored.size());
+    field_count = absl::StrCat(fields.size());
+  }
+
+  // The differences and their cells, one KEYS entry per bucket.
+  void AddCells(const std::vector<CellDelta>& cells, const RedisStore& store) {
+    absl::flat_hash_map<std::string, size_t> bucket_index;
+    for (const CellDelta& d : cells) {
+      DifferenceArgs& difference = differences.emplace_back();
+      difference.contribution = d.contribution;
+      difference.delta = absl::StrCat(d.delta);
+      difference.cell_count = absl::StrCat(d.cells.size());
+      for (const AggregateCell& cell : d.cells) {
+        auto [it, added] = bucket_index.emplace(cell.bucket, kFixedKeys + more_keys.size() + 1);
+        if (added) more_keys.push_back(store.Key(absl::StrCat("agg:", cell.bucket)));
+        difference.cells.push_back({absl::StrCat(it->second), cell.bucket, cell.field});
+      }
+    }
+  }
+
+  std::vector<absl::string_view> Keys() const {
+    std::vector<absl::string_view> keys = {m_key,       c_key,       plan_key, outbox_key,
+                                           plans_key,   buckets_key, history_key,
+                                           request_key, gone_key,    versions_key};
+    keys.insert(keys.end(), more_keys.begin(), more_keys.end());
+    return keys;
+  }
+
+  std::vector<absl::string_view> Argv() const {
+    std::vector<absl::string_view> argv = {
+        expected_generation, measurement_field, measurement,    change,         plan,
+        plan_id,             as_of,             request_value,  request_ttl,    event_count,
+        difference_count,    removed_count,     restored_count, version,        field_count,
+        bytes,               public_since};
+    AppendQuota(quota, &argv);
+    for (const EventArgs& e : events) argv.insert(argv.end(), {e.id, e.type, e.bytes});
+    for (const DifferenceArgs& d : differences) {
+      argv.insert(argv.end(), {d.contribution, d.delta, d.cell_count});
+      for (const CellArgs& c : d.cells) argv.insert(argv.end(), {c.key_index, c.bucket, c.field});
+    }
+    for (const RemovedArgs& r : removed) argv.insert(argv.end(), {r.id, r.bytes});
+    argv.insert(argv.end(), restored.begin(), restored.end());
+    for (const FieldWriteArgs& f : fields) argv.insert(argv.end(), {f.key_index, f.field, f.value});
+    return argv;
+  }
+
+  // What the writer is charged: the size of every argument but the quota's (what the script
+  // stores, near enough).
+  int64_t ChargedBytes() const {
+    const std::vector<absl::string_view> argv = Argv();
+    int64_t total = 0;
+    for (size_t i = 0; i < argv.size(); ++i) {
+      if (i < kQuotaArg || i >= kQuotaArg + 5) total += static_cast<int64_t>(argv[i].size());
+    }
+    return total;
+  }
+};
+
+// lua/put_field.lua, its keys and arguments by name.
+struct PutFieldCall {
+  std::string hash_key, outbox_key;
+  std::string generation_key;  // m:{id} when "#gen" moves, else an unused key
+  std::string field;
+  std::string value;  // "" deletes the field
+  std::string event_id, event_type, event;
+  bool move_generation = false;
+  QuotaArgs quota;
+
+  std::vector<absl::string_view> Keys() const { return {hash_key, outbox_key, generation_key}; }
+  std::vector<absl::string_view> Argv() const {
+    std::vector<absl::string_view> argv = {field, value, event_id, event_type, event,
+                                           move_generation ? "1" : "0"};
+    AppendQuota(quota, &argv);
+    return argv;
+  }
+  // What the writer is charged.
+  int64_t ChargedBytes() const {
+    return static_cast<int64_t>(field.size() + value.size() + event.size());
+  }
+};
+
+// lua/check_quota.lua: no keys, the quota's arguments.
+struct CheckQuotaCall {
+  QuotaArgs quota;
+
+  std::vector<absl::string_view> Keys() const { return {}; }
+  std::vector<absl::string_view> Argv() const {
+    std::vector<absl::string_view> argv;
+    AppendQuota(quota, &argv);
+    return argv;
+  }
+};
+
+// `r` is an HGETALL reply (field, value pairs); Corrupt(what) otherwise.
+absl::Status PairsOf(const redisReply* r, absl::string_view what) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return RedisStore::Corrupt(what);
+  return absl::OkStatus();
+}
+
+// Each value of the HGETALL reply `r` parsed as a `Message` and handed to add(field, message):
+// Corrupt(hash_what) when `r` is no list of pairs, Corrupt(value_what) when a value is no
+// `Message`.
+template <typename Message, typename Add>
+absl::Status ParseHashValues(const redisReply* r, absl::string_view hash_what,
+                             absl::string_view value_what, Add add) {
+  RETURN_IF_ERROR(PairsOf(r, hash_what));
+  for (size_t i = 0; i < r->elements; i += 2) {
+    Message message;
+    RETURN_IF_ERROR(RedisStore::ParseOf(r->element[i + 1], &message, value_what));
+    add(ReplyString(r->element[i]), std::move(message));
+  }
+  return absl::OkStatus();
+}
+
+// The same into a map field → message.
+template <typename Message>
+absl::Status ParseHashInto(const redisReply* r, absl::string_view hash_what,
+                           absl::string_view value_what,
+                           absl::flat_hash_map<std::string, Message>* out) {
+  return ParseHashValues<Message>(r, hash_what, value_what,
+                                  [out](absl::string_view field, Message message) {
+                                    out->emplace(std::string(field), std::move(message));
+                                  });
+}
+
+// m:{id}: the measurements, "#gen" and "#bytes".
+absl::Status ParseMeasurements(const redisReply* m, PlanState* state) {
+  RETURN_IF_ERROR(PairsOf(m, "measurements"));
+  state->measurements.reserve(m->elements / 2);
+  for (size_t i = 0; i < m->elements; i += 2) {
+    const absl::string_view field = ReplyString(m->element[i]);
+    if (field == kGeneration) {
+      ASSIGN_OR_RETURN(state->generation,
+                       RedisStore::IntegerOf(m->element[i + 1], "kpi generation"));
+      continue;
+    }
+    if (field == kBytes) {
+      ASSIGN_OR_RETURN(state->bytes, RedisStore::IntegerOf(m->element[i + 1], "kpi plan bytes"));
+      continue;
+    }
+    RETURN_IF_ERROR(RedisStore::ParseOf(m->element[i + 1], &state->measurements.emplace_back(),
+                                        absl::StrCat("measurement ", field)));
+  }
+  return absl::OkStatus();
+}
+
+// c:{id}: the contributions, "#since" and "#asof".
+absl::Status ParseContributions(const redisReply* c, PlanState* state) {
+  RETURN_IF_ERROR(PairsOf(c, "contributions"));
+  for (size_t i = 0; i < c->elements; i += 2) {
+    const absl::string_view field = ReplyString(c->element[i]);
+    if (field == kSince) {
+      ASSIGN_OR_RETURN(const int64_t since,
+                       RedisStore::IntegerOf(c->element[i + 1], "kpi public since"));
+      state->public_since = absl::FromUnixSeconds(since);
+      continue;
+    }
+    if (field == kAsOf) {
+      state->as_of = std::string(ReplyString(c->element[i + 1]));
+      continue;
+    }
+    ASSIGN_OR_RETURN(state->contributions[std::string(field)],
+                     RedisStore::IntegerOf(c->element[i + 1], "contribution"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -72,154 +322,54 @@ absl::StatusOr<PlanState> KpiStore::Load(const std::string& plan_id, bool with_c
     state.plan.emplace();
     RETURN_IF_ERROR(ParseOf(replies[1].get(), &*state.plan, "kpi plan snapshot"));
   }
-  auto pairs = [](const redisReply* r, absl::string_view what) -> absl::Status {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return Corrupt(what);
-    return absl::OkStatus();
-  };
-  const redisReply* m = replies[0].get();
-  RETURN_IF_ERROR(pairs(m, "measurements"));
-  state.measurements.reserve(m->elements / 2);
-  for (size_t i = 0; i < m->elements; i += 2) {
-    const absl::string_view field = ReplyString(m->element[i]);
-    if (field == kGeneration) {
-      ASSIGN_OR_RETURN(state.generation, IntegerOf(m->element[i + 1], "kpi generation"));
-      continue;
-    }
-    if (field == kBytes) {
-      ASSIGN_OR_RETURN(state.bytes, IntegerOf(m->element[i + 1], "kpi plan bytes"));
-      continue;
-    }
-    RETURN_IF_ERROR(ParseOf(m->element[i + 1], &state.measurements.emplace_back(),
-                            absl::StrCat("measurement ", field)));
-  }
-  const redisReply* o = replies[2].get();
-  RETURN_IF_ERROR(pairs(o, "status overrides"));
-  for (size_t i = 0; i < o->elements; i += 2) {
-    v1::StatusOverride override;
-    RETURN_IF_ERROR(ParseOf(o->element[i + 1], &override, "status override"));
-    state.overrides.emplace(std::string(ReplyString(o->element[i])), std::move(override));
-  }
-  const redisReply* u = replies[3].get();
-  RETURN_IF_ERROR(pairs(u, "unlocked periods"));
-  for (size_t i = 0; i < u->elements; i += 2) {
-    v1::PeriodLock lock;
-    RETURN_IF_ERROR(ParseOf(u->element[i + 1], &lock, "unlocked period"));
-    state.unlocks.emplace(std::string(ReplyString(u->element[i])), std::move(lock));
-  }
-  const redisReply* g = replies[4].get();
-  RETURN_IF_ERROR(pairs(g, "removed indicators"));
-  for (size_t i = 0; i < g->elements; i += 2) {
-    RETURN_IF_ERROR(ParseOf(g->element[i + 1], &state.removed.emplace_back(),
-                            "removed indicator"));
-  }
-  const redisReply* pdca = replies[5].get();
-  RETURN_IF_ERROR(pairs(pdca, "PDCA cycles"));
-  for (size_t i = 0; i < pdca->elements; i += 2) {
-    v1::PdcaCycle cycle;
-    RETURN_IF_ERROR(ParseOf(pdca->element[i + 1], &cycle, "PDCA cycle"));
-    state.pdca.emplace(std::string(ReplyString(pdca->element[i])), std::move(cycle));
-  }
-  if (with_contributions) {
-    const redisReply* c = replies[6].get();
-    RETURN_IF_ERROR(pairs(c, "contributions"));
-    for (size_t i = 0; i < c->elements; i += 2) {
-      const absl::string_view field = ReplyString(c->element[i]);
-      if (field == kSince) {
-        ASSIGN_OR_RETURN(const int64_t since, IntegerOf(c->element[i + 1], "kpi public since"));
-        state.public_since = absl::FromUnixSeconds(since);
-        continue;
-      }
-      if (field == kAsOf) {
-        state.as_of = std::string(ReplyString(c->element[i + 1]));
-        continue;
-      }
-      ASSIGN_OR_RETURN(state.contributions[std::string(field)],
-                       IntegerOf(c->element[i + 1], "contribution"));
-    }
-  }
+  RETURN_IF_ERROR(ParseMeasurements(replies[0].get(), &state));
+  RETURN_IF_ERROR(ParseHashInto(replies[2].get(), "status overrides", "status override",
+                                &state.overrides));
+  RETURN_IF_ERROR(ParseHashInto(replies[3].get(), "unlocked periods", "unlocked period",
+                                &state.unlocks));
+  RETURN_IF_ERROR(ParseHashValues<registry::v1::Indicator>(
+      replies[4].get(), "removed indicators", "removed indicator",
+      [&state](absl::string_view, registry::v1::Indicator indicator) {
+        state.removed.push_back(std::move(indicator));
+      }));
+  RETURN_IF_ERROR(ParseHashInto(replies[5].get(), "PDCA cycles", "PDCA cycle", &state.pdca));
+  if (with_contributions) RETURN_IF_ERROR(ParseContributions(replies[6].get(), &state));
   return state;
 }
 
 absl::StatusOr<bool> KpiStore::Apply(const std::string& plan_id, const PlanWrite& w) {
-  std::vector<std::string> keys = {Key(absl::StrCat("m:", plan_id)),
-                                   Key(absl::StrCat("c:", plan_id)),
-                                   Key(absl::StrCat("plan:", plan_id)),
-                                   OutboxKey(),
-                                   Key("plans"),
-                                   Key("buckets"),
-                                   w.measurement.has_value()
-                                       ? Key(absl::StrCat(
-                                             "h:", plan_id, ":",
-                                             MeasurementField(w.measurement->indicator_id(),
-                                                              w.measurement->period())))
-                                       : Key("unused"),
-                                   w.request_key.empty() ? Key("unused") : w.request_key,
-                                   Key(absl::StrCat("gone:", plan_id)),
-                                   Key("versions")};
-  std::vector<std::string> args = {
-      absl::StrCat(w.expected_generation),
-      w.measurement.has_value()
-          ? MeasurementField(w.measurement->indicator_id(), w.measurement->period())
-          : std::string(),
-      w.measurement.has_value() ? w.measurement->SerializeAsString() : std::string(),
-      w.change.has_value() ? w.change->SerializeAsString() : std::string(),
-      w.plan.has_value() ? w.plan->SerializeAsString() : std::string(),
-      plan_id,
-      w.as_of,
-      w.request_value,
-      absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds)),
-      absl::StrCat(w.events.size()),
-      absl::StrCat(w.cells.size()),
-      absl::StrCat(w.removed.size()),
-      absl::StrCat(w.restored.size()),
-      absl::StrCat(w.plan_version, " ", w.as_of),
-      absl::StrCat(w.fields.size()),
-      absl::StrCat(w.bytes),
-      w.public_since.has_value() ? absl::StrCat(absl::ToUnixSeconds(*w.public_since))
-                                 : std::string()};
-  for (const common::v1::Event& e : w.events) {
-    args.push_back(e.id());
-    args.push_back(e.type());
-    args.push_back(e.SerializeAsString());
+  ApplyCall call;
+  call.m_key = Key(absl::StrCat("m:", plan_id));
+  call.c_key = Key(absl::StrCat("c:", plan_id));
+  call.plan_key = Key(absl::StrCat("plan:", plan_id));
+  call.outbox_key = OutboxKey();
+  call.plans_key = Key("plans");
+  call.buckets_key = Key("buckets");
+  call.gone_key = Key(absl::StrCat("gone:", plan_id));
+  call.versions_key = Key("versions");
+  call.history_key = Key("unused");
+  if (w.measurement.has_value()) {
+    call.measurement_field =
+        MeasurementField(w.measurement->indicator_id(), w.measurement->period());
+    call.measurement = w.measurement->SerializeAsString();
+    call.history_key = Key(absl::StrCat("h:", plan_id, ":", call.measurement_field));
   }
-  // One KEYS entry per bucket.
-  absl::flat_hash_map<std::string, size_t> bucket_index;
-  for (const CellDelta& d : w.cells) {
-    args.push_back(d.contribution);
-    args.push_back(absl::StrCat(d.delta));
-    args.push_back(absl::StrCat(d.cells.size()));
-    for (const AggregateCell& cell : d.cells) {
-      auto [it, added] = bucket_index.emplace(cell.bucket, keys.size() + 1);
-      if (added) keys.push_back(Key(absl::StrCat("agg:", cell.bucket)));
-      args.push_back(absl::StrCat(it->second));
-      args.push_back(cell.bucket);
-      args.push_back(cell.field);
-    }
+  call.request_key = w.request_key.empty() ? Key("unused") : w.request_key;
+  call.expected_generation = absl::StrCat(w.expected_generation);
+  if (w.change.has_value()) call.change = w.change->SerializeAsString();
+  if (w.plan.has_value()) call.plan = w.plan->SerializeAsString();
+  call.plan_id = plan_id;
+  call.as_of = w.as_of;
+  call.request_value = w.request_value;
+  call.request_ttl = absl::StrCat(std::max<int64_t>(1, w.request_ttl_seconds));
+  call.version = absl::StrCat(w.plan_version, " ", w.as_of);
+  call.bytes = absl::StrCat(w.bytes);
+  if (w.public_since.has_value()) {
+    call.public_since = absl::StrCat(absl::ToUnixSeconds(*w.public_since));
   }
-  for (const registry::v1::Indicator& indicator : w.removed) {
-    args.push_back(indicator.id());
-    args.push_back(indicator.SerializeAsString());
-  }
-  for (const std::string& id : w.restored) args.push_back(id);
-  absl::flat_hash_map<std::string, size_t> field_key_index;
-  for (const FieldWrite& f : w.fields) {
-    auto [it, added] = field_key_index.emplace(f.key, keys.size() + 1);
-    if (added) keys.push_back(Key(f.key));
-    args.push_back(absl::StrCat(it->second));
-    args.push_back(f.field);
-    args.push_back(f.value);
-  }
-  // The writer is charged what the script is handed (what it stores, near enough).
-  int64_t bytes = 0;
-  for (const std::string& a : args) bytes += static_cast<int64_t>(a.size());
-  QuotaArgs quota = QuotaOf(w.subject, bytes);
-  // ARGV 18..22, after the 17 fixed arguments.
-  args.insert(args.begin() + 17, {std::move(quota.prefix), std::move(quota.who),
-                                  std::move(quota.per_minute), std::move(quota.per_hour),
-                                  std::move(quota.bytes)});
-  std::vector<absl::string_view> key_views(keys.begin(), keys.end());
-  std::vector<absl::string_view> arg_views(args.begin(), args.end());
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(apply_script_, key_views, arg_views));
+  call.SetTail(w, *this);
+  call.quota = QuotaOf(w.subject, call.ChargedBytes());
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(apply_script_, call.Keys(), call.Argv()));
   if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
     return OverQuota(w.subject, *refusal);
   }
@@ -253,11 +403,9 @@ absl::StatusOr<std::vector<KpiStore::HistoryPart>> KpiStore::HistoryRanges(
 }
 
 absl::Status KpiStore::CheckQuota(const std::string& subject, int64_t bytes) {
-  const QuotaArgs quota = QuotaOf(subject, bytes);
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(check_quota_script_, {},
-                               {quota.prefix, quota.who, quota.per_minute, quota.per_hour,
-                                quota.bytes}));
+  CheckQuotaCall call;
+  call.quota = QuotaOf(subject, bytes);
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(check_quota_script_, call.Keys(), call.Argv()));
   if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
     return OverQuota(subject, *refusal);
   }
@@ -285,15 +433,18 @@ absl::Status KpiStore::PutField(const std::string& key, const std::string& gener
                                 const std::string& field, const std::string& bytes,
                                 const common::v1::Event& event, bool move_generation,
                                 const std::string& subject) {
-  const std::string outbox = OutboxKey();
-  const std::string event_bytes = event.SerializeAsString();
-  const QuotaArgs quota = QuotaOf(
-      subject, static_cast<int64_t>(field.size() + bytes.size() + event_bytes.size()));
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(put_field_script_, {key, outbox, generation_key},
-                               {field, bytes, event.id(), event.type(), event_bytes,
-                                move_generation ? "1" : "0", quota.prefix, quota.who,
-                                quota.per_minute, quota.per_hour, quota.bytes}));
+  PutFieldCall call;
+  call.hash_key = key;
+  call.outbox_key = OutboxKey();
+  call.generation_key = generation_key;
+  call.field = field;
+  call.value = bytes;
+  call.event_id = event.id();
+  call.event_type = event.type();
+  call.event = event.SerializeAsString();
+  call.move_generation = move_generation;
+  call.quota = QuotaOf(subject, call.ChargedBytes());
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(put_field_script_, call.Keys(), call.Argv()));
   if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
     return OverQuota(subject, *refusal);
   }

@@ -199,17 +199,18 @@ absl::btree_map<std::string, v1::ReportState> ReportStates(
 
 std::vector<std::pair<std::string, std::string>> ReportNotices(const ContributionMap& before,
                                                                const ContributionMap& after) {
-  // "{fy}|rep|{H}|{STATE}|..." and "{fy}|due|{H}|...": the half years in a state, per map.
+  // The half years with a "due" row, or an overdue "rep" row (aggregate_key.h), per map.
   auto halves = [](const ContributionMap& m, bool overdue) {
     absl::btree_set<std::string> out;
     for (const auto& [key, v] : m) {
       if (v <= 0) continue;
-      const std::vector<absl::string_view> parts = absl::StrSplit(key, '|');
-      if (parts.size() < 4) continue;
-      if (!overdue && parts[1] == "due") out.insert(absl::StrCat(parts[0], "-", parts[2]));
-      if (overdue && parts[1] == "rep" &&
-          (parts[3] == "REPORT_STATE_INCOMPLETE" || parts[3] == "REPORT_STATE_MISSING")) {
-        out.insert(absl::StrCat(parts[0], "-", parts[2]));
+      const std::optional<ContributionKey> c = ParseContribution(key);
+      if (!c.has_value()) continue;
+      const Row& row = c->row;
+      if ((!overdue && row.kind == RowKind::kDue) ||
+          (overdue && row.kind == RowKind::kReport &&
+           (row.state == "REPORT_STATE_INCOMPLETE" || row.state == "REPORT_STATE_MISSING"))) {
+        out.insert(absl::StrCat(c->bucket, "-", row.half));
       }
     }
     return out;
@@ -259,8 +260,8 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   const std::string lead = LeadPrefecture(plan);
   std::vector<std::string> fields = {"*"};
   for (const std::string& f : plan.strategic_fields()) fields.push_back(f);
-  auto add = [&out](std::string key, int64_t v) {
-    if (v != 0) out[std::move(key)] += v;
+  auto add = [&out](absl::string_view bucket, const Row& row, int64_t v) {
+    if (v != 0) out[FormatContribution(bucket, row)] += v;
   };
 
   // The mandatory KGIs, by fiscal year.
@@ -270,20 +271,20 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
     if (kgi == nullptr) continue;
     const bool level = indicator.aggregation() == registry::v1::AGGREGATION_LEVEL;
     for (const std::string& field : fields) {
-      const std::string rest = absl::StrCat(kgi, "|", type, "|", block, "|", field, "|");
       if (indicator.target().has_value()) {
         for (int fy = plan.period().start_fiscal_year(); fy <= plan.period().end_fiscal_year();
              ++fy) {
           const double end = ExpectedAt(indicator, HalfOf(fy, true)).value_or(0);
           const double before =
               level ? 0 : ExpectedAt(indicator, HalfOf(fy - 1, true)).value_or(0);
-          add(absl::StrCat(fy, "|t|", rest, lead), Round(end - before));
+          add(absl::StrCat(fy), Row::Kgi("t", kgi, type, block, field, lead), Round(end - before));
         }
       }
       for (const bool verified : {false, true}) {
         for (const auto& [fy, by_pref] : YearValues(indicator, measurements, lead, verified)) {
           for (const auto& [pref, v] : by_pref) {
-            add(absl::StrCat(fy, verified ? "|v|" : "|r|", rest, pref), v);
+            add(absl::StrCat(fy), Row::Kgi(verified ? "v" : "r", kgi, type, block, field, pref),
+                v);
           }
         }
       }
@@ -297,68 +298,68 @@ ContributionMap Contributions(const Plan& plan, const std::vector<v1::Measuremen
   int kpis_achieved = 0;
   for (int i = 0; i < plan.indicators_size(); ++i) {
     const Status status = evaluations[i].reported.status;
-    add(absl::StrCat("now|ind|", StatusName(status), "|", type, "|", block), 1);
+    add("now", Row::Status(StatusName(status), type, block), 1);
     if (plan.indicators(i).kind() == registry::v1::INDICATOR_KIND_KPI) {
       ++kpis;
       if (status == Status::kAchieved) ++kpis_achieved;
     }
   }
   if (moment.now.has_value()) {
-    add(absl::StrCat("now|pdca|", v1::PdcaPhase_Name(moment.pdca_phase), "|", type), 1);
+    add("now", Row::Pdca(v1::PdcaPhase_Name(moment.pdca_phase), type), 1);
     for (const auto& [period_key, state] :
          ReportStates(plan, measurements, *moment.now, moment.calendar, moment.public_since)) {
       // "2026-H1" → "2026", "H1".
       const std::string fy = period_key.substr(0, 4);
       const std::string half = period_key.substr(5);
-      add(absl::StrCat(fy, "|rep|", half, "|", v1::ReportState_Name(state), "|", type, "|",
-                       block),
-          1);
+      add(fy, Row::Report(half, v1::ReportState_Name(state), type, block), 1);
       if (state == v1::REPORT_STATE_NOT_YET_DUE) {
         absl::StatusOr<common::v1::FiscalPeriod> p = ParsePeriodKey(period_key);
         if (p.ok() && *moment.now >= Deadline(moment.calendar, *p) - moment.notice) {
-          add(absl::StrCat(fy, "|due|", half, "|", type, "|", block), 1);
+          add(fy, Row::Due(half, type, block), 1);
         }
       }
     }
   }
   for (const std::string& field : fields) {
-    const std::string rest = absl::StrCat("|", type, "|", block, "|", field, "|", lead);
-    add(absl::StrCat("now|plans", rest), 1);
-    add(absl::StrCat("now|plans_ach", rest), kpis_achieved > 0 ? 1 : 0);
-    add(absl::StrCat("now|kpis", rest), kpis);
-    add(absl::StrCat("now|kpis_ach", rest), kpis_achieved);
+    add("now", Row::PlanCount("plans", type, block, field, lead), 1);
+    add("now", Row::PlanCount("plans_ach", type, block, field, lead), kpis_achieved > 0 ? 1 : 0);
+    add("now", Row::PlanCount("kpis", type, block, field, lead), kpis);
+    add("now", Row::PlanCount("kpis_ach", type, block, field, lead), kpis_achieved);
   }
   return out;
 }
 
 std::vector<AggregateCell> AggregateCells(
     absl::string_view contribution, const std::function<bool(absl::string_view)>& tokyo_area) {
-  const std::vector<absl::string_view> p = absl::StrSplit(contribution, '|');
   std::vector<AggregateCell> out;
-  // "{fy}|{m}|{kgi}|{type}|{block}|{sfield}|{pref}" or "now|{m}|{type}|{block}|{sfield}|{pref}".
-  const bool kgi_row = p.size() == 7 && p[0] != "now" && (p[1] == "t" || p[1] == "r" || p[1] == "v");
-  const bool plan_row = p.size() == 6 && p[0] == "now" &&
-                        (p[1] == "plans" || p[1] == "plans_ach" || p[1] == "kpis" ||
-                         p[1] == "kpis_ach");
-  if (!kgi_row && !plan_row) {
+  std::optional<ContributionKey> key = ParseContribution(contribution);
+  if (!key.has_value()) {
+    // Not a row rfs-kpi writes today: its bucket and the rest, as they are.
     const size_t bar = contribution.find('|');
     out.push_back({std::string(contribution.substr(0, bar)),
-                   std::string(contribution.substr(bar + 1))});
+                   bar == absl::string_view::npos ? std::string()
+                                                  : std::string(contribution.substr(bar + 1))});
     return out;
   }
-  const absl::string_view sfield = p[p.size() - 2];
-  const absl::string_view pref = p[p.size() - 1];
-  const absl::string_view type = p[p.size() - 4];
-  const absl::string_view block = p[p.size() - 3];
-  // The metric, with its KGI for a KGI row: "t|CAPEX" or "plans".
-  const std::string head = kgi_row ? absl::StrCat(p[1], "|", p[2]) : std::string(p[1]);
-  const std::string bucket = absl::StrCat(p[0], ":", sfield);
-  const absl::string_view area = tokyo_area(pref) ? "tokyo" : "other";
+  if (!key->row.by_area()) {
+    out.push_back({key->bucket, FormatCellField(key->row)});
+    return out;
+  }
+  Row cell = key->row;
+  const std::string pref = std::move(cell.area);
+  const std::string bucket = FormatCellBucket({key->bucket, cell.sfield, false});
+  const std::string by_pref = FormatCellBucket({key->bucket, cell.sfield, true});
+  const std::string area = tokyo_area(pref) ? "tokyo" : "other";
+  cell.sfield.clear();
   out.reserve(8);
-  for (const absl::string_view t : {type, absl::string_view("*")}) {
-    for (const absl::string_view b : {block, absl::string_view("*")}) {
-      out.push_back({bucket, absl::StrCat(head, "|", t, "|", b, "|", area)});
-      out.push_back({absl::StrCat(bucket, ":pref"), absl::StrCat(head, "|", t, "|", b, "|", pref)});
+  for (const std::string& t : {key->row.type, std::string("*")}) {
+    for (const std::string& b : {key->row.block, std::string("*")}) {
+      cell.type = t;
+      cell.block = b;
+      cell.area = area;
+      out.push_back({bucket, FormatCellField(cell)});
+      cell.area = pref;
+      out.push_back({by_pref, FormatCellField(cell)});
     }
   }
   return out;

@@ -7,7 +7,7 @@
 // the same atomic step as the change. Summing every plan's contributions is therefore always
 // the aggregate, and a recount from the raw values equals it.
 //
-// A contribution is keyed "{bucket}|{field}":
+// A contribution is keyed "{bucket}|{field}" (one typed form, Row, in aggregate_key.h):
 //   bucket = a fiscal year ("2027"), or "now" for figures that depend on the current half year
 //   field, in a fiscal-year bucket, for each mandatory KGI CAPEX / VALUE_ADDED / TALENT:
 //     t|{kgi}|{type}|{block}|{sfield}|{pref}   expected on the path for that fiscal year
@@ -47,6 +47,7 @@
 #include "rfs/common/v1/common.pb.h"
 #include "rfs/kpi/v1/kpi.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
+#include "services/kpi/aggregate_key.h"
 #include "services/kpi/progress.h"
 #include "services/kpi/reporting.h"
 

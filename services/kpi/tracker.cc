@@ -95,35 +95,40 @@ Moment Tracker::MomentOf(absl::Time now, const PlanState& state,
 
 namespace {
 
-// The report index follows the "rep" rows of the contributions,
-// "{fy}|rep|{H}|{STATE}|{type}|{block}", and holds per plan
-// "{state}|{block}|{indicators with a value}|{indicators}": the entry of the row `parts`.
+// The report index entry of the plan for the "rep" row `row` (aggregate_key.h).
 std::string ReportIndexValue(const Plan& plan, const std::vector<v1::Measurement>& values,
-                             const std::vector<std::string>& parts) {
+                             const ContributionKey& row) {
   v1::ReportState state_value = v1::REPORT_STATE_UNSPECIFIED;
-  v1::ReportState_Parse(parts[3], &state_value);
+  v1::ReportState_Parse(row.row.state, &state_value);
   int fiscal_year = 0;
-  (void)absl::SimpleAtoi(parts[0], &fiscal_year);
+  (void)absl::SimpleAtoi(row.bucket, &fiscal_year);
   absl::flat_hash_set<absl::string_view> with_value;
   for (const v1::Measurement& m : values) {
     if (m.period().fiscal_year() == fiscal_year &&
-        (m.period().half() == common::v1::FISCAL_HALF_H1) == (parts[2] == "H1")) {
+        (m.period().half() == common::v1::FISCAL_HALF_H1) == (row.row.half == "H1")) {
       with_value.insert(m.indicator_id());
     }
   }
-  int reported = 0;
+  ReportEntry entry;
+  entry.state = static_cast<int>(state_value);
+  entry.block = row.row.block;
   for (const Indicator& indicator : plan.indicators()) {
-    reported += with_value.contains(indicator.id());
+    entry.reported += with_value.contains(indicator.id());
   }
-  return absl::StrCat(static_cast<int>(state_value), "|", parts[5], "|", reported, "|",
-                      plan.indicators_size());
+  entry.indicators = plan.indicators_size();
+  return FormatReportEntry(entry);
 }
 
-// The "rep" row `key` split into its six parts; empty for any other row.
-std::vector<std::string> ReportRow(const std::string& key) {
-  std::vector<std::string> parts = absl::StrSplit(key, '|');
-  if (parts.size() != 6 || parts[1] != "rep") parts.clear();
-  return parts;
+// The "rep" row of contribution `key`; nullopt for any other row.
+std::optional<ContributionKey> ReportRow(const std::string& key) {
+  std::optional<ContributionKey> row = ParseContribution(key);
+  if (row.has_value() && row->row.kind != RowKind::kReport) row.reset();
+  return row;
+}
+
+// "2026-H1": the half year of a "rep" row.
+std::string PeriodKeyOf(const ContributionKey& row) {
+  return absl::StrCat(row.bucket, "-", row.row.half);
 }
 
 // The report index entries `write` sets: when a plan's report state moves, and for the half
@@ -135,27 +140,25 @@ void AddReportIndex(const std::string& plan_id, const Plan& plan,
   absl::flat_hash_set<std::string> set_halves;
   std::vector<FieldWrite> fields;
   for (const auto& [key, delta] : write->difference) {
-    const std::vector<std::string> parts = ReportRow(key);
-    if (parts.empty() || delta <= 0) continue;
-    const std::string half = absl::StrCat(parts[0], "-", parts[2]);
+    const std::optional<ContributionKey> row = ReportRow(key);
+    if (!row.has_value() || delta <= 0) continue;
+    const std::string half = PeriodKeyOf(*row);
     set_halves.insert(half);
-    fields.push_back({absl::StrCat("rep:", half), plan_id, ReportIndexValue(plan, after_values, parts)});
+    fields.push_back({absl::StrCat("rep:", half), plan_id, ReportIndexValue(plan, after_values, *row)});
   }
   if (!written_half.empty() && !set_halves.contains(written_half)) {
     for (const auto& [key, value] : after) {
-      const std::vector<std::string> parts = ReportRow(key);
-      if (parts.empty() || value <= 0 || absl::StrCat(parts[0], "-", parts[2]) != written_half) {
-        continue;
-      }
+      const std::optional<ContributionKey> row = ReportRow(key);
+      if (!row.has_value() || value <= 0 || PeriodKeyOf(*row) != written_half) continue;
       set_halves.insert(written_half);
       fields.push_back({absl::StrCat("rep:", written_half), plan_id,
-                        ReportIndexValue(plan, after_values, parts)});
+                        ReportIndexValue(plan, after_values, *row)});
     }
   }
   for (const auto& [key, delta] : write->difference) {
-    const std::vector<std::string> parts = ReportRow(key);
-    if (parts.empty() || delta >= 0) continue;
-    const std::string half = absl::StrCat(parts[0], "-", parts[2]);
+    const std::optional<ContributionKey> row = ReportRow(key);
+    if (!row.has_value() || delta >= 0) continue;
+    const std::string half = PeriodKeyOf(*row);
     if (set_halves.insert(half).second) fields.push_back({absl::StrCat("rep:", half), plan_id, ""});
   }
   for (FieldWrite& f : fields) write->fields.push_back(std::move(f));
@@ -235,6 +238,23 @@ void Tracker::AddReportEvents(const Principal& who, const Plan& plan,
   }
 }
 
+void Tracker::AddChange(const std::string& plan_id, const Change& change, const Principal* who,
+                        PlanWrite* write) const {
+  if (!change.request_only) {
+    write->measurement = change.measurement;
+    if (change.measurement.has_value()) write->change = change.entry;
+  }
+  if (change.pdca.has_value()) {
+    write->fields.push_back({absl::StrCat("pdca:", plan_id), PeriodKey(change.pdca->period()),
+                             change.pdca->SerializeAsString()});
+  }
+  write->events = change.events;
+  if (who != nullptr) write->subject = who->subject;
+  write->request_key = change.request_key;
+  write->request_value = change.request_value;
+  write->request_ttl_seconds = options_.request_id_ttl_seconds;
+}
+
 absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan& read_plan,
                                                 const Mutation& mutate) {
   ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(read_plan.name(), "plan"));
@@ -277,25 +297,13 @@ absl::StatusOr<Tracker::Change> Tracker::Commit(const Principal& who, const Plan
         state.as_of == write.as_of && !first_public.has_value()) {
       return change;  // nothing moved
     }
-    if (!change.request_only) {
-      write.measurement = change.measurement;
-      if (change.measurement.has_value()) write.change = change.entry;
-    }
-    if (change.pdca.has_value()) {
-      write.fields.push_back({absl::StrCat("pdca:", plan_id), PeriodKey(change.pdca->period()),
-                              change.pdca->SerializeAsString()});
-    }
+    AddChange(plan_id, change, mutate ? &who : nullptr, &write);
     write.bytes = BytesAdded(state, write);
     write.public_since = first_public;
     if (mutate && write.bytes > 0 && options_.plan_bytes_limit > 0 &&
         state.bytes + write.bytes > options_.plan_bytes_limit) {
       return PlanFull(plan.name(), state.bytes, options_.plan_bytes_limit);
     }
-    write.events = change.events;
-    if (mutate) write.subject = who.subject;  // the plan sync is the service's own
-    write.request_key = change.request_key;
-    write.request_value = change.request_value;
-    write.request_ttl_seconds = options_.request_id_ttl_seconds;
     const google::protobuf::Timestamp time = ToProto(now);
 
     AddStatusEvents(who, state, plan, after_values, moment.as_of, time, &write.events);

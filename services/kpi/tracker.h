@@ -137,6 +137,11 @@ class Tracker {
                        const ContributionMap& before, const ContributionMap& after,
                        const google::protobuf::Timestamp& time,
                        std::vector<common::v1::Event>* events) const;
+  // What a mutation's change adds to its write: the value and its history entry, the PDCA
+  // cycle, its events, the request id, and whose quota it uses (`who`; null for the plan sync,
+  // the service's own).
+  void AddChange(const std::string& plan_id, const Change& change, const Principal* who,
+                 PlanWrite* write) const;
   // Commit of a mutation that writes a measurement; the measurement as it stands afterwards.
   absl::StatusOr<v1::Measurement> WriteMeasurement(const Principal& who,
                                                    const registry::v1::Plan& plan,

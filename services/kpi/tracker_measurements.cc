@@ -468,103 +468,131 @@ std::vector<v1::Measurement> Selected(std::vector<v1::Measurement> held,
 
 }  // namespace
 
+namespace {
+
+absl::Status ValidateYearFilter(int32_t fiscal_year) {
+  if (fiscal_year == 0 || (fiscal_year >= kMinFiscalYear && fiscal_year <= kMaxFiscalYear)) {
+    return absl::OkStatus();
+  }
+  return InvalidField("fiscal_year",
+                      absl::StrCat(kMinFiscalYear, "〜", kMaxFiscalYear,
+                                   " の年度、又は 0（全年度）を指定してください"),
+                      absl::StrCat("give a fiscal year in ", kMinFiscalYear, "..",
+                                   kMaxFiscalYear, ", or 0 for every year"));
+}
+
+std::string FieldOf(const v1::Measurement& m) {
+  return KpiStore::MeasurementField(m.indicator_id(), m.period());
+}
+
+// Where a page starts in `all` (in list order): the first measurement at or after the token's,
+// and its history from the token's offset when it is the same one.
+std::pair<size_t, int64_t> StartOf(const std::vector<v1::Measurement>& all,
+                                   const std::optional<std::pair<std::string, int64_t>>& resume,
+                                   int64_t token_offset) {
+  size_t index = 0;
+  if (!resume.has_value()) return {0, 0};
+  const auto position = [&all](size_t i) {
+    return std::make_pair(all[i].indicator_id(), HalfIndex(all[i].period()));
+  };
+  while (index < all.size() && position(index) < *resume) ++index;
+  const bool same = index < all.size() && position(index) == *resume;
+  return {index, same ? token_offset : 0};
+}
+
+// A ListMeasurements page being filled, bounded in bytes; the token that ends it continues at
+// a measurement and an offset in its history.
+struct MeasurementPage {
+  v1::ListMeasurementsResponse response;
+  size_t bytes = 0;
+  size_t max_bytes = 0;
+  uint64_t binding = 0;
+
+  void EndAt(const std::string& field, int64_t offset) {
+    response.set_next_page_token(EncodeKeyPageToken("measurements", binding, field, offset));
+  }
+};
+
+// Adds `m`'s history from `offset` (its first entries already read, `part`), reading the rest
+// a chunk at a time. False when the page ended inside it: then the page holds `m` with the
+// entries that fit (if any) and its token continues after them.
+absl::StatusOr<bool> AppendHistory(KpiStore* store, const std::string& plan_id,
+                                   KpiStore::HistoryPart part, int64_t offset,
+                                   v1::Measurement* m, MeasurementPage* page) {
+  constexpr int64_t kChunk = 256;
+  for (;;) {
+    for (v1::MeasurementChange& entry : part.items) {
+      page->bytes += entry.ByteSizeLong() + 4;
+      // A page holds at least one history entry; the rest of this history starts the next
+      // page (with the measurement again).
+      if (page->bytes > page->max_bytes &&
+          m->history_size() + page->response.measurements_size() > 0) {
+        const std::string field = FieldOf(*m);
+        if (m->history_size() > 0) *page->response.add_measurements() = std::move(*m);
+        page->EndAt(field, offset);
+        return false;
+      }
+      *m->add_history() = std::move(entry);
+      ++offset;
+    }
+    if (offset >= part.length || part.items.empty()) return true;
+    ASSIGN_OR_RETURN(std::vector<KpiStore::HistoryPart> more,
+                     store->HistoryRanges(plan_id, {{FieldOf(*m), offset}}, kChunk));
+    part = std::move(more[0]);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<v1::ListMeasurementsResponse> Tracker::ListMeasurements(
     const Principal& who, const v1::ListMeasurementsRequest& req) {
   ASSIGN_OR_RETURN(const std::string plan_id, ParsePlanName(req.plan(), "plan"));
-  if (req.fiscal_year() != 0 &&
-      (req.fiscal_year() < kMinFiscalYear || req.fiscal_year() > kMaxFiscalYear)) {
-    return InvalidField("fiscal_year",
-                        absl::StrCat(kMinFiscalYear, "〜", kMaxFiscalYear,
-                                     " の年度、又は 0（全年度）を指定してください"),
-                        absl::StrCat("give a fiscal year in ", kMinFiscalYear, "..",
-                                     kMaxFiscalYear, ", or 0 for every year"));
-  }
+  RETURN_IF_ERROR(ValidateYearFilter(req.fiscal_year()));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 100, 1000));
   // The token holds the measurement to continue at and how much of its history was sent:
   // values recorded between pages neither shift nor repeat what comes next.
-  const uint64_t binding = StableHash(absl::StrCat(req.plan(), "|", req.indicator_id(), "|",
-                                                   req.fiscal_year(), "|",
-                                                   req.include_history()));
+  MeasurementPage page;
+  page.max_bytes = options_.max_page_bytes;
+  page.binding = StableHash(absl::StrCat(req.plan(), "|", req.indicator_id(), "|",
+                                         req.fiscal_year(), "|", req.include_history()));
   ASSIGN_OR_RETURN(const KeyPosition position,
-                   DecodeKeyPageToken(req.page_token(), "measurements", binding));
+                   DecodeKeyPageToken(req.page_token(), "measurements", page.binding));
   ASSIGN_OR_RETURN(const auto resume, ResumeAt(position));
   PlanState state;
   ASSIGN_OR_RETURN(const Plan plan, HeldPlan(who, plan_id, &state));
   RETURN_IF_ERROR(Authorize(who, Action::kRead, &plan));
   std::vector<v1::Measurement> all = Selected(std::move(state.measurements), req);
-  // The first measurement at or after the token's; its history from the token's offset when
-  // it is the same one.
-  size_t index = 0;
-  int64_t offset = 0;
-  if (resume.has_value()) {
-    while (index < all.size() &&
-           std::make_pair(all[index].indicator_id(), HalfIndex(all[index].period())) < *resume) {
-      ++index;
-    }
-    if (index < all.size() &&
-        std::make_pair(all[index].indicator_id(), HalfIndex(all[index].period())) == *resume) {
-      offset = position.offset;
-    }
-  }
-  const auto field_of = [](const v1::Measurement& m) {
-    return KpiStore::MeasurementField(m.indicator_id(), m.period());
-  };
+  auto [index, offset] = StartOf(all, resume, position.offset);
   // The first entries of the page's histories in one round trip (a few each: most histories
   // are that short); a longer one is read on a chunk at a time.
   constexpr int64_t kFirstEntries = 8;
-  constexpr int64_t kChunk = 256;
   std::vector<KpiStore::HistoryPart> firsts;
   if (req.include_history()) {
     std::vector<std::pair<std::string, int64_t>> fields;
     for (size_t i = index; i < all.size() && fields.size() < static_cast<size_t>(page_size); ++i) {
-      fields.emplace_back(field_of(all[i]), i == index ? offset : 0);
+      fields.emplace_back(FieldOf(all[i]), i == index ? offset : 0);
     }
     ASSIGN_OR_RETURN(firsts, store_->HistoryRanges(plan_id, fields, kFirstEntries));
   }
-  v1::ListMeasurementsResponse response;
-  size_t bytes = 0;
-  for (size_t n = 0; index < all.size() && response.measurements_size() < page_size;
+  for (size_t n = 0; index < all.size() && page.response.measurements_size() < page_size;
        ++index, ++n, offset = 0) {
     v1::Measurement m = std::move(all[index]);
     MarkNational(plan, &m);
-    bytes += m.ByteSizeLong();
+    page.bytes += m.ByteSizeLong();
     // A page holds at least one measurement, whatever its size.
-    if (response.measurements_size() > 0 && bytes > options_.max_page_bytes) {
-      response.set_next_page_token(EncodeKeyPageToken("measurements", binding, field_of(m), 0));
-      return response;
+    if (page.response.measurements_size() > 0 && page.bytes > page.max_bytes) {
+      page.EndAt(FieldOf(m), 0);
+      return std::move(page.response);
     }
-    if (!req.include_history()) {
-      *response.add_measurements() = std::move(m);
-      continue;
+    if (req.include_history()) {
+      ASSIGN_OR_RETURN(const bool whole,
+                       AppendHistory(store_, plan_id, std::move(firsts[n]), offset, &m, &page));
+      if (!whole) return std::move(page.response);
     }
-    KpiStore::HistoryPart part = std::move(firsts[n]);
-    for (;;) {
-      for (v1::MeasurementChange& entry : part.items) {
-        bytes += entry.ByteSizeLong() + 4;
-        // A page holds at least one history entry; the rest of this history starts the next
-        // page (with the measurement again).
-        if (bytes > options_.max_page_bytes &&
-            m.history_size() + response.measurements_size() > 0) {
-          const std::string field = field_of(m);
-          if (m.history_size() > 0) *response.add_measurements() = std::move(m);
-          response.set_next_page_token(EncodeKeyPageToken("measurements", binding, field, offset));
-          return response;
-        }
-        *m.add_history() = std::move(entry);
-        ++offset;
-      }
-      if (offset >= part.length || part.items.empty()) break;
-      ASSIGN_OR_RETURN(std::vector<KpiStore::HistoryPart> more,
-                       store_->HistoryRanges(plan_id, {{field_of(m), offset}}, kChunk));
-      part = std::move(more[0]);
-    }
-    *response.add_measurements() = std::move(m);
+    *page.response.add_measurements() = std::move(m);
   }
-  if (index < all.size()) {
-    response.set_next_page_token(
-        EncodeKeyPageToken("measurements", binding, field_of(all[index]), 0));
-  }
-  return response;
+  if (index < all.size()) page.EndAt(FieldOf(all[index]), 0);
+  return std::move(page.response);
 }
 
 absl::StatusOr<v1::StatusOverride> Tracker::OverrideStatus(

@@ -86,11 +86,12 @@ void FillShares(const std::vector<int64_t>& cells, size_t areas, v1::AggregateKg
 }  // namespace
 
 // Where an AggregateKgi request reads, in the cells of ledger.h AggregateCells: the plan type,
-// block and strategic field ("*" for all), the bucket suffix (":pref" by prefecture) and the
+// block and strategic field ("*" for all), whether the cells are by prefecture, and the
 // areas summed — a fixed handful of fields whatever the number of plans: by prefecture when
 // one is asked for, else outside (and, when asked, inside) the Tokyo area.
 struct AggregateScope {
-  std::string type, block, sfield, suffix;
+  std::string type, block, sfield;
+  bool by_prefecture = false;
   std::vector<std::string> areas;
 };
 
@@ -124,7 +125,7 @@ absl::StatusOr<AggregateScope> Tracker::ScopeOf(const v1::AggregateKgiRequest& r
       req.plan_type() == registry::v1::PLAN_TYPE_UNSPECIFIED ? "*" : PlanTypeLetter(req.plan_type());
   scope.block = req.block().empty() ? "*" : req.block();
   scope.sfield = req.strategic_field().empty() ? "*" : req.strategic_field();
-  scope.suffix = filter_pref != nullptr ? ":pref" : "";
+  scope.by_prefecture = filter_pref != nullptr;
   if (filter_pref != nullptr) {
     scope.areas.push_back(prefecture_code);
   } else {
@@ -142,22 +143,24 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
   for (const auto kgi : kKgis) {
     for (const char* m : kKgiMetrics) {
       for (const std::string& area : scope.areas) {
-        year_fields.push_back(absl::StrCat(m, "|", AggregatedKgiName(kgi), "|", scope.type, "|",
-                                           scope.block, "|", area));
+        year_fields.push_back(FormatCellField(
+            Row::Kgi(m, AggregatedKgiName(kgi), scope.type, scope.block, "", area)));
       }
     }
   }
   std::vector<std::string> now_fields;
   for (const char* c : kShareCounts) {
     for (const std::string& area : scope.areas) {
-      now_fields.push_back(absl::StrCat(c, "|", scope.type, "|", scope.block, "|", area));
+      now_fields.push_back(
+          FormatCellField(Row::PlanCount(c, scope.type, scope.block, "", area)));
     }
   }
   ASSIGN_OR_RETURN(
       const std::vector<std::vector<int64_t>> values,
       store_->AggregateFields(
-          {{absl::StrCat(req.fiscal_year(), ":", scope.sfield, scope.suffix), year_fields},
-           {absl::StrCat("now:", scope.sfield, scope.suffix), now_fields}}));
+          {{FormatCellBucket({absl::StrCat(req.fiscal_year()), scope.sfield, scope.by_prefecture}),
+            year_fields},
+           {FormatCellBucket({"now", scope.sfield, scope.by_prefecture}), now_fields}}));
   v1::AggregateKgiResponse out;
   out.set_fiscal_year(req.fiscal_year());
   FillTotals(values[0], scope.areas.size(), &out);
@@ -167,17 +170,17 @@ absl::StatusOr<v1::AggregateKgiResponse> Tracker::AggregateKgi(
 
 namespace {
 
-// The counts by state of a half year (`half`, "H1" or "H2"), from the "rep|{H}|{STATE}|{type}|
-// {block}" rows of its fiscal year's bucket `year`, within the filters (empty: all).
+// The counts by state of a half year (`half`, "H1" or "H2"), from the kReport rows of its
+// fiscal year's bucket `year`, within the filters (empty: all).
 void CountReports(const absl::flat_hash_map<std::string, int64_t>& year, const std::string& half,
                   const std::string& type, const std::string& block, v1::ReportingStatus* out) {
   for (const auto& [key, value] : year) {
-    const std::vector<absl::string_view> parts = absl::StrSplit(key, '|');
-    if (parts.size() != 5 || parts[0] != "rep" || parts[1] != half) continue;
-    if (!type.empty() && parts[3] != type) continue;
-    if (!block.empty() && parts[4] != block) continue;
+    const std::optional<Row> row = ParseCellField(key);
+    if (!row.has_value() || row->kind != RowKind::kReport || row->half != half) continue;
+    if (!type.empty() && row->type != type) continue;
+    if (!block.empty() && row->block != block) continue;
     v1::ReportState state = v1::REPORT_STATE_UNSPECIFIED;
-    v1::ReportState_Parse(std::string(parts[2]), &state);
+    v1::ReportState_Parse(row->state, &state);
     const int32_t n = static_cast<int32_t>(value);
     out->set_expected(out->expected() + n);
     switch (state) {
@@ -223,12 +226,14 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
   *out.mutable_compute_time() = ToProto(options_.now());
   CountReports(year, half, type, req.block(), &out);
   // The plans, as far as the caller may see them.
+  absl::flat_hash_map<std::string, ReportEntry> entries;
   std::vector<std::string> ids;
   for (const auto& [plan_id, value] : index) {
     if (!type.empty() && plan_id.substr(0, 1) != type) continue;
-    const std::vector<absl::string_view> fields = absl::StrSplit(value, '|');
-    if (!req.block().empty() && (fields.size() < 2 || fields[1] != req.block())) continue;
+    std::optional<ReportEntry> entry = ParseReportEntry(value);
+    if (!entry.has_value() || (!req.block().empty() && entry->block != req.block())) continue;
     ids.push_back(plan_id);
+    entries.emplace(plan_id, *std::move(entry));
   }
   std::sort(ids.begin(), ids.end());
   // Their titles, and which of them the caller may read: the titles kept, and the snapshots (a
@@ -262,23 +267,18 @@ absl::StatusOr<v1::ReportingStatus> Tracker::GetReportingStatus(
               ids.end());
   }
   for (const std::string& plan_id : ids) {
-    // "{state}|{block}|{reported}|{indicators}" (entries kept before the counts: the first two).
-    const std::vector<std::string> fields = absl::StrSplit(index.at(plan_id), '|');
-    int state = 0;
-    if (fields.size() < 2 || !absl::SimpleAtoi(fields[0], &state)) continue;
+    const ReportEntry& entry = entries.at(plan_id);
     v1::PlanReport* r = out.add_plans();
     r->set_plan(absl::StrCat("plans/", plan_id));
     r->set_plan_type(plan_id[0] == 'A'   ? registry::v1::PLAN_TYPE_A
                      : plan_id[0] == 'B' ? registry::v1::PLAN_TYPE_B
                                          : registry::v1::PLAN_TYPE_C);
-    r->set_block(fields[1]);
+    r->set_block(entry.block);
     if (auto title = titles.find(plan_id); title != titles.end()) r->set_title(title->second);
-    r->set_state(static_cast<v1::ReportState>(state));
-    int reported = 0, indicators = 0;
-    if (fields.size() == 4 && absl::SimpleAtoi(fields[2], &reported) &&
-        absl::SimpleAtoi(fields[3], &indicators)) {
-      r->set_reported(reported);
-      r->set_indicators(indicators);
+    r->set_state(static_cast<v1::ReportState>(entry.state));
+    if (entry.counted) {
+      r->set_reported(entry.reported);
+      r->set_indicators(entry.indicators);
     }
   }
   return out;

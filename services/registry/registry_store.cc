@@ -35,12 +35,49 @@ std::string VersionKeyPrefix(absl::string_view id) {
 
 // kGetCurrentLua: lua/get_current.lua (its keys, arguments and replies are described there).
 
+// lua/get_current.lua, its key and arguments by name: the order is the script's, in one place.
+// Reply: nil (no plan) | {ver} (the cached version is current) | {ver, body}.
+struct GetCurrentCall {
+  std::string plan_key;
+  std::string cached_version;      // the newest version cached in process ("0": none)
+  std::string version_key_prefix;  // VersionKeyPrefix(id)
+
+  std::vector<absl::string_view> Keys() const { return {plan_key}; }
+  std::vector<absl::string_view> Argv() const { return {cached_version, version_key_prefix}; }
+};
 
 // kCreateLua: lua/create.lua (its keys, arguments and replies are described there).
 
 // kWriteLua: lua/write.lua (its keys, arguments and replies are described there).
 
 // kListLua: lua/list.lua (its keys, arguments and replies are described there).
+
+// lua/list.lua, its key and arguments by name.
+// Reply: {exhausted ('1'/'0'), last scanned, seq, summary[, size], ...}.
+struct ListCall {
+  std::string primary_index;    // full key of the index scanned
+  std::string after_sequence;   // exclusive
+  std::string want, max_scan;
+  std::string title_folded;     // "" none
+  std::string other_indexes;    // full keys, space separated
+  std::string plan_key_prefix;  // "{prefix}plan:"
+  std::string id_prefix;        // "" none
+  bool with_sizes = false;
+
+  std::vector<absl::string_view> Keys() const { return {primary_index}; }
+  std::vector<absl::string_view> Argv() const {
+    return {after_sequence,  want,      max_scan, title_folded, other_indexes,
+            plan_key_prefix, id_prefix, with_sizes ? "1" : "0"};
+  }
+};
+
+// Copies of a call's keys or arguments, for the async client (which sends them later).
+std::vector<std::string> Owned(const std::vector<absl::string_view>& views) {
+  std::vector<std::string> owned;
+  owned.reserve(views.size());
+  for (absl::string_view v : views) owned.emplace_back(v.data(), v.size());
+  return owned;
+}
 
 // zstd frames start with these bytes; a serialized plan never does (its first byte is a field
 // tag, 0x0A for the name of versions stored before compression).
@@ -263,9 +300,12 @@ absl::StatusOr<CachedPlanPtr> RegistryStore::OnHead(const std::string& id,
 }
 
 absl::StatusOr<std::shared_ptr<const v1::Plan>> RegistryStore::GetCurrent(const std::string& id) {
-  const std::string known = absl::StrCat(cache_->Latest(id));
+  GetCurrentCall call;
+  call.plan_key = PlanKey(id);
+  call.cached_version = absl::StrCat(cache_->Latest(id));
+  call.version_key_prefix = VersionKeyPrefix(id);
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(get_current_script_, {PlanKey(id)}, {known, VersionKeyPrefix(id)}));
+                   pool_->Eval(get_current_script_, call.Keys(), call.Argv()));
   int64_t fetch = 0;
   ASSIGN_OR_RETURN(CachedPlanPtr cached, OnHead(id, reply.get(), &fetch));
   if (fetch != 0) return GetVersion(id, fetch);
@@ -319,8 +359,11 @@ absl::StatusOr<std::vector<std::shared_ptr<const v1::Plan>>> RegistryStore::GetV
 }
 
 void RegistryStore::GetCurrentAsync(const std::string& id, PlanCallback done) {
-  std::string known = absl::StrCat(cache_->Latest(id));
-  async_->Eval(get_current_script_, {PlanKey(id)}, {std::move(known), VersionKeyPrefix(id)},
+  GetCurrentCall call;
+  call.plan_key = PlanKey(id);
+  call.cached_version = absl::StrCat(cache_->Latest(id));
+  call.version_key_prefix = VersionKeyPrefix(id);
+  async_->Eval(get_current_script_, Owned(call.Keys()), Owned(call.Argv()),
                [this, id, done = std::move(done)](
                    absl::StatusOr<const redisReply*> reply) mutable {
                  if (!reply.ok()) return done(reply.status());
@@ -492,15 +535,17 @@ absl::StatusOr<WriteResult> RegistryStore::Create(const PlanWrite& w, const Vers
 }
 
 absl::StatusOr<ListBatch> RegistryStore::List(const ListQuery& q) {
-  const std::string after = absl::StrCat(q.after_sequence);
-  const std::string want = absl::StrCat(q.want);
-  const std::string max_scan = absl::StrCat(q.max_scan);
-  const std::string others = absl::StrJoin(q.other_indexes, " ");
-  const std::string prefix = Key("plan:");
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Eval(list_script_, {q.primary_index},
-                               {after, want, max_scan, q.title_folded, others, prefix,
-                                q.id_prefix, q.with_sizes ? "1" : "0"}));
+  ListCall call;
+  call.primary_index = q.primary_index;
+  call.after_sequence = absl::StrCat(q.after_sequence);
+  call.want = absl::StrCat(q.want);
+  call.max_scan = absl::StrCat(q.max_scan);
+  call.title_folded = q.title_folded;
+  call.other_indexes = absl::StrJoin(q.other_indexes, " ");
+  call.plan_key_prefix = Key("plan:");
+  call.id_prefix = q.id_prefix;
+  call.with_sizes = q.with_sizes;
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(list_script_, call.Keys(), call.Argv()));
   const size_t stride = q.with_sizes ? 3 : 2;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
       (reply->elements - 2) % stride != 0) {

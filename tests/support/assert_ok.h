@@ -1,12 +1,26 @@
-// ASSERT_OK(call): the gRPC call (or anything returning a grpc::Status) succeeded, else the test
-// stops with the status' message. One definition for every test file.
+// ASSERT_OK(status): a grpc::Status or an absl::Status (a gRPC call, a store's result) is OK,
+// else the test stops with its message. One definition for every test file.
 #pragma once
+
+#include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <grpcpp/support/status.h>
 
-#define ASSERT_OK(expr)                         \
-  do {                                          \
-    const grpc::Status s_ = (expr);             \
-    ASSERT_TRUE(s_.ok()) << s_.error_message(); \
+#include "absl/status/status.h"
+
+namespace rfs::testing {
+inline std::pair<bool, std::string> OkAndMessage(const grpc::Status& s) {
+  return {s.ok(), s.error_message()};
+}
+inline std::pair<bool, std::string> OkAndMessage(const absl::Status& s) {
+  return {s.ok(), s.ToString()};
+}
+}  // namespace rfs::testing
+
+#define ASSERT_OK(expr)                                        \
+  do {                                                         \
+    const auto ok_ = ::rfs::testing::OkAndMessage((expr));     \
+    ASSERT_TRUE(ok_.first) << ok_.second;                      \
   } while (0)

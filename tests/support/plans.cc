@@ -95,6 +95,17 @@ Plan PlanB() {
   return p;
 }
 
+void MoveToKanto(Plan* plan) {
+  plan->clear_authors();
+  plan->mutable_area()->clear_prefecture_codes();
+  for (const char* code : {kGunma, kSaitama}) {
+    plan->add_authors()->set_local_government_code(code);
+    plan->mutable_area()->add_prefecture_codes(code);
+  }
+  plan->set_lead_author_code(kGunma);
+  plan->mutable_area()->set_block("KANTO");
+}
+
 Plan PlanC() {
   Plan p;
   p.set_type(PLAN_TYPE_C);

@@ -19,6 +19,8 @@ inline constexpr char kAichi[] = "230006";
 inline constexpr char kToyamaCity[] = "162019";
 inline constexpr char kTakaokaCity[] = "162027";
 inline constexpr char kKanazawaCity[] = "172014";
+inline constexpr char kGunma[] = "100005";
+inline constexpr char kSaitama[] = "110001";  // in the Tokyo area (東京圏)
 
 // Type A, HOKURIKU, authors Toyama (lead), Ishikawa, Fukui; AI・semiconductors; mandatory
 // KGIs with the CAPEX target not yet set.
@@ -34,6 +36,9 @@ registry::v1::Plan PlanC();
 registry::v1::Plan CompletePlanA();
 registry::v1::Plan CompletePlanB();
 registry::v1::Plan CompletePlanC();
+
+// Moves `plan` to Kanto: Gunma leads, Saitama (in the Tokyo area) co-authors, both its area.
+void MoveToKanto(registry::v1::Plan* plan);
 
 // Adds an indicator of `kind` with `topic`, baseline FY2025 = 0 and a target in FY2030 (value
 // `target`, or none when negative), and a milestone each fiscal year in between.

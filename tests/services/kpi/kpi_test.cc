@@ -46,8 +46,6 @@ using common::v1::FISCAL_HALF_H2;
 using common::v1::FISCAL_HALF_UNSPECIFIED;
 using common::v1::FiscalHalf;
 
-constexpr char kGunma[] = "100005";
-constexpr char kSaitama[] = "110001";  // Tokyo area (東京圏)
 constexpr int64_t kOku = 100'000'000;  // 1億円
 
 // The KPI service's clock.
@@ -80,14 +78,7 @@ std::string MeasurementNameOf(const Plan& plan, const std::string& indicator,
 Plan KantoPlanA() {
   Plan p = CompletePlanA();
   p.set_title("北関東「AI・半導体関連産業分野」戦略産業クラスター計画（試験用）");
-  p.clear_authors();
-  p.mutable_area()->clear_prefecture_codes();
-  for (const char* code : {kGunma, kSaitama}) {
-    p.add_authors()->set_local_government_code(code);
-    p.mutable_area()->add_prefecture_codes(code);
-  }
-  p.set_lead_author_code(kGunma);
-  p.mutable_area()->set_block("KANTO");
+  MoveToKanto(&p);
   for (CoreInvestment& ci : *p.mutable_core_investments()) ci.set_location_code(kGunma);
   for (Indicator& ind : *p.mutable_indicators()) {
     if (ind.id() == "kgi-value-added") ind.set_aggregation(AGGREGATION_LEVEL);

@@ -17,6 +17,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/domain/fiscal.h"
+#include "tests/support/plans.h"
 
 namespace rfs::kpi {
 namespace {
@@ -29,12 +30,12 @@ using registry::v1::Indicator;
 using registry::v1::Plan;
 using Parts = std::vector<std::pair<std::string, int64_t>>;
 
-constexpr char kToyama[] = "160008";
-constexpr char kIshikawa[] = "170003";
-constexpr char kFukui[] = "180009";
-constexpr char kKanazawaCity[] = "172014";
-constexpr char kGunma[] = "100005";
-constexpr char kSaitama[] = "110001";  // Tokyo area (東京圏)
+using testing::kFukui;
+using testing::kGunma;
+using testing::kIshikawa;
+using testing::kKanazawaCity;
+using testing::kSaitama;  // in the Tokyo area (東京圏)
+using testing::kToyama;
 
 FiscalPeriod Period(int year, FiscalHalf half) {
   FiscalPeriod p;
@@ -101,14 +102,7 @@ Plan HokurikuPlan(registry::v1::PlanStage stage = registry::v1::PLAN_STAGE_PUBLI
 Plan KantoPlan() {
   Plan p = HokurikuPlan();
   p.set_name("plans/A-00002");
-  p.clear_authors();
-  p.mutable_area()->clear_prefecture_codes();
-  for (const char* code : {kGunma, kSaitama}) {
-    p.add_authors()->set_local_government_code(code);
-    p.mutable_area()->add_prefecture_codes(code);
-  }
-  p.set_lead_author_code(kGunma);
-  p.mutable_area()->set_block("KANTO");
+  testing::MoveToKanto(&p);
   return p;
 }
 
