@@ -113,19 +113,6 @@ class RawRedis {
     return entries;
   }
 
-  // Redis' clock (TIME), in whole seconds: what the quota scripts count minutes and hours by.
-  // -1 (and a failed test) when it cannot be read.
-  int64_t RedisSeconds() {
-    int64_t seconds = -1;
-    RedisReplyPtr r = Raw({"TIME"});
-    if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        !absl::SimpleAtoi(ReplyString(r->element[0]), &seconds)) {
-      ADD_FAILURE() << "TIME: no time";
-      return -1;
-    }
-    return seconds;
-  }
-
  private:
   // The command's name, for messages.
   static absl::string_view Name(const std::vector<absl::string_view>& argv) {

@@ -1,5 +1,7 @@
 #include "tests/support/redis_server.h"
 
+#include <gtest/gtest.h>
+
 #include <hiredis/hiredis.h>
 
 #include <cstdio>
@@ -88,6 +90,19 @@ RedisOptions RedisServer::options() const {
   RedisOptions options;
   options.endpoint = *ParseRedisUrl(url());
   return options;
+}
+
+void RedisServer::AwayFromMinuteEnd() const {
+  // "TIME" prints seconds then microseconds, one a line.
+  int64_t seconds = 0;
+  const std::string time = Cli("TIME");
+  if (!absl::SimpleAtoi(time.substr(0, time.find('\n')), &seconds)) {
+    ADD_FAILURE() << "TIME: " << time;
+    return;
+  }
+  constexpr int64_t kMargin = 10;  // a test's quota writes take well under this
+  const int64_t into_minute = seconds % 60;
+  if (into_minute >= 60 - kMargin) absl::SleepFor(absl::Seconds(60 - into_minute));
 }
 
 }  // namespace rfs::testing

@@ -44,6 +44,12 @@ class RedisServer {
   const std::string& socket() const { return socket_; }
   // Runs a command with redis-cli and returns its output (for assertions on raw state).
   std::string Cli(const std::string& args) const;
+  // Returns once this Redis's clock is not in the last seconds of a minute, waiting for the
+  // next minute when it is: a test of the write quota (writes a minute, bytes an hour, counted
+  // by this clock; an hour ends where a minute does) then makes its writes in one window, so a
+  // window turning between them cannot make it pass or fail by chance. Not a timing assert: it
+  // only steers clear of a boundary.
+  void AwayFromMinuteEnd() const;
 
  private:
   std::string dir_;

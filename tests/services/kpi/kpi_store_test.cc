@@ -347,6 +347,7 @@ TEST_F(KpiStoreTest, ApplyAtAStaleGenerationWritesNothing) {
 
 TEST_F(KpiStoreTest, ApplyOverTheWritesQuotaWritesNothingButTheServiceMayWrite) {
   auto store = Store(WriteQuota{1, 0});  // one write a minute
+  redis_.AwayFromMinuteEnd();  // the writes below in one minute
   ASSERT_NO_FATAL_FAILURE(MustApply(*store, FirstWrite(*store)));
   const std::map<std::string, std::string> before = Snapshot();
   absl::StatusOr<bool> refused = store->Apply(kPlanId, SecondWrite("clerk"));
@@ -437,6 +438,7 @@ TEST_F(KpiStoreTest, PutUnlockWritesWithItsEventAndLeavesTheGeneration) {
 
 TEST_F(KpiStoreTest, PutFieldOverQuotaWritesNothing) {
   auto store = Store(WriteQuota{1, 0});  // one write a minute
+  redis_.AwayFromMinuteEnd();  // the writes below in one minute
   absl::Status put = store->PutOverride(kPlanId, OverrideOf(v1::PROGRESS_STATUS_AT_RISK),
                                         EventOf("kpi/o1"), "clerk");
   ASSERT_TRUE(put.ok()) << put;
@@ -458,6 +460,7 @@ TEST_F(KpiStoreTest, PutFieldOverQuotaWritesNothing) {
 
 TEST_F(KpiStoreTest, CheckQuotaAnswersWithoutCharging) {
   auto store = Store(WriteQuota{2, 1000});  // two writes a minute, 1000 bytes an hour
+  redis_.AwayFromMinuteEnd();  // the writes below in one minute
   // Checked more often than the quota allows writes: a check charges nothing.
   for (int i = 0; i < 3; ++i) {
     absl::Status check = store->CheckQuota("clerk", 10);
