@@ -8,6 +8,11 @@
 
 namespace rfs {
 
+absl::Status ValidatePlanTypeFilter(registry::v1::PlanType type, absl::string_view field) {
+  if (registry::v1::PlanType_IsValid(type)) return absl::OkStatus();
+  return InvalidField(field, "計画の類型の値が不正です", "not a plan type");
+}
+
 absl::Status ValidateBlockFilter(const ReferenceData& reference, absl::string_view block,
                                  absl::string_view field) {
   if (block.empty() || reference.FindBlock(block) != nullptr) return absl::OkStatus();

@@ -9,9 +9,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/domain/reference_data.h"
+#include "rfs/registry/v1/registry.pb.h"
 
 namespace rfs {
 
+// OK for PLAN_TYPE_UNSPECIFIED (no filter) or a plan type.
+absl::Status ValidatePlanTypeFilter(registry::v1::PlanType type,
+                                    absl::string_view field = "plan_type");
 // OK for an empty block (no filter) or a block id of the reference data ("HOKURIKU").
 absl::Status ValidateBlockFilter(const ReferenceData& reference, absl::string_view block,
                                  absl::string_view field = "block");

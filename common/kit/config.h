@@ -56,6 +56,10 @@ struct ServerConfig {
   std::string service_token_file;
   // Set: calls to other rfs services use TLS, trusting this CA.
   std::string peer_ca_file;
+  // rfs-notification, where the outbox relay publishes this service's events (host:port or
+  // unix:///path); empty: no relay, events wait in the outbox (common/kit/outbox_relay.h).
+  std::string notification_address;
+  absl::Duration notification_timeout = absl::Seconds(5);
 };
 
 // Applies RFS_* environment variables to flags and parses the command line (argv wins).

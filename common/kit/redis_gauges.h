@@ -1,6 +1,7 @@
 // The Redis-backed gauges every service exports, read from shared state so that every replica
 // reports the same numbers (dashboards aggregate with max by (...)):
 //   rfs_outbox_pending{service}            events in the service's outbox not yet delivered
+//   rfs_outbox_oldest_age_seconds{service} age of the oldest of them (0: none)
 //   rfs_redis_memory_used_bytes{service}   Redis used_memory
 //   rfs_redis_memory_max_bytes{service}    Redis maxmemory (0: no limit); writes are refused
 //                                          with RESOURCE_EXHAUSTED when used reaches it

@@ -6,6 +6,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
+#include "common/kit/outbox_relay.h"
 #include "common/kit/redis_gauges.h"
 
 namespace rfs {
@@ -138,7 +139,16 @@ absl::Status ServiceHost::Start() {
   }
   runner_ = std::make_unique<ServerRunner>(config_, metrics_.get(), [this] { return Ready(); });
   for (auto& [service, name] : services_) runner_->AddService(service, name);
-  return runner_->Start();
+  RETURN_IF_ERROR(runner_->Start());
+  if (!config_.notification_address.empty() && !stores_.empty()) {
+    ASSIGN_OR_RETURN(const Peer notification,
+                     ConnectPeer({config_.notification_address, config_.notification_timeout}));
+    RedisStore* store = stores_.front();
+    relay_ = std::make_unique<OutboxRelay>(pool_.get(), store->OutboxKey(),
+                                           store->Key("lease:relay"), notification);
+    relay_->Start();
+  }
+  return absl::OkStatus();
 }
 
 void ServiceHost::Shutdown() {
@@ -146,6 +156,7 @@ void ServiceHost::Shutdown() {
   stopped_ = true;
   if (runner_ != nullptr) runner_->Shutdown();  // 1.
   for (auto& hook : stop_hooks_) hook();        // 2.
+  if (relay_ != nullptr) relay_->Stop();
   jobs_.clear();                                // 3.
   metrics_.reset();
 }

@@ -9,7 +9,8 @@
 // hands them over (Own), registers its gRPC services, stores, readiness checks, collectables
 // and jobs, and calls Start(). Everything then stops in one order (~ServiceHost or Shutdown):
 //   1. NOT_SERVING, drain in-flight calls (ServerRunner::Shutdown);
-//   2. the AtStop hooks (e.g. finish queued work on an executor while what it uses still lives);
+//   2. the AtStop hooks (e.g. finish queued work on an executor while what it uses still lives),
+//      then the outbox relay (what it has published is acknowledged; the rest waits);
 //   3. background jobs, then the /metrics exposer (both read service parts);
 //   4. the owned parts, newest first (a part may use any part owned before it);
 //   5. the clients, the verifier and the reference data.
@@ -41,6 +42,7 @@
 
 namespace rfs {
 
+class OutboxRelay;
 class PeriodicJob;
 class RedisGauges;
 
@@ -83,8 +85,10 @@ class ServiceHost {
   // names its health status and its metric series.
   void AddService(grpc::Service* service, const std::string& full_name);
   // A store over the host's Redis: its scripts are loaded at Start() (a script Redis cannot
-  // compile fails the start) and its outbox is counted by rfs_outbox_pending{service}.
-  // One store per service carries the outbox gauge (the first added).
+  // compile fails the start) and its outbox is counted by rfs_outbox_pending{service} and
+  // rfs_outbox_oldest_age_seconds{service}. One store per service carries the outbox (the first
+  // added): with --notification_address set, the outbox relay (common/kit/outbox_relay.h)
+  // publishes it to rfs-notification from Start() until the stop.
   void AddStore(RedisStore* store);
   // Readiness also needs `check` to pass (polled every --health_interval); both Redis clients
   // are always checked first.
@@ -110,6 +114,8 @@ class ServiceHost {
   void WaitForSignalAndShutdown();
 
   int port() const { return runner_->port(); }
+  // The outbox relay; null without --notification_address or a store.
+  OutboxRelay* relay() { return relay_.get(); }
   int metrics_port() const { return metrics_->exposer_port(); }
   ServerRunner& runner() { return *runner_; }
 
@@ -142,6 +148,7 @@ class ServiceHost {
   std::vector<std::function<void()>> stop_hooks_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<ServerRunner> runner_;
+  std::unique_ptr<OutboxRelay> relay_;
   bool stopped_ = false;
 };
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make run: the whole suite on this machine. Starts redis-server (AOF on), rfs-registry and
+# make run: the whole suite on this machine. Starts redis-server (AOF on), rfs-notification
+# (first: the others' outbox relays publish their events to it), rfs-registry,
 # rfs-requirements and rfs-kpi, loads the sample plans into an empty registry (the two
 # illustrative ones published by their governors, with half years of illustrative KPI
 # measurements) and shows their requirement check verdicts and KPI progress, prints the
@@ -8,7 +9,7 @@
 # Environment: RFS_RUN_DIR (data directory, default .run/), RFS_REGISTRY_PORT (50051),
 # RFS_REGISTRY_METRICS_PORT (9101), RFS_REQUIREMENTS_PORT (50052),
 # RFS_REQUIREMENTS_METRICS_PORT (9102), RFS_KPI_PORT (50053), RFS_KPI_METRICS_PORT (9103),
-# BUILD_DIR (build).
+# RFS_NOTIFICATION_PORT (50054), RFS_NOTIFICATION_METRICS_PORT (9104), BUILD_DIR (build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -20,11 +21,13 @@ REQUIREMENTS_PORT=${RFS_REQUIREMENTS_PORT:-50052}
 REQUIREMENTS_METRICS=${RFS_REQUIREMENTS_METRICS_PORT:-9102}
 KPI_PORT=${RFS_KPI_PORT:-50053}
 KPI_METRICS=${RFS_KPI_METRICS_PORT:-9103}
+NOTIFICATION_PORT=${RFS_NOTIFICATION_PORT:-50054}
+NOTIFICATION_METRICS=${RFS_NOTIFICATION_METRICS_PORT:-9104}
 RFSCTL="$root/$BUILD/tools/rfsctl/rfsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS" "$KPI_PORT" "$KPI_METRICS"; do
-  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT / RFS_KPI_PORT / RFS_KPI_METRICS_PORT" >&2; exit 1; }
+for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS" "$KPI_PORT" "$KPI_METRICS" "$NOTIFICATION_PORT" "$NOTIFICATION_METRICS"; do
+  port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT / RFS_KPI_PORT / RFS_KPI_METRICS_PORT / RFS_NOTIFICATION_PORT / RFS_NOTIFICATION_METRICS_PORT" >&2; exit 1; }
 done
 
 mkdir -p "$RUN_DIR/redis" "$RUN_DIR/logs"
@@ -80,24 +83,6 @@ done
 export RFS_REDIS="unix://$RUN_DIR/redis.sock"
 export RFS_AUTH_KEY_FILE="$key"
 export RFS_DATA_DIR="$root/data"
-# Each service mints its own token for calls to the other from the shared HS256 key.
-"$root/$BUILD/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
-  --metrics_listen "0.0.0.0:$REGISTRY_METRICS" \
-  --requirements_address "localhost:$REQUIREMENTS_PORT" 2>>"$RUN_DIR/logs/registry.log" &
-pids+=($!)
-"$root/$BUILD/services/requirements/rfs-requirements" --listen "0.0.0.0:$REQUIREMENTS_PORT" \
-  --metrics_listen "0.0.0.0:$REQUIREMENTS_METRICS" \
-  --registry_address "localhost:$REGISTRY_PORT" 2>>"$RUN_DIR/logs/requirements.log" &
-pids+=($!)
-"$root/$BUILD/services/kpi/rfs-kpi" --listen "0.0.0.0:$KPI_PORT" \
-  --metrics_listen "0.0.0.0:$KPI_METRICS" \
-  --registry_address "localhost:$REGISTRY_PORT" 2>>"$RUN_DIR/logs/kpi.log" &
-pids+=($!)
-
-export RFS_ADDR="localhost:$REGISTRY_PORT"
-export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
-export RFS_KPI_ADDR="localhost:$KPI_PORT"
-export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
 # Ready means SERVING on the health service: each service answers NOT_SERVING until it
 # reaches Redis.
 wait_serving() {  # name address log
@@ -105,6 +90,35 @@ wait_serving() {  # name address log
   echo "make run: $1 is not serving; see $3" >&2
   exit 1
 }
+# rfs-notification first: the outbox relays of the other three publish their events to it
+# (they would retry until it came up; their events wait in their outboxes meanwhile). Stopped
+# last (pids are stopped in reverse order).
+"$root/$BUILD/services/notification/rfs-notification" --listen "0.0.0.0:$NOTIFICATION_PORT" \
+  --metrics_listen "0.0.0.0:$NOTIFICATION_METRICS" 2>>"$RUN_DIR/logs/notification.log" &
+pids+=($!)
+wait_serving rfs-notification "localhost:$NOTIFICATION_PORT" "$RUN_DIR/logs/notification.log"
+# Each service mints its own token for calls to the other from the shared HS256 key.
+"$root/$BUILD/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
+  --metrics_listen "0.0.0.0:$REGISTRY_METRICS" \
+  --requirements_address "localhost:$REQUIREMENTS_PORT" \
+  --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/registry.log" &
+pids+=($!)
+"$root/$BUILD/services/requirements/rfs-requirements" --listen "0.0.0.0:$REQUIREMENTS_PORT" \
+  --metrics_listen "0.0.0.0:$REQUIREMENTS_METRICS" \
+  --registry_address "localhost:$REGISTRY_PORT" \
+  --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/requirements.log" &
+pids+=($!)
+"$root/$BUILD/services/kpi/rfs-kpi" --listen "0.0.0.0:$KPI_PORT" \
+  --metrics_listen "0.0.0.0:$KPI_METRICS" \
+  --registry_address "localhost:$REGISTRY_PORT" \
+  --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/kpi.log" &
+pids+=($!)
+
+export RFS_ADDR="localhost:$REGISTRY_PORT"
+export RFS_REQUIREMENTS_ADDR="localhost:$REQUIREMENTS_PORT"
+export RFS_KPI_ADDR="localhost:$KPI_PORT"
+export RFS_NOTIFICATION_ADDR="localhost:$NOTIFICATION_PORT"
+export RFS_TOKEN=$("$RFSCTL" token --key_file "$key" --role secretariat --sub local-admin)
 wait_serving rfs-registry "localhost:$REGISTRY_PORT" "$RUN_DIR/logs/registry.log"
 wait_serving rfs-requirements "localhost:$REQUIREMENTS_PORT" "$RUN_DIR/logs/requirements.log"
 wait_serving rfs-kpi "localhost:$KPI_PORT" "$RUN_DIR/logs/kpi.log"
@@ -185,10 +199,11 @@ rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/)
   rfs-registry      gRPC localhost:$REGISTRY_PORT   metrics http://localhost:$REGISTRY_METRICS/metrics
   rfs-requirements  gRPC localhost:$REQUIREMENTS_PORT   metrics http://localhost:$REQUIREMENTS_METRICS/metrics
   rfs-kpi           gRPC localhost:$KPI_PORT   metrics http://localhost:$KPI_METRICS/metrics
+  rfs-notification  gRPC localhost:$NOTIFICATION_PORT   metrics http://localhost:$NOTIFICATION_METRICS/metrics
   redis         unix://$RUN_DIR/redis.sock
 
 A token (secretariat, 12 hours):
-  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT RFS_KPI_ADDR=localhost:$KPI_PORT
+  export RFS_ADDR=localhost:$REGISTRY_PORT RFS_REQUIREMENTS_ADDR=localhost:$REQUIREMENTS_PORT RFS_KPI_ADDR=localhost:$KPI_PORT RFS_NOTIFICATION_ADDR=localhost:$NOTIFICATION_PORT
   export RFS_TOKEN=$RFS_TOKEN
 
 Try:
@@ -203,5 +218,5 @@ Stop with Ctrl-C.
 MSG
 # Whichever service stops first ends the run (and the trap stops the rest).
 wait -n "${pids[@]}" || true
-echo "make run: a service stopped; see $RUN_DIR/logs/registry.log, requirements.log and kpi.log" >&2
+echo "make run: a service stopped; see $RUN_DIR/logs/registry.log, requirements.log, kpi.log and notification.log" >&2
 exit 1

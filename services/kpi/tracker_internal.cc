@@ -63,11 +63,6 @@ absl::StatusOr<const Indicator*> IndicatorOf(const Plan& plan, const std::string
                                    absl::StrJoin(ids, ", "), ")"));
 }
 
-absl::Status ValidatePlanTypeFilter(registry::v1::PlanType type) {
-  if (registry::v1::PlanType_IsValid(type)) return absl::OkStatus();
-  return InvalidField("plan_type", "計画の類型の値が不正です", "not a plan type");
-}
-
 const v1::Measurement* FindMeasurement(const std::vector<v1::Measurement>& ms,
                                        const std::string& indicator_id,
                                        const common::v1::FiscalPeriod& period) {

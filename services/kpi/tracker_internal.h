@@ -42,8 +42,6 @@ const Indicator* FindIndicator(const Plan& plan, const std::string& id);
 // The plan's indicator `id`, or INVALID_ARGUMENT naming indicator_id and listing the plan's.
 absl::StatusOr<const Indicator*> IndicatorOf(const Plan& plan, const std::string& id);
 
-// OK for a plan type filter left unset or a known type; INVALID_ARGUMENT naming plan_type.
-absl::Status ValidatePlanTypeFilter(registry::v1::PlanType type);
 
 // The measurement of `indicator_id` and `period` among `ms`, or null.
 const v1::Measurement* FindMeasurement(const std::vector<v1::Measurement>& ms,

@@ -1,0 +1,26 @@
+#include "services/notification/access_policy.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/errors.h"
+#include "common/domain/plan_access.h"
+
+namespace rfs::notification {
+
+absl::Status Authorize(const Principal& who, Action action) {
+  switch (action) {
+    case Action::kRead:
+      return absl::OkStatus();
+    case Action::kPublish:
+      if (who.role == Role::kService) return absl::OkStatus();
+      return Bilingual(absl::StatusCode::kPermissionDenied,
+                       absl::StrCat(DescribeCallerJa(who),
+                                    "はイベントを発行できません。発行するのは rfs の各サービス"
+                                    "（サービスロール）です"),
+                       absl::StrCat(DescribeCaller(who),
+                                    " may not publish events: the rfs services (service role) "
+                                    "do"));
+  }
+  return absl::PermissionDeniedError("unknown action");
+}
+
+}  // namespace rfs::notification

@@ -1,0 +1,107 @@
+// The event log in Redis, under rfs:notification: (docs/architecture.md "rfs-notification"):
+//   log          STREAM  one entry per event, in the order published: id, type, event (the
+//                        serialized rfs.common.v1.Event), n (its ordinal: 1, 2, …); trimmed
+//                        by age and by length only, oldest first
+//   added        STRING  entries ever added (the last ordinal): "added - XLEN log" were trimmed
+//   seen:{id}    STRING  the log entry of the event with that id, for the retention: what makes
+//                        PublishEvents idempotent by event id
+//   quota:…      STRING  the publishers' write quota (common/redis/write_quota.h)
+// A log entry's id ("1733560000000-0": Redis' clock in milliseconds when it took the event,
+// and a sequence) is its position: LogPosition below, which a cursor wraps. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/redis/redis_store.h"
+#include "common/redis/write_quota.h"
+#include "rfs/common/v1/common.pb.h"
+
+namespace rfs::notification {
+
+// Where an entry is in the log: its stream id. {0, 0} is before every entry.
+struct LogPosition {
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+
+  std::string ToString() const;  // "ms-seq", the stream id
+  // nullopt for text that is not a stream id.
+  static std::optional<LogPosition> Parse(absl::string_view text);
+  absl::Time time() const { return absl::FromUnixMillis(static_cast<int64_t>(ms)); }
+  bool zero() const { return ms == 0 && seq == 0; }
+
+  friend bool operator<(const LogPosition& a, const LogPosition& b) {
+    return a.ms != b.ms ? a.ms < b.ms : a.seq < b.seq;
+  }
+  friend bool operator==(const LogPosition& a, const LogPosition& b) {
+    return a.ms == b.ms && a.seq == b.seq;
+  }
+  friend bool operator!=(const LogPosition& a, const LogPosition& b) { return !(a == b); }
+  friend bool operator<=(const LogPosition& a, const LogPosition& b) { return !(b < a); }
+};
+
+// A place in the log as a reader holds it (what a cursor wraps): after the entry at `position`,
+// the `ordinal`-th entry ever added. {0, 0} is before the first.
+struct LogCursor {
+  LogPosition position;
+  int64_t ordinal = 0;
+};
+
+// One entry of the log: where it is and the event, still serialized (a reader parses it once
+// it wants it).
+struct LogEntry {
+  LogCursor at;
+  std::string event;
+};
+
+// What bounds the log.
+struct EventLogOptions {
+  absl::Duration retention = absl::Hours(24 * 90);
+  int64_t max_entries = 10'000'000;
+  WriteQuota quota;  // of each publisher
+};
+
+// How far the log reaches.
+struct LogBounds {
+  int64_t length = 0;   // entries it holds
+  int64_t trimmed = 0;  // entries trimmed away: ordinals 1..trimmed
+  // The first entry it holds, if any.
+  std::optional<LogPosition> first;
+
+  // A cursor at ordinal n has lost events when entries after it were trimmed.
+  bool Lost(const LogCursor& c) const { return c.ordinal < trimmed; }
+  // The oldest cursor a reader can continue from: just before the first entry kept.
+  LogCursor Oldest() const;
+};
+
+class EventLog : public RedisStore {
+ public:
+  EventLog(RedisPool* pool, AsyncRedis* async, EventLogOptions options);
+
+  struct Published {
+    int appended = 0;
+    int duplicates = 0;
+    std::vector<bool> appended_each;  // per event, in order: appended (else a duplicate)
+  };
+  // Appends `events` in order, each once (see lua/publish.lua), as `subject` (whose write quota
+  // it uses: RESOURCE_EXHAUSTED with the delay when it is used up, nothing written).
+  absl::StatusOr<Published> Publish(const std::vector<common::v1::Event>& events,
+                                    const std::string& subject);
+  // At most `count` entries after `after` (exclusive), oldest first.
+  absl::StatusOr<std::vector<LogEntry>> Read(const LogPosition& after, int64_t count);
+  absl::StatusOr<LogBounds> Bounds();
+
+  std::string LogKey() const { return Key("log"); }
+  std::string AddedKey() const { return Key("added"); }
+
+ private:
+  const EventLogOptions options_;
+  const RedisScript& publish_script_;
+};
+
+}  // namespace rfs::notification
