@@ -235,6 +235,16 @@ class StreamHandle {
   // The most messages that wait to be written (at least 1).
   size_t capacity() const { return capacity_; }
 
+  // Messages waiting to be written, counting the one being written. A snapshot.
+  size_t queued() const ABSL_LOCKS_EXCLUDED(mu_);
+  // For a producer that paces itself instead of overflowing the buffer (it pushes while
+  // queued() is low, then waits for room): runs `callback` once, as soon as fewer than `below`
+  // messages wait — at once on the calling thread when that is already so. Never runs once the
+  // stream is closed (the callback is then dropped with the handle: capture weak pointers). It
+  // runs on a gRPC thread inside a reaction: it must not block (hand the work to an executor).
+  // A later call replaces a callback not yet run.
+  void OnSpace(size_t below, absl::AnyInvocable<void()> callback) ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   friend class StreamWriter<Message>;
 
@@ -287,6 +297,9 @@ class StreamHandle {
   // The stream closed other than by the producer's Finish and the callback was due.
   bool close_reported_ ABSL_GUARDED_BY(mu_) = false;
   absl::AnyInvocable<void()> on_close_ ABSL_GUARDED_BY(mu_);
+  // OnSpace: what runs once fewer than `space_below_` messages wait.
+  absl::AnyInvocable<void()> on_space_ ABSL_GUARDED_BY(mu_);
+  size_t space_below_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The reactor of a server stream of `Message`s, fed through its StreamHandle. Made by
@@ -415,16 +428,42 @@ void StreamHandle<Message>::OnClose(absl::AnyInvocable<void()> callback) {
 }
 
 template <typename Message>
+size_t StreamHandle<Message>::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+template <typename Message>
+void StreamHandle<Message>::OnSpace(size_t below, absl::AnyInvocable<void()> callback) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;  // dropped (outside the lock, on return)
+    if (queue_.size() >= below) {
+      on_space_ = std::move(callback);
+      space_below_ = below;
+      return;
+    }
+  }
+  callback();
+}
+
+template <typename Message>
 void StreamHandle<Message>::WriteDone(bool ok) {
   Action action;
+  absl::AnyInvocable<void()> space;
   {
     absl::MutexLock lock(&mu_);
     // No later write would succeed: keep only the message just written, then finish.
     if (!ok) CloseLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
     if (!queue_.empty()) queue_.pop_front();  // the message just written
+    if (on_space_ && !closed_ && queue_.size() < space_below_) {
+      space = std::move(on_space_);
+      on_space_ = nullptr;
+    }
     action = NextLocked();
   }
   Issue(std::move(action));
+  if (space) space();
 }
 
 template <typename Message>

@@ -178,6 +178,7 @@ void ServerRunner::Shutdown() {
   SetServing(false);
   absl::SleepFor(config_.shutdown_delay);
   server_->GetHealthCheckService()->SetServingStatus(false);
+  for (auto& hook : before_drain_) hook();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoSeconds(config_.shutdown_grace));
   server_->Wait();

@@ -52,6 +52,10 @@ class ServerRunner {
   void WaitForSignalAndShutdown();
   // NOT_SERVING, then drains in-flight calls for config.shutdown_grace and stops.
   void Shutdown();
+  // Runs `hook` in Shutdown once NOT_SERVING has been said (and the shutdown delay passed),
+  // before the drain: long-lived calls (server streams) end there, promptly, instead of holding
+  // the drain to its grace. Configure before Start.
+  void BeforeDrain(std::function<void()> hook) { before_drain_.push_back(std::move(hook)); }
 
  private:
   void SetServing(bool serving);
@@ -61,6 +65,7 @@ class ServerRunner {
   Metrics* metrics_;
   std::function<absl::Status()> readiness_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::vector<std::function<void()>> before_drain_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;  // plaintext, health only (--health_listen)
   int port_ = 0;

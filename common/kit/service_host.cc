@@ -107,6 +107,10 @@ absl::Status ServiceHost::RunJobsNow() {
 
 void ServiceHost::AtStop(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
 
+void ServiceHost::BeforeDrain(std::function<void()> hook) {
+  before_drain_hooks_.push_back(std::move(hook));
+}
+
 absl::Status ServiceHost::Ready() {
   // Ready when both Redis clients can serve: the blocking pool (writes, lists) and the async
   // client (hot reads). A good ping wakes the async client out of its backoff.
@@ -139,6 +143,7 @@ absl::Status ServiceHost::Start() {
   }
   runner_ = std::make_unique<ServerRunner>(config_, metrics_.get(), [this] { return Ready(); });
   for (auto& [service, name] : services_) runner_->AddService(service, name);
+  for (auto& hook : before_drain_hooks_) runner_->BeforeDrain(hook);
   RETURN_IF_ERROR(runner_->Start());
   if (!config_.notification_address.empty() && !stores_.empty()) {
     ASSIGN_OR_RETURN(const Peer notification,

@@ -103,6 +103,9 @@ class ServiceHost {
   absl::Status RunJobsNow();
   // Runs `hook` after the server drained, before jobs and parts stop.
   void AtStop(std::function<void()> hook);
+  // Runs `hook` once the service says NOT_SERVING, before the drain (ServerRunner::BeforeDrain):
+  // to end server streams promptly, so their clients resume on another replica.
+  void BeforeDrain(std::function<void()> hook);
 
   // Starts the exposer (when --metrics_listen is set), loads the scripts, starts the jobs and
   // the server. Fails when a port cannot be bound or a script does not compile.
@@ -146,6 +149,7 @@ class ServiceHost {
   std::vector<JobSpec> job_specs_;
   std::vector<std::unique_ptr<PeriodicJob>> jobs_;
   std::vector<std::function<void()>> stop_hooks_;
+  std::vector<std::function<void()>> before_drain_hooks_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<ServerRunner> runner_;
   std::unique_ptr<OutboxRelay> relay_;

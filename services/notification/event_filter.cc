@@ -85,6 +85,18 @@ absl::StatusOr<LogCursor> ParseCursor(absl::string_view cursor, absl::string_vie
   return *c;
 }
 
+absl::Status CursorLost(const LogCursor& oldest, absl::string_view field) {
+  const std::string cursor = CursorOf(oldest);
+  return Bilingual(
+      absl::StatusCode::kOutOfRange,
+      absl::StrCat(field, " より後のイベントの一部は保存期間を過ぎて削除されています。続けられる"
+                          "最も古いカーソルは ",
+                   cursor, " です（after_cursor を指定しなければ最も古いイベントから読めます）"),
+      absl::StrCat("the log no longer holds every event after this ", field,
+                   " (they passed the retention); the oldest cursor to continue from is ", cursor,
+                   " (without after_cursor a list starts at the oldest event kept)"));
+}
+
 absl::StatusOr<EventMatcher> EventMatcher::Of(const v1::EventFilter& filter,
                                               const ReferenceData& reference) {
   EventMatcher m;

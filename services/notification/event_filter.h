@@ -26,6 +26,10 @@ std::string CursorOf(const LogCursor& cursor);
 // The place of a cursor; INVALID_ARGUMENT naming `field` when it is not one this service gave.
 absl::StatusOr<LogCursor> ParseCursor(absl::string_view cursor, absl::string_view field);
 
+// OUT_OF_RANGE for a cursor (given as `field`) the log was trimmed past, naming `oldest`, the
+// oldest cursor a reader can continue from.
+absl::Status CursorLost(const LogCursor& oldest, absl::string_view field);
+
 class EventMatcher {
  public:
   // Checks `filter`: INVALID_ARGUMENT naming the field and the rule otherwise ("filter.types[2]").

@@ -95,19 +95,18 @@ absl::StatusOr<EventLog::Published> EventLog::Publish(
   return out;
 }
 
-absl::StatusOr<std::vector<LogEntry>> EventLog::Read(const LogPosition& after, int64_t count) {
-  const std::string from = absl::StrCat("(", after.ToString());
-  const std::string n = absl::StrCat(count);
-  ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Command({"XRANGE", LogKey(), from, "+", "COUNT", n}));
-  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("event log entries");
+namespace {
+
+// The entries of an XRANGE reply (or of one stream of an XREAD reply).
+absl::StatusOr<std::vector<LogEntry>> EntriesOf(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY) return RedisStore::Corrupt("event log entries");
   std::vector<LogEntry> out;
   out.reserve(reply->elements);
   for (size_t i = 0; i < reply->elements; ++i) {
     const redisReply* entry = reply->element[i];
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
         entry->element[1]->type != REDIS_REPLY_ARRAY) {
-      return Corrupt("event log entry");
+      return RedisStore::Corrupt("event log entry");
     }
     LogEntry& e = out.emplace_back();
     ASSIGN_OR_RETURN(e.at.position, PositionOf(entry->element[0], "event log entry id"));
@@ -116,17 +115,67 @@ absl::StatusOr<std::vector<LogEntry>> EventLog::Read(const LogPosition& after, i
     for (size_t f = 0; f + 1 < fields->elements; f += 2) {
       const absl::string_view name = ReplyString(fields->element[f]);
       if (name == "n") {
-        ASSIGN_OR_RETURN(e.at.ordinal, IntegerOf(fields->element[f + 1], "event log ordinal"));
+        ASSIGN_OR_RETURN(e.at.ordinal,
+                         RedisStore::IntegerOf(fields->element[f + 1], "event log ordinal"));
       } else if (name == "event") {
         ASSIGN_OR_RETURN(const absl::string_view bytes,
-                         StringOf(fields->element[f + 1], "event log entry"));
+                         RedisStore::StringOf(fields->element[f + 1], "event log entry"));
         e.event.assign(bytes.data(), bytes.size());
         found = true;
       }
     }
-    if (!found || e.at.ordinal <= 0) return Corrupt("event log entry");
+    if (!found || e.at.ordinal <= 0) return RedisStore::Corrupt("event log entry");
   }
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<LogEntry>> EventLog::Read(const LogPosition& after, int64_t count) {
+  const std::string from = absl::StrCat("(", after.ToString());
+  const std::string n = absl::StrCat(count);
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"XRANGE", LogKey(), from, "+", "COUNT", n}));
+  return EntriesOf(reply.get());
+}
+
+absl::StatusOr<std::vector<LogEntry>> EventLog::ReadBlocking(RedisPool* pool,
+                                                             const LogPosition& after,
+                                                             int64_t count, absl::Duration block) {
+  const std::string n = absl::StrCat(count);
+  const std::string ms = absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(block)));
+  const std::string from = after.ToString();
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool->Command({"XREAD", "COUNT", n, "BLOCK", ms,
+                                                       "STREAMS", LogKey(), from}));
+  if (reply->type == REDIS_REPLY_NIL) return std::vector<LogEntry>();  // nothing came
+  // [[key, [entries]]]
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1 ||
+      reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements != 2) {
+    return Corrupt("event log entries");
+  }
+  return EntriesOf(reply->element[0]->element[1]);
+}
+
+absl::StatusOr<LogCursor> EventLog::Tip() {
+  const std::string log = LogKey();
+  const std::string added = AddedKey();
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"MULTI"},
+                                   {"XREVRANGE", log, "+", "-", "COUNT", "1"},
+                                   {"GET", added},
+                                   {"EXEC"}}));
+  const redisReply* exec = replies.back().get();
+  if (exec->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(exec));
+  if (exec->type != REDIS_REPLY_ARRAY || exec->elements != 2) return Corrupt("event log tip");
+  ASSIGN_OR_RETURN(std::vector<LogEntry> last, EntriesOf(exec->element[0]));
+  if (!last.empty()) return last[0].at;
+  // Nothing kept: before every entry to come, having seen every entry ever added.
+  LogCursor tip;
+  if (exec->element[1]->type != REDIS_REPLY_NIL) {
+    ASSIGN_OR_RETURN(tip.ordinal, IntegerOf(exec->element[1], "event log counter"));
+  }
+  return tip;
 }
 
 absl::StatusOr<LogBounds> EventLog::Bounds() {

@@ -94,6 +94,13 @@ class EventLog : public RedisStore {
                                     const std::string& subject);
   // At most `count` entries after `after` (exclusive), oldest first.
   absl::StatusOr<std::vector<LogEntry>> Read(const LogPosition& after, int64_t count);
+  // The same, waiting up to `block` for an entry to come when there is none yet (XREAD BLOCK),
+  // on a connection of `pool` (one it may hold that long: not the shared pool).
+  absl::StatusOr<std::vector<LogEntry>> ReadBlocking(RedisPool* pool, const LogPosition& after,
+                                                     int64_t count, absl::Duration block);
+  // The place of the newest entry (what "from now on" starts after); {0, 0} while the log
+  // holds none (then every entry to come is after it).
+  absl::StatusOr<LogCursor> Tip();
   absl::StatusOr<LogBounds> Bounds();
 
   std::string LogKey() const { return Key("log"); }

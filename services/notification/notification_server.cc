@@ -10,19 +10,28 @@
 
 namespace rfs::notification {
 
-absl::StatusOr<NotificationServerOptions> OptionsFromFlags(int retention_days,
-                                                           int64_t max_entries) {
+absl::StatusOr<NotificationServerOptions> OptionsFromFlags(const NotificationFlags& flags) {
   NotificationServerOptions options;
-  if (retention_days < 1 || retention_days > 3650) {
+  if (flags.event_retention_days < 1 || flags.event_retention_days > 3650) {
     return InvalidField("--event_retention_days", "1〜3650 日を指定してください",
                         "give 1..3650 days");
   }
-  if (max_entries < 1000) {
+  if (flags.event_log_max_entries < 1000) {
     return InvalidField("--event_log_max_entries", "1000 件以上を指定してください",
                         "give at least 1000 entries");
   }
-  options.retention = absl::Hours(24) * retention_days;
-  options.max_entries = max_entries;
+  // Proxies and load balancers cut a connection silent for 60 s.
+  if (flags.watch_heartbeat_s < 1 || flags.watch_heartbeat_s > 30) {
+    return InvalidField("--watch_heartbeat_s", "1〜30 秒を指定してください", "give 1..30 seconds");
+  }
+  if (flags.max_watch_streams < 1 || flags.max_watch_streams_per_caller < 1) {
+    return InvalidField("--max_watch_streams", "1 以上を指定してください", "give 1 or more");
+  }
+  options.retention = absl::Hours(24) * flags.event_retention_days;
+  options.max_entries = flags.event_log_max_entries;
+  options.watch.heartbeat = absl::Seconds(flags.watch_heartbeat_s);
+  options.watch.max_streams = flags.max_watch_streams;
+  options.watch.max_streams_per_subject = flags.max_watch_streams_per_caller;
   return options;
 }
 
@@ -59,7 +68,19 @@ absl::StatusOr<std::unique_ptr<NotificationServer>> NotificationServer::Start(
   notifier_options.max_page_bytes = static_cast<size_t>(config.max_message_bytes) / 4 * 3;
   Notifier* notifier = host.Own(std::make_unique<Notifier>(
       s->log_, host.reference(), host.metrics()->registry(), notifier_options));
-  auto* service = host.Own(std::make_unique<NotificationService>(notifier, host.verifier()));
+  // WatchEvents: the tail holds a connection of its own while it waits for new entries.
+  RedisOptions tail_redis = config.redis;
+  tail_redis.pool_size = 1;
+  tail_redis.command_timeout = options.watch.tail_block + absl::Seconds(2);
+  RedisPool* tail_pool = host.Own(std::make_unique<RedisPool>(tail_redis));
+  s->hub_ = host.Own(std::make_unique<WatchHub>(s->log_, tail_pool, host.reference(),
+                                                host.metrics()->registry(), options.watch));
+  WatchHub* hub = s->hub_;
+  // Streams end at once on shutdown (their clients resume elsewhere), not at the drain's end.
+  host.BeforeDrain([hub] { hub->Stop(); });
+  hub->Start();
+  auto* service = host.Own(std::make_unique<NotificationService>(
+      notifier, hub, host.verifier(), options.watch.stream_capacity));
   host.AddService(service, v1::Notification::service_full_name());
   RETURN_IF_ERROR(host.Start());
   return s;

@@ -20,4 +20,15 @@ grpc::Status NotificationService::ListEvents(grpc::ServerContext* ctx,
   });
 }
 
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* NotificationService::WatchEvents(
+    grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
+  return ServeStream<v1::WatchEventsResponse>(
+      *verifier_, ctx, req,
+      [this](const Principal& who, const v1::WatchEventsRequest& request,
+             std::shared_ptr<StreamHandle<v1::WatchEventsResponse>> stream) {
+        hub_->Watch(who, request, std::move(stream));
+      },
+      stream_capacity_);
+}
+
 }  // namespace rfs::notification

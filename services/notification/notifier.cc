@@ -93,15 +93,7 @@ absl::StatusOr<v1::PublishEventsResponse> Notifier::PublishEvents(
 absl::Status Notifier::CheckKept(const LogCursor& after, absl::string_view field) {
   ASSIGN_OR_RETURN(const LogBounds bounds, log_->Bounds());
   if (!bounds.Lost(after)) return absl::OkStatus();
-  const std::string oldest = CursorOf(bounds.Oldest());
-  return Bilingual(
-      absl::StatusCode::kOutOfRange,
-      absl::StrCat(field, " より後のイベントの一部は保存期間を過ぎて削除されています。続けられる"
-                          "最も古いカーソルは ",
-                   oldest, " です（after_cursor を指定しなければ最も古いイベントから読めます）"),
-      absl::StrCat("the log no longer holds every event after this ", field,
-                   " (they passed the retention); the oldest cursor to continue from is ", oldest,
-                   " (without after_cursor the list starts at the oldest event kept)"));
+  return CursorLost(bounds.Oldest(), field);
 }
 
 absl::StatusOr<v1::ListEventsResponse> Notifier::ListEvents(const Principal& who,

@@ -34,6 +34,7 @@
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "tools/rfsctl/cli_common.h"
+#include "tools/rfsctl/events_commands.h"
 #include "tools/rfsctl/kpi_commands.h"
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
@@ -49,10 +50,12 @@ ABSL_FLAG(std::string, ca_file, "", "TLS: CA certificates to trust");
 ABSL_FLAG(std::string, f, "", "Input file (protobuf JSON); '-' for standard input");
 ABSL_FLAG(std::string, request_id, "", "create: idempotency key (default: a new random one)");
 ABSL_FLAG(int64_t, version, 0, "get/check: version number (0 = current); review: the version you read");
-ABSL_FLAG(std::string, type, "", "list: plan type A, B or C");
+ABSL_FLAG(std::string, type, "",
+          "list: plan type A, B or C; events: an event type, e.g. plan.stage_changed or 'kpi.*' "
+          "(repeatable)");
 ABSL_FLAG(std::string, block, "",
-          "list, kpi national/reporting: regional block id; token: bureau's block");
-ABSL_FLAG(std::string, prefecture, "", "list: prefecture code (6 or 5 digits)");
+          "list, kpi national/reporting, events: regional block id; token: bureau's block");
+ABSL_FLAG(std::string, prefecture, "", "list, events: prefecture code (6 or 5 digits)");
 ABSL_FLAG(std::string, field, "", "list: strategic field id");
 ABSL_FLAG(std::string, stage, "", "list: lifecycle stage");
 ABSL_FLAG(std::string, title, "", "list: text in the title");
@@ -747,6 +750,24 @@ int CmdRuleset(Client& c) {
   return 0;
 }
 
+// The global settings of `rfsctl events`: every --type of the command line (or RFS_TYPE).
+EventsGlobals EventsGlobalsFromFlags(int argc, char** argv) {
+  EventsGlobals g;
+  g.token = Token();
+  g.english = English();
+  g.json = absl::GetFlag(FLAGS_json);
+  g.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout_s));
+  g.tls = absl::GetFlag(FLAGS_tls);
+  g.ca_file = absl::GetFlag(FLAGS_ca_file);
+  g.block = absl::GetFlag(FLAGS_block);
+  g.prefecture = absl::GetFlag(FLAGS_prefecture);
+  g.types = RepeatedFlagValues(std::vector<std::string>(argv + 1, argv + argc), "type");
+  if (g.types.empty() && !absl::GetFlag(FLAGS_type).empty()) {
+    g.types.push_back(absl::GetFlag(FLAGS_type));
+  }
+  return g;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -764,13 +785,16 @@ int Main(int argc, char** argv) {
       "  rfsctl pdca show PLAN FY-H · pdca advance PLAN FY-H DO|CHECK|ACT [--findings T]\n"
       "                  [--action \"what|who|YYYY-MM-DD\"] [--request_revision]\n"
       "      KPI tracking and PDCA cycles (--kpi_addr); `rfsctl kpi help` for the details\n"
-      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
+      "  rfsctl events list [--type T]... [--plan P] [--block B] [--prefecture CODE] [--after CURSOR]\n"
+      "                    [--limit N] · events watch [the same filters] [--after CURSOR]\n"
+      "      the event log (--notification_addr); `rfsctl events help` for the details\n"
+      "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDR, RFS_NOTIFICATION_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
     return Fail("no command; try: token, create, get, list, update, transition, signoff, "
                 "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi, "
-                "pdca (--help for flags)");
+                "pdca, events (--help for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
@@ -793,6 +817,10 @@ int Main(int argc, char** argv) {
     g.prefecture = absl::GetFlag(FLAGS_prefecture);
     g.actions = RepeatedFlagValues(std::vector<std::string>(argv + 1, argv + argc), "action");
     return cmd == "kpi" ? RunKpi(g, args) : RunPdca(g, args);
+  }
+  if (cmd == "events") {
+    const EventsGlobals g = EventsGlobalsFromFlags(argc, argv);
+    return RunEvents(g, args);
   }
 
   Client client;

@@ -27,8 +27,15 @@
 //   rfsctl pdca advance PLAN FY-H DO|CHECK|ACT [--findings TEXT] [--action "what|who|YYYY-MM-DD"]
 //                       [--request_revision] [--comment C] [--etag E]
 //   (details: `rfsctl kpi help`, KpiUsage in kpi_commands.cc)
+//   rfsctl events list [--type T]... [--plan PLAN] [--block B] [--prefecture CODE]
+//                      [--after CURSOR] [--limit N]
+//   rfsctl events watch [--type T]... [--plan PLAN] [--block B] [--prefecture CODE]
+//                       [--after CURSOR]
+//   (details: `rfsctl events help`, EventsUsage in events_commands.cc)
 //
-// Global: --addr (RFS_ADDR), --kpi_addr (RFS_KPI_ADDR, default localhost:50053), --token (RFS_TOKEN) or --token_file, --json, --timeout_s, --tls.
+// Global: --addr (RFS_ADDR), --kpi_addr (RFS_KPI_ADDR, default localhost:50053),
+// --notification_addr (RFS_NOTIFICATION_ADDR, default localhost:50054), --token (RFS_TOKEN) or
+// --token_file, --json, --timeout_s, --tls.
 // Exit codes: 0 success, 2 usage or local error, 10 + the gRPC status code otherwise
 // (13 INVALID_ARGUMENT, 15 NOT_FOUND, 17 PERMISSION_DENIED, 19 FAILED_PRECONDITION,
 // 20 ABORTED, 24 UNAVAILABLE, 26 UNAUTHENTICATED).

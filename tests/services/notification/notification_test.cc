@@ -64,6 +64,7 @@ class NotificationTest : public ::testing::Test {
     notification::NotificationServerOptions options;
     options.stats_interval = absl::Milliseconds(100);
     if (retention_ > absl::ZeroDuration()) options.retention = retention_;
+    options.watch = watch_;
     auto server = notification::NotificationServer::Start(config_, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -124,6 +125,35 @@ class NotificationTest : public ::testing::Test {
     }
     return all;
   }
+  // A WatchEvents call and its reader.
+  struct Watch {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<notification::v1::WatchEventsResponse>> reader;
+    // The next message; false at the end of the stream.
+    bool Next(notification::v1::WatchEventsResponse* out) { return reader->Read(out); }
+    // The next event, passing over heartbeats; its id, or "" at the end (or on a marker).
+    std::string NextEventId(std::string* cursor = nullptr) {
+      notification::v1::WatchEventsResponse m;
+      while (reader->Read(&m)) {
+        if (m.has_heartbeat()) continue;
+        if (!m.has_event()) return "";
+        if (cursor != nullptr) *cursor = m.event().cursor();
+        return m.event().event().id();
+      }
+      return "";
+    }
+  };
+  std::unique_ptr<Watch> StartWatch(const std::string& token, const std::string& after = "",
+                                    const EventFilter& filter = {}) {
+    auto w = std::make_unique<Watch>();
+    PrepareCall(&w->ctx, token, absl::Seconds(60));
+    notification::v1::WatchEventsRequest req;
+    *req.mutable_filter() = filter;
+    req.set_after_cursor(after);
+    w->reader = stub_->WatchEvents(&w->ctx, req);
+    return w;
+  }
+
   static std::vector<std::string> Ids(const std::vector<notification::v1::LoggedEvent>& events) {
     std::vector<std::string> ids;
     for (const auto& e : events) ids.push_back(e.event().id());
@@ -133,6 +163,7 @@ class NotificationTest : public ::testing::Test {
   TempDir dir_;
   std::vector<std::string> extra_redis_args_;
   absl::Duration retention_ = absl::ZeroDuration();
+  notification::WatchOptions watch_;
   std::unique_ptr<RedisServer> redis_;
   VerificationKey key_;
   ServerConfig config_;
@@ -374,6 +405,180 @@ TEST_F(NotificationTest, PagesAndCursorsMissNothingAndRepeatNothing) {
   EXPECT_TRUE(absl::StrContains(s.error_message(), "after_cursor")) << s.error_message();
 }
 
+// A watch replays what came after its cursor, says it caught up, then follows the log.
+TEST_F(NotificationTest, WatchReplaysThenMarksTheCatchUpThenFollows) {
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(1, 3)));
+  const auto all = ListAll(Secretariat());
+  auto watch = StartWatch(Secretariat(), all[0].cursor());
+  EXPECT_EQ(watch->NextEventId(), "registry/plans/B-00001/v2");
+  EXPECT_EQ(watch->NextEventId(), "registry/plans/B-00001/v3");
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(watch->Next(&m));
+  ASSERT_TRUE(m.has_caught_up()) << m.DebugString();
+  EXPECT_EQ(m.caught_up().cursor(), all[2].cursor());
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(4, 5)));
+  EXPECT_EQ(watch->NextEventId(), "registry/plans/B-00001/v4");
+  EXPECT_EQ(watch->NextEventId(), "registry/plans/B-00001/v5");
+  watch->ctx.TryCancel();
+
+  // Without a cursor: from now on, the catch-up at once.
+  auto from_now = StartWatch(Secretariat());
+  ASSERT_TRUE(from_now->Next(&m));
+  EXPECT_TRUE(m.has_caught_up()) << m.DebugString();
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(6, 6)));
+  EXPECT_EQ(from_now->NextEventId(), "registry/plans/B-00001/v6");
+  from_now->ctx.TryCancel();
+}
+
+// A client that reconnects with the cursor of the last event it processed misses nothing and
+// gets nothing twice, whatever was logged while it was away.
+TEST_F(NotificationTest, AWatchResumedFromItsLastCursorMissesNothingAndRepeatsNothing) {
+  auto watch = StartWatch(Secretariat());
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(watch->Next(&m));  // caught up
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(1, 4)));
+  std::string cursor;
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) got.push_back(watch->NextEventId(&cursor));
+  watch->ctx.TryCancel();  // gone after the second
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(5, 6)));
+  auto resumed = StartWatch(Secretariat(), cursor);
+  for (int i = 0; i < 4; ++i) got.push_back(resumed->NextEventId());
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "registry/plans/B-00001/v1", "registry/plans/B-00001/v2",
+                     "registry/plans/B-00001/v3", "registry/plans/B-00001/v4",
+                     "registry/plans/B-00001/v5", "registry/plans/B-00001/v6"}));
+  resumed->ctx.TryCancel();
+}
+
+// Each watcher receives only what its filter asks and the read rule lets it read.
+TEST_F(NotificationTest, AWatchCarriesOnlyWhatTheFilterAndTheReadRuleLetThrough) {
+  const Plan draft = Named(PlanA(), "plans/A-00001", registry::v1::PLAN_STAGE_DRAFTING);
+  Plan kanto = Named(PlanA(), "plans/A-00002", registry::v1::PLAN_STAGE_DRAFTING);
+  MoveToKanto(&kanto);
+  const Plan public_b = Named(PlanB(), "plans/B-00003", registry::v1::PLAN_STAGE_PUBLISHED);
+  auto gunma = StartWatch(Token(Who(Role::kPrefecture, kGunma)));
+  EventFilter kpi_only;
+  kpi_only.add_types("kpi.*");
+  auto kpi = StartWatch(Secretariat(), "", kpi_only);
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(gunma->Next(&m));
+  ASSERT_TRUE(kpi->Next(&m));
+  ASSERT_NO_FATAL_FAILURE(MustPublish({EventOf(draft, "plan.updated", "hokuriku-draft"),
+                                       EventOf(kanto, "plan.updated", "kanto-draft"),
+                                       EventOf(public_b, "kpi.report_due", "public-kpi")}));
+  EXPECT_EQ(gunma->NextEventId(), "kanto-draft");  // its own plan, not Hokuriku's draft
+  EXPECT_EQ(gunma->NextEventId(), "public-kpi");   // a public plan
+  EXPECT_EQ(kpi->NextEventId(), "public-kpi");
+  gunma->ctx.TryCancel();
+  kpi->ctx.TryCancel();
+}
+
+TEST_F(NotificationTest, AnIdleWatchGetsHeartbeatsWithItsCursor) {
+  watch_.heartbeat = absl::Milliseconds(200);
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  ASSERT_NO_FATAL_FAILURE(MustPublish(Numbered(1, 2)));
+  EventFilter none;
+  none.add_types("kpi.*");  // matches none of them
+  auto watch = StartWatch(Secretariat(), ListAll(Secretariat())[0].cursor(), none);
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(watch->Next(&m));
+  ASSERT_TRUE(m.has_caught_up());
+  ASSERT_TRUE(watch->Next(&m));
+  ASSERT_TRUE(m.has_heartbeat()) << m.DebugString();
+  // Past the entry the filter left out: resuming from the heartbeat reads it no more.
+  EXPECT_EQ(m.heartbeat().cursor(), ListAll(Secretariat())[1].cursor());
+  EXPECT_GT(m.heartbeat().time().seconds(), 0);
+  watch->ctx.TryCancel();
+}
+
+// A reader slower than the log is waited for: with a buffer of 8 messages, 300 events of ~2 KB
+// reach a client that does not read for a while, all in order, and the stream is not cut.
+TEST_F(NotificationTest, ASlowReaderIsPacedNotCut) {
+  watch_.stream_capacity = 8;
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  auto watch = StartWatch(Secretariat());
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(watch->Next(&m));  // caught up: live
+  std::vector<common::v1::Event> events = Numbered(1, 300);
+  for (common::v1::Event& e : events) (*e.mutable_attributes())["note"] = std::string(2000, 'x');
+  for (size_t from = 0; from < events.size(); from += 100) {
+    ASSERT_NO_FATAL_FAILURE(MustPublish(
+        std::vector<common::v1::Event>(events.begin() + from, events.begin() + from + 100)));
+  }
+  absl::SleepFor(absl::Milliseconds(500));  // not reading: the buffers fill
+  for (int i = 1; i <= 300; ++i) {
+    ASSERT_EQ(watch->NextEventId(), absl::StrCat("registry/plans/B-00001/v", i));
+  }
+  EXPECT_GT(server_->hub().paced(), 0);  // it did wait for the reader
+  watch->ctx.TryCancel();
+}
+
+TEST_F(NotificationTest, WatchLimitsAndRefusals) {
+  watch_.max_streams_per_subject = 2;
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  auto first = StartWatch(Secretariat());
+  auto second = StartWatch(Secretariat());
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(first->Next(&m));
+  ASSERT_TRUE(second->Next(&m));
+  auto third = StartWatch(Secretariat());
+  EXPECT_FALSE(third->Next(&m));
+  EXPECT_EQ(third->reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Another caller has streams of its own.
+  Principal other_viewer = Who(Role::kViewer);
+  other_viewer.subject = "viewer-1";
+  auto viewer = StartWatch(Token(other_viewer));
+  EXPECT_TRUE(viewer->Next(&m));
+  // A time range is for ListEvents; a cursor must be one of ours.
+  EventFilter timed;
+  *timed.mutable_start_time() = TimeUtil::GetCurrentTime();
+  other_viewer.subject = "viewer-2";
+  auto by_time = StartWatch(Token(other_viewer), "", timed);
+  EXPECT_FALSE(by_time->Next(&m));
+  grpc::Status s = by_time->reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "filter.start_time")) << s.error_message();
+  other_viewer.subject = "viewer-3";
+  auto bad = StartWatch(Token(other_viewer), "nonsense");
+  EXPECT_FALSE(bad->Next(&m));
+  EXPECT_EQ(bad->reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  for (auto* w : {first.get(), second.get(), viewer.get()}) w->ctx.TryCancel();
+}
+
+// A stream lives no longer than the token it was opened with.
+TEST_F(NotificationTest, AWatchEndsWhenItsTokenExpires) {
+  watch_.heartbeat = absl::Milliseconds(300);
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  TokenClaims claims;
+  claims.subject = "short-lived";
+  claims.role = Role::kViewer;
+  claims.ttl = absl::Seconds(2);
+  auto token = MintToken(key_, claims);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto watch = StartWatch(*token);
+  notification::v1::WatchEventsResponse m;
+  int heartbeats = 0;
+  while (watch->Next(&m)) heartbeats += m.has_heartbeat();
+  EXPECT_GT(heartbeats, 0);  // alive until then
+  EXPECT_EQ(watch->reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// On shutdown a stream ends at once with UNAVAILABLE saying so (not when the drain's grace
+// runs out), so its client resumes on another replica.
+TEST_F(NotificationTest, ShutdownEndsWatchesWithUnavailable) {
+  config_.shutdown_grace = absl::Seconds(30);
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  auto watch = StartWatch(Secretariat());
+  notification::v1::WatchEventsResponse m;
+  ASSERT_TRUE(watch->Next(&m));
+  server_.reset();
+  EXPECT_FALSE(watch->Next(&m));
+  const grpc::Status s = watch->reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "is stopping")) << s.error_message();
+}
+
 class NotificationRetentionTest : public NotificationTest {
  protected:
   NotificationRetentionTest() {
@@ -413,6 +618,11 @@ TEST_F(NotificationRetentionTest, AnExpiredCursorIsOutOfRangeNamingTheOldest) {
   EXPECT_EQ(Ids(ListAll(Secretariat(), {}, second[0].cursor())),
             (std::vector<std::string>{"registry/plans/B-00001/v3"}));
   EXPECT_EQ(Ids(ListAll(Secretariat())), (std::vector<std::string>{"registry/plans/B-00001/v3"}));
+  // A watch from the lost cursor is told the same.
+  auto watch = StartWatch(Secretariat(), first[0].cursor());
+  notification::v1::WatchEventsResponse m;
+  EXPECT_FALSE(watch->Next(&m));
+  EXPECT_EQ(watch->reader->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
 }
 
 }  // namespace

@@ -1,15 +1,22 @@
 // rfsctl, the binary people and scripts use, against a real registry: every sample plan loads,
 // tables line up with Japanese titles, --json is protobuf JSON, and exit codes tell failures
-// apart.
+// apart. `rfsctl events` against a real rfs-notification fed by the registry's outbox relay.
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/base/text.h"
+#include "services/notification/notification_server.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {
@@ -21,19 +28,27 @@ class RfsctlTest : public RegistryFixture {
     int exit_code;
     std::string out;  // stdout and stderr
   };
-  Result Run(const std::string& args, const std::string& token = "") {
+  // `wrapper` goes before the binary, e.g. "timeout 5 ".
+  Result Run(const std::string& args, const std::string& token = "",
+             const std::string& wrapper = "") {
     const std::string addr = absl::StartsWith(config_.listen, "unix://")
                                  ? config_.listen
                                  : absl::StrCat("127.0.0.1:", server_->port());
     const std::string requirements =
         start_requirements_ ? absl::StrCat(" RFS_REQUIREMENTS_ADDR=", requirements_config_.listen)
                             : "";
+    const std::string notification =
+        notification_addr_.empty() ? "" : absl::StrCat(" RFS_NOTIFICATION_ADDR=", notification_addr_);
     const std::string cmd = absl::StrCat(
-        "RFS_ADDR=", addr, requirements, " RFS_TOKEN='",
-        token.empty() ? Secretariat() : token, "' ", BuildDir(), "/tools/rfsctl/rfsctl ", args);
+        "RFS_ADDR=", addr, requirements, notification, " RFS_TOKEN='",
+        token.empty() ? Secretariat() : token, "' ", wrapper, BuildDir(), "/tools/rfsctl/rfsctl ",
+        args);
     CommandResult run = RunShell(cmd);
     return {run.exit_code, std::move(run.out)};
   }
+
+  // Where rfs-notification listens, for `rfsctl events` (RfsctlEventsTest).
+  std::string notification_addr_;
 };
 
 TEST_F(RfsctlTest, EverySamplePlanLoadsAndListsAligned) {
@@ -159,6 +174,128 @@ TEST_F(RfsctlRequirementsTest, ReviewReviewsScoreAndRuleset) {
 
   Result ruleset = Run("ruleset");
   EXPECT_TRUE(absl::StrContains(ruleset.out, "20億円")) << ruleset.out;
+}
+
+// rfs-notification beside the registry, on the same Redis, the registry relaying its outbox to it
+// (as tests/services/notification/relay_test.cc runs them).
+class RfsctlEventsTest : public RfsctlTest {
+ protected:
+  void SetUp() override {
+    RfsctlTest::SetUp();
+    if (HasFatalFailure()) return;
+    ServerConfig config = config_;
+    config.service_name = "rfs-notification";
+    config.listen = "unix://" + dir_->File("notification.sock");
+    notification::NotificationServerOptions options;
+    options.stats_interval = absl::Milliseconds(100);
+    auto server = notification::NotificationServer::Start(config, options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    notification_ = std::move(*server);
+    notification_addr_ = config.listen;
+    // The registry again, now relaying its outbox to rfs-notification.
+    server_.reset();
+    config_.notification_address = config.listen;
+    ASSERT_NO_FATAL_FAILURE(StartRegistry());
+  }
+  void TearDown() override {
+    server_.reset();
+    notification_.reset();
+    RfsctlTest::TearDown();
+  }
+
+  // Waits until the registry's outbox is empty (the relay took everything); false after 20 s.
+  bool Drained() {
+    for (int i = 0; i < 400; ++i) {
+      if (redis_->Cli("XLEN rfs:registry:outbox") == "0") return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
+  std::unique_ptr<notification::NotificationServer> notification_;
+};
+
+// The lines of `out` that contain `text`.
+std::vector<std::string> LinesWith(const std::string& out, absl::string_view text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StrContains(line, text)) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// What follows `marker` on the first line holding it ("" when none does).
+std::string RestAfter(const std::string& out, absl::string_view marker) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    const size_t at = line.find(marker);
+    if (at != absl::string_view::npos) return std::string(line.substr(at + marker.size()));
+  }
+  return "";
+}
+
+TEST_F(RfsctlEventsTest, ListPagesThroughTheLogAndWatchFollowsIt) {
+  // Three writes, three events: plan.created v1, plan.updated v2, plan.stage_changed v3.
+  ASSERT_EQ(Run(absl::StrCat("create -f ", DataDir(), "/samples/toyama-b-illustrative.json")).exit_code, 0);
+  const std::string change = dir_->File("change.json");
+  std::ofstream(change) << R"({"title": "富山県 地域産業クラスター計画（改訂）"})";
+  ASSERT_EQ(Run(absl::StrCat("update B-00001 -f ", change, " --mask title --etag v1")).exit_code, 0);
+  ASSERT_EQ(Run("transition B-00001 pre_consultation").exit_code, 0);
+  ASSERT_TRUE(Drained()) << redis_->Cli("XLEN rfs:registry:outbox");
+
+  // Japanese by default: one line per event, the cursor last; on stderr where to continue.
+  Result ja = Run("events list");
+  ASSERT_EQ(ja.exit_code, 0) << ja.out;
+  EXPECT_EQ(LinesWith(ja.out, "  カーソル ").size(), 3u) << ja.out;
+  const std::vector<std::string> moved = LinesWith(ja.out, "plan.stage_changed");
+  ASSERT_EQ(moved.size(), 1u) << ja.out;
+  EXPECT_TRUE(absl::StrContains(moved[0], "  plan.stage_changed  plans/B-00001 v3  実施者 "
+                                          "secretariat-1  DRAFTING → PRE_CONSULTATION  カーソル "))
+      << moved[0];
+  EXPECT_TRUE(absl::StrContains(ja.out, "3 件。続きは --after ")) << ja.out;
+
+  // In English, filtered by type.
+  Result en = Run("events list --lang en --type plan.stage_changed");
+  ASSERT_EQ(en.exit_code, 0) << en.out;
+  EXPECT_EQ(LinesWith(en.out, "  cursor ").size(), 1u) << en.out;
+  EXPECT_TRUE(absl::StrContains(en.out, "v3  by secretariat-1  DRAFTING → PRE_CONSULTATION"))
+      << en.out;
+  EXPECT_TRUE(absl::StrContains(en.out, "1 event(s); continue with --after ")) << en.out;
+
+  // --limit stops early, and --after its cursor goes on with the rest: nothing missed or repeated.
+  Result first = Run("events list --type 'plan.*' --limit 2");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_EQ(LinesWith(first.out, "  カーソル ").size(), 2u) << first.out;
+  EXPECT_TRUE(absl::StrContains(first.out, "2 件（続きがあります）。続きは --after ")) << first.out;
+  const std::string cursor = RestAfter(first.out, "続きは --after ");
+  ASSERT_FALSE(cursor.empty()) << first.out;
+  Result rest = Run(absl::StrCat("events list --after '", cursor, "'"));
+  EXPECT_EQ(LinesWith(rest.out, "  カーソル ").size(), 1u) << rest.out;
+  EXPECT_EQ(LinesWith(rest.out, "plan.stage_changed").size(), 1u) << rest.out;
+
+  Result json = Run("events list --json --type plan.stage_changed");
+  EXPECT_TRUE(absl::StrContains(json.out, "\"id\":\"registry/plans/B-00001/v3\"")) << json.out;
+
+  // A watch from the first event's cursor: the two after it, then live until stopped.
+  const std::vector<std::string> created = LinesWith(ja.out, "plan.created");
+  ASSERT_EQ(created.size(), 1u) << ja.out;
+  const std::string after_created = RestAfter(created[0], "  カーソル ");
+  Result watch = Run(absl::StrCat("events watch --lang en --after '", after_created, "'"), "",
+                     "timeout 5 ");
+  EXPECT_EQ(watch.exit_code, 124) << watch.out;  // still watching when timeout stopped it
+  EXPECT_EQ(LinesWith(watch.out, "  cursor ").size(), 2u) << watch.out;
+  EXPECT_EQ(LinesWith(watch.out, "plan.updated").size(), 1u) << watch.out;
+  EXPECT_EQ(LinesWith(watch.out, "plan.stage_changed").size(), 1u) << watch.out;
+  EXPECT_TRUE(absl::StrContains(watch.out, "caught up; now live")) << watch.out;
+
+  // Exit codes: usage, local errors, the service's refusals.
+  EXPECT_EQ(Run("events").exit_code, 2);
+  Result help = Run("events help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(help.out, "rfsctl events watch")) << help.out;
+  EXPECT_EQ(Run("events frobnicate").exit_code, 2);
+  EXPECT_EQ(Run("events list --plan X-1").exit_code, 2);
+  EXPECT_EQ(Run("events list --limit=-1").exit_code, 2);
+  EXPECT_EQ(Run("events list --type 'not a type'").exit_code, 10 + 3);  // INVALID_ARGUMENT
 }
 
 }  // namespace
