@@ -30,6 +30,7 @@
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
+#include "tests/support/raw_redis.h"
 #include "tests/support/redis_server.h"
 
 namespace rfs::testing {
@@ -230,6 +231,90 @@ TEST_F(CrashTest, NoAcknowledgedWriteIsLostWhenRegistryOrRedisIsKilled) {
     if (absl::SimpleAtoi(v, &n)) counted += n;
   }
   EXPECT_EQ(counted, plans);
+}
+
+// The outbox relay under kill -9 of every process (rfs-registry, rfs-notification, Redis)
+// while clients write: afterwards every acknowledged change's event is in the event log exactly
+// once, in each plan's order, and the outbox is empty.
+TEST_F(CrashTest, EveryAcknowledgedChangesEventReachesTheLogOnceWhenEveryProcessIsKilled) {
+  const std::string notification_socket = "unix://" + dir_.File("notification.sock");
+  Process notification;
+  auto start_notification = [&] {
+    notification.Start({BuildDir() + "/services/notification/rfs-notification", "--redis",
+                        redis_->url(), "--auth_key_file", dir_.File("auth.key"), "--listen",
+                        notification_socket, "--metrics_listen", "off", "--data_dir", DataDir(),
+                        "--health_interval_ms", "50", "--log_level", log_level_,
+                        "--write_quota_per_minute", "0"},
+                       dir_.File("notification.log"));
+  };
+  start_notification();
+  registry_.Stop();
+  const std::vector<std::string> relay = {"--notification_address", notification_socket};
+  StartRegistry(relay);
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+
+  std::mutex mu;
+  std::set<std::string> acked;  // event ids of acknowledged changes
+  std::atomic<bool> stop{false};
+  auto writer = [&](int w) {
+    for (int i = 0; !stop; ++i) {
+      CreatePlanRequest create;
+      *create.mutable_plan() = PlanB();
+      create.set_request_id(absl::StrCat("relay-w", w, "-", i));
+      Plan plan;
+      grpc::Status s;
+      do {  // the same request id until acknowledged (idempotent)
+        grpc::ClientContext ctx;
+        PrepareCall(&ctx, token_, absl::Seconds(2));
+        s = stub_->CreatePlan(&ctx, create, &plan);
+        if (!s.ok()) absl::SleepFor(absl::Milliseconds(20));
+      } while (!s.ok() && !stop);
+      if (!s.ok()) return;
+      std::lock_guard<std::mutex> lock(mu);
+      acked.insert(absl::StrCat("registry/", plan.name(), "/v1"));
+    }
+  };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) writers.emplace_back(writer, w);
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acked.size();
+  };
+  auto more = [&](size_t n) {
+    const size_t before = count();
+    return WaitFor([&] { return count() >= before + n; });
+  };
+  ASSERT_TRUE(more(15));
+  notification.Kill();  // rfs-notification dies: events wait in the outbox
+  ASSERT_TRUE(more(15));
+  start_notification();
+  ASSERT_TRUE(more(15));
+  registry_.Kill();  // the relay's own process dies mid-batch
+  StartRegistry(relay);
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+  ASSERT_TRUE(more(15));
+  const std::string aimed = redis_->KillAtWorstMoment();
+  std::fprintf(stderr, "redis kill aimed at: %s\n", aimed.c_str());
+  redis_->Start();
+  ASSERT_TRUE(WaitFor([&] { return Serving(); }));
+  ASSERT_TRUE(more(15));
+  stop = true;
+  for (auto& t : writers) t.join();
+
+  // The relay drains the outbox, then every acknowledged event is in the log once.
+  // (The relay's backoff after the outages is at most 30 s.)
+  ASSERT_TRUE(WaitFor([&] { return redis_->Cli("XLEN rfs:registry:outbox") == "0"; },
+                      absl::Seconds(60)))
+      << redis_->Cli("XLEN rfs:registry:outbox");
+  RedisPool pool(redis_->options());
+  RawRedis raw(&pool);
+  std::map<std::string, int> logged;
+  for (const auto& entry : raw.StreamEntries("rfs:notification:log")) ++logged[entry.at("id")];
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(acked.size(), 75u);
+  for (const std::string& id : acked) EXPECT_EQ(logged[id], 1) << id;
+  for (const auto& [id, times] : logged) EXPECT_EQ(times, 1) << id << " logged twice";
+  notification.Stop();
 }
 
 TEST_F(CrashTest, SigtermDrainsAndStopsCleanly) {
