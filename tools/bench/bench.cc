@@ -55,6 +55,7 @@
 #include "rfs/registry/v1/registry.pb.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "tools/bench/runner.h"
+#include "tools/bench/watch_fanout.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(int, metrics_port, 9101, "Server's metrics port (server-side error and Redis counts)");
@@ -79,12 +80,19 @@ ABSL_FLAG(int, kpi_metrics_port, 9103, "rfs-kpi's metrics port");
 ABSL_FLAG(std::string, kpi_token, "", "RecordMeasurement: bearer token of an author of --kpi_plan (empty: the scenario is skipped)");
 ABSL_FLAG(std::string, kpi_plan, "", "RecordMeasurement and GetProgress: the plan, or plans separated by commas (writes go round them; GetProgress reads the first); empty: both are skipped");
 ABSL_FLAG(std::string, kpi_indicator, "kgi-capex", "RecordMeasurement: the indicator of --kpi_plan whose value of the current half year is corrected by every call");
+ABSL_FLAG(std::string, notification_target, "", "rfs-notification address (empty: its scenarios are skipped)");
+ABSL_FLAG(int, notification_metrics_port, 9104, "rfs-notification's metrics port");
+ABSL_FLAG(std::string, notification_token, "", "PublishEvents: a bearer token of the service role (empty: publishing and the fan-out are skipped)");
+ABSL_FLAG(int, notification_pid, 0, "rfs-notification's process id: its resident memory per watch stream is reported");
+ABSL_FLAG(int, watch_streams, 1000, "WatchEvents fan-out: streams open at once (0: skipped)");
+ABSL_FLAG(int, watch_events, 200, "WatchEvents fan-out: events published, one a call");
+ABSL_FLAG(int, watch_interval_ms, 20, "WatchEvents fan-out: time between two events (20 ms: 50 events/s, 50,000 deliveries/s to 1,000 streams)");
 ABSL_FLAG(std::string, phase, "", "Appended to every row's label and kept in the JSON, e.g. \"10000 plans\" for the run at scale");
 ABSL_FLAG(int, kpi_pid, 0, "rfs-kpi's process id: its resident memory (VmRSS, VmHWM) is reported after the scenarios");
 ABSL_FLAG(int64_t, kpi_loaded_plans, 0, "Plans rfs-kpi-loader wrote (reported)");
 ABSL_FLAG(int64_t, kpi_loaded_measurements, 0, "Measurements rfs-kpi-loader wrote (reported)");
 ABSL_FLAG(double, kpi_redis_bytes, 0, "Growth of Redis' used_memory while rfs-kpi-loader wrote (reported, and per measurement)");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss,kpi_health,kpi_record,kpi_progress,kpi_aggregate", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss,kpi_health,kpi_record,kpi_progress,kpi_aggregate,ntf_health,ntf_publish", "Scenarios to run, in order, in each round");
 ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a run passing these checks updates it");
 ABSL_FLAG(double, max_round_spread, 0.15, "Rounds of Health/Check whose median absolute deviation exceeds this share of their median make the run untrusted (one disturbed round does not: the median ignores it)");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
@@ -102,7 +110,7 @@ struct BenchRun {
   std::vector<Scenario> all;
   std::unique_ptr<Runner> runner;  // made once every scenario is known
   std::vector<Result> results;
-  double base[kServers] = {0, 0, 0};  // Health/Check of each server
+  double base[kServers] = {};  // Health/Check of each server
   nlohmann::json out = nlohmann::json::object();
   bool all_met = true;
 };
@@ -280,6 +288,42 @@ void AddKpiScenarios(BenchRun& run) {
   AddKpiAggregate(run, now);
 }
 
+// rfs-notification's scenarios: Health/Check, and PublishEvents of 10 new events a call (each
+// call's ids are new, so every call appends: the relay's batches are larger, a client's
+// smaller).
+void AddNotificationScenarios(BenchRun& run) {
+  if (absl::GetFlag(FLAGS_notification_target).empty()) return;
+  AddHealth(run, "ntf_health", "Health/Check (notification)", kNotification);
+  const std::string token = absl::GetFlag(FLAGS_notification_token);
+  if (token.empty()) return;
+  Scenario s{"ntf_publish", "PublishEvents (10 events)",
+             "/rfs.notification.v1.Notification/PublishEvents", kNotification};
+  const std::string run_id = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  auto counter = std::make_shared<std::atomic<uint64_t>>(0);
+  s.request = [run_id, counter](uint64_t) {
+    const uint64_t call = counter->fetch_add(1);
+    notification::v1::PublishEventsRequest req;
+    for (int i = 0; i < 10; ++i) {
+      common::v1::Event* e = req.add_events();
+      e->set_id(absl::StrCat("bench/", run_id, "/", call, "/", i));
+      e->set_type("kpi.measurement_recorded");
+      e->set_source("rfs-bench");
+      e->set_plan("plans/B-00001");
+      e->set_plan_type("B");
+      e->set_block("HOKURIKU");
+      e->add_prefecture_codes("160008");
+      e->add_author_codes("160008");
+      e->set_stage("PLAN_STAGE_PUBLISHED");
+      e->set_plan_version(1);
+      e->mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    }
+    return ToBuffer(req.SerializeAsString());
+  };
+  s.token = token;
+  s.min_ratio = 0.35;
+  run.all.push_back(s);
+}
+
 // One call of each rfs-kpi scenario first: a refusal (a token that is not the plan's
 // author's, a plan or indicator that does not exist) is said plainly here, rather than only
 // as a count of errors in the table.
@@ -371,6 +415,7 @@ void RunRounds(BenchRun& run) {
     if (r.key == "health") run.base[kRegistry] = r.rps;
     if (r.key == "req_health") run.base[kRequirements] = r.rps;
     if (r.key == "kpi_health") run.base[kKpi] = r.rps;
+    if (r.key == "ntf_health") run.base[kNotification] = r.rps;
   }
 }
 
@@ -514,13 +559,50 @@ void ReportKpiScale(BenchRun& run) {
   run.out["kpi_scale"] = scale;
 }
 
+// WatchEvents fan-out (watch_fanout.h): publish-to-delivery p99 ≤ 100 ms to --watch_streams
+// streams, and the server's memory per stream.
+void ReportWatchFanout(BenchRun& run) {
+  const std::string target = absl::GetFlag(FLAGS_notification_target);
+  const std::string publisher = absl::GetFlag(FLAGS_notification_token);
+  const int streams = absl::GetFlag(FLAGS_watch_streams);
+  if (target.empty() || publisher.empty() || streams <= 0) return;
+  const int pid = absl::GetFlag(FLAGS_notification_pid);
+  const FanoutResult f = MeasureWatchFanout(
+      target, absl::GetFlag(FLAGS_token), publisher, streams, absl::GetFlag(FLAGS_watch_events),
+      absl::Milliseconds(absl::GetFlag(FLAGS_watch_interval_ms)), [pid] { return pid > 0 ? ResidentKib(pid).first : int64_t{0}; });
+  const bool met = f.delivered == static_cast<int64_t>(f.streams) * f.events &&
+                   f.failed_streams == 0 && f.p99_ms <= 100;
+  run.all_met = run.all_met && met;
+  std::printf(
+      "WatchEvents fan-out: %d streams, %d events (one a call, %d ms apart): %lld of %lld "
+      "deliveries, %d streams failed; publish-to-delivery p50 %.1f ms, p99 %.1f ms, max %.1f ms "
+      "(target p99 <= 100 ms %s); %.0f deliveries/s; rfs-notification memory %.1f KiB per "
+      "stream\n",
+      f.streams, f.events, absl::GetFlag(FLAGS_watch_interval_ms),
+      static_cast<long long>(f.delivered),
+      static_cast<long long>(f.streams) * f.events, f.failed_streams, f.p50_ms, f.p99_ms,
+      f.max_ms, met ? "MET" : "NOT MET", f.deliveries_per_s, f.rss_per_stream_kib);
+  run.out["watch_fanout"] = {{"streams", f.streams},
+                             {"interval_ms", absl::GetFlag(FLAGS_watch_interval_ms)},
+                             {"events", f.events},
+                             {"delivered", f.delivered},
+                             {"failed_streams", f.failed_streams},
+                             {"p50_ms", f.p50_ms},
+                             {"p99_ms", f.p99_ms},
+                             {"max_ms", f.max_ms},
+                             {"deliveries_per_s", f.deliveries_per_s},
+                             {"rss_kib_per_stream", f.rss_per_stream_kib},
+                             {"target_met", met}};
+}
+
 // Whether the run can be trusted: ratios move with the host's load, so a run whose bare gRPC
 // limit is far below the last quiet run, or whose rounds disagree, is reported as such and
 // its figures are not to be quoted.
 void ReportTrust(BenchRun& run) {
   std::vector<std::string> untrusted;
   for (const Result& r : run.results) {
-    if ((r.key == "health" || r.key == "req_health" || r.key == "kpi_health") &&
+    if ((r.key == "health" || r.key == "req_health" || r.key == "kpi_health" ||
+         r.key == "ntf_health") &&
         r.spread > absl::GetFlag(FLAGS_max_round_spread)) {
       untrusted.push_back(absl::StrFormat("%s rounds disagree (median deviation %.0f%% of the median)",
                                           r.label, r.spread * 100));
@@ -558,6 +640,7 @@ int Main(int argc, char** argv) {
   BenchRun run;
   if (!AddRegistryScenarios(run) || !AddRequirementsScenarios(run)) return 2;
   AddKpiScenarios(run);
+  AddNotificationScenarios(run);
   if (!run.phase.empty()) {
     for (Scenario& s : run.all) s.label = absl::StrCat(s.label, " (", run.phase, ")");
   }
@@ -571,6 +654,7 @@ int Main(int argc, char** argv) {
   RunRounds(run);
   ReportResults(run);
   ReportKpiScale(run);
+  ReportWatchFanout(run);
   run.out["all_targets_met"] = run.all_met;
   ReportTrust(run);
   const std::string json_path = absl::GetFlag(FLAGS_json);

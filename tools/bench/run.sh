@@ -6,8 +6,10 @@
 # and CreatePlan on the registry; Health/Check, CheckPlan of a cached report and CheckPlan of an
 # inline plan (never cached) on rfs-requirements; Health/Check, RecordMeasurement (a correction
 # of the current half year's value by an author of the Toyama sample plan), GetProgress and
-# AggregateKgi on rfs-kpi; same client, same concurrency; each ratio is to Health/Check on the
-# same server. Then rfs-kpi at scale: rfs-kpi-loader writes BENCH_KPI_PLANS (10,000) plans x 100
+# AggregateKgi on rfs-kpi; Health/Check and PublishEvents (10 events a call) on
+# rfs-notification; same client, same concurrency; each ratio is to Health/Check on the same
+# server. Then the WatchEvents fan-out: 1,000 streams follow the log while 200 events are
+# published, publish-to-delivery p99 and memory per stream. Then rfs-kpi at scale: rfs-kpi-loader writes BENCH_KPI_PLANS (10,000) plans x 100
 # measurements into Redis, and rfs-bench measures AggregateKgi and GetProgress again, with the
 # Redis memory per measurement and rfs-kpi's resident memory. Prints tables and writes
 # bench-results/bench.json.
@@ -41,6 +43,8 @@ rport=$((port + 1))
 rmport=$((mport + 1))
 kport=$((port + 2))
 kmport=$((mport + 2))
+nport=$((port + 3))
+nmport=$((mport + 3))
 "$BUILD/services/registry/rfs-registry" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$port" --metrics_listen "127.0.0.1:$mport" \
   --requirements_address "127.0.0.1:$rport" --log_level warning \
@@ -59,8 +63,17 @@ pids+=($!)
   --lease_ttl_s 7200 --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/kpi.log" &
 kpi_pid=$!
 pids+=($kpi_pid)
+# rfs-notification alone (the other services do not relay to it here: their scenarios measure
+# them as before); PublishEvents and the WatchEvents fan-out load it directly.
+"$BUILD/services/notification/rfs-notification" --redis "unix://$work/redis.sock" \
+  --auth_key_file "$work/auth.key" --listen "127.0.0.1:$nport" --metrics_listen "127.0.0.1:$nmport" \
+  --log_level warning --write_quota_per_minute 0 --write_quota_mib_per_hour 0 \
+  --max_watch_streams 5000 --max_watch_streams_per_caller 5000 2>"$work/notification.log" &
+notification_pid=$!
+pids+=($notification_pid)
 export RFS_ADDR="127.0.0.1:$port"
 export RFS_TOKEN=$("$BUILD/tools/rfsctl/rfsctl" token --key_file "$work/auth.key" --role secretariat --sub bench)
+publisher_token=$("$BUILD/tools/rfsctl/rfsctl" token --key_file "$work/auth.key" --role service --sub rfs-bench-publisher)
 for _ in $(seq 100); do "$BUILD/tools/rfsctl/rfsctl" refdata >/dev/null 2>&1 && break; sleep 0.05; done
 
 # GetPlan and CreatePlan use the largest sample (the seed's Hokuriku AI/semiconductor plan);
@@ -129,6 +142,8 @@ done
   --token "$RFS_TOKEN" --plan "$plan" --create_file "$sample" --create_small_file "$small" \
   --kpi_target "127.0.0.1:$kport" --kpi_metrics_port "$kmport" --kpi_token "$kpi_token" \
   --kpi_plan "$kpi_plans" --kpi_indicator "$kpi_indicator" --kpi_pid "$kpi_pid" \
+  --notification_target "127.0.0.1:$nport" --notification_metrics_port "$nmport" \
+  --notification_token "$publisher_token" --notification_pid "$notification_pid" \
   --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER" --rounds "$ROUNDS" \
   --redis_get_ops "${get_ops:-0}" --redis_set_ops "${set_ops:-0}" --json "$OUT/bench.json" \
   --quiet_baseline "$OUT/quiet-baseline.json"

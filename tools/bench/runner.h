@@ -45,6 +45,8 @@ ABSL_DECLARE_FLAG(int, concurrency);
 ABSL_DECLARE_FLAG(int, kpi_metrics_port);
 ABSL_DECLARE_FLAG(std::string, kpi_target);
 ABSL_DECLARE_FLAG(int, metrics_port);
+ABSL_DECLARE_FLAG(int, notification_metrics_port);
+ABSL_DECLARE_FLAG(std::string, notification_target);
 ABSL_DECLARE_FLAG(int, requirements_metrics_port);
 ABSL_DECLARE_FLAG(std::string, requirements_target);
 ABSL_DECLARE_FLAG(double, seconds);
@@ -58,9 +60,10 @@ namespace v1 = registry::v1;
 using Clock = std::chrono::steady_clock;
 
 // The servers under load: each scenario's ratio is to Health/Check on its own server.
-enum Server { kRegistry = 0, kRequirements = 1, kKpi = 2 };
-constexpr int kServers = 3;
-inline const char* const kServerNames[kServers] = {"rfs-registry", "rfs-requirements", "rfs-kpi"};
+enum Server { kRegistry = 0, kRequirements = 1, kKpi = 2, kNotification = 3 };
+constexpr int kServers = 4;
+inline const char* const kServerNames[kServers] = {"rfs-registry", "rfs-requirements", "rfs-kpi",
+                                                   "rfs-notification"};
 
 struct Scenario {
   std::string key;      // "get"
@@ -137,7 +140,8 @@ class Runner {
   Runner() {
     const std::string targets[kServers] = {absl::GetFlag(FLAGS_target),
                                            absl::GetFlag(FLAGS_requirements_target),
-                                           absl::GetFlag(FLAGS_kpi_target)};
+                                           absl::GetFlag(FLAGS_kpi_target),
+                                           absl::GetFlag(FLAGS_notification_target)};
     for (int server = 0; server < kServers; ++server) {
       if (targets[server].empty()) continue;
       for (int i = 0; i < absl::GetFlag(FLAGS_channels); ++i) {
@@ -154,7 +158,8 @@ class Runner {
   Result Run(const Scenario& s) {
     const int metrics_ports[kServers] = {absl::GetFlag(FLAGS_metrics_port),
                                          absl::GetFlag(FLAGS_requirements_metrics_port),
-                                         absl::GetFlag(FLAGS_kpi_metrics_port)};
+                                         absl::GetFlag(FLAGS_kpi_metrics_port),
+                                         absl::GetFlag(FLAGS_notification_metrics_port)};
     const int metrics_port = metrics_ports[s.server];
     Phase(s, absl::GetFlag(FLAGS_warmup_seconds), nullptr);
     const std::string before = HttpGet(metrics_port, "/metrics");
