@@ -304,18 +304,8 @@ void AddNotificationScenarios(BenchRun& run) {
     const uint64_t call = counter->fetch_add(1);
     notification::v1::PublishEventsRequest req;
     for (int i = 0; i < 10; ++i) {
-      common::v1::Event* e = req.add_events();
-      e->set_id(absl::StrCat("bench/", run_id, "/", call, "/", i));
-      e->set_type("kpi.measurement_recorded");
-      e->set_source("rfs-bench");
-      e->set_plan("plans/B-00001");
-      e->set_plan_type("B");
-      e->set_block("HOKURIKU");
-      e->add_prefecture_codes("160008");
-      e->add_author_codes("160008");
-      e->set_stage("PLAN_STAGE_PUBLISHED");
-      e->set_plan_version(1);
-      e->mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+      *req.add_events() = BenchEvent(absl::StrCat("bench/", run_id, "/", call, "/", i),
+                                     "kpi.measurement_recorded", absl::Now());
     }
     return ToBuffer(req.SerializeAsString());
   };

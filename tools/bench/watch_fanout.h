@@ -36,6 +36,26 @@ struct FanoutResult {
   double rss_per_stream_kib = 0;
 };
 
+// An event of the public sample plan B-00001, as a producer would publish it, made at `time`.
+inline common::v1::Event BenchEvent(const std::string& id, const std::string& type,
+                                    absl::Time time) {
+  common::v1::Event e;
+  e.set_id(id);
+  e.set_type(type);
+  e.set_source("rfs-bench");
+  e.set_plan("plans/B-00001");
+  e.set_plan_type("B");
+  e.set_block("HOKURIKU");
+  e.add_prefecture_codes("160008");
+  e.add_author_codes("160008");
+  e.set_stage("PLAN_STAGE_PUBLISHED");
+  e.set_plan_version(1);
+  const int64_t ns = absl::ToUnixNanos(time);
+  e.mutable_time()->set_seconds(ns / 1'000'000'000);
+  e.mutable_time()->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
+  return e;
+}
+
 namespace fanout_internal {
 
 namespace ntf = notification::v1;
@@ -141,20 +161,8 @@ inline FanoutResult MeasureWatchFanout(const std::string& target, const std::str
   const absl::Time start = absl::Now();
   for (int i = 0; i < events && live; ++i) {
     ntf::PublishEventsRequest req;
-    common::v1::Event* e = req.add_events();
-    e->set_id(absl::StrCat("bench/fanout/", run, "/", i));
-    e->set_type("plan.updated");
-    e->set_source("rfs-bench");
-    e->set_plan("plans/B-00001");
-    e->set_plan_type("B");
-    e->set_block("HOKURIKU");
-    e->add_prefecture_codes("160008");
-    e->add_author_codes("160008");
-    e->set_stage("PLAN_STAGE_PUBLISHED");
-    e->set_plan_version(1);
-    const int64_t now_ns = absl::ToUnixNanos(absl::Now());
-    e->mutable_time()->set_seconds(now_ns / 1'000'000'000);
-    e->mutable_time()->set_nanos(static_cast<int32_t>(now_ns % 1'000'000'000));
+    *req.add_events() = BenchEvent(absl::StrCat("bench/fanout/", run, "/", i), "plan.updated",
+                                   absl::Now());
     ntf::PublishEventsResponse resp;
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", publish_token));
