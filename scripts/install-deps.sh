@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libhiredis-dev libevent-dev prometheus-cpp-dev libjwt-dev libssl-dev
+  libcurl4-openssl-dev
   nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libzstd-dev
   redis-server redis-tools openssl
   python3 python3-grpcio python3-protobuf nghttp2-client curl

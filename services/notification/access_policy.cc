@@ -9,6 +9,7 @@ namespace rfs::notification {
 absl::Status Authorize(const Principal& who, Action action) {
   switch (action) {
     case Action::kRead:
+    case Action::kSubscribe:
       return absl::OkStatus();
     case Action::kPublish:
       if (who.role == Role::kService) return absl::OkStatus();
@@ -21,6 +22,10 @@ absl::Status Authorize(const Principal& who, Action action) {
                                     "do"));
   }
   return absl::PermissionDeniedError("unknown action");
+}
+
+bool CanManageSubscription(const Principal& who, absl::string_view owner) {
+  return who.role == Role::kSecretariat || (!who.subject.empty() && who.subject == owner);
 }
 
 }  // namespace rfs::notification

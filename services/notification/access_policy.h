@@ -4,10 +4,15 @@
 //   publish events        the service role (the outbox relay of every rfs service)
 //   read the event log    everyone authenticated, each receiving only events of plans they may
 //                         read (the read rule, decided on each event's envelope)
+//   subscribe (webhooks)  everyone authenticated; a subscription receives only events of plans
+//                         its owner may read
+//   manage a subscription its owner (the subject that created it) and the secretariat; to
+//                         anyone else it does not exist (NOT_FOUND, so ids cannot be probed)
 // Pure functions; safe from any thread.
 #pragma once
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/domain/principal.h"
 
 namespace rfs::notification {
@@ -15,9 +20,13 @@ namespace rfs::notification {
 enum class Action {
   kPublish,
   kRead,
+  kSubscribe,
 };
 
 // OK, or PERMISSION_DENIED naming what was attempted and who may do it.
 absl::Status Authorize(const Principal& who, Action action);
+
+// Whether `who` may read and change the subscription owned by `owner`.
+bool CanManageSubscription(const Principal& who, absl::string_view owner);
 
 }  // namespace rfs::notification

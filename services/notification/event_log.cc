@@ -60,7 +60,7 @@ EventLog::EventLog(RedisPool* pool, AsyncRedis* async, EventLogOptions options)
       publish_script_(Script({lua::kPublishLua})) {}
 
 absl::StatusOr<EventLog::Published> EventLog::Publish(
-    const std::vector<common::v1::Event>& events, const std::string& subject) {
+    const std::vector<common::v1::Event>& events, const std::string& subject, bool counted) {
   PublishCall call;
   call.log_key = LogKey();
   call.added_key = AddedKey();
@@ -77,7 +77,7 @@ absl::StatusOr<EventLog::Published> EventLog::Publish(
     call.tail.push_back(e.SerializeAsString());
     bytes += static_cast<int64_t>(call.tail.back().size() + e.id().size());
   }
-  call.quota = QuotaArgsOf(options_.quota, prefix(), subject, bytes);
+  call.quota = counted ? QuotaArgsOf(options_.quota, prefix(), subject, bytes) : NoQuota(prefix());
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(publish_script_, call.Keys(), call.Argv()));
   if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
     return OverQuota(subject, *refusal);
@@ -95,41 +95,41 @@ absl::StatusOr<EventLog::Published> EventLog::Publish(
   return out;
 }
 
-namespace {
+absl::StatusOr<LogEntry> EventLog::EntryOf(const redisReply* entry) {
+  if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+      entry->element[1]->type != REDIS_REPLY_ARRAY) {
+    return RedisStore::Corrupt("event log entry");
+  }
+  LogEntry e;
+  ASSIGN_OR_RETURN(e.at.position, PositionOf(entry->element[0], "event log entry id"));
+  const redisReply* fields = entry->element[1];
+  bool found = false;
+  for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+    const absl::string_view name = ReplyString(fields->element[f]);
+    if (name == "n") {
+      ASSIGN_OR_RETURN(e.at.ordinal,
+                       RedisStore::IntegerOf(fields->element[f + 1], "event log ordinal"));
+    } else if (name == "event") {
+      ASSIGN_OR_RETURN(const absl::string_view bytes,
+                       RedisStore::StringOf(fields->element[f + 1], "event log entry"));
+      e.event.assign(bytes.data(), bytes.size());
+      found = true;
+    }
+  }
+  if (!found || e.at.ordinal <= 0) return RedisStore::Corrupt("event log entry");
+  return e;
+}
 
-// The entries of an XRANGE reply (or of one stream of an XREAD reply).
-absl::StatusOr<std::vector<LogEntry>> EntriesOf(const redisReply* reply) {
+absl::StatusOr<std::vector<LogEntry>> EventLog::EntriesOf(const redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY) return RedisStore::Corrupt("event log entries");
   std::vector<LogEntry> out;
   out.reserve(reply->elements);
   for (size_t i = 0; i < reply->elements; ++i) {
-    const redisReply* entry = reply->element[i];
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
-        entry->element[1]->type != REDIS_REPLY_ARRAY) {
-      return RedisStore::Corrupt("event log entry");
-    }
-    LogEntry& e = out.emplace_back();
-    ASSIGN_OR_RETURN(e.at.position, PositionOf(entry->element[0], "event log entry id"));
-    const redisReply* fields = entry->element[1];
-    bool found = false;
-    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-      const absl::string_view name = ReplyString(fields->element[f]);
-      if (name == "n") {
-        ASSIGN_OR_RETURN(e.at.ordinal,
-                         RedisStore::IntegerOf(fields->element[f + 1], "event log ordinal"));
-      } else if (name == "event") {
-        ASSIGN_OR_RETURN(const absl::string_view bytes,
-                         RedisStore::StringOf(fields->element[f + 1], "event log entry"));
-        e.event.assign(bytes.data(), bytes.size());
-        found = true;
-      }
-    }
-    if (!found || e.at.ordinal <= 0) return RedisStore::Corrupt("event log entry");
+    ASSIGN_OR_RETURN(LogEntry e, EntryOf(reply->element[i]));
+    out.push_back(std::move(e));
   }
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<LogEntry>> EventLog::Read(const LogPosition& after, int64_t count) {
   const std::string from = absl::StrCat("(", after.ToString());

@@ -90,8 +90,9 @@ class EventLog : public RedisStore {
   };
   // Appends `events` in order, each once (see lua/publish.lua), as `subject` (whose write quota
   // it uses: RESOURCE_EXHAUSTED with the delay when it is used up, nothing written).
+  // The service's own events (a subscription disabled) pass counted = false: no quota.
   absl::StatusOr<Published> Publish(const std::vector<common::v1::Event>& events,
-                                    const std::string& subject);
+                                    const std::string& subject, bool counted = true);
   // At most `count` entries after `after` (exclusive), oldest first.
   absl::StatusOr<std::vector<LogEntry>> Read(const LogPosition& after, int64_t count);
   // The same, waiting up to `block` for an entry to come when there is none yet (XREAD BLOCK),
@@ -102,6 +103,11 @@ class EventLog : public RedisStore {
   // holds none (then every entry to come is after it).
   absl::StatusOr<LogCursor> Tip();
   absl::StatusOr<LogBounds> Bounds();
+
+  // One entry of an XRANGE / XREADGROUP / XAUTOCLAIM reply ([id, [field, value, ...]]), and
+  // the entries of an array of them.
+  static absl::StatusOr<LogEntry> EntryOf(const redisReply* entry);
+  static absl::StatusOr<std::vector<LogEntry>> EntriesOf(const redisReply* reply);
 
   std::string LogKey() const { return Key("log"); }
   std::string AddedKey() const { return Key("added"); }

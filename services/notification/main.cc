@@ -1,6 +1,10 @@
-// rfs-notification: the event log of every change in rfs (rfs.notification.v1.Notification).
+// rfs-notification: the event log of every change in rfs and its webhooks
+// (rfs.notification.v1.Notification).
 // Its own flags; the rest is the service host's (common/kit/service_host.h).
+#include <string>
+
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "common/base/status.h"
 #include "common/kit/service_host.h"
 #include "services/notification/notification_server.h"
@@ -14,6 +18,40 @@ ABSL_FLAG(int, max_watch_streams, 2000, "WatchEvents streams one replica serves 
 ABSL_FLAG(int, max_watch_streams_per_caller, 50,
           "WatchEvents streams one token subject may hold on one replica");
 
+ABSL_FLAG(absl::Duration, webhook_timeout, absl::Seconds(15),
+          "A webhook receiver must answer within this (connection included)");
+ABSL_FLAG(bool, webhook_allow_http, false,
+          "Allow http:// webhook URLs (closed networks and tests only; https:// otherwise)");
+ABSL_FLAG(std::string, webhook_allow_cidrs, "",
+          "Comma-separated CIDRs webhooks may reach although private, loopback or reserved "
+          "(\"10.20.0.0/16,fd00:1::/64\"): receivers on a closed government network");
+ABSL_FLAG(std::string, webhook_ca_file, "",
+          "Extra CA certificates (PEM) webhook receivers' TLS is verified with, beside the "
+          "system's");
+ABSL_FLAG(absl::Duration, webhook_first_retry, absl::Seconds(30),
+          "Delay before the first retry of a failed webhook delivery (then doubling)");
+ABSL_FLAG(absl::Duration, webhook_max_retry_delay, absl::Hours(12),
+          "Longest delay between two retries of a webhook delivery");
+ABSL_FLAG(absl::Duration, webhook_retry_window, absl::Hours(72),
+          "A failed webhook delivery is retried at least this long, then kept as a dead letter");
+ABSL_FLAG(absl::Duration, webhook_disable_after, absl::Hours(120),
+          "A subscription every delivery of which failed for this long is disabled");
+ABSL_FLAG(absl::Duration, webhook_secret_overlap, absl::Hours(24),
+          "After RotateSecret the previous secret still signs this long");
+ABSL_FLAG(absl::Duration, webhook_poll, absl::Milliseconds(200),
+          "How often each replica looks for new events and due retries to deliver");
+ABSL_FLAG(absl::Duration, webhook_claim_idle, absl::Seconds(90),
+          "A delivery pending this long on a replica (killed, say) is taken over by another");
+ABSL_FLAG(int, webhook_workers, 8, "Webhook deliveries one replica makes at once");
+ABSL_FLAG(int, webhook_in_flight_per_subscription, 4,
+          "Webhook deliveries in flight to one subscription at once (per replica)");
+ABSL_FLAG(int, max_subscriptions_per_owner, 20, "Webhook subscriptions one token subject may own");
+ABSL_FLAG(int, max_subscriptions, 1000, "Webhook subscriptions in all");
+ABSL_FLAG(int, webhook_attempt_log_entries, 1000,
+          "Delivery attempts the delivery log keeps per subscription");
+ABSL_FLAG(int, webhook_max_dead_letters, 10000,
+          "Dead letters kept per subscription (the oldest go first beyond)");
+
 int main(int argc, char** argv) {
   return rfs::ServiceMain(
       argc, argv, {"rfs-notification", 50054, 9104},
@@ -26,6 +64,24 @@ int main(int argc, char** argv) {
         flags.watch_heartbeat_s = absl::GetFlag(FLAGS_watch_heartbeat_s);
         flags.max_watch_streams = absl::GetFlag(FLAGS_max_watch_streams);
         flags.max_watch_streams_per_caller = absl::GetFlag(FLAGS_max_watch_streams_per_caller);
+        flags.webhook_timeout = absl::GetFlag(FLAGS_webhook_timeout);
+        flags.webhook_allow_http = absl::GetFlag(FLAGS_webhook_allow_http);
+        flags.webhook_allow_cidrs = absl::GetFlag(FLAGS_webhook_allow_cidrs);
+        flags.webhook_ca_file = absl::GetFlag(FLAGS_webhook_ca_file);
+        flags.webhook_first_retry = absl::GetFlag(FLAGS_webhook_first_retry);
+        flags.webhook_max_retry_delay = absl::GetFlag(FLAGS_webhook_max_retry_delay);
+        flags.webhook_retry_window = absl::GetFlag(FLAGS_webhook_retry_window);
+        flags.webhook_disable_after = absl::GetFlag(FLAGS_webhook_disable_after);
+        flags.webhook_secret_overlap = absl::GetFlag(FLAGS_webhook_secret_overlap);
+        flags.webhook_poll = absl::GetFlag(FLAGS_webhook_poll);
+        flags.webhook_claim_idle = absl::GetFlag(FLAGS_webhook_claim_idle);
+        flags.webhook_workers = absl::GetFlag(FLAGS_webhook_workers);
+        flags.webhook_in_flight_per_subscription =
+            absl::GetFlag(FLAGS_webhook_in_flight_per_subscription);
+        flags.max_subscriptions_per_owner = absl::GetFlag(FLAGS_max_subscriptions_per_owner);
+        flags.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
+        flags.webhook_attempt_log_entries = absl::GetFlag(FLAGS_webhook_attempt_log_entries);
+        flags.webhook_max_dead_letters = absl::GetFlag(FLAGS_webhook_max_dead_letters);
         ASSIGN_OR_RETURN(auto options, rfs::notification::OptionsFromFlags(flags));
         return rfs::notification::NotificationServer::Start(config, std::move(options));
       });

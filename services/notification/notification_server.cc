@@ -7,8 +7,64 @@
 #include "common/base/status.h"
 #include "common/kit/snapshot_gauges.h"
 #include "services/notification/notification_service.h"
+#include "services/notification/subscriptions.h"
 
 namespace rfs::notification {
+
+namespace {
+
+absl::Status WebhookOptionsFromFlags(const NotificationFlags& flags,
+                                     NotificationServerOptions* options) {
+  const auto positive = [](absl::Duration d, absl::string_view flag) -> absl::Status {
+    if (d > absl::ZeroDuration()) return absl::OkStatus();
+    return InvalidField(flag, "正の時間を指定してください (例: 30s, 72h)",
+                        "give a positive duration (30s, 72h)");
+  };
+  RETURN_IF_ERROR(positive(flags.webhook_timeout, "--webhook_timeout"));
+  RETURN_IF_ERROR(positive(flags.webhook_first_retry, "--webhook_first_retry"));
+  RETURN_IF_ERROR(positive(flags.webhook_max_retry_delay, "--webhook_max_retry_delay"));
+  RETURN_IF_ERROR(positive(flags.webhook_retry_window, "--webhook_retry_window"));
+  RETURN_IF_ERROR(positive(flags.webhook_disable_after, "--webhook_disable_after"));
+  RETURN_IF_ERROR(positive(flags.webhook_secret_overlap, "--webhook_secret_overlap"));
+  RETURN_IF_ERROR(positive(flags.webhook_poll, "--webhook_poll"));
+  RETURN_IF_ERROR(positive(flags.webhook_claim_idle, "--webhook_claim_idle"));
+  if (flags.webhook_claim_idle <= flags.webhook_timeout) {
+    return InvalidField("--webhook_claim_idle", "--webhook_timeout より長くしてください",
+                        "must be longer than --webhook_timeout (an attempt in flight is not "
+                        "taken over)");
+  }
+  if (flags.webhook_workers < 1 || flags.webhook_in_flight_per_subscription < 1 ||
+      flags.max_subscriptions_per_owner < 1 || flags.max_subscriptions < 1 ||
+      flags.webhook_attempt_log_entries < 1 || flags.webhook_max_dead_letters < 1) {
+    return InvalidField("--webhook_workers", "件数の設定には 1 以上を指定してください",
+                        "counts (--webhook_workers, --webhook_in_flight_per_subscription, "
+                        "--max_subscriptions*, --webhook_attempt_log_entries, "
+                        "--webhook_max_dead_letters) must be 1 or more");
+  }
+  ASSIGN_OR_RETURN(EgressGuard guard, EgressGuard::FromList(flags.webhook_allow_cidrs));
+  WebhookOptions& w = options->webhook;
+  w.guard = std::move(guard);
+  w.http.timeout = flags.webhook_timeout;
+  w.http.allow_http = flags.webhook_allow_http;
+  w.http.ca_file = flags.webhook_ca_file;
+  w.retry.first_retry = flags.webhook_first_retry;
+  w.retry.max_delay = flags.webhook_max_retry_delay;
+  w.retry.window = flags.webhook_retry_window;
+  w.retry.disable_after = flags.webhook_disable_after;
+  w.secret_overlap = flags.webhook_secret_overlap;
+  w.poll = flags.webhook_poll;
+  w.claim_idle = flags.webhook_claim_idle;
+  w.workers = flags.webhook_workers;
+  w.in_flight_per_subscription = flags.webhook_in_flight_per_subscription;
+  WebhookStoreOptions& s = options->subscriptions;
+  s.max_per_owner = flags.max_subscriptions_per_owner;
+  s.max_total = flags.max_subscriptions;
+  s.attempts_kept = flags.webhook_attempt_log_entries;
+  s.dead_letters_kept = flags.webhook_max_dead_letters;
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<NotificationServerOptions> OptionsFromFlags(const NotificationFlags& flags) {
   NotificationServerOptions options;
@@ -27,6 +83,7 @@ absl::StatusOr<NotificationServerOptions> OptionsFromFlags(const NotificationFla
   if (flags.max_watch_streams < 1 || flags.max_watch_streams_per_caller < 1) {
     return InvalidField("--max_watch_streams", "1 以上を指定してください", "give 1 or more");
   }
+  RETURN_IF_ERROR(WebhookOptionsFromFlags(flags, &options));
   options.retention = absl::Hours(24) * flags.event_retention_days;
   options.max_entries = flags.event_log_max_entries;
   options.watch.heartbeat = absl::Seconds(flags.watch_heartbeat_s);
@@ -34,6 +91,38 @@ absl::StatusOr<NotificationServerOptions> OptionsFromFlags(const NotificationFla
   options.watch.max_streams_per_subject = flags.max_watch_streams_per_caller;
   return options;
 }
+
+namespace {
+
+// rfs_dead_letters{channel} and rfs_webhook_subscriptions{state}, from shared state.
+void AddWebhookGauges(ServiceHost& host, WebhookStore* store, absl::Duration interval) {
+  auto gauges = std::make_shared<SnapshotGauges>(interval);
+  host.AddCollectable(gauges);
+  host.AddJob("webhook gauges", interval, [store, gauges]() -> absl::Status {
+    ASSIGN_OR_RETURN(const WebhookStore::IdPage page, store->ListIds("", 0, 1'000'000));
+    ASSIGN_OR_RETURN(const std::vector<SubscriptionRecord> records, store->GetMany(page.ids));
+    ASSIGN_OR_RETURN(const int64_t dead, store->CountDeadLetters(page.ids));
+    double active = 0, disabled = 0;
+    for (const SubscriptionRecord& r : records) {
+      (r.subscription.state() == v1::Subscription::ACTIVE ? active : disabled) += 1;
+    }
+    std::vector<prometheus::MetricFamily> families;
+    families.push_back(GaugeFamily(
+        "rfs_dead_letters",
+        "Notifications given up on and kept as dead letters, by channel. From shared state: "
+        "same on every replica; aggregate with max.",
+        {{{{"channel", "webhook"}}, static_cast<double>(dead)}}));
+    families.push_back(GaugeFamily(
+        "rfs_webhook_subscriptions",
+        "Webhook subscriptions by state (active, disabled). From shared state: same on every "
+        "replica; aggregate with max.",
+        {{{{"state", "active"}}, active}, {{{"state", "disabled"}}, disabled}}));
+    gauges->Publish(std::move(families));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<NotificationServer>> NotificationServer::Start(
     const ServerConfig& config, NotificationServerOptions options) {
@@ -79,10 +168,24 @@ absl::StatusOr<std::unique_ptr<NotificationServer>> NotificationServer::Start(
   // Streams end at once on shutdown (their clients resume elsewhere), not at the drain's end.
   host.BeforeDrain([hub] { hub->Stop(); });
   hub->Start();
+  // Webhooks: the subscriptions' store, the dispatcher delivering them, and their RPCs.
+  WebhookStoreOptions store_options = options.subscriptions;
+  store_options.quota = config.write_quota;
+  s->webhooks_ =
+      host.Own(std::make_unique<WebhookStore>(host.pool(), host.async(), store_options));
+  host.AddStore(s->webhooks_);
+  s->dispatcher_ = host.Own(std::make_unique<WebhookDispatcher>(
+      s->webhooks_, s->log_, host.reference(), host.metrics()->registry(), options.webhook));
+  WebhookDispatcher* dispatcher = s->dispatcher_;
+  host.AtStop([dispatcher] { dispatcher->Stop(); });
+  AddWebhookGauges(host, s->webhooks_, options.stats_interval);
+  Subscriptions* subscriptions = host.Own(
+      std::make_unique<Subscriptions>(s->webhooks_, s->dispatcher_, host.reference()));
   auto* service = host.Own(std::make_unique<NotificationService>(
-      notifier, hub, host.verifier(), options.watch.stream_capacity));
+      notifier, hub, subscriptions, host.verifier(), options.watch.stream_capacity));
   host.AddService(service, v1::Notification::service_full_name());
   RETURN_IF_ERROR(host.Start());
+  dispatcher->Start();
   return s;
 }
 

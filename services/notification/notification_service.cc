@@ -20,6 +20,83 @@ grpc::Status NotificationService::ListEvents(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status NotificationService::CreateSubscription(grpc::ServerContext* ctx, const v1::CreateSubscriptionRequest* req,
+                                      v1::CreateSubscriptionResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->Create(who, request);
+  });
+}
+
+grpc::Status NotificationService::GetSubscription(grpc::ServerContext* ctx, const v1::GetSubscriptionRequest* req,
+                                      v1::Subscription* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->Get(who, request);
+  });
+}
+
+grpc::Status NotificationService::ListSubscriptions(grpc::ServerContext* ctx, const v1::ListSubscriptionsRequest* req,
+                                      v1::ListSubscriptionsResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->List(who, request);
+  });
+}
+
+grpc::Status NotificationService::UpdateSubscription(grpc::ServerContext* ctx, const v1::UpdateSubscriptionRequest* req,
+                                      v1::Subscription* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->Update(who, request);
+  });
+}
+
+grpc::Status NotificationService::DeleteSubscription(grpc::ServerContext* ctx, const v1::DeleteSubscriptionRequest* req,
+                                      v1::DeleteSubscriptionResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->Delete(who, request);
+  });
+}
+
+grpc::Status NotificationService::RotateSecret(grpc::ServerContext* ctx, const v1::RotateSecretRequest* req,
+                                      v1::RotateSecretResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->RotateSecret(who, request);
+  });
+}
+
+grpc::Status NotificationService::SendTestEvent(grpc::ServerContext* ctx, const v1::SendTestEventRequest* req,
+                                      v1::SendTestEventResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->SendTestEvent(who, request);
+  });
+}
+
+grpc::Status NotificationService::ListDeliveries(grpc::ServerContext* ctx, const v1::ListDeliveriesRequest* req,
+                                      v1::ListDeliveriesResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->ListDeliveries(who, request);
+  });
+}
+
+grpc::Status NotificationService::ListDeadLetters(grpc::ServerContext* ctx, const v1::ListDeadLettersRequest* req,
+                                      v1::ListDeadLettersResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->ListDeadLetters(who, request);
+  });
+}
+
+grpc::Status NotificationService::RedeliverDeadLetter(grpc::ServerContext* ctx, const v1::RedeliverDeadLetterRequest* req,
+                                      v1::RedeliverDeadLetterResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->RedeliverDeadLetter(who, request);
+  });
+}
+
+grpc::Status NotificationService::RecoverDeliveries(grpc::ServerContext* ctx, const v1::RecoverDeliveriesRequest* req,
+                                      v1::RecoverDeliveriesResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return subscriptions_->RecoverDeliveries(who, request);
+  });
+}
+
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* NotificationService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
   return ServeStream<v1::WatchEventsResponse>(

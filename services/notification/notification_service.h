@@ -1,5 +1,5 @@
 // gRPC adapter of rfs.notification.v1.Notification: every method is one call of a
-// common/kit/rpc.h helper (authenticate, hand the request to the Notifier or the WatchHub, map
+// common/kit/rpc.h helper (authenticate, hand the request to the Notifier, the WatchHub or Subscriptions, map
 // the absl::Status to grpc::Status). No logic lives here. WatchEvents is a server stream on the
 // callback API (ServeStream); the unary methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
@@ -7,6 +7,7 @@
 #include "common/kit/auth.h"
 #include "rfs/notification/v1/notification.grpc.pb.h"
 #include "services/notification/notifier.h"
+#include "services/notification/subscriptions.h"
 #include "services/notification/watch_hub.h"
 
 namespace rfs::notification {
@@ -14,20 +15,47 @@ namespace rfs::notification {
 class NotificationService final
     : public v1::Notification::WithCallbackMethod_WatchEvents<v1::Notification::Service> {
  public:
-  NotificationService(Notifier* notifier, WatchHub* hub, const TokenVerifier* verifier,
-                      size_t stream_capacity)
-      : notifier_(notifier), hub_(hub), verifier_(verifier), stream_capacity_(stream_capacity) {}
+  NotificationService(Notifier* notifier, WatchHub* hub, Subscriptions* subscriptions,
+                      const TokenVerifier* verifier, size_t stream_capacity)
+      : notifier_(notifier),
+        hub_(hub),
+        subscriptions_(subscriptions),
+        verifier_(verifier),
+        stream_capacity_(stream_capacity) {}
 
   grpc::Status PublishEvents(grpc::ServerContext* ctx, const v1::PublishEventsRequest* req,
                              v1::PublishEventsResponse* resp) override;
   grpc::Status ListEvents(grpc::ServerContext* ctx, const v1::ListEventsRequest* req,
                           v1::ListEventsResponse* resp) override;
+  grpc::Status CreateSubscription(grpc::ServerContext* ctx, const v1::CreateSubscriptionRequest* req,
+                      v1::CreateSubscriptionResponse* resp) override;
+  grpc::Status GetSubscription(grpc::ServerContext* ctx, const v1::GetSubscriptionRequest* req,
+                      v1::Subscription* resp) override;
+  grpc::Status ListSubscriptions(grpc::ServerContext* ctx, const v1::ListSubscriptionsRequest* req,
+                      v1::ListSubscriptionsResponse* resp) override;
+  grpc::Status UpdateSubscription(grpc::ServerContext* ctx, const v1::UpdateSubscriptionRequest* req,
+                      v1::Subscription* resp) override;
+  grpc::Status DeleteSubscription(grpc::ServerContext* ctx, const v1::DeleteSubscriptionRequest* req,
+                      v1::DeleteSubscriptionResponse* resp) override;
+  grpc::Status RotateSecret(grpc::ServerContext* ctx, const v1::RotateSecretRequest* req,
+                      v1::RotateSecretResponse* resp) override;
+  grpc::Status SendTestEvent(grpc::ServerContext* ctx, const v1::SendTestEventRequest* req,
+                      v1::SendTestEventResponse* resp) override;
+  grpc::Status ListDeliveries(grpc::ServerContext* ctx, const v1::ListDeliveriesRequest* req,
+                      v1::ListDeliveriesResponse* resp) override;
+  grpc::Status ListDeadLetters(grpc::ServerContext* ctx, const v1::ListDeadLettersRequest* req,
+                      v1::ListDeadLettersResponse* resp) override;
+  grpc::Status RedeliverDeadLetter(grpc::ServerContext* ctx, const v1::RedeliverDeadLetterRequest* req,
+                      v1::RedeliverDeadLetterResponse* resp) override;
+  grpc::Status RecoverDeliveries(grpc::ServerContext* ctx, const v1::RecoverDeliveriesRequest* req,
+                      v1::RecoverDeliveriesResponse* resp) override;
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) override;
 
  private:
   Notifier* notifier_;
   WatchHub* hub_;
+  Subscriptions* subscriptions_;
   const TokenVerifier* verifier_;
   const size_t stream_capacity_;
 };

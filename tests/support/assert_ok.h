@@ -1,4 +1,4 @@
-// ASSERT_OK(status): a grpc::Status or an absl::Status (a gRPC call, a store's result) is OK,
+// ASSERT_OK(status) and EXPECT_OK(status): a grpc::Status or an absl::Status (a gRPC call, a store's result) is OK,
 // else the test stops with its message. One definition for every test file.
 #pragma once
 
@@ -23,4 +23,11 @@ inline std::pair<bool, std::string> OkAndMessage(const absl::Status& s) {
   do {                                                         \
     const auto ok_ = ::rfs::testing::OkAndMessage((expr));     \
     ASSERT_TRUE(ok_.first) << ok_.second;                      \
+  } while (0)
+
+// EXPECT_OK(status): as ASSERT_OK, but the test goes on (in helpers that return a value).
+#define EXPECT_OK(expr)                                        \
+  do {                                                         \
+    const auto ok_ = ::rfs::testing::OkAndMessage((expr));     \
+    EXPECT_TRUE(ok_.first) << ok_.second;                      \
   } while (0)

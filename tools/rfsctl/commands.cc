@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cmath>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -36,6 +35,7 @@
 #include "tools/rfsctl/cli_common.h"
 #include "tools/rfsctl/events_commands.h"
 #include "tools/rfsctl/kpi_commands.h"
+#include "tools/rfsctl/webhook_commands.h"
 
 ABSL_FLAG(std::string, addr, "localhost:50051", "Registry address (RFS_ADDR)");
 ABSL_FLAG(std::string, requirements_addr, "localhost:50052", "Requirement service address (RFS_REQUIREMENTS_ADDR)");
@@ -59,9 +59,9 @@ ABSL_FLAG(std::string, prefecture, "", "list, events: prefecture code (6 or 5 di
 ABSL_FLAG(std::string, field, "", "list: strategic field id");
 ABSL_FLAG(std::string, stage, "", "list: lifecycle stage");
 ABSL_FLAG(std::string, title, "", "list: text in the title");
-ABSL_FLAG(int, page_size, 0, "list: plans per page");
-ABSL_FLAG(std::string, page_token, "", "list: page token from a previous page");
-ABSL_FLAG(bool, all, false, "list: follow page tokens to the end");
+ABSL_FLAG(int, page_size, 0, "list: plans per page (also of webhooks: entries per page)");
+ABSL_FLAG(std::string, page_token, "", "list (also of webhooks): page token from a previous page");
+ABSL_FLAG(bool, all, false, "list (also of webhooks): follow page tokens to the end");
 ABSL_FLAG(std::string, mask, "", "update: comma-separated field paths to change, or '*'");
 ABSL_FLAG(std::string, etag, "",
           "update/transition/signoff, kpi record/verify/return, pdca advance: etag of the version "
@@ -787,14 +787,15 @@ int Main(int argc, char** argv) {
       "      KPI tracking and PDCA cycles (--kpi_addr); `rfsctl kpi help` for the details\n"
       "  rfsctl events list [--type T]... [--plan P] [--block B] [--prefecture CODE] [--after CURSOR]\n"
       "                    [--limit N] · events watch [the same filters] [--after CURSOR]\n"
-      "      the event log (--notification_addr); `rfsctl events help` for the details\n"
+      "  rfsctl subscriptions create|list|get|update|delete|rotate|test · deliveries|deadletters ...\n"
+      "      the event log and webhooks (--notification_addr): `rfsctl events|subscriptions help`\n"
       "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDR, RFS_NOTIFICATION_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
     return Fail("no command; try: token, create, get, list, update, transition, signoff, "
                 "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi, "
-                "pdca, events (--help for flags)");
+                "pdca, events, subscriptions, deliveries, deadletters (--help for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
@@ -818,9 +819,9 @@ int Main(int argc, char** argv) {
     g.actions = RepeatedFlagValues(std::vector<std::string>(argv + 1, argv + argc), "action");
     return cmd == "kpi" ? RunKpi(g, args) : RunPdca(g, args);
   }
-  if (cmd == "events") {
+  if (cmd == "events" || IsWebhookCommand(cmd)) {
     const EventsGlobals g = EventsGlobalsFromFlags(argc, argv);
-    return RunEvents(g, args);
+    return cmd == "events" ? RunEvents(g, args) : RunWebhooks(g, cmd, args, argc, argv);
   }
 
   Client client;

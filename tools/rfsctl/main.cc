@@ -32,6 +32,16 @@
 //   rfsctl events watch [--type T]... [--plan PLAN] [--block B] [--prefecture CODE]
 //                       [--after CURSOR]
 //   (details: `rfsctl events help`, EventsUsage in events_commands.cc)
+//   rfsctl subscriptions create --url URL [--types T,T] [--plan PLAN] [--plan_type A|B|C]
+//                               [--block B] [--prefecture CODE] [--description TEXT] [--disabled]
+//   rfsctl subscriptions list [--page_size N] [--all] · subscriptions get|delete|rotate|test NAME
+//   rfsctl subscriptions update NAME [--url URL] [--description TEXT] [--state active|disabled]
+//                               [the filter flags of create: they replace the whole filter]
+//   rfsctl deliveries list SUBSCRIPTION [--page_size N] [--all]
+//   rfsctl deadletters list SUBSCRIPTION [--page_size N] [--all]
+//   rfsctl deadletters redeliver subscriptions/ID/deadLetters/N
+//   rfsctl deadletters recover SUBSCRIPTION --since RFC3339
+//   (details: `rfsctl subscriptions help`, WebhooksUsage in webhook_commands.cc)
 //
 // Global: --addr (RFS_ADDR), --kpi_addr (RFS_KPI_ADDR, default localhost:50053),
 // --notification_addr (RFS_NOTIFICATION_ADDR, default localhost:50054), --token (RFS_TOKEN) or

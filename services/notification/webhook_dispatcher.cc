@@ -1,0 +1,522 @@
+#include "services/notification/webhook_dispatcher.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/base/logging.h"
+#include "common/base/status.h"
+#include "common/redis/leader_lease.h"
+
+namespace rfs::notification {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  return TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
+}
+
+// The JSON body of a delivery: the event in protobuf's JSON mapping.
+std::string JsonOf(const common::v1::Event& event) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  if (!google::protobuf::util::MessageToJsonString(event, &json, options).ok()) {
+    // A payload type this binary does not know: the envelope alone.
+    common::v1::Event envelope = event;
+    envelope.clear_payload();
+    json.clear();
+    (void)google::protobuf::util::MessageToJsonString(envelope, &json, options);
+  }
+  return json;
+}
+
+// How often a replica looks at each subscription's retries even when it knows of none due.
+constexpr absl::Duration kRecheck = absl::Seconds(5);
+
+const char* VerdictName(v1::DeliveryAttempt::Result result, bool gone) {
+  switch (result) {
+    case v1::DeliveryAttempt::DELIVERED:
+      return "delivered";
+    case v1::DeliveryAttempt::RETRYING:
+      return "retry";
+    default:
+      return gone ? "gone" : "dead";
+  }
+}
+
+}  // namespace
+
+WebhookDispatcher::WebhookDispatcher(WebhookStore* store, EventLog* log,
+                                     const ReferenceData* reference,
+                                     prometheus::Registry& metrics, WebhookOptions options)
+    : store_(store),
+      log_(log),
+      reference_(reference),
+      options_(std::move(options)),
+      consumer_(DefaultInstanceId()),
+      deliveries_(prometheus::BuildCounter()
+                      .Name("rfs_notification_deliveries_total")
+                      .Help("Delivery attempts of notifications by channel (webhook, email) and "
+                            "result: delivered, retrying (failed, retried on the schedule), "
+                            "dead_lettered (failed after the retry window, or 410), failed (a "
+                            "test delivery that failed).")
+                      .Register(metrics)),
+      delivered_(&deliveries_.Add({{"channel", "webhook"}, {"result", "delivered"}})),
+      retrying_(&deliveries_.Add({{"channel", "webhook"}, {"result", "retrying"}})),
+      dead_lettered_(&deliveries_.Add({{"channel", "webhook"}, {"result", "dead_lettered"}})),
+      test_failed_(&deliveries_.Add({{"channel", "webhook"}, {"result", "failed"}})),
+      latency_(prometheus::BuildHistogram()
+                   .Name("rfs_webhook_delivery_seconds")
+                   .Help("Time from the start of a webhook delivery attempt to the receiver's "
+                         "response or the failure.")
+                   .Register(metrics)
+                   .Add({}, prometheus::Histogram::BucketBoundaries{
+                                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15,
+                                30})),
+      workers_(options_.workers, static_cast<size_t>(options_.max_in_flight)) {
+  options_.http.guard = &options_.guard;
+}
+
+WebhookDispatcher::~WebhookDispatcher() { Stop(); }
+
+void WebhookDispatcher::Start() {
+  if (!options_.run_loop) return;
+  loop_ = std::thread([this] { Loop(); });
+}
+
+void WebhookDispatcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_requested_ = true;
+  }
+  stopping_.store(true);
+  if (loop_.joinable()) loop_.join();
+  workers_.Stop();
+}
+
+void WebhookDispatcher::Loop() {
+  absl::Status last = absl::OkStatus();
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), options_.poll)) return;
+    }
+    absl::Status s = RunOnce();
+    if (!s.ok() && s.ToString() != last.ToString()) {
+      RFS_LOG(kWarning, "webhook dispatch round failed").Field("error", s.ToString());
+    }
+    last = s;
+  }
+}
+
+absl::Status WebhookDispatcher::RunOnce() {
+  RETURN_IF_ERROR(Reload());
+  std::vector<std::shared_ptr<Sub>> subs;
+  bool autoclaim = false;
+  {
+    absl::MutexLock lock(&mu_);
+    subs = subs_;
+    const absl::Time now = absl::Now();
+    if (now >= next_autoclaim_) {
+      autoclaim = true;
+      next_autoclaim_ = now + options_.claim_idle / 3;
+    }
+  }
+  // A different subscription goes first each round, so none waits behind the others.
+  if (!subs.empty()) {
+    static std::atomic<size_t> turn{0};
+    std::rotate(subs.begin(), subs.begin() + (turn++ % subs.size()), subs.end());
+  }
+  subs.erase(std::remove_if(subs.begin(), subs.end(),
+                            [](const std::shared_ptr<Sub>& s) {
+                              return s->record.subscription.state() != v1::Subscription::ACTIVE;
+                            }),
+             subs.end());
+  if (subs.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(ReadNew(subs));
+  RETURN_IF_ERROR(ClaimRetries(subs));
+  if (autoclaim) RETURN_IF_ERROR(ClaimAbandoned(subs));
+  return absl::OkStatus();
+}
+
+absl::Status WebhookDispatcher::Reload() {
+  ASSIGN_OR_RETURN(const int64_t version, store_->Version());
+  {
+    absl::MutexLock lock(&mu_);
+    if (version == version_) return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(const WebhookStore::IdPage page, store_->ListIds("", 0, 1'000'000));
+  ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> records, store_->GetMany(page.ids));
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<Sub>> old;
+  for (auto& s : subs_) old[s->record.id] = s;
+  std::vector<std::shared_ptr<Sub>> subs;
+  subs.reserve(records.size());
+  for (SubscriptionRecord& r : records) {
+    absl::StatusOr<EventMatcher> matcher =
+        EventMatcher::Of(r.subscription.filter(), *reference_);
+    if (!matcher.ok()) {
+      RFS_LOG(kWarning, "subscription filter no longer valid: not delivered")
+          .Field("subscription", r.subscription.name())
+          .Field("error", matcher.status().ToString());
+      continue;
+    }
+    auto sub = std::make_shared<Sub>(Sub{std::move(r), *std::move(matcher)});
+    auto it = old.find(sub->record.id);
+    sub->state = it != old.end() ? it->second->state : std::make_shared<SubState>();
+    subs.push_back(std::move(sub));
+  }
+  subs_ = std::move(subs);
+  version_ = version;
+  return absl::OkStatus();
+}
+
+void WebhookDispatcher::Nudge(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& sub : subs_) {
+    if (sub->record.id == id) sub->state->next_due_ms.store(0);
+  }
+}
+
+int WebhookDispatcher::Capacity(const Sub& sub) const {
+  const int own = options_.in_flight_per_subscription - sub.state->in_flight.load();
+  const int all = options_.max_in_flight - in_flight_.load();
+  return std::max(0, std::min(own, all));
+}
+
+bool WebhookDispatcher::Offer(const std::shared_ptr<Sub>& sub, const LogEntry& entry,
+                              bool from_group) {
+  Task task;
+  if (!task.event.mutable_event()->ParseFromString(entry.event)) {
+    RFS_LOG(kWarning, "unreadable event log entry left out of a subscription")
+        .Field("entry", entry.at.position.ToString());
+    return false;
+  }
+  const common::v1::Event& event = task.event.event();
+  if (!sub->matcher.Matches(event) || !Visible(sub->record.owner, event)) return false;
+  task.sub = sub;
+  task.entry = entry.at.position.ToString();
+  task.event.set_cursor(CursorOf(entry.at));
+  *task.event.mutable_log_time() = TimestampOf(entry.at.position.time());
+  task.first = absl::Now();
+  task.from_group = from_group;
+  Queue(std::move(task));
+  return true;
+}
+
+void WebhookDispatcher::Queue(Task task) {
+  std::shared_ptr<SubState> state = task.sub->state;
+  state->in_flight.fetch_add(1);
+  in_flight_.fetch_add(1);
+  auto shared = std::make_shared<Task>(std::move(task));
+  const bool queued = workers_.Submit([this, shared, state] {
+    Deliver(*shared);
+    state->in_flight.fetch_sub(1);
+    in_flight_.fetch_sub(1);
+  });
+  if (!queued) {  // stopping: the entry stays pending (or leased) for a later round
+    state->in_flight.fetch_sub(1);
+    in_flight_.fetch_sub(1);
+  }
+}
+
+absl::Status WebhookDispatcher::ReadNew(const std::vector<std::shared_ptr<Sub>>& subs) {
+  const std::string log_key = store_->LogKey();
+  std::vector<std::shared_ptr<Sub>> reading;
+  std::vector<std::string> groups, counts;
+  for (const auto& sub : subs) {
+    const int capacity = Capacity(*sub);
+    if (capacity <= 0) continue;
+    reading.push_back(sub);
+    groups.push_back(WebhookStore::GroupOf(sub->record.id));
+    counts.push_back(absl::StrCat(std::min(capacity, 100)));
+  }
+  if (reading.empty()) return absl::OkStatus();
+  std::vector<std::vector<absl::string_view>> commands;
+  commands.reserve(reading.size());
+  for (size_t i = 0; i < reading.size(); ++i) {
+    commands.push_back({"XREADGROUP", "GROUP", groups[i], consumer_, "COUNT", counts[i],
+                        "STREAMS", log_key, ">"});
+  }
+  ASSIGN_OR_RETURN(RedisLease lease, store_->pool()->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies, lease.Pipeline(commands));
+  std::vector<std::vector<std::string>> left_out(reading.size());
+  for (size_t i = 0; i < reading.size(); ++i) {
+    const redisReply* reply = replies[i].get();
+    if (reply->type == REDIS_REPLY_ERROR) {
+      if (absl::StartsWith(ReplyString(reply), "NOGROUP")) {
+        // The log was deleted under the group (a wipe, a restore): follow it from now on.
+        RFS_LOG(kWarning, "subscription's consumer group was missing: made anew at the tip")
+            .Field("subscription", reading[i]->record.subscription.name());
+        (void)lease.Command({"XGROUP", "CREATE", log_key, groups[i], "$", "MKSTREAM"});
+        continue;
+      }
+      return MapRedisError(ReplyString(reply));
+    }
+    if (reply->type == REDIS_REPLY_NIL) continue;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1 ||
+        reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements != 2) {
+      return RedisStore::Corrupt("consumer group read");
+    }
+    ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                     EventLog::EntriesOf(reply->element[0]->element[1]));
+    for (const LogEntry& e : entries) {
+      if (!Offer(reading[i], e, /*from_group=*/true)) {
+        left_out[i].push_back(e.at.position.ToString());
+      }
+    }
+  }
+  // What the filter or the read rule left out is done with for this subscription.
+  std::vector<std::vector<absl::string_view>> acks;
+  for (size_t i = 0; i < reading.size(); ++i) {
+    if (left_out[i].empty()) continue;
+    std::vector<absl::string_view>& ack = acks.emplace_back();
+    ack = {"XACK", log_key, groups[i]};
+    for (const std::string& id : left_out[i]) ack.push_back(id);
+  }
+  if (!acks.empty()) {
+    ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> acked, lease.Pipeline(acks));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WebhookDispatcher::ClaimRetries(const std::vector<std::shared_ptr<Sub>>& subs) {
+  const absl::Time now = absl::Now();
+  const absl::Duration lease = options_.http.timeout + absl::Seconds(60);
+  for (const auto& sub : subs) {
+    if (sub->state->next_due_ms.load() > absl::ToUnixMillis(now)) continue;
+    const int capacity = Capacity(*sub);
+    if (capacity <= 0) continue;
+    ASSIGN_OR_RETURN(WebhookStore::Claimed claimed,
+                     store_->ClaimDue(sub->record.id, now, lease, capacity));
+    // Look again when the earliest is due, and at least every kRecheck: another replica may
+    // have scheduled retries meanwhile (and then died).
+    sub->state->next_due_ms.store(
+        absl::ToUnixMillis(std::min(claimed.next_due, now + kRecheck)));
+    for (ClaimedRetry& r : claimed.retries) {
+      Task task;
+      task.sub = sub;
+      task.entry = r.entry;
+      task.failed = r.failed;
+      task.first = r.first;
+      if (r.held.has_value()) {
+        task.event = r.held->event();
+      } else {
+        std::optional<LogPosition> at = LogPosition::Parse(r.entry);
+        if (!at.has_value()) return RedisStore::Corrupt("retry entry");
+        ASSIGN_OR_RETURN(RedisReplyPtr reply, store_->pool()->Command(
+                                                  {"XRANGE", store_->LogKey(), r.entry,
+                                                   r.entry}));
+        ASSIGN_OR_RETURN(std::vector<LogEntry> found, EventLog::EntriesOf(reply.get()));
+        if (!found.empty() && task.event.mutable_event()->ParseFromString(found[0].event)) {
+          task.event.set_cursor(CursorOf(found[0].at));
+          *task.event.mutable_log_time() = TimestampOf(found[0].at.position.time());
+        }  // else: the log no longer holds it; Deliver makes it a dead letter
+      }
+      Queue(std::move(task));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WebhookDispatcher::ClaimAbandoned(const std::vector<std::shared_ptr<Sub>>& subs) {
+  const std::string log_key = store_->LogKey();
+  const std::string idle = absl::StrCat(absl::ToInt64Milliseconds(options_.claim_idle));
+  for (const auto& sub : subs) {
+    const int capacity = Capacity(*sub);
+    if (capacity <= 0) continue;
+    const std::string group = WebhookStore::GroupOf(sub->record.id);
+    ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                     store_->pool()->Command({"XAUTOCLAIM", log_key, group, consumer_, idle,
+                                              "0-0", "COUNT", absl::StrCat(capacity)}));
+    // [next start, [entries], [ids no longer in the log]] (Redis 7: the deleted ids are
+    // dropped from the pending list by XAUTOCLAIM itself; Redis 6.2 answered them as entries
+    // without fields, which are acknowledged here).
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+      return RedisStore::Corrupt("XAUTOCLAIM reply");
+    }
+    const redisReply* entries = reply->element[1];
+    std::vector<std::string> gone;
+    for (size_t i = 0; i < entries->elements; ++i) {
+      const redisReply* e = entries->element[i];
+      if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+          e->element[1]->type == REDIS_REPLY_NIL) {
+        gone.emplace_back(ReplyString(e->element[0]));
+        continue;
+      }
+      ASSIGN_OR_RETURN(LogEntry entry, EventLog::EntryOf(e));
+      if (!Offer(sub, entry, /*from_group=*/true)) gone.push_back(entry.at.position.ToString());
+    }
+    if (reply->elements >= 3 && reply->element[2]->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i < reply->element[2]->elements; ++i) {
+        RFS_LOG(kWarning, "a pending webhook delivery's event was trimmed from the log")
+            .Field("subscription", sub->record.subscription.name())
+            .Field("entry", ReplyString(reply->element[2]->element[i]));
+      }
+    }
+    if (!gone.empty()) {
+      std::vector<absl::string_view> ack = {"XACK", log_key, group};
+      for (const std::string& id : gone) ack.push_back(id);
+      ASSIGN_OR_RETURN(RedisReplyPtr acked, store_->pool()->Command(ack));
+    }
+  }
+  return absl::OkStatus();
+}
+
+WebhookDispatcher::Attempted WebhookDispatcher::Attempt(const SubscriptionRecord& record,
+                                                        const common::v1::Event& event,
+                                                        int attempt_number) {
+  Attempted out;
+  const absl::Time start = absl::Now();
+  const std::string body = JsonOf(event);
+  const int64_t timestamp = absl::ToUnixSeconds(start);
+  std::vector<std::string> keys;
+  if (absl::StatusOr<std::string> key = WebhookSecretKey(record.secret); key.ok()) {
+    keys.push_back(*std::move(key));
+  }
+  if (!record.previous_secret.empty() && record.previous_expire > start) {
+    if (absl::StatusOr<std::string> key = WebhookSecretKey(record.previous_secret); key.ok()) {
+      keys.push_back(*std::move(key));
+    }
+  }
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Content-Type", "application/json"},
+      {"webhook-id", event.id()},
+      {"webhook-timestamp", absl::StrCat(timestamp)},
+      {"webhook-signature", WebhookSignatureHeader(keys, event.id(), timestamp, body)},
+  };
+  out.response = HttpPost(record.subscription.url(), headers, body, options_.http);
+  latency_.Observe(absl::ToDoubleSeconds(out.response.latency));
+  v1::DeliveryAttempt& a = out.attempt;
+  a.set_event_id(event.id());
+  a.set_event_type(event.type());
+  a.set_attempt(attempt_number);
+  *a.mutable_time() = TimestampOf(start);
+  a.set_http_status(out.response.status);
+  *a.mutable_latency() =
+      TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(out.response.latency));
+  if (out.response.failure != HttpResponse::Failure::kNone) {
+    a.set_error(out.response.error);
+  } else if (VerdictOf(out.response.status) != AttemptVerdict::kDelivered) {
+    a.set_error(absl::StrCat("HTTP ", out.response.status));
+    if (out.response.retry_after.has_value()) {
+      absl::StrAppend(a.mutable_error(), " (Retry-After ",
+                      absl::ToInt64Seconds(*out.response.retry_after), " s)");
+    }
+  }
+  return out;
+}
+
+void WebhookDispatcher::Deliver(Task& task) {
+  if (stopping_.load()) return;  // left pending (or leased): delivered later
+  const SubscriptionRecord& record = task.sub->record;
+  OutcomeCall call;
+  call.id = record.id;
+  call.entry = task.entry;
+  call.from_group = task.from_group;
+  call.disable_after = options_.retry.disable_after;
+  call.first = task.first;
+  call.failed = task.failed + 1;
+  bool gone = false;
+  bool failed = true;
+  if (task.event.event().id().empty()) {
+    call.attempt.set_attempt(task.failed + 1);
+    *call.attempt.mutable_time() = TimestampOf(absl::Now());
+    call.attempt.set_error("the event log no longer holds this event");
+  } else {
+    Attempted a = Attempt(record, task.event.event(), task.failed + 1);
+    call.attempt = std::move(a.attempt);
+    const HttpResponse& r = a.response;
+    if (r.failure == HttpResponse::Failure::kNone) {
+      const AttemptVerdict verdict = VerdictOf(r.status);
+      failed = verdict != AttemptVerdict::kDelivered;
+      gone = verdict == AttemptVerdict::kGone;
+    }
+    call.now = absl::Now();
+    if (failed && !gone && !GivesUp(options_.retry, task.first, call.now)) {
+      thread_local absl::BitGen random;
+      call.attempt.set_result(v1::DeliveryAttempt::RETRYING);
+      call.next_attempt =
+          call.now + NextAttemptDelay(options_.retry, task.failed + 1, r.status, r.retry_after,
+                                      absl::Uniform(random, 0.0, 1.0));
+      *call.attempt.mutable_next_attempt_time() = TimestampOf(call.next_attempt);
+    }
+  }
+  call.now = absl::Now();
+  if (!failed) {
+    call.attempt.set_result(v1::DeliveryAttempt::DELIVERED);
+  } else if (call.attempt.result() != v1::DeliveryAttempt::RETRYING) {
+    call.attempt.set_result(v1::DeliveryAttempt::DEAD_LETTERED);
+    v1::DeadLetter& d = call.dead_letter.emplace();
+    d.set_name(absl::StrCat(record.subscription.name(), "/deadLetters/", task.entry));
+    *d.mutable_event() = task.event;
+    d.set_attempts(task.failed + 1);
+    *d.mutable_first_attempt_time() = TimestampOf(task.first);
+    *d.mutable_failed_time() = TimestampOf(call.now);
+    d.set_http_status(call.attempt.http_status());
+    d.set_error(call.attempt.error());
+  }
+  call.verdict = VerdictName(call.attempt.result(), gone);
+  absl::StatusOr<bool> disabled = store_->RecordOutcome(call);
+  if (!disabled.ok()) {
+    // Not recorded: the entry stays pending (or leased) and is attempted again later.
+    RFS_LOG(kWarning, "webhook delivery outcome not recorded")
+        .Field("subscription", record.subscription.name())
+        .Field("error", disabled.status().ToString());
+    return;
+  }
+  switch (call.attempt.result()) {
+    case v1::DeliveryAttempt::DELIVERED:
+      delivered_->Increment();
+      delivered_count_.fetch_add(1);
+      break;
+    case v1::DeliveryAttempt::RETRYING:
+      retrying_->Increment();
+      break;
+    default:
+      dead_lettered_->Increment();
+      break;
+  }
+  if (call.attempt.result() == v1::DeliveryAttempt::RETRYING) {
+    // Look for it when it is due (the loop may believe nothing is due before later).
+    const int64_t due = absl::ToUnixMillis(call.next_attempt);
+    int64_t known = task.sub->state->next_due_ms.load();
+    while (due < known && !task.sub->state->next_due_ms.compare_exchange_weak(known, due)) {
+    }
+  }
+  if (*disabled) Disabled(record, gone ? "gone" : "failing");
+}
+
+void WebhookDispatcher::Disabled(const SubscriptionRecord& record, absl::string_view reason) {
+  RFS_LOG(kWarning, "webhook subscription disabled")
+      .Field("subscription", record.subscription.name())
+      .Field("owner", record.owner.subject)
+      .Field("reason", reason);
+  const absl::Time now = absl::Now();
+  common::v1::Event event;
+  event.set_id(absl::StrCat("notification/", record.subscription.name(), "/disabled/",
+                            absl::ToUnixMillis(now)));
+  event.set_type("webhook.subscription_disabled");
+  *event.mutable_time() = TimestampOf(now);
+  event.set_source("rfs-notification");
+  event.set_actor("rfs-notification");
+  (*event.mutable_attributes())["subscription"] = record.subscription.name();
+  (*event.mutable_attributes())["owner"] = record.owner.subject;
+  (*event.mutable_attributes())["reason"] = std::string(reason);
+  absl::StatusOr<EventLog::Published> published =
+      log_->Publish({event}, "rfs-notification", /*counted=*/false);
+  if (!published.ok()) {
+    RFS_LOG(kWarning, "could not log webhook.subscription_disabled")
+        .Field("error", published.status().ToString());
+  }
+}
+
+}  // namespace rfs::notification

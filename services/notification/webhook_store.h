@@ -1,0 +1,172 @@
+// The webhook subscriptions in Redis, under rfs:notification:wh: (docs/architecture.md
+// "Webhooks"):
+//   wh:subs                   ZSET   every subscription id, by creation time (ms)
+//   wh:owner:{len}:{subject}  ZSET   one owner's subscription ids (what bounds each owner)
+//   wh:version                STRING bumped by every change: replicas reload on a new value
+//   wh:sub:{id}               HASH   config (serialized Subscription: url, filter, description,
+//                                    owner, create_time), state, reason, failing_since,
+//                                    update_ms, secret, previous_secret, previous_expire_ms,
+//                                    role, body, block (the owner's read rights)
+//   wh:sub:{id}:attempts      STREAM the delivery log: a (serialized DeliveryAttempt)
+//   wh:sub:{id}:due           ZSET   retries: log entry -> when due (ms), leased while in flight
+//   wh:sub:{id}:tries         HASH   log entry -> "{failed attempts}|{first attempt ms}"
+//   wh:sub:{id}:held          HASH   log entry -> DeadLetter being redelivered (its event)
+//   wh:sub:{id}:dead          HASH   log entry -> serialized DeadLetter
+//   wh:sub:{id}:dead_at       ZSET   log entry -> when it failed (ms)
+// and a consumer group "wh:{id}" on the event log per subscription: its pending entries are
+// the first attempts in flight, each replica a consumer. Every write is one Lua script
+// (lua/wh_*.lua) that checks and charges the caller's quota first. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/domain/principal.h"
+#include "common/redis/redis_store.h"
+#include "common/redis/write_quota.h"
+#include "rfs/notification/v1/notification.pb.h"
+
+namespace rfs::notification {
+
+// A subscription as stored: the public view (without secrets) and what delivers it.
+struct SubscriptionRecord {
+  std::string id;
+  v1::Subscription subscription;  // every field filled, the output-only ones too
+  Principal owner;                // whose read rights decide what it receives
+  std::string secret;             // the current signing secret
+  std::string previous_secret;    // while a rotation overlaps, else empty
+  absl::Time previous_expire = absl::InfinitePast();
+  // Why the service disabled it: "gone" (410), "failing", or empty.
+  std::string disabled_code;
+};
+
+// Limits of what one owner, and everyone, may keep (--max_subscriptions_per_owner, ...).
+struct WebhookStoreOptions {
+  int64_t max_per_owner = 20;
+  int64_t max_total = 1000;
+  int64_t attempts_kept = 1000;      // delivery log entries a subscription keeps
+  int64_t dead_letters_kept = 10000;  // dead letters a subscription keeps
+  WriteQuota quota;                   // of each caller
+};
+
+// A retry (or redelivery) taken to deliver.
+struct ClaimedRetry {
+  std::string entry;             // the log entry
+  int failed = 0;                // attempts failed so far
+  absl::Time first;              // the first attempt
+  std::optional<v1::DeadLetter> held;  // a redelivered dead letter (carries its event)
+};
+
+// What one attempt left behind (lua/wh_outcome.lua).
+struct OutcomeCall {
+  std::string id;        // the subscription
+  std::string entry;     // the log entry
+  std::string verdict;   // "delivered", "retry", "dead", "gone"
+  v1::DeliveryAttempt attempt;
+  absl::Time now;
+  absl::Time next_attempt;  // retry
+  int failed = 0;           // retry: attempts failed so far, this one included
+  absl::Time first;         // retry: the first attempt
+  std::optional<v1::DeadLetter> dead_letter;  // dead, gone
+  absl::Duration disable_after;
+  bool from_group = false;  // the entry came through the consumer group (acknowledge it)
+};
+
+class WebhookStore : public RedisStore {
+ public:
+  WebhookStore(RedisPool* pool, AsyncRedis* async, WebhookStoreOptions options);
+
+  // RESOURCE_EXHAUSTED when the owner (or everyone) has as many subscriptions as allowed, or
+  // the caller's quota is used up; nothing written then.
+  absl::Status Create(const SubscriptionRecord& record, const std::string& caller);
+  // nullopt when there is no such subscription.
+  absl::StatusOr<std::optional<SubscriptionRecord>> Get(const std::string& id);
+  absl::StatusOr<std::vector<SubscriptionRecord>> GetMany(const std::vector<std::string>& ids);
+  // Ids in order of creation: every subscription (owner empty) or one owner's; and how many.
+  struct IdPage {
+    std::vector<std::string> ids;
+    int64_t total = 0;
+  };
+  absl::StatusOr<IdPage> ListIds(const std::string& owner, int64_t offset, int64_t count);
+  // Changes config and/or state (empty: unchanged); NOT_FOUND when it was deleted meanwhile.
+  absl::Status Update(const std::string& id, const std::optional<v1::Subscription>& config,
+                      const std::string& state, const std::string& caller);
+  absl::Status Rotate(const std::string& id, const std::string& secret,
+                      absl::Time previous_expire, const std::string& caller);
+  absl::Status Delete(const std::string& id, const std::string& owner,
+                      const std::string& caller);
+  // The version counter: changes with every subscription change.
+  absl::StatusOr<int64_t> Version();
+
+  // Counts one write against `caller`'s quota (SendTestEvent).
+  absl::Status Charge(const std::string& caller);
+  // Adds an attempt to the delivery log (SendTestEvent's, outside the schedule).
+  absl::Status LogAttempt(const std::string& id, const v1::DeliveryAttempt& attempt);
+  // Records an attempt's outcome; true when it disabled the subscription.
+  absl::StatusOr<bool> RecordOutcome(const OutcomeCall& call);
+  // Leases at most `max` due retries of a subscription; and when the next is due
+  // (InfiniteFuture for none).
+  struct Claimed {
+    std::vector<ClaimedRetry> retries;
+    absl::Time next_due = absl::InfiniteFuture();
+  };
+  absl::StatusOr<Claimed> ClaimDue(const std::string& id, absl::Time now, absl::Duration lease,
+                                   int max);
+  // Queues one dead letter (entry) or every one failed at or after `since` (entry empty) for
+  // delivery again; how many. NOT_FOUND for an unknown subscription or dead letter.
+  absl::StatusOr<int> Redeliver(const std::string& id, const std::string& entry,
+                                absl::Time since, const std::string& caller);
+
+  // The delivery log, newest first: at most `count` attempts before the stream id `before`
+  // (empty: from the newest); each with its stream id.
+  struct AttemptPage {
+    std::vector<v1::DeliveryAttempt> attempts;
+    std::string last_id;  // of the last attempt returned; empty for none
+  };
+  absl::StatusOr<AttemptPage> Attempts(const std::string& id, const std::string& before,
+                                       int count);
+  // Dead letters, newest first, from `offset`; and how many there are.
+  struct DeadLetterPage {
+    std::vector<v1::DeadLetter> dead_letters;
+    int64_t total = 0;
+  };
+  absl::StatusOr<DeadLetterPage> DeadLetters(const std::string& id, int64_t offset, int count);
+  // Dead letters of every subscription in `ids` (the rfs_dead_letters gauge).
+  absl::StatusOr<int64_t> CountDeadLetters(const std::vector<std::string>& ids);
+
+  // The consumer group of a subscription and the keys the dispatcher reads.
+  static std::string GroupOf(const std::string& id) { return "wh:" + id; }
+  std::string SubKey(const std::string& id) const { return Key("wh:sub:" + id); }
+  std::string SubKey(const std::string& id, absl::string_view part) const {
+    return Key(absl::StrCat("wh:sub:", id, ":", part));
+  }
+  std::string LogKey() const { return Key("log"); }
+  // The pool the dispatcher reads the consumer groups with.
+  RedisPool* pool() const { return pool_; }
+
+ private:
+  std::string OwnerKey(const std::string& subject) const;
+  // The caller's quota arguments for a write of `bytes`.
+  QuotaArgs QuotaOf(const std::string& caller, int64_t bytes) const;
+  // Maps a script's refusal ({'QUOTA', ...}, {'NOT_FOUND'}, {'LIMIT', ...}) to a status; OK
+  // for {'OK', ...}.
+  absl::Status RefusalOf(const redisReply* reply, const std::string& caller,
+                         absl::string_view what) const;
+
+  const WebhookStoreOptions options_;
+  const RedisScript& create_script_;
+  const RedisScript& update_script_;
+  const RedisScript& delete_script_;
+  const RedisScript& outcome_script_;
+  const RedisScript& claim_script_;
+  const RedisScript& redeliver_script_;
+  const RedisScript& charge_script_;
+};
+
+}  // namespace rfs::notification
