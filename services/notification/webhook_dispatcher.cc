@@ -106,7 +106,12 @@ void WebhookDispatcher::Loop() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), options_.poll)) return;
+      const auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_requested_ || wake_;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll);
+      if (stop_requested_) return;
+      wake_ = false;
     }
     absl::Status s = RunOnce();
     if (!s.ok() && s.ToString() != last.ToString()) {
@@ -220,6 +225,8 @@ void WebhookDispatcher::Queue(Task task) {
     Deliver(*shared);
     state->in_flight.fetch_sub(1);
     in_flight_.fetch_sub(1);
+    absl::MutexLock lock(&mu_);
+    wake_ = true;
   });
   if (!queued) {  // stopping: the entry stays pending (or leased) for a later round
     state->in_flight.fetch_sub(1);

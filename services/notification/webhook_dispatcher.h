@@ -145,6 +145,9 @@ class WebhookDispatcher {
   std::vector<std::shared_ptr<Sub>> subs_ ABSL_GUARDED_BY(mu_);
   absl::Time next_autoclaim_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when an attempt ends: the loop runs its next round at once (a subscription with a
+  // backlog has room again) instead of at the next poll.
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
   std::thread loop_;
 };
 

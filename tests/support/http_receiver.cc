@@ -11,6 +11,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "absl/time/clock.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -236,6 +237,7 @@ void HttpReceiver::Serve(int fd) {
       if (!ReadMore(fd, &buffer)) return;
     }
     request.body = buffer.substr(0, length);
+    request.received = absl::Now();
     buffer.erase(0, length);
     const bool close_after = version == "HTTP/1.0" ? header("connection") != "keep-alive"
                                                    : header("connection") == "close";

@@ -31,6 +31,7 @@ class HttpReceiver {
     std::string path;  // the request target as sent: "/hook?x=1"
     std::map<std::string, std::string> headers;  // lower-case names; a repeated one: the last
     std::string body;
+    absl::Time received;  // when it had been read whole
   };
   struct Reply {
     int status = 200;

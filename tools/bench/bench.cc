@@ -56,6 +56,7 @@
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "tools/bench/runner.h"
 #include "tools/bench/watch_fanout.h"
+#include "tools/bench/webhook_throughput.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address");
 ABSL_FLAG(int, metrics_port, 9101, "Server's metrics port (server-side error and Redis counts)");
@@ -86,6 +87,8 @@ ABSL_FLAG(std::string, notification_token, "", "PublishEvents: a bearer token of
 ABSL_FLAG(int, notification_pid, 0, "rfs-notification's process id: its resident memory per watch stream is reported");
 ABSL_FLAG(int, watch_streams, 1000, "WatchEvents fan-out: streams open at once (0: skipped)");
 ABSL_FLAG(int, watch_events, 200, "WatchEvents fan-out: events published, one a call");
+ABSL_FLAG(int, webhook_subscriptions, 4, "Webhook deliveries: subscriptions of the local receiver (0: skipped)");
+ABSL_FLAG(int, webhook_events, 500, "Webhook deliveries: events published (each delivered to every subscription)");
 ABSL_FLAG(int, watch_interval_ms, 20, "WatchEvents fan-out: time between two events (20 ms: 50 events/s, 50,000 deliveries/s to 1,000 streams)");
 ABSL_FLAG(std::string, phase, "", "Appended to every row's label and kept in the JSON, e.g. \"10000 plans\" for the run at scale");
 ABSL_FLAG(int, kpi_pid, 0, "rfs-kpi's process id: its resident memory (VmRSS, VmHWM) is reported after the scenarios");
@@ -585,6 +588,31 @@ void ReportWatchFanout(BenchRun& run) {
                              {"target_met", met}};
 }
 
+// Webhook deliveries per second to a local receiver (webhook_throughput.h).
+void ReportWebhooks(BenchRun& run) {
+  const std::string target = absl::GetFlag(FLAGS_notification_target);
+  const std::string publisher = absl::GetFlag(FLAGS_notification_token);
+  const int subscriptions = absl::GetFlag(FLAGS_webhook_subscriptions);
+  if (target.empty() || publisher.empty() || subscriptions <= 0) return;
+  const WebhookResult w = MeasureWebhooks(target, absl::GetFlag(FLAGS_token), publisher,
+                                          subscriptions, absl::GetFlag(FLAGS_webhook_events));
+  if (!w.error.empty()) {
+    std::printf("Webhook deliveries: not measured: %s\n", w.error.c_str());
+    run.out["webhooks"] = {{"error", w.error}};
+    return;
+  }
+  std::printf(
+      "Webhook deliveries: %d subscriptions x %d events to a local receiver: %lld of %lld "
+      "delivered, %.0f deliveries/s; publish-to-arrival p50 %.1f ms, p99 %.1f ms (the events "
+      "published at once: queueing included)\n",
+      w.subscriptions, w.events, static_cast<long long>(w.delivered),
+      static_cast<long long>(w.subscriptions) * w.events, w.deliveries_per_s, w.p50_ms,
+      w.p99_ms);
+  run.out["webhooks"] = {{"subscriptions", w.subscriptions}, {"events", w.events},
+                         {"delivered", w.delivered}, {"deliveries_per_s", w.deliveries_per_s},
+                         {"p50_ms", w.p50_ms}, {"p99_ms", w.p99_ms}};
+}
+
 // Whether the run can be trusted: ratios move with the host's load, so a run whose bare gRPC
 // limit is far below the last quiet run, or whose rounds disagree, is reported as such and
 // its figures are not to be quoted.
@@ -645,6 +673,7 @@ int Main(int argc, char** argv) {
   ReportResults(run);
   ReportKpiScale(run);
   ReportWatchFanout(run);
+  ReportWebhooks(run);
   run.out["all_targets_met"] = run.all_met;
   ReportTrust(run);
   const std::string json_path = absl::GetFlag(FLAGS_json);

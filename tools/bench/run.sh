@@ -68,7 +68,8 @@ pids+=($kpi_pid)
 "$BUILD/services/notification/rfs-notification" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$nport" --metrics_listen "127.0.0.1:$nmport" \
   --log_level warning --write_quota_per_minute 0 --write_quota_mib_per_hour 0 \
-  --max_watch_streams 5000 --max_watch_streams_per_caller 5000 2>"$work/notification.log" &
+  --max_watch_streams 5000 --max_watch_streams_per_caller 5000 \
+  --webhook_allow_http --webhook_allow_cidrs 127.0.0.0/8 2>"$work/notification.log" &
 notification_pid=$!
 pids+=($notification_pid)
 export RFS_ADDR="127.0.0.1:$port"

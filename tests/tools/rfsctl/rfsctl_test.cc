@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "common/base/text.h"
 #include "services/notification/notification_server.h"
+#include "tests/support/http_receiver.h"
 #include "tests/support/registry_fixture.h"
 
 namespace rfs::testing {
@@ -188,6 +189,10 @@ class RfsctlEventsTest : public RfsctlTest {
     config.listen = "unix://" + dir_->File("notification.sock");
     notification::NotificationServerOptions options;
     options.stats_interval = absl::Milliseconds(100);
+    // Webhooks to the test's receiver on loopback.
+    options.webhook.http.allow_http = true;
+    options.webhook.guard = *EgressGuard::FromList("127.0.0.0/8");
+    options.webhook.poll = absl::Milliseconds(20);
     auto server = notification::NotificationServer::Start(config, options);
     ASSERT_TRUE(server.ok()) << server.status();
     notification_ = std::move(*server);
@@ -231,6 +236,47 @@ std::string RestAfter(const std::string& out, absl::string_view marker) {
     if (at != absl::string_view::npos) return std::string(line.substr(at + marker.size()));
   }
   return "";
+}
+
+// A subscription made, tested, listed and followed through rfsctl, against a real receiver.
+TEST_F(RfsctlEventsTest, SubscriptionsAreMadeTestedAndFollowed) {
+  HttpReceiver receiver;
+  Result made = Run(absl::StrCat("subscriptions create --lang en --url ", receiver.Url(),
+                                 " --types 'plan.*' --description 'Toyama receiver'"));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_TRUE(absl::StrContains(made.out, "whsec_")) << made.out;
+  const std::string name = "subscriptions/" + RestAfter(made.out, "subscriptions/").substr(0, 16);
+  ASSERT_EQ(name.size(), 30u) << made.out;
+
+  Result listed = Run("subscriptions list --lang en");
+  ASSERT_EQ(listed.exit_code, 0) << listed.out;
+  EXPECT_TRUE(absl::StrContains(listed.out, name)) << listed.out;
+  EXPECT_FALSE(absl::StrContains(listed.out, "whsec_")) << listed.out;  // shown once only
+
+  Result tested = Run(absl::StrCat("subscriptions test ", name, " --lang en"));
+  EXPECT_EQ(tested.exit_code, 0) << tested.out;
+  EXPECT_TRUE(absl::StrContains(tested.out, "200")) << tested.out;
+  ASSERT_EQ(receiver.Count(), 1u);
+
+  // A plan created: its event reaches the receiver, and the delivery log says so.
+  ASSERT_EQ(Run(absl::StrCat("create -f ", DataDir(), "/samples/toyama-b-illustrative.json")).exit_code, 0);
+  ASSERT_TRUE(receiver.WaitFor(2, absl::Seconds(20)));
+  EXPECT_EQ(receiver.Requests()[1].headers.at("webhook-id"), "registry/plans/B-00001/v1");
+  Result log;
+  ASSERT_TRUE(WaitFor([&] {
+    log = Run(absl::StrCat("deliveries list ", name, " --lang en"));
+    return absl::StrContains(log.out, "plan.created");
+  })) << log.out;
+  EXPECT_TRUE(absl::StrContains(log.out, "webhook.test")) << log.out;
+
+  Result disabled = Run(absl::StrCat("subscriptions update ", name, " --state disabled --lang en"));
+  EXPECT_EQ(disabled.exit_code, 0) << disabled.out;
+  Result got = Run(absl::StrCat("subscriptions get ", name, " --json"));
+  EXPECT_TRUE(absl::StrContains(got.out, "\"DISABLED\"")) << got.out;
+  EXPECT_EQ(Run(absl::StrCat("deadletters list ", name)).exit_code, 0);
+  EXPECT_EQ(Run(absl::StrCat("subscriptions delete ", name)).exit_code, 0);
+  EXPECT_EQ(Run(absl::StrCat("subscriptions get ", name)).exit_code, 10 + 5);  // NOT_FOUND
+  EXPECT_EQ(Run("subscriptions create --url ftp://example.go.jp/").exit_code, 10 + 3);
 }
 
 TEST_F(RfsctlEventsTest, ListPagesThroughTheLogAndWatchFollowsIt) {
