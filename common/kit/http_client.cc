@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <csignal>
 #include <cstdint>
 #include <memory>
 
@@ -14,20 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
 #include "common/base/text.h"
+#include "common/kit/curl_init.h"
 
 namespace rfs {
 namespace {
-
-// curl_global_init once per process, before the first handle (it is not thread-safe itself).
-CURLcode InitCurl() {
-  static const CURLcode result = [] {
-    // OpenSSL writes to sockets a receiver may have closed: such a write must fail with EPIPE,
-    // not kill the process (with CURLOPT_NOSIGNAL, libcurl does not ignore SIGPIPE itself).
-    std::signal(SIGPIPE, SIG_IGN);
-    return curl_global_init(CURL_GLOBAL_DEFAULT);
-  }();
-  return result;
-}
 
 struct EasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -111,7 +100,7 @@ std::optional<UrlProblem> FindUrlProblem(absl::string_view url, bool allow_http)
       after_scheme[0] == '?') {
     return no_host;
   }
-  if (InitCurl() != CURLE_OK) return not_absolute;
+  if (!EnsureCurlInitialized()) return not_absolute;
   std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
   if (parsed == nullptr) return not_absolute;
   // Any scheme is parsed (CURLU_NON_SUPPORT_SCHEME) so that a wrong one is named below; with no
@@ -214,7 +203,7 @@ HttpResponse Post(const std::string& url,
                   const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body, const HttpOptions& options) {
   using Failure = HttpResponse::Failure;
-  if (InitCurl() != CURLE_OK) return Failed(Failure::kOther, "libcurl could not be initialised");
+  if (!EnsureCurlInitialized()) return Failed(Failure::kOther, "libcurl could not be initialised");
   if (std::optional<UrlProblem> problem = FindUrlProblem(url, options.allow_http)) {
     return Failed(Failure::kOther, absl::StrCat("bad URL: ", problem->en));
   }

@@ -28,4 +28,18 @@ bool CanManageSubscription(const Principal& who, absl::string_view owner) {
   return who.role == Role::kSecretariat || (!who.subject.empty() && who.subject == owner);
 }
 
+bool CanKeepContact(const Principal& who, absl::string_view body_code, absl::string_view block) {
+  switch (who.role) {
+    case Role::kSecretariat:
+      return true;
+    case Role::kPrefecture:
+    case Role::kMunicipality:
+      return !body_code.empty() && body_code == who.body_code;
+    case Role::kBureau:
+      return body_code.empty() && !block.empty() && block == who.block;
+    default:
+      return false;
+  }
+}
+
 }  // namespace rfs::notification

@@ -8,6 +8,9 @@
 //                         its owner may read
 //   manage a subscription its owner (the subject that created it) and the secretariat; to
 //                         anyone else it does not exist (NOT_FOUND, so ids cannot be probed)
+//   keep a contact        its body (a prefecture or municipality of its body_code, a bureau of
+//                         its block) and the secretariat (national contacts: the secretariat
+//                         only); to anyone else it does not exist (addresses are personal data)
 // Pure functions; safe from any thread.
 #pragma once
 
@@ -28,5 +31,8 @@ absl::Status Authorize(const Principal& who, Action action);
 
 // Whether `who` may read and change the subscription owned by `owner`.
 bool CanManageSubscription(const Principal& who, absl::string_view owner);
+// Whether `who` may read and change the contacts of a body (body_code) or a block (block);
+// both empty: national contacts.
+bool CanKeepContact(const Principal& who, absl::string_view body_code, absl::string_view block);
 
 }  // namespace rfs::notification

@@ -27,7 +27,7 @@ constexpr char kCursorPrefix[] = "c1";
 constexpr int kMaxTypes = 32;
 
 // Dotted lower-case words: "plan.stage_changed".
-bool IsTypeName(absl::string_view type) {
+bool TypeName(absl::string_view type) {
   if (type.empty() || type.size() > 100 || type.front() == '.' || type.back() == '.') {
     return false;
   }
@@ -108,7 +108,7 @@ absl::StatusOr<EventMatcher> EventMatcher::Of(const v1::EventFilter& filter,
   for (int i = 0; i < filter.types_size(); ++i) {
     absl::string_view type = filter.types(i);
     const bool prefix = absl::ConsumeSuffix(&type, ".*");
-    if (!IsTypeName(type)) {
+    if (!TypeName(type)) {
       return InvalidField(absl::StrCat("filter.types[", i, "]"),
                           "イベント種別は plan.stage_changed のような小文字の語をドットで"
                           "つないだ名前か、kpi.* のような接頭辞です",
@@ -176,5 +176,7 @@ bool EventMatcher::PastEnd(const LogPosition& p) const {
 bool Visible(const Principal& who, const common::v1::Event& event) {
   return CanReadEvent(who, event);
 }
+
+bool IsEventTypeName(absl::string_view type) { return TypeName(type); }
 
 }  // namespace rfs::notification

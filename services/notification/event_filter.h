@@ -30,6 +30,9 @@ absl::StatusOr<LogCursor> ParseCursor(absl::string_view cursor, absl::string_vie
 // oldest cursor a reader can continue from.
 absl::Status CursorLost(const LogCursor& oldest, absl::string_view field);
 
+// An event type: dotted lower-case words ("plan.stage_changed").
+bool IsEventTypeName(absl::string_view type);
+
 class EventMatcher {
  public:
   // Checks `filter`: INVALID_ARGUMENT naming the field and the rule otherwise ("filter.types[2]").

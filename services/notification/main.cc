@@ -52,6 +52,22 @@ ABSL_FLAG(int, webhook_attempt_log_entries, 1000,
 ABSL_FLAG(int, webhook_max_dead_letters, 10000,
           "Dead letters kept per subscription (the oldest go first beyond)");
 
+ABSL_FLAG(std::string, smtp_url, "",
+          "SMTP relay mail to contacts goes through: smtp://host:587 (STARTTLS) or "
+          "smtps://host:465; empty (and no --mail_dir): contacts are not mailed");
+ABSL_FLAG(bool, smtp_require_tls, true,
+          "Refuse to send over smtp:// without STARTTLS (false only for a local sink)");
+ABSL_FLAG(std::string, smtp_user, "", "SMTP AUTH user (empty: no AUTH)");
+ABSL_FLAG(std::string, smtp_password_file, "", "File holding the SMTP AUTH password");
+ABSL_FLAG(std::string, smtp_ca_file, "", "Extra CA certificates (PEM) for the SMTP relay");
+ABSL_FLAG(std::string, mail_from, "rfs-notification@localhost.localdomain", "From: address of the mails");
+ABSL_FLAG(std::string, mail_from_name, "地域未来戦略 rfs", "From: name of the mails");
+ABSL_FLAG(std::string, mail_dir, "",
+          "Write each mail as a .eml file here instead of sending it (make run; no relay)");
+ABSL_FLAG(int, mail_digest_hour, 8, "Hour (JST) the daily digests are mailed");
+ABSL_FLAG(int, max_contacts_per_body, 50, "Contacts one body (or block, or the country) may have");
+ABSL_FLAG(int, max_contacts, 10000, "Contacts in all");
+
 int main(int argc, char** argv) {
   return rfs::ServiceMain(
       argc, argv, {"rfs-notification", 50054, 9104},
@@ -82,6 +98,17 @@ int main(int argc, char** argv) {
         flags.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
         flags.webhook_attempt_log_entries = absl::GetFlag(FLAGS_webhook_attempt_log_entries);
         flags.webhook_max_dead_letters = absl::GetFlag(FLAGS_webhook_max_dead_letters);
+        flags.smtp_url = absl::GetFlag(FLAGS_smtp_url);
+        flags.smtp_require_tls = absl::GetFlag(FLAGS_smtp_require_tls);
+        flags.smtp_user = absl::GetFlag(FLAGS_smtp_user);
+        flags.smtp_password_file = absl::GetFlag(FLAGS_smtp_password_file);
+        flags.smtp_ca_file = absl::GetFlag(FLAGS_smtp_ca_file);
+        flags.mail_from = absl::GetFlag(FLAGS_mail_from);
+        flags.mail_from_name = absl::GetFlag(FLAGS_mail_from_name);
+        flags.mail_dir = absl::GetFlag(FLAGS_mail_dir);
+        flags.mail_digest_hour = absl::GetFlag(FLAGS_mail_digest_hour);
+        flags.max_contacts_per_body = absl::GetFlag(FLAGS_max_contacts_per_body);
+        flags.max_contacts = absl::GetFlag(FLAGS_max_contacts);
         ASSIGN_OR_RETURN(auto options, rfs::notification::OptionsFromFlags(flags));
         return rfs::notification::NotificationServer::Start(config, std::move(options));
       });

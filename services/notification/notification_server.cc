@@ -2,16 +2,68 @@
 
 #include <prometheus/gauge.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/errors.h"
+#include "common/base/logging.h"
 #include "common/base/status.h"
+#include "common/kit/mail.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "common/kit/snapshot_gauges.h"
 #include "services/notification/notification_service.h"
+#include "services/notification/contacts.h"
 #include "services/notification/subscriptions.h"
 
 namespace rfs::notification {
 
 namespace {
+
+// How mail leaves: an SMTP relay (--smtp_url), a directory (--mail_dir), or not at all.
+absl::Status MailOptionsFromFlags(const NotificationFlags& flags,
+                                  NotificationServerOptions* options) {
+  if (!flags.smtp_url.empty() && !flags.mail_dir.empty()) {
+    return InvalidField("--mail_dir", "--smtp_url と --mail_dir はどちらか一方を指定してください",
+                        "give --smtp_url or --mail_dir, not both");
+  }
+  if (flags.mail_digest_hour < 0 || flags.mail_digest_hour > 23) {
+    return InvalidField("--mail_digest_hour", "0〜23 時を指定してください", "give an hour 0..23");
+  }
+  if (flags.max_contacts_per_body < 1 || flags.max_contacts < 1) {
+    return InvalidField("--max_contacts", "1 以上を指定してください", "give 1 or more");
+  }
+  if (!flags.smtp_url.empty() || !flags.mail_dir.empty()) {
+    RETURN_IF_ERROR(CheckMailAddress(flags.mail_from, "--mail_from"));
+  }
+  WebhookOptions& w = options->webhook;
+  w.mail_from = flags.mail_from;
+  w.mail_from_name = flags.mail_from_name;
+  w.digest_hour = flags.mail_digest_hour;
+  if (!flags.mail_dir.empty()) {
+    w.mail = DirectoryTransport(flags.mail_dir);
+  } else if (!flags.smtp_url.empty()) {
+    if (!absl::StartsWith(flags.smtp_url, "smtp://") &&
+        !absl::StartsWith(flags.smtp_url, "smtps://")) {
+      return InvalidField("--smtp_url", "smtp:// か smtps:// で始まる URL を指定してください",
+                          "give an smtp:// or smtps:// URL");
+    }
+    SmtpOptions smtp;
+    smtp.url = flags.smtp_url;
+    smtp.require_tls = flags.smtp_require_tls;
+    smtp.user = flags.smtp_user;
+    smtp.ca_file = flags.smtp_ca_file;
+    if (!flags.smtp_password_file.empty()) {
+      std::ifstream in(flags.smtp_password_file);
+      if (!std::getline(in, smtp.password)) {
+        return InvalidField("--smtp_password_file", "ファイルを読めません",
+                            "cannot read the file");
+      }
+    }
+    w.mail = SmtpTransport(std::move(smtp));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status WebhookOptionsFromFlags(const NotificationFlags& flags,
                                      NotificationServerOptions* options) {
@@ -41,6 +93,7 @@ absl::Status WebhookOptionsFromFlags(const NotificationFlags& flags,
                         "--max_subscriptions*, --webhook_attempt_log_entries, "
                         "--webhook_max_dead_letters) must be 1 or more");
   }
+  RETURN_IF_ERROR(MailOptionsFromFlags(flags, options));
   ASSIGN_OR_RETURN(EgressGuard guard, EgressGuard::FromList(flags.webhook_allow_cidrs));
   WebhookOptions& w = options->webhook;
   w.guard = std::move(guard);
@@ -61,6 +114,8 @@ absl::Status WebhookOptionsFromFlags(const NotificationFlags& flags,
   s.max_total = flags.max_subscriptions;
   s.attempts_kept = flags.webhook_attempt_log_entries;
   s.dead_letters_kept = flags.webhook_max_dead_letters;
+  s.max_contacts_per_body = flags.max_contacts_per_body;
+  s.max_contacts = flags.max_contacts;
   return absl::OkStatus();
 }
 
@@ -181,8 +236,17 @@ absl::StatusOr<std::unique_ptr<NotificationServer>> NotificationServer::Start(
   AddWebhookGauges(host, s->webhooks_, options.stats_interval);
   Subscriptions* subscriptions = host.Own(
       std::make_unique<Subscriptions>(s->webhooks_, s->dispatcher_, host.reference()));
+  Contacts* contacts = host.Own(std::make_unique<Contacts>(s->webhooks_, host.reference()));
+  if (options.webhook.mail != nullptr) {
+    RFS_LOG(kInfo, "mail goes out").Field("through", options.webhook.mail->Describe());
+    host.AddJob("mail digests", options.webhook.digest_every,
+                [dispatcher] { return dispatcher->SendDigests(absl::Now()); });
+  } else {
+    RFS_LOG(kWarning, "no --smtp_url or --mail_dir: contacts are not mailed (their events "
+                      "wait in the log)");
+  }
   auto* service = host.Own(std::make_unique<NotificationService>(
-      notifier, hub, subscriptions, host.verifier(), options.watch.stream_capacity));
+      notifier, hub, subscriptions, contacts, host.verifier(), options.watch.stream_capacity));
   host.AddService(service, v1::Notification::service_full_name());
   RETURN_IF_ERROR(host.Start());
   dispatcher->Start();

@@ -56,6 +56,17 @@ struct NotificationFlags {
   int max_subscriptions = 1000;
   int webhook_attempt_log_entries = 1000;
   int webhook_max_dead_letters = 10000;
+  std::string smtp_url;
+  bool smtp_require_tls = true;
+  std::string smtp_user;
+  std::string smtp_password_file;
+  std::string smtp_ca_file;
+  std::string mail_from = "rfs-notification@localhost.localdomain";
+  std::string mail_from_name = "地域未来戦略 rfs";
+  std::string mail_dir;
+  int mail_digest_hour = 8;
+  int max_contacts_per_body = 50;
+  int max_contacts = 10000;
 };
 
 // Checks the service's own flags: INVALID_ARGUMENT naming the flag.

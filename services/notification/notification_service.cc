@@ -97,6 +97,41 @@ grpc::Status NotificationService::RecoverDeliveries(grpc::ServerContext* ctx, co
   });
 }
 
+grpc::Status NotificationService::CreateContact(grpc::ServerContext* ctx, const v1::CreateContactRequest* req,
+                                      v1::Contact* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return contacts_->Create(who, request);
+  });
+}
+
+grpc::Status NotificationService::GetContact(grpc::ServerContext* ctx, const v1::GetContactRequest* req,
+                                      v1::Contact* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return contacts_->Get(who, request);
+  });
+}
+
+grpc::Status NotificationService::ListContacts(grpc::ServerContext* ctx, const v1::ListContactsRequest* req,
+                                      v1::ListContactsResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return contacts_->List(who, request);
+  });
+}
+
+grpc::Status NotificationService::UpdateContact(grpc::ServerContext* ctx, const v1::UpdateContactRequest* req,
+                                      v1::Contact* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return contacts_->Update(who, request);
+  });
+}
+
+grpc::Status NotificationService::DeleteContact(grpc::ServerContext* ctx, const v1::DeleteContactRequest* req,
+                                      v1::DeleteContactResponse* resp) {
+  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
+    return contacts_->Delete(who, request);
+  });
+}
+
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* NotificationService::WatchEvents(
     grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
   return ServeStream<v1::WatchEventsResponse>(

@@ -1,11 +1,12 @@
 // gRPC adapter of rfs.notification.v1.Notification: every method is one call of a
-// common/kit/rpc.h helper (authenticate, hand the request to the Notifier, the WatchHub or Subscriptions, map
+// common/kit/rpc.h helper (authenticate, hand the request to the Notifier, the WatchHub, Subscriptions or Contacts, map
 // the absl::Status to grpc::Status). No logic lives here. WatchEvents is a server stream on the
 // callback API (ServeStream); the unary methods are synchronous (HandleUnary). Thread-safe.
 #pragma once
 
 #include "common/kit/auth.h"
 #include "rfs/notification/v1/notification.grpc.pb.h"
+#include "services/notification/contacts.h"
 #include "services/notification/notifier.h"
 #include "services/notification/subscriptions.h"
 #include "services/notification/watch_hub.h"
@@ -16,10 +17,11 @@ class NotificationService final
     : public v1::Notification::WithCallbackMethod_WatchEvents<v1::Notification::Service> {
  public:
   NotificationService(Notifier* notifier, WatchHub* hub, Subscriptions* subscriptions,
-                      const TokenVerifier* verifier, size_t stream_capacity)
+                      Contacts* contacts, const TokenVerifier* verifier, size_t stream_capacity)
       : notifier_(notifier),
         hub_(hub),
         subscriptions_(subscriptions),
+        contacts_(contacts),
         verifier_(verifier),
         stream_capacity_(stream_capacity) {}
 
@@ -49,6 +51,16 @@ class NotificationService final
                       v1::RedeliverDeadLetterResponse* resp) override;
   grpc::Status RecoverDeliveries(grpc::ServerContext* ctx, const v1::RecoverDeliveriesRequest* req,
                       v1::RecoverDeliveriesResponse* resp) override;
+  grpc::Status CreateContact(grpc::ServerContext* ctx, const v1::CreateContactRequest* req,
+                      v1::Contact* resp) override;
+  grpc::Status GetContact(grpc::ServerContext* ctx, const v1::GetContactRequest* req,
+                      v1::Contact* resp) override;
+  grpc::Status ListContacts(grpc::ServerContext* ctx, const v1::ListContactsRequest* req,
+                      v1::ListContactsResponse* resp) override;
+  grpc::Status UpdateContact(grpc::ServerContext* ctx, const v1::UpdateContactRequest* req,
+                      v1::Contact* resp) override;
+  grpc::Status DeleteContact(grpc::ServerContext* ctx, const v1::DeleteContactRequest* req,
+                      v1::DeleteContactResponse* resp) override;
   grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
       grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) override;
 
@@ -56,6 +68,7 @@ class NotificationService final
   Notifier* notifier_;
   WatchHub* hub_;
   Subscriptions* subscriptions_;
+  Contacts* contacts_;
   const TokenVerifier* verifier_;
   const size_t stream_capacity_;
 };

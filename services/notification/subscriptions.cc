@@ -42,21 +42,59 @@ std::string NewId() {
 
 absl::Status NotFound(absl::string_view name) {
   return Bilingual(absl::StatusCode::kNotFound,
-                   absl::StrCat("購読 ", Excerpt(name), " はありません"),
-                   absl::StrCat("no subscription ", Excerpt(name)));
+                   absl::StrCat(Excerpt(name), " はありません"),
+                   absl::StrCat("no ", Excerpt(name)));
 }
 
-// The id of "subscriptions/{id}"; INVALID_ARGUMENT naming `field` otherwise.
-absl::StatusOr<std::string> IdOf(absl::string_view name, absl::string_view field) {
+}  // namespace
+
+std::string NewDeliveryId() { return NewId(); }
+
+absl::StatusOr<std::pair<Channel, std::string>> ParseTargetName(absl::string_view name,
+                                                                absl::string_view field,
+                                                                bool subscriptions,
+                                                                bool contacts) {
   absl::string_view id = name;
-  if (!absl::ConsumePrefix(&id, kCollection) || id.size() != kIdLength ||
+  Channel channel = Channel::kWebhook;
+  bool known = false;
+  if (subscriptions && absl::ConsumePrefix(&id, kCollection)) {
+    known = true;
+  } else if (contacts && absl::ConsumePrefix(&id, "contacts/")) {
+    channel = Channel::kEmail;
+    known = true;
+  }
+  if (!known || id.size() != kIdLength ||
       !std::all_of(id.begin(), id.end(),
                    [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); })) {
-    return InvalidField(field, "購読名は subscriptions/{16 桁の英数字} の形です",
-                        "a subscription name reads subscriptions/{16 hex digits}");
+    const char* forms_ja = subscriptions && contacts
+                               ? "subscriptions/{16 桁の英数字} か contacts/{16 桁の英数字}"
+                           : subscriptions ? "subscriptions/{16 桁の英数字}"
+                                           : "contacts/{16 桁の英数字}";
+    const char* forms_en = subscriptions && contacts
+                               ? "subscriptions/{16 hex digits} or contacts/{16 hex digits}"
+                           : subscriptions ? "subscriptions/{16 hex digits}"
+                                           : "contacts/{16 hex digits}";
+    return InvalidField(field, absl::StrCat("名前は ", forms_ja, " の形です"),
+                        absl::StrCat("a name reads ", forms_en));
   }
-  return std::string(id);
+  return std::make_pair(channel, std::string(id));
 }
+
+absl::StatusOr<SubscriptionRecord> LoadTarget(WebhookStore* store, const Principal& who,
+                                              const std::string& name, absl::string_view field,
+                                              bool subscriptions, bool contacts) {
+  ASSIGN_OR_RETURN(const auto target, ParseTargetName(name, field, subscriptions, contacts));
+  ASSIGN_OR_RETURN(std::optional<SubscriptionRecord> record, store->Get(target.second));
+  if (!record.has_value() || record->channel != target.first) return NotFound(name);
+  const bool may = record->channel == Channel::kEmail
+                       ? CanKeepContact(who, record->contact->body_code(),
+                                        record->contact->block())
+                       : CanManageSubscription(who, record->owner.subject);
+  if (!may) return NotFound(name);
+  return *std::move(record);
+}
+
+namespace {
 
 // The host of a URL, for audit lines (a URL's path or query may carry a receiver's token).
 std::string HostOf(absl::string_view url) {
@@ -102,13 +140,9 @@ absl::Status Subscriptions::CheckConfig(const v1::Subscription& s,
 
 absl::StatusOr<SubscriptionRecord> Subscriptions::Owned(const Principal& who,
                                                         const std::string& name,
-                                                        absl::string_view field) {
-  ASSIGN_OR_RETURN(const std::string id, IdOf(name, field));
-  ASSIGN_OR_RETURN(std::optional<SubscriptionRecord> record, store_->Get(id));
-  if (!record.has_value() || !CanManageSubscription(who, record->owner.subject)) {
-    return NotFound(name);
-  }
-  return *std::move(record);
+                                                        absl::string_view field,
+                                                        bool contacts_too) {
+  return LoadTarget(store_, who, name, field, /*subscriptions=*/true, contacts_too);
 }
 
 absl::StatusOr<v1::CreateSubscriptionResponse> Subscriptions::Create(
@@ -202,17 +236,18 @@ absl::StatusOr<v1::Subscription> Subscriptions::Update(
     }
     config_changed = true;
   }
-  std::optional<v1::Subscription> stored;
+  std::optional<std::string> stored;
   if (config_changed) {
     RETURN_IF_ERROR(CheckConfig(config, "subscription"));
     // Only what wh_create.lua keeps as config; the rest lives in fields of its own.
-    v1::Subscription& c = stored.emplace();
+    v1::Subscription c;
     c.set_name(config.name());
     c.set_url(config.url());
     *c.mutable_filter() = config.filter();
     c.set_description(config.description());
     c.set_owner(config.owner());
     *c.mutable_create_time() = config.create_time();
+    stored = c.SerializeAsString();
   }
   RETURN_IF_ERROR(store_->Update(r.id, stored, state, who.subject));
   Audit(who, "subscription.update", r.subscription.name(), config.url());
@@ -224,7 +259,7 @@ absl::StatusOr<v1::Subscription> Subscriptions::Update(
 absl::StatusOr<v1::DeleteSubscriptionResponse> Subscriptions::Delete(
     const Principal& who, const v1::DeleteSubscriptionRequest& req) {
   ASSIGN_OR_RETURN(const SubscriptionRecord r, Owned(who, req.name(), "name"));
-  RETURN_IF_ERROR(store_->Delete(r.id, r.owner.subject, who.subject));
+  RETURN_IF_ERROR(store_->Delete(r.id, Channel::kWebhook, r.owner.subject, who.subject));
   Audit(who, "subscription.delete", r.subscription.name(), r.subscription.url());
   return v1::DeleteSubscriptionResponse();
 }
@@ -260,6 +295,7 @@ absl::StatusOr<v1::SendTestEventResponse> Subscriptions::SendTestEvent(
                          VerdictOf(a.response.status) == AttemptVerdict::kDelivered;
   a.attempt.set_result(delivered ? v1::DeliveryAttempt::DELIVERED
                                  : v1::DeliveryAttempt::FAILED);
+  dispatcher_->CountTestAttempt(delivered);
   absl::Status logged = store_->LogAttempt(r.id, a.attempt);
   if (!logged.ok()) {
     RFS_LOG(kWarning, "test delivery not logged").Field("error", logged.ToString());
@@ -272,7 +308,8 @@ absl::StatusOr<v1::SendTestEventResponse> Subscriptions::SendTestEvent(
 
 absl::StatusOr<v1::ListDeliveriesResponse> Subscriptions::ListDeliveries(
     const Principal& who, const v1::ListDeliveriesRequest& req) {
-  ASSIGN_OR_RETURN(const SubscriptionRecord r, Owned(who, req.subscription(), "subscription"));
+  ASSIGN_OR_RETURN(const SubscriptionRecord r,
+                   Owned(who, req.subscription(), "subscription", /*contacts_too=*/true));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 50, 500));
   const uint64_t binding = StableHash(absl::StrCat("deliveries|", r.id));
   ASSIGN_OR_RETURN(const KeyPosition position,
@@ -289,7 +326,8 @@ absl::StatusOr<v1::ListDeliveriesResponse> Subscriptions::ListDeliveries(
 
 absl::StatusOr<v1::ListDeadLettersResponse> Subscriptions::ListDeadLetters(
     const Principal& who, const v1::ListDeadLettersRequest& req) {
-  ASSIGN_OR_RETURN(const SubscriptionRecord r, Owned(who, req.subscription(), "subscription"));
+  ASSIGN_OR_RETURN(const SubscriptionRecord r,
+                   Owned(who, req.subscription(), "subscription", /*contacts_too=*/true));
   ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size(), 50, 500));
   const uint64_t binding = StableHash(absl::StrCat("deadletters|", r.id));
   ASSIGN_OR_RETURN(const int64_t offset,
@@ -308,11 +346,15 @@ absl::StatusOr<v1::RedeliverDeadLetterResponse> Subscriptions::RedeliverDeadLett
     const Principal& who, const v1::RedeliverDeadLetterRequest& req) {
   const std::vector<absl::string_view> parts = absl::StrSplit(req.name(), '/');
   if (parts.size() != 4 || parts[2] != "deadLetters" || !LogPosition::Parse(parts[3])) {
-    return InvalidField("name", "subscriptions/{id}/deadLetters/{n} の形で指定してください",
-                        "a dead letter's name reads subscriptions/{id}/deadLetters/{n}");
+    return InvalidField("name",
+                        "subscriptions/{id}/deadLetters/{n} か contacts/{id}/deadLetters/{n} "
+                        "の形で指定してください",
+                        "a dead letter's name reads subscriptions/{id}/deadLetters/{n} or "
+                        "contacts/{id}/deadLetters/{n}");
   }
   const std::string subscription = absl::StrCat(parts[0], "/", parts[1]);
-  ASSIGN_OR_RETURN(const SubscriptionRecord r, Owned(who, subscription, "name"));
+  ASSIGN_OR_RETURN(const SubscriptionRecord r,
+                   Owned(who, subscription, "name", /*contacts_too=*/true));
   absl::StatusOr<int> queued =
       store_->Redeliver(r.id, std::string(parts[3]), absl::InfinitePast(), who.subject);
   if (absl::IsNotFound(queued.status())) {
@@ -328,7 +370,8 @@ absl::StatusOr<v1::RedeliverDeadLetterResponse> Subscriptions::RedeliverDeadLett
 
 absl::StatusOr<v1::RecoverDeliveriesResponse> Subscriptions::RecoverDeliveries(
     const Principal& who, const v1::RecoverDeliveriesRequest& req) {
-  ASSIGN_OR_RETURN(const SubscriptionRecord r, Owned(who, req.subscription(), "subscription"));
+  ASSIGN_OR_RETURN(const SubscriptionRecord r,
+                   Owned(who, req.subscription(), "subscription", /*contacts_too=*/true));
   if (!req.has_since()) {
     return InvalidField("since", "いつ以降に配信不能となったものを再配信するか指定してください",
                         "give the time from which dead letters are delivered again");

@@ -1,11 +1,12 @@
 // The webhook subscriptions' RPCs (the gRPC adapter, notification_service.h, hands requests
 // over): create, read, change, rotate and delete subscriptions; send a test event; read the
-// delivery log and the dead letters; deliver dead letters again. Authorization is
+// delivery log and the dead letters (of contacts too); deliver dead letters again. Authorization is
 // access_policy.h's; every write goes through WebhookStore (counted against the caller's
 // quota) and is audited. Delivery itself is the WebhookDispatcher's. Thread-safe.
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "common/domain/principal.h"
@@ -15,6 +16,20 @@
 #include "services/notification/webhook_store.h"
 
 namespace rfs::notification {
+
+// A new id for a subscription or a contact: 16 hex digits from OpenSSL's CSPRNG.
+std::string NewDeliveryId();
+// The channel and id a name gives ("subscriptions/{id}" when `subscriptions`, "contacts/{id}"
+// when `contacts`); INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<std::pair<Channel, std::string>> ParseTargetName(absl::string_view name,
+                                                                absl::string_view field,
+                                                                bool subscriptions,
+                                                                bool contacts);
+// The subscription or contact `name` names, when `who` may manage it (access_policy.h);
+// NOT_FOUND otherwise, also when it exists but is someone else's.
+absl::StatusOr<SubscriptionRecord> LoadTarget(WebhookStore* store, const Principal& who,
+                                              const std::string& name, absl::string_view field,
+                                              bool subscriptions, bool contacts);
 
 class Subscriptions {
  public:
@@ -45,10 +60,10 @@ class Subscriptions {
       const Principal& who, const v1::RecoverDeliveriesRequest& req);
 
  private:
-  // The subscription `name` names ("subscriptions/{id}", given as `field`), when `who` may
-  // manage it; NOT_FOUND otherwise (also when it exists but is someone else's).
+  // The subscription `name` names ("subscriptions/{id}", or with `contacts_too` also
+  // "contacts/{id}", given as `field`): LoadTarget.
   absl::StatusOr<SubscriptionRecord> Owned(const Principal& who, const std::string& name,
-                                           absl::string_view field);
+                                           absl::string_view field, bool contacts_too = false);
   // url, filter and description of `s` keep their rules (fields named under `field`).
   absl::Status CheckConfig(const v1::Subscription& s, absl::string_view field) const;
 

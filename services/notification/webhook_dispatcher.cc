@@ -12,7 +12,9 @@
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/base/status.h"
+#include "common/base/japan_time.h"
 #include "common/redis/leader_lease.h"
+#include "services/notification/mail_templates.h"
 
 namespace rfs::notification {
 namespace {
@@ -72,6 +74,9 @@ WebhookDispatcher::WebhookDispatcher(WebhookStore* store, EventLog* log,
       retrying_(&deliveries_.Add({{"channel", "webhook"}, {"result", "retrying"}})),
       dead_lettered_(&deliveries_.Add({{"channel", "webhook"}, {"result", "dead_lettered"}})),
       test_failed_(&deliveries_.Add({{"channel", "webhook"}, {"result", "failed"}})),
+      mail_delivered_(&deliveries_.Add({{"channel", "email"}, {"result", "delivered"}})),
+      mail_retrying_(&deliveries_.Add({{"channel", "email"}, {"result", "retrying"}})),
+      mail_dead_lettered_(&deliveries_.Add({{"channel", "email"}, {"result", "dead_lettered"}})),
       latency_(prometheus::BuildHistogram()
                    .Name("rfs_webhook_delivery_seconds")
                    .Help("Time from the start of a webhook delivery attempt to the receiver's "
@@ -139,9 +144,14 @@ absl::Status WebhookDispatcher::RunOnce() {
     static std::atomic<size_t> turn{0};
     std::rotate(subs.begin(), subs.begin() + (turn++ % subs.size()), subs.end());
   }
+  // Disabled ones wait; so do contacts while no mail transport is configured (their events
+  // stay in their consumer groups).
+  const bool mail = options_.mail != nullptr;
   subs.erase(std::remove_if(subs.begin(), subs.end(),
-                            [](const std::shared_ptr<Sub>& s) {
-                              return s->record.subscription.state() != v1::Subscription::ACTIVE;
+                            [mail](const std::shared_ptr<Sub>& s) {
+                              return s->record.subscription.state() !=
+                                         v1::Subscription::ACTIVE ||
+                                     (s->record.channel == Channel::kEmail && !mail);
                             }),
              subs.end());
   if (subs.empty()) return absl::OkStatus();
@@ -157,7 +167,10 @@ absl::Status WebhookDispatcher::Reload() {
     absl::MutexLock lock(&mu_);
     if (version == version_) return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(const WebhookStore::IdPage page, store_->ListIds("", 0, 1'000'000));
+  ASSIGN_OR_RETURN(WebhookStore::IdPage page, store_->ListIds("", 0, 1'000'000));
+  ASSIGN_OR_RETURN(const WebhookStore::IdPage contacts,
+                   store_->ListIds("", 0, 1'000'000, Channel::kEmail));
+  page.ids.insert(page.ids.end(), contacts.ids.begin(), contacts.ids.end());
   ASSIGN_OR_RETURN(std::vector<SubscriptionRecord> records, store_->GetMany(page.ids));
   absl::MutexLock lock(&mu_);
   absl::flat_hash_map<std::string, std::shared_ptr<Sub>> old;
@@ -205,7 +218,11 @@ bool WebhookDispatcher::Offer(const std::shared_ptr<Sub>& sub, const LogEntry& e
     return false;
   }
   const common::v1::Event& event = task.event.event();
-  if (!sub->matcher.Matches(event) || !Visible(sub->record.owner, event)) return false;
+  if (sub->record.channel == Channel::kEmail) {
+    if (!Mails(*sub->record.contact, event)) return false;
+  } else if (!sub->matcher.Matches(event) || !Visible(sub->record.owner, event)) {
+    return false;
+  }
   task.sub = sub;
   task.entry = entry.at.position.ToString();
   task.event.set_cursor(CursorOf(entry.at));
@@ -374,6 +391,34 @@ absl::Status WebhookDispatcher::ClaimAbandoned(const std::vector<std::shared_ptr
       for (const std::string& id : gone) ack.push_back(id);
       ASSIGN_OR_RETURN(RedisReplyPtr acked, store_->pool()->Command(ack));
     }
+    RETURN_IF_ERROR(ForgetIdleConsumers(group));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WebhookDispatcher::ForgetIdleConsumers(const std::string& group) {
+  // Every replica start adds a consumer to every group; one with nothing pending that has not
+  // read for an hour is a replica gone (its pending entries were taken over): removed, so
+  // groups do not collect consumers over rollouts.
+  const std::string log_key = store_->LogKey();
+  ASSIGN_OR_RETURN(RedisReplyPtr info,
+                   store_->pool()->Command({"XINFO", "CONSUMERS", log_key, group}));
+  if (info->type != REDIS_REPLY_ARRAY) return absl::OkStatus();
+  for (size_t i = 0; i < info->elements; ++i) {
+    const redisReply* c = info->element[i];
+    if (c->type != REDIS_REPLY_ARRAY) continue;
+    std::string name;
+    int64_t pending = -1, idle = 0;
+    for (size_t f = 0; f + 1 < c->elements; f += 2) {
+      const absl::string_view key = ReplyString(c->element[f]);
+      const redisReply* value = c->element[f + 1];
+      if (key == "name") name = std::string(ReplyString(value));
+      if (key == "pending" && value->type == REDIS_REPLY_INTEGER) pending = value->integer;
+      if (key == "idle" && value->type == REDIS_REPLY_INTEGER) idle = value->integer;
+    }
+    if (name.empty() || name == consumer_ || pending != 0 || idle < 3'600'000) continue;
+    ASSIGN_OR_RETURN(RedisReplyPtr removed,
+                     store_->pool()->Command({"XGROUP", "DELCONSUMER", log_key, group, name}));
   }
   return absl::OkStatus();
 }
@@ -422,9 +467,86 @@ WebhookDispatcher::Attempted WebhookDispatcher::Attempt(const SubscriptionRecord
   return out;
 }
 
+void WebhookDispatcher::AttemptWebhook(const Task& task, OutcomeCall* call, bool* failed,
+                                       bool* gone) {
+  Attempted a = Attempt(task.sub->record, task.event.event(), task.failed + 1);
+  call->attempt = std::move(a.attempt);
+  const HttpResponse& r = a.response;
+  if (r.failure == HttpResponse::Failure::kNone) {
+    const AttemptVerdict verdict = VerdictOf(r.status);
+    *failed = verdict != AttemptVerdict::kDelivered;
+    *gone = verdict == AttemptVerdict::kGone;
+  }
+  call->now = absl::Now();
+  if (*failed && !*gone && !GivesUp(options_.retry, task.first, call->now)) {
+    thread_local absl::BitGen random;
+    call->attempt.set_result(v1::DeliveryAttempt::RETRYING);
+    call->next_attempt =
+        call->now + NextAttemptDelay(options_.retry, task.failed + 1, r.status, r.retry_after,
+                                     absl::Uniform(random, 0.0, 1.0));
+    *call->attempt.mutable_next_attempt_time() = TimestampOf(call->next_attempt);
+  }
+}
+
+void WebhookDispatcher::AttemptMail(const Task& task, OutcomeCall* call, bool* failed,
+                                    bool* gone) {
+  const v1::Contact& contact = *task.sub->record.contact;
+  const common::v1::Event& event = task.event.event();
+  const absl::Time start = absl::Now();
+  v1::DeliveryAttempt& a = call->attempt;
+  a.set_event_id(event.id());
+  a.set_event_type(event.type());
+  a.set_attempt(task.failed + 1);
+  *a.mutable_time() = TimestampOf(start);
+  std::optional<MailText> text = RenderEventMail(event, contact.language(), *reference_);
+  if (!text.has_value()) {  // nothing to say (it was offered, so its type changed meaning)
+    *failed = false;
+    call->now = absl::Now();
+    return;
+  }
+  MailMessage m;
+  m.from = options_.mail_from;
+  m.from_name = options_.mail_from_name;
+  m.to = contact.address();
+  m.to_name = contact.display_name();
+  m.subject = std::move(text->subject);
+  m.body = std::move(text->body);
+  m.message_id = absl::StrCat("rfs.", task.sub->record.id, ".", task.entry, ".", task.failed + 1);
+  m.date = start;
+  const MailResult r = options_.mail->Send(m);
+  a.set_http_status(r.code);
+  *a.mutable_latency() = TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(r.latency));
+  a.set_error(r.error);
+  *failed = r.failure != MailResult::Failure::kNone;
+  *gone = r.failure == MailResult::Failure::kPermanent;
+  call->gone_reason = "bounced";
+  call->now = absl::Now();
+  if (*failed && !*gone && !GivesUp(options_.retry, task.first, call->now)) {
+    thread_local absl::BitGen random;
+    a.set_result(v1::DeliveryAttempt::RETRYING);
+    call->next_attempt = call->now + RetryDelay(options_.retry, task.failed + 1,
+                                                absl::Uniform(random, 0.0, 1.0));
+    *a.mutable_next_attempt_time() = TimestampOf(call->next_attempt);
+  }
+}
+
 void WebhookDispatcher::Deliver(Task& task) {
   if (stopping_.load()) return;  // left pending (or leased): delivered later
   const SubscriptionRecord& record = task.sub->record;
+  const bool email = record.channel == Channel::kEmail;
+  if (email && record.contact->daily_digest() && !task.event.event().id().empty()) {
+    // A digest contact: the event's line waits for the day's digest.
+    std::optional<std::string> line =
+        DigestLine(task.event.event(), record.contact->language(), *reference_);
+    absl::Status added = store_->AddDigestLine(record.id, task.entry, line.value_or(""),
+                                               task.from_group);
+    if (!added.ok()) {
+      RFS_LOG(kWarning, "digest line not added")
+          .Field("contact", record.subscription.name())
+          .Field("error", added.ToString());
+    }
+    return;
+  }
   OutcomeCall call;
   call.id = record.id;
   call.entry = task.entry;
@@ -438,24 +560,10 @@ void WebhookDispatcher::Deliver(Task& task) {
     call.attempt.set_attempt(task.failed + 1);
     *call.attempt.mutable_time() = TimestampOf(absl::Now());
     call.attempt.set_error("the event log no longer holds this event");
+  } else if (email) {
+    AttemptMail(task, &call, &failed, &gone);
   } else {
-    Attempted a = Attempt(record, task.event.event(), task.failed + 1);
-    call.attempt = std::move(a.attempt);
-    const HttpResponse& r = a.response;
-    if (r.failure == HttpResponse::Failure::kNone) {
-      const AttemptVerdict verdict = VerdictOf(r.status);
-      failed = verdict != AttemptVerdict::kDelivered;
-      gone = verdict == AttemptVerdict::kGone;
-    }
-    call.now = absl::Now();
-    if (failed && !gone && !GivesUp(options_.retry, task.first, call.now)) {
-      thread_local absl::BitGen random;
-      call.attempt.set_result(v1::DeliveryAttempt::RETRYING);
-      call.next_attempt =
-          call.now + NextAttemptDelay(options_.retry, task.failed + 1, r.status, r.retry_after,
-                                      absl::Uniform(random, 0.0, 1.0));
-      *call.attempt.mutable_next_attempt_time() = TimestampOf(call.next_attempt);
-    }
+    AttemptWebhook(task, &call, &failed, &gone);
   }
   call.now = absl::Now();
   if (!failed) {
@@ -475,21 +583,21 @@ void WebhookDispatcher::Deliver(Task& task) {
   absl::StatusOr<bool> disabled = store_->RecordOutcome(call);
   if (!disabled.ok()) {
     // Not recorded: the entry stays pending (or leased) and is attempted again later.
-    RFS_LOG(kWarning, "webhook delivery outcome not recorded")
+    RFS_LOG(kWarning, "delivery outcome not recorded")
         .Field("subscription", record.subscription.name())
         .Field("error", disabled.status().ToString());
     return;
   }
   switch (call.attempt.result()) {
     case v1::DeliveryAttempt::DELIVERED:
-      delivered_->Increment();
+      (email ? mail_delivered_ : delivered_)->Increment();
       delivered_count_.fetch_add(1);
       break;
     case v1::DeliveryAttempt::RETRYING:
-      retrying_->Increment();
+      (email ? mail_retrying_ : retrying_)->Increment();
       break;
     default:
-      dead_lettered_->Increment();
+      (email ? mail_dead_lettered_ : dead_lettered_)->Increment();
       break;
   }
   if (call.attempt.result() == v1::DeliveryAttempt::RETRYING) {
@@ -499,10 +607,120 @@ void WebhookDispatcher::Deliver(Task& task) {
     while (due < known && !task.sub->state->next_due_ms.compare_exchange_weak(known, due)) {
     }
   }
-  if (*disabled) Disabled(record, gone ? "gone" : "failing");
+  if (*disabled) Disabled(record, gone ? call.gone_reason : "failing");
+}
+
+bool WebhookDispatcher::Mails(const v1::Contact& contact, const common::v1::Event& event) const {
+  const std::vector<std::string>& defaults = DefaultMailEventTypes();
+  const bool wanted =
+      contact.event_types().empty()
+          ? std::find(defaults.begin(), defaults.end(), event.type()) != defaults.end()
+          : std::find(contact.event_types().begin(), contact.event_types().end(),
+                      event.type()) != contact.event_types().end();
+  if (!wanted) return false;
+  const auto attribute = [&event](const char* key) -> std::string {
+    auto it = event.attributes().find(key);
+    return it == event.attributes().end() ? std::string() : it->second;
+  };
+  bool ours = false;
+  if (!contact.body_code().empty()) {
+    ours = std::find(event.author_codes().begin(), event.author_codes().end(),
+                     contact.body_code()) != event.author_codes().end() ||
+           attribute("owner_body_code") == contact.body_code();
+  } else if (!contact.block().empty()) {
+    ours = event.block() == contact.block() || attribute("owner_block") == contact.block();
+  } else {
+    ours = true;  // national: the secretariat's
+  }
+  if (!ours) return false;
+  return contact.daily_digest()
+             ? DigestLine(event, contact.language(), *reference_).has_value()
+             : RenderEventMail(event, contact.language(), *reference_).has_value();
+}
+
+absl::Status WebhookDispatcher::SendDigests(absl::Time now) {
+  if (options_.mail == nullptr) return absl::OkStatus();
+  const absl::TimeZone jst = JapanTimeZone();
+  if (absl::ToCivilHour(now, jst).hour() < options_.digest_hour) return absl::OkStatus();
+  const std::string day = absl::FormatTime("%Y%m%d", now, jst);
+  std::vector<std::shared_ptr<Sub>> subs;
+  {
+    absl::MutexLock lock(&mu_);
+    subs = subs_;
+  }
+  absl::Status first = absl::OkStatus();
+  for (const auto& sub : subs) {
+    const SubscriptionRecord& r = sub->record;
+    if (r.channel != Channel::kEmail || !r.contact->daily_digest() ||
+        r.contact->state() != v1::Contact::ACTIVE) {
+      continue;
+    }
+    absl::Status s = SendDigest(r, now, day);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+absl::Status WebhookDispatcher::SendDigest(const SubscriptionRecord& r, absl::Time now,
+                                           const std::string& day) {
+  ASSIGN_OR_RETURN(WebhookStore::Digest digest, store_->ReadDigest(r.id));
+  if (digest.last_day == day) return absl::OkStatus();
+  // One replica sends it; a failed send is tried again when the lock runs out.
+  ASSIGN_OR_RETURN(const bool mine, store_->LockDigest(r.id, absl::Minutes(5)));
+  if (!mine) return absl::OkStatus();
+  ASSIGN_OR_RETURN(digest, store_->ReadDigest(r.id));
+  if (digest.last_day == day) return store_->UnlockDigest(r.id);
+  // Nothing yet today: looked at again next time (a line coming later today still goes today).
+  if (digest.lines.empty()) return store_->UnlockDigest(r.id);
+  const v1::Contact& contact = *r.contact;
+  const MailText text = RenderDigestMail(digest.lines, now, contact.language());
+  MailMessage m;
+  m.from = options_.mail_from;
+  m.from_name = options_.mail_from_name;
+  m.to = contact.address();
+  m.to_name = contact.display_name();
+  m.subject = text.subject;
+  m.body = text.body;
+  m.message_id = absl::StrCat("rfs.", r.id, ".digest.", day);
+  m.date = now;
+  const MailResult sent = options_.mail->Send(m);
+  v1::DeliveryAttempt a;
+  a.set_event_id(absl::StrCat("digest/", day));
+  a.set_event_type("mail.digest");
+  a.set_attempt(1);
+  *a.mutable_time() = TimestampOf(now);
+  a.set_http_status(sent.code);
+  *a.mutable_latency() =
+      TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(sent.latency));
+  a.set_error(sent.error);
+  switch (sent.failure) {
+    case MailResult::Failure::kNone:
+      a.set_result(v1::DeliveryAttempt::DELIVERED);
+      mail_delivered_->Increment();
+      RETURN_IF_ERROR(store_->DigestSent(r.id, static_cast<int64_t>(digest.lines.size()), day));
+      break;
+    case MailResult::Failure::kPermanent:
+      a.set_result(v1::DeliveryAttempt::DEAD_LETTERED);
+      mail_dead_lettered_->Increment();
+      RETURN_IF_ERROR(store_->DisableContact(r.id, "bounced"));
+      RETURN_IF_ERROR(store_->UnlockDigest(r.id));
+      break;
+    case MailResult::Failure::kTransient:
+      a.set_result(v1::DeliveryAttempt::RETRYING);  // when the lock runs out
+      mail_retrying_->Increment();
+      break;
+  }
+  return store_->LogAttempt(r.id, a);
 }
 
 void WebhookDispatcher::Disabled(const SubscriptionRecord& record, absl::string_view reason) {
+  if (record.channel == Channel::kEmail) {
+    // The keepers see it on the contact (state, reason); the address is not logged.
+    RFS_LOG(kWarning, "contact disabled")
+        .Field("contact", record.subscription.name())
+        .Field("reason", reason);
+    return;
+  }
   RFS_LOG(kWarning, "webhook subscription disabled")
       .Field("subscription", record.subscription.name())
       .Field("owner", record.owner.subject)
@@ -518,6 +736,13 @@ void WebhookDispatcher::Disabled(const SubscriptionRecord& record, absl::string_
   (*event.mutable_attributes())["subscription"] = record.subscription.name();
   (*event.mutable_attributes())["owner"] = record.owner.subject;
   (*event.mutable_attributes())["reason"] = std::string(reason);
+  // Whose contacts are mailed about it (the owner's body or block; the secretariat's always).
+  if (!record.owner.body_code.empty()) {
+    (*event.mutable_attributes())["owner_body_code"] = record.owner.body_code;
+  }
+  if (!record.owner.block.empty()) {
+    (*event.mutable_attributes())["owner_block"] = record.owner.block;
+  }
   absl::StatusOr<EventLog::Published> published =
       log_->Publish({event}, "rfs-notification", /*counted=*/false);
   if (!published.ok()) {

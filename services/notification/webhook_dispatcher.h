@@ -1,5 +1,6 @@
-// Delivers the event log to webhook subscriptions (docs/architecture.md "Webhooks"). One per
-// replica; every replica takes part, each a consumer of every subscription's consumer group:
+// Delivers the event log to webhook subscriptions and e-mail contacts (docs/architecture.md
+// "Webhooks", "E-mail"). One per replica; every replica takes part, each a consumer of every
+// subscription's (and contact's) consumer group:
 //   - a loop (every --webhook_poll_ms) reloads the subscriptions when their version moved,
 //     reads each ACTIVE subscription's new entries through its group (XREADGROUP, pipelined),
 //     acknowledges at once those its filter or its owner's read rule leave out, and queues the
@@ -10,7 +11,10 @@
 //     connect, no redirects, TLS verified, timeout) and record its outcome in one script
 //     (lua/wh_outcome.lua): delivered, retried on the schedule (webhook_policy.h), or a dead
 //     letter; a 410 or a subscription failing too long disables it and logs a
-//     webhook.subscription_disabled event.
+//     webhook.subscription_disabled event;
+//   - a contact's attempt is a mail (common/kit/mail.h, mail_templates.h) through the SMTP
+//     relay: a 5xx refusal disables the contact ("bounced"); a digest contact's events are
+//     added to its digest instead, which SendDigests mails once a day.
 // At least once: an entry leaves the group's pending list only in the script that records its
 // outcome. Each subscription has at most --webhook_in_flight_per_subscription attempts in
 // flight, so one slow receiver never holds the workers from the others. Thread-safe.
@@ -35,6 +39,7 @@
 #include "common/kit/egress_guard.h"
 #include "common/kit/executor.h"
 #include "common/kit/http_client.h"
+#include "common/kit/mail.h"
 #include "rfs/notification/v1/notification.pb.h"
 #include "services/notification/event_filter.h"
 #include "services/notification/event_log.h"
@@ -57,6 +62,14 @@ struct WebhookOptions {
   absl::Duration secret_overlap = absl::Hours(24);
   // Starts the loop (tests that drive rounds themselves with RunOnce pass false).
   bool run_loop = true;
+  // E-mail: how mail leaves (none: contacts wait, their events kept in the log), the sender,
+  // and the hour (JST) digests go out.
+  std::shared_ptr<MailTransport> mail;
+  std::string mail_from = "rfs-notification@localhost.localdomain";
+  std::string mail_from_name = "地域未来戦略 rfs";
+  int digest_hour = 8;
+  // How often the host's job looks for digests due (SendDigests).
+  absl::Duration digest_every = absl::Minutes(1);
 };
 
 class WebhookDispatcher {
@@ -81,10 +94,16 @@ class WebhookDispatcher {
   };
   Attempted Attempt(const SubscriptionRecord& record, const common::v1::Event& event,
                     int attempt_number);
+  // Counts a SendTestEvent attempt in rfs_notification_deliveries_total (delivered or failed).
+  void CountTestAttempt(bool delivered) { (delivered ? delivered_ : test_failed_)->Increment(); }
 
   // Looks for the subscription's due retries in the next round (a dead letter was queued
   // again on this replica; the others look within kRecheck).
   void Nudge(const std::string& id);
+
+  // Mails every digest contact's digest that is due (at or after digest_hour, JST, once a
+  // day); a host job calls it every minute.
+  absl::Status SendDigests(absl::Time now);
 
   const WebhookOptions& options() const { return options_; }
   // This replica's consumer name in every group.
@@ -116,12 +135,20 @@ class WebhookDispatcher {
   absl::Status ReadNew(const std::vector<std::shared_ptr<Sub>>& subs);
   absl::Status ClaimRetries(const std::vector<std::shared_ptr<Sub>>& subs);
   absl::Status ClaimAbandoned(const std::vector<std::shared_ptr<Sub>>& subs);
+  absl::Status ForgetIdleConsumers(const std::string& group);
   // Queues the entry of `sub` when its filter and its owner's read rule take it; false when
   // they leave it out (the caller acknowledges it).
   bool Offer(const std::shared_ptr<Sub>& sub, const LogEntry& entry, bool from_group);
   void Queue(Task task);
   void Deliver(Task& task);
   void Disabled(const SubscriptionRecord& record, absl::string_view verdict);
+  // Whether a contact is mailed about the event (its scope, its types, a text for it).
+  bool Mails(const v1::Contact& contact, const common::v1::Event& event) const;
+  // One attempt of a webhook (Attempt) or a mail; sets call->attempt, and *failed / *gone.
+  void AttemptWebhook(const Task& task, OutcomeCall* call, bool* failed, bool* gone);
+  void AttemptMail(const Task& task, OutcomeCall* call, bool* failed, bool* gone);
+  absl::Status SendDigest(const SubscriptionRecord& record, absl::Time now,
+                          const std::string& day);
   int Capacity(const Sub& sub) const;
 
   WebhookStore* const store_;
@@ -134,6 +161,9 @@ class WebhookDispatcher {
   prometheus::Counter* retrying_;
   prometheus::Counter* dead_lettered_;
   prometheus::Counter* test_failed_;
+  prometheus::Counter* mail_delivered_;
+  prometheus::Counter* mail_retrying_;
+  prometheus::Counter* mail_dead_lettered_;
   prometheus::Histogram& latency_;
   Executor workers_;
   std::atomic<int> in_flight_{0};

@@ -28,6 +28,7 @@ struct CreateCall {
   std::string id, config, state, secret, now_ms, role, body, block, max_per_owner, max_total,
       group;
   QuotaArgs quota;
+  std::string channel;
 
   std::vector<absl::string_view> Keys() const {
     return {sub_key, subs_key, owner_key, version_key, log_key};
@@ -35,7 +36,7 @@ struct CreateCall {
   std::vector<absl::string_view> Argv() const {
     return {id,    config,    state,         secret,    now_ms,       role,
             body,  block,     max_per_owner, max_total, group,        quota.prefix,
-            quota.who, quota.per_minute, quota.per_hour, quota.bytes};
+            quota.who, quota.per_minute, quota.per_hour, quota.bytes, channel};
   }
 };
 
@@ -55,13 +56,13 @@ struct UpdateCall {
 // lua/wh_delete.lua.
 struct DeleteCall {
   std::string sub_key, subs_key, owner_key, version_key, log_key, attempts_key, dead_key,
-      dead_at_key, due_key, tries_key, held_key;
+      dead_at_key, due_key, tries_key, held_key, digest_key;
   std::string id, group;
   QuotaArgs quota;
 
   std::vector<absl::string_view> Keys() const {
-    return {sub_key,  subs_key,    owner_key, version_key, log_key, attempts_key,
-            dead_key, dead_at_key, due_key,   tries_key,   held_key};
+    return {sub_key,  subs_key,    owner_key, version_key, log_key,  attempts_key,
+            dead_key, dead_at_key, due_key,   tries_key,   held_key, digest_key};
   }
   std::vector<absl::string_view> Argv() const {
     return {id, group, quota.prefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes};
@@ -73,7 +74,7 @@ struct OutcomeArgs {
   std::string sub_key, log_key, attempts_key, due_key, tries_key, held_key, dead_key,
       dead_at_key, version_key;
   std::string group, entry, verdict, attempt, now_ms, next_ms, tries, dead_letter,
-      disable_after_ms, attempts_kept, dead_kept, from_group;
+      disable_after_ms, attempts_kept, dead_kept, from_group, gone_reason;
 
   std::vector<absl::string_view> Keys() const {
     return {sub_key,  log_key,  attempts_key, due_key,    tries_key,
@@ -82,7 +83,7 @@ struct OutcomeArgs {
   std::vector<absl::string_view> Argv() const {
     return {group,       entry,            verdict,       attempt,   now_ms,    next_ms,
             tries,       dead_letter,      disable_after_ms, attempts_kept, dead_kept,
-            from_group};
+            from_group,  gone_reason};
   }
 };
 
@@ -110,10 +111,23 @@ struct RedeliverCall {
   }
 };
 
-// The reason a disabled subscription shows, for people.
+// lua/wh_digest_add.lua.
+struct DigestAddCall {
+  std::string sub_key, log_key, digest_key;
+  std::string group, entry, line, kept, from_group;
+
+  std::vector<absl::string_view> Keys() const { return {sub_key, log_key, digest_key}; }
+  std::vector<absl::string_view> Argv() const { return {group, entry, line, kept, from_group}; }
+};
+
+// The reason a disabled subscription or contact shows, for people.
 std::string ReasonText(absl::string_view code) {
   if (code == "gone") {
     return "受信側が 410 Gone を返したため停止しました (the receiver answered 410 Gone)";
+  }
+  if (code == "bounced") {
+    return "メールサーバがこのアドレスへの送信を恒久的に拒否したため停止しました (the mail "
+           "relay refused this address for good)";
   }
   if (code == "failing") {
     return "配信の失敗が続いたため停止しました (every delivery failed for too long)";
@@ -132,7 +146,14 @@ WebhookStore::WebhookStore(RedisPool* pool, AsyncRedis* async, WebhookStoreOptio
       outcome_script_(Script({lua::kWhOutcomeLua})),
       claim_script_(Script({lua::kWhClaimLua})),
       redeliver_script_(Script({lua::kWhRedeliverLua})),
-      charge_script_(Script({lua::kWhChargeLua})) {}
+      charge_script_(Script({lua::kWhChargeLua})),
+      digest_add_script_(Script({lua::kWhDigestAddLua})) {}
+
+std::string ContactScope(const v1::Contact& contact) {
+  if (!contact.body_code().empty()) return absl::StrCat("body:", contact.body_code());
+  if (!contact.block().empty()) return absl::StrCat("block:", contact.block());
+  return "national";
+}
 
 std::string WebhookStore::OwnerKey(const std::string& subject) const {
   return Key(absl::StrCat("wh:owner:", subject.size(), ":", subject));
@@ -175,29 +196,46 @@ absl::Status WebhookStore::RefusalOf(const redisReply* reply, const std::string&
 }
 
 absl::Status WebhookStore::Create(const SubscriptionRecord& record, const std::string& caller) {
+  const bool email = record.channel == Channel::kEmail;
   CreateCall call;
   call.sub_key = SubKey(record.id);
-  call.subs_key = Key("wh:subs");
-  call.owner_key = OwnerKey(record.owner.subject);
+  call.subs_key = IndexKey(record.channel);
+  call.owner_key = OwnerIndexKey(record.channel, email ? ContactScope(*record.contact)
+                                                       : record.owner.subject);
   call.version_key = Key("wh:version");
   call.log_key = LogKey();
   call.id = record.id;
-  v1::Subscription config;
-  config.set_name(record.subscription.name());
-  config.set_url(record.subscription.url());
-  *config.mutable_filter() = record.subscription.filter();
-  config.set_description(record.subscription.description());
-  config.set_owner(record.owner.subject);
-  *config.mutable_create_time() = record.subscription.create_time();
-  call.config = config.SerializeAsString();
-  call.state = v1::Subscription::State_Name(record.subscription.state());
+  google::protobuf::Timestamp created;
+  if (email) {
+    v1::Contact config = *record.contact;
+    config.clear_state();
+    config.clear_disabled_reason();
+    config.clear_update_time();
+    created = config.create_time();
+    call.config = config.SerializeAsString();
+    call.state = v1::Contact::State_Name(record.contact->state());
+    call.channel = "email";
+  } else {
+    v1::Subscription config;
+    config.set_name(record.subscription.name());
+    config.set_url(record.subscription.url());
+    *config.mutable_filter() = record.subscription.filter();
+    config.set_description(record.subscription.description());
+    config.set_owner(record.owner.subject);
+    *config.mutable_create_time() = record.subscription.create_time();
+    created = config.create_time();
+    call.config = config.SerializeAsString();
+    call.state = v1::Subscription::State_Name(record.subscription.state());
+    call.channel = "webhook";
+  }
   call.secret = record.secret;
-  call.now_ms = absl::StrCat(TimeUtil::TimestampToMilliseconds(record.subscription.create_time()));
+  call.now_ms = absl::StrCat(TimeUtil::TimestampToMilliseconds(created));
   call.role = RoleName(record.owner.role);
   call.body = record.owner.body_code;
   call.block = record.owner.block;
-  call.max_per_owner = absl::StrCat(options_.max_per_owner);
-  call.max_total = absl::StrCat(options_.max_total);
+  call.max_per_owner =
+      absl::StrCat(email ? options_.max_contacts_per_body : options_.max_per_owner);
+  call.max_total = absl::StrCat(email ? options_.max_contacts : options_.max_total);
   call.group = GroupOf(record.id);
   call.quota = QuotaOf(caller, static_cast<int64_t>(call.config.size()));
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(create_script_, call.Keys(), call.Argv()));
@@ -216,11 +254,15 @@ absl::StatusOr<std::optional<SubscriptionRecord>> RecordOf(const std::string& id
   bool has_config = false;
   int64_t failing_since = 0, update_ms = 0, previous_expire_ms = 0;
   std::string state;
+  absl::string_view config;
   for (size_t i = 0; i + 1 < reply->elements; i += 2) {
     const absl::string_view field = ReplyString(reply->element[i]);
     const absl::string_view value = ReplyString(reply->element[i + 1]);
     if (field == "config") {
-      has_config = r.subscription.ParseFromArray(value.data(), static_cast<int>(value.size()));
+      config = value;
+      has_config = true;
+    } else if (field == "channel") {
+      r.channel = value == "email" ? Channel::kEmail : Channel::kWebhook;
     } else if (field == "state") {
       state = std::string(value);
     } else if (field == "reason") {
@@ -245,8 +287,30 @@ absl::StatusOr<std::optional<SubscriptionRecord>> RecordOf(const std::string& id
       r.owner.block = std::string(value);
     }
   }
+  if (!has_config) return RedisStore::Corrupt("subscription");
+  if (r.channel == Channel::kEmail) {
+    v1::Contact& c = r.contact.emplace();
+    v1::Contact::State contact_state;
+    if (!c.ParseFromArray(config.data(), static_cast<int>(config.size())) ||
+        !v1::Contact::State_Parse(state, &contact_state)) {
+      return RedisStore::Corrupt("contact");
+    }
+    c.set_state(contact_state);
+    if (contact_state == v1::Contact::DISABLED && !r.disabled_code.empty()) {
+      c.set_disabled_reason(ReasonText(r.disabled_code));
+    }
+    if (update_ms > 0) *c.mutable_update_time() = TimestampOfMs(update_ms);
+    // What the dispatcher reads of every record.
+    r.subscription.set_name(c.name());
+    r.subscription.set_state(contact_state == v1::Contact::ACTIVE ? v1::Subscription::ACTIVE
+                                                                  : v1::Subscription::DISABLED);
+    if (failing_since > 0) *r.subscription.mutable_failing_since() = TimestampOfMs(failing_since);
+    r.owner.expires = absl::InfiniteFuture();
+    return std::optional<SubscriptionRecord>(std::move(r));
+  }
   v1::Subscription::State parsed_state;
-  if (!has_config || !v1::Subscription::State_Parse(state, &parsed_state) || r.secret.empty()) {
+  if (!r.subscription.ParseFromArray(config.data(), static_cast<int>(config.size())) ||
+      !v1::Subscription::State_Parse(state, &parsed_state) || r.secret.empty()) {
     return RedisStore::Corrupt("subscription");
   }
   v1::Subscription& s = r.subscription;
@@ -298,8 +362,9 @@ absl::StatusOr<std::vector<SubscriptionRecord>> WebhookStore::GetMany(
 }
 
 absl::StatusOr<WebhookStore::IdPage> WebhookStore::ListIds(const std::string& owner,
-                                                            int64_t offset, int64_t count) {
-  const std::string key = owner.empty() ? Key("wh:subs") : OwnerKey(owner);
+                                                            int64_t offset, int64_t count,
+                                                            Channel channel) {
+  const std::string key = owner.empty() ? IndexKey(channel) : OwnerIndexKey(channel, owner);
   const std::string from = absl::StrCat(offset);
   const std::string to = absl::StrCat(offset + count - 1);
   ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
@@ -314,13 +379,12 @@ absl::StatusOr<WebhookStore::IdPage> WebhookStore::ListIds(const std::string& ow
   return page;
 }
 
-absl::Status WebhookStore::Update(const std::string& id,
-                                  const std::optional<v1::Subscription>& config,
+absl::Status WebhookStore::Update(const std::string& id, const std::optional<std::string>& config,
                                   const std::string& state, const std::string& caller) {
   UpdateCall call;
   call.sub_key = SubKey(id);
   call.version_key = Key("wh:version");
-  if (config.has_value()) call.config = config->SerializeAsString();
+  if (config.has_value()) call.config = *config;
   call.state = state;
   call.now_ms = Ms(absl::Now());
   call.quota = QuotaOf(caller, static_cast<int64_t>(call.config.size()));
@@ -341,12 +405,13 @@ absl::Status WebhookStore::Rotate(const std::string& id, const std::string& secr
   return RefusalOf(reply.get(), caller, "subscription");
 }
 
-absl::Status WebhookStore::Delete(const std::string& id, const std::string& owner,
-                                  const std::string& caller) {
+absl::Status WebhookStore::Delete(const std::string& id, Channel channel,
+                                  const std::string& owner, const std::string& caller) {
   DeleteCall call;
   call.sub_key = SubKey(id);
-  call.subs_key = Key("wh:subs");
-  call.owner_key = OwnerKey(owner);
+  call.subs_key = IndexKey(channel);
+  call.owner_key = OwnerIndexKey(channel, owner);
+  call.digest_key = SubKey(id, "digest");
   call.version_key = Key("wh:version");
   call.log_key = LogKey();
   call.attempts_key = SubKey(id, "attempts");
@@ -409,6 +474,7 @@ absl::StatusOr<bool> WebhookStore::RecordOutcome(const OutcomeCall& call) {
   a.attempts_kept = absl::StrCat(options_.attempts_kept);
   a.dead_kept = absl::StrCat(options_.dead_letters_kept);
   a.from_group = call.from_group ? "1" : "0";
+  a.gone_reason = call.gone_reason;
   ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(outcome_script_, a.Keys(), a.Argv()));
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) return Corrupt("outcome reply");
   if (ReplyString(reply->element[0]) == "DELETED") return false;
@@ -530,6 +596,78 @@ absl::StatusOr<WebhookStore::DeadLetterPage> WebhookStore::DeadLetters(const std
                             "dead letter"));
   }
   return page;
+}
+
+absl::Status WebhookStore::DisableContact(const std::string& id, const std::string& reason) {
+  const std::string key = SubKey(id);
+  const std::string now = Ms(absl::Now());
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"MULTI"},
+                                   {"HSET", key, "state", "DISABLED", "reason", reason,
+                                    "update_ms", now},
+                                   {"INCR", Key("wh:version")},
+                                   {"EXEC"}}));
+  const redisReply* exec = replies.back().get();
+  if (exec->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(exec));
+  return absl::OkStatus();
+}
+
+absl::Status WebhookStore::AddDigestLine(const std::string& id, const std::string& entry,
+                                         const std::string& line, bool from_group) {
+  DigestAddCall call;
+  call.sub_key = SubKey(id);
+  call.log_key = LogKey();
+  call.digest_key = SubKey(id, "digest");
+  call.group = GroupOf(id);
+  call.entry = entry;
+  call.line = line;
+  call.kept = absl::StrCat(options_.digest_lines_kept);
+  call.from_group = from_group ? "1" : "0";
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Eval(digest_add_script_, call.Keys(), call.Argv()));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) return Corrupt("digest reply");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WebhookStore::Digest> WebhookStore::ReadDigest(const std::string& id) {
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"LRANGE", SubKey(id, "digest"), "0", "-1"},
+                                   {"GET", SubKey(id, "digest_day")}}));
+  if (replies[0]->type != REDIS_REPLY_ARRAY) return Corrupt("digest");
+  Digest out;
+  for (size_t i = 0; i < replies[0]->elements; ++i) {
+    out.lines.emplace_back(ReplyString(replies[0]->element[i]));
+  }
+  if (replies[1]->type == REDIS_REPLY_STRING) out.last_day = std::string(ReplyString(replies[1].get()));
+  return out;
+}
+
+absl::StatusOr<bool> WebhookStore::LockDigest(const std::string& id, absl::Duration ttl) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"SET", SubKey(id, "digest_lock"), "1", "NX", "PX",
+                                   absl::StrCat(absl::ToInt64Milliseconds(ttl))}));
+  return reply->type == REDIS_REPLY_STATUS;
+}
+
+absl::Status WebhookStore::DigestSent(const std::string& id, int64_t sent,
+                                      const std::string& day) {
+  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
+                   lease.Pipeline({{"MULTI"},
+                                   {"LTRIM", SubKey(id, "digest"), absl::StrCat(sent), "-1"},
+                                   {"SET", SubKey(id, "digest_day"), day},
+                                   {"DEL", SubKey(id, "digest_lock")},
+                                   {"EXEC"}}));
+  const redisReply* exec = replies.back().get();
+  if (exec->type == REDIS_REPLY_ERROR) return MapRedisError(ReplyString(exec));
+  return absl::OkStatus();
+}
+
+absl::Status WebhookStore::UnlockDigest(const std::string& id) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"DEL", SubKey(id, "digest_lock")}));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> WebhookStore::CountDeadLetters(const std::vector<std::string>& ids) {

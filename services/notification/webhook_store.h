@@ -1,18 +1,28 @@
-// The webhook subscriptions in Redis, under rfs:notification:wh: (docs/architecture.md
-// "Webhooks"):
+// The webhook subscriptions and the e-mail contacts in Redis, under rfs:notification:wh:
+// (docs/architecture.md "Webhooks" and "E-mail"). Both are delivered the same way (one
+// consumer group each, the same retries, delivery log and dead letters); a contact is a
+// subscription whose channel is e-mail:
 //   wh:subs                   ZSET   every subscription id, by creation time (ms)
 //   wh:owner:{len}:{subject}  ZSET   one owner's subscription ids (what bounds each owner)
+//   wh:contacts               ZSET   every contact id, by creation time (ms)
+//   wh:scope:{scope}          ZSET   the contact ids of one body ("body:160008"), block
+//                                    ("block:HOKURIKU") or "national"
 //   wh:version                STRING bumped by every change: replicas reload on a new value
-//   wh:sub:{id}               HASH   config (serialized Subscription: url, filter, description,
-//                                    owner, create_time), state, reason, failing_since,
-//                                    update_ms, secret, previous_secret, previous_expire_ms,
-//                                    role, body, block (the owner's read rights)
+//   wh:sub:{id}               HASH   channel ("webhook" | "email"), config (serialized
+//                                    Subscription: url, filter, description, owner,
+//                                    create_time; or Contact), state, reason, failing_since,
+//                                    update_ms, secret (webhooks), previous_secret,
+//                                    previous_expire_ms, role, body, block (the owner's read
+//                                    rights)
 //   wh:sub:{id}:attempts      STREAM the delivery log: a (serialized DeliveryAttempt)
 //   wh:sub:{id}:due           ZSET   retries: log entry -> when due (ms), leased while in flight
 //   wh:sub:{id}:tries         HASH   log entry -> "{failed attempts}|{first attempt ms}"
 //   wh:sub:{id}:held          HASH   log entry -> DeadLetter being redelivered (its event)
 //   wh:sub:{id}:dead          HASH   log entry -> serialized DeadLetter
 //   wh:sub:{id}:dead_at       ZSET   log entry -> when it failed (ms)
+//   wh:sub:{id}:digest        LIST   a digest contact's lines not yet mailed
+//   wh:sub:{id}:digest_day    STRING the day (JST, yyyymmdd) its last digest went out
+//   wh:sub:{id}:digest_lock   STRING the replica sending its digest now (expires)
 // and a consumer group "wh:{id}" on the event log per subscription: its pending entries are
 // the first attempts in flight, each replica a consumer. Every write is one Lua script
 // (lua/wh_*.lua) that checks and charges the caller's quota first. Thread-safe.
@@ -34,15 +44,21 @@
 
 namespace rfs::notification {
 
-// A subscription as stored: the public view (without secrets) and what delivers it.
+enum class Channel { kWebhook, kEmail };
+
+// A subscription (or a contact) as stored: the public view (without secrets) and what
+// delivers it.
 struct SubscriptionRecord {
   std::string id;
-  v1::Subscription subscription;  // every field filled, the output-only ones too
+  Channel channel = Channel::kWebhook;
+  // Every field filled, the output-only ones too; for a contact its name and state only.
+  v1::Subscription subscription;
+  std::optional<v1::Contact> contact;  // a contact's, every field filled
   Principal owner;                // whose read rights decide what it receives
   std::string secret;             // the current signing secret
   std::string previous_secret;    // while a rotation overlaps, else empty
   absl::Time previous_expire = absl::InfinitePast();
-  // Why the service disabled it: "gone" (410), "failing", or empty.
+  // Why the service disabled it: "gone" (410), "bounced", "failing", or empty.
   std::string disabled_code;
 };
 
@@ -52,6 +68,9 @@ struct WebhookStoreOptions {
   int64_t max_total = 1000;
   int64_t attempts_kept = 1000;      // delivery log entries a subscription keeps
   int64_t dead_letters_kept = 10000;  // dead letters a subscription keeps
+  int64_t max_contacts_per_body = 50;
+  int64_t max_contacts = 10000;
+  int64_t digest_lines_kept = 500;    // lines a digest holds at most
   WriteQuota quota;                   // of each caller
 };
 
@@ -76,6 +95,7 @@ struct OutcomeCall {
   std::optional<v1::DeadLetter> dead_letter;  // dead, gone
   absl::Duration disable_after;
   bool from_group = false;  // the entry came through the consumer group (acknowledge it)
+  std::string gone_reason = "gone";  // why "gone" disables: "gone" (410) or "bounced"
 };
 
 class WebhookStore : public RedisStore {
@@ -93,14 +113,20 @@ class WebhookStore : public RedisStore {
     std::vector<std::string> ids;
     int64_t total = 0;
   };
-  absl::StatusOr<IdPage> ListIds(const std::string& owner, int64_t offset, int64_t count);
-  // Changes config and/or state (empty: unchanged); NOT_FOUND when it was deleted meanwhile.
-  absl::Status Update(const std::string& id, const std::optional<v1::Subscription>& config,
+  // Contacts: every one (scope empty) or one scope's (ContactScope).
+  absl::StatusOr<IdPage> ListIds(const std::string& owner, int64_t offset, int64_t count,
+                                 Channel channel = Channel::kWebhook);
+  // Changes config (the serialized Subscription or Contact as Create stores it) and/or state
+  // (empty: unchanged); NOT_FOUND when it was deleted meanwhile.
+  absl::Status Update(const std::string& id, const std::optional<std::string>& config,
                       const std::string& state, const std::string& caller);
   absl::Status Rotate(const std::string& id, const std::string& secret,
                       absl::Time previous_expire, const std::string& caller);
-  absl::Status Delete(const std::string& id, const std::string& owner,
+  // `owner`: a subscription's owner subject, or a contact's scope.
+  absl::Status Delete(const std::string& id, Channel channel, const std::string& owner,
                       const std::string& caller);
+  // Disables a contact the service may no longer send to ("bounced"); no quota.
+  absl::Status DisableContact(const std::string& id, const std::string& reason);
   // The version counter: changes with every subscription change.
   absl::StatusOr<int64_t> Version();
 
@@ -137,6 +163,21 @@ class WebhookStore : public RedisStore {
     int64_t total = 0;
   };
   absl::StatusOr<DeadLetterPage> DeadLetters(const std::string& id, int64_t offset, int count);
+  // Digests (lua/wh_digest_add.lua): a line added and the entry acknowledged.
+  absl::Status AddDigestLine(const std::string& id, const std::string& entry,
+                             const std::string& line, bool from_group);
+  // The contact's digest lines; the day its last digest went out ("" for never).
+  struct Digest {
+    std::vector<std::string> lines;
+    std::string last_day;
+  };
+  absl::StatusOr<Digest> ReadDigest(const std::string& id);
+  // Takes the right to send the contact's digest for `ttl` (false: another replica has it).
+  absl::StatusOr<bool> LockDigest(const std::string& id, absl::Duration ttl);
+  // The first `sent` lines went out on `day`: removed, the day noted, the lock released.
+  absl::Status DigestSent(const std::string& id, int64_t sent, const std::string& day);
+  absl::Status UnlockDigest(const std::string& id);
+
   // Dead letters of every subscription in `ids` (the rfs_dead_letters gauge).
   absl::StatusOr<int64_t> CountDeadLetters(const std::vector<std::string>& ids);
 
@@ -152,6 +193,13 @@ class WebhookStore : public RedisStore {
 
  private:
   std::string OwnerKey(const std::string& subject) const;
+  std::string IndexKey(Channel channel) const {
+    return Key(channel == Channel::kWebhook ? "wh:subs" : "wh:contacts");
+  }
+  // A subscription's owner's index, or a contact's scope's.
+  std::string OwnerIndexKey(Channel channel, const std::string& owner) const {
+    return channel == Channel::kWebhook ? OwnerKey(owner) : Key("wh:scope:" + owner);
+  }
   // The caller's quota arguments for a write of `bytes`.
   QuotaArgs QuotaOf(const std::string& caller, int64_t bytes) const;
   // Maps a script's refusal ({'QUOTA', ...}, {'NOT_FOUND'}, {'LIMIT', ...}) to a status; OK
@@ -167,6 +215,10 @@ class WebhookStore : public RedisStore {
   const RedisScript& claim_script_;
   const RedisScript& redeliver_script_;
   const RedisScript& charge_script_;
+  const RedisScript& digest_add_script_;
 };
+
+// The scope of a contact: "body:{code}", "block:{id}" or "national".
+std::string ContactScope(const v1::Contact& contact);
 
 }  // namespace rfs::notification

@@ -3,7 +3,8 @@
 --   delivered  the retry state forgotten; the subscription no longer failing;
 --   retry      the next attempt due at ARGV[6], the tries so far ARGV[7];
 --   dead       the event kept as a dead letter (the oldest beyond ARGV[11] go);
---   gone       (410) dead, and the subscription disabled at once.
+--   gone       dead, and the subscription disabled at once (a webhook's 410, a mail the relay
+--              refused for good: ARGV[13] says which).
 -- A failure starts the subscription's failing streak (kept until a delivery succeeds); an
 -- ACTIVE subscription failing for ARGV[9] ms is disabled. A subscription deleted meanwhile
 -- records nothing.
@@ -13,7 +14,8 @@
 --       rfs.notification.v1.DeliveryAttempt), 5 now in milliseconds, 6 next attempt (ms),
 --       7 tries ("{failed attempts}|{first attempt ms}"), 8 the dead letter (serialized
 --       rfs.notification.v1.DeadLetter), 9 disable after (ms failing), 10 attempts kept,
---       11 dead letters kept, 12 '1' when the entry came through the consumer group
+--       11 dead letters kept, 12 '1' when the entry came through the consumer group,
+--       13 why a 'gone' disables ('gone' | 'bounced')
 -- Reply: {'OK', '1' when this outcome disabled the subscription else '0'} | {'DELETED'}
 if ARGV[12] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
@@ -50,7 +52,7 @@ redis.call('HSETNX', KEYS[1], 'failing_since', ARGV[5])
 if redis.call('HGET', KEYS[1], 'state') ~= 'ACTIVE' then return {'OK', '0'} end
 local reason = nil
 if verdict == 'gone' then
-  reason = 'gone'
+  reason = ARGV[13]
 elseif now - tonumber(redis.call('HGET', KEYS[1], 'failing_since')) >= tonumber(ARGV[9]) then
   reason = 'failing'
 end
