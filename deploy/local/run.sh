@@ -3,8 +3,14 @@
 # (first: the others' outbox relays publish their events to it), rfs-registry,
 # rfs-requirements and rfs-kpi, loads the sample plans into an empty registry (the two
 # illustrative ones published by their governors, with half years of illustrative KPI
-# measurements) and shows their requirement check verdicts and KPI progress, prints the
-# endpoints, a token and rfsctl examples, and stops everything cleanly on Ctrl-C.
+# measurements; before them, a sample e-mail contact of Toyama prefecture) and shows their
+# requirement check verdicts and KPI progress, prints the endpoints, a token and rfsctl
+# examples, and stops everything cleanly on Ctrl-C.
+#
+# rfs-notification writes the mails it would send to $RFS_RUN_DIR/mail/*.eml (--mail_dir; with
+# RFS_SMTP_URL set it sends them through that relay instead), and may call webhook receivers
+# on this machine over plain HTTP (--webhook_allow_http, --webhook_allow_cidrs 127.0.0.0/8: for
+# docs/examples/webhook_receiver.py; never in a deployment).
 #
 # Environment: RFS_RUN_DIR (data directory, default .run/), RFS_REGISTRY_PORT (50051),
 # RFS_REGISTRY_METRICS_PORT (9101), RFS_REQUIREMENTS_PORT (50052),
@@ -30,7 +36,7 @@ for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENT
   port_free "$p" || { echo "make run: port $p is in use; stop what uses it or set RFS_REGISTRY_PORT / RFS_REGISTRY_METRICS_PORT / RFS_REQUIREMENTS_PORT / RFS_REQUIREMENTS_METRICS_PORT / RFS_KPI_PORT / RFS_KPI_METRICS_PORT / RFS_NOTIFICATION_PORT / RFS_NOTIFICATION_METRICS_PORT" >&2; exit 1; }
 done
 
-mkdir -p "$RUN_DIR/redis" "$RUN_DIR/logs"
+mkdir -p "$RUN_DIR/redis" "$RUN_DIR/logs" "$RUN_DIR/mail"
 key="$RUN_DIR/auth.key"
 if [[ ! -s $key ]]; then
   (umask 077 && head -c 48 /dev/urandom | base64 > "$key")
@@ -92,11 +98,22 @@ wait_serving() {  # name address log
 }
 # rfs-notification first: the outbox relays of the other three publish their events to it
 # (they would retry until it came up; their events wait in their outboxes meanwhile). Stopped
-# last (pids are stopped in reverse order).
+# last (pids are stopped in reverse order). Mails go to files in mail/ (the service refuses
+# --mail_dir beside --smtp_url, so not when RFS_SMTP_URL names a relay); webhooks may reach
+# receivers on this machine over http://.
+mail_flags=(--mail_dir "$RUN_DIR/mail")
+[[ -n ${RFS_SMTP_URL:-} ]] && mail_flags=()
 "$root/$BUILD/services/notification/rfs-notification" --listen "0.0.0.0:$NOTIFICATION_PORT" \
-  --metrics_listen "0.0.0.0:$NOTIFICATION_METRICS" 2>>"$RUN_DIR/logs/notification.log" &
+  --metrics_listen "0.0.0.0:$NOTIFICATION_METRICS" "${mail_flags[@]}" \
+  --webhook_allow_http --webhook_allow_cidrs 127.0.0.0/8 \
+  2>>"$RUN_DIR/logs/notification.log" &
 pids+=($!)
 wait_serving rfs-notification "localhost:$NOTIFICATION_PORT" "$RUN_DIR/logs/notification.log"
+if ((${#mail_flags[@]})); then
+  echo "make run: mails rfs-notification would send are written to $RUN_DIR/mail/*.eml"
+else
+  echo "make run: rfs-notification sends mails through RFS_SMTP_URL ($RFS_SMTP_URL)"
+fi
 # Each service mints its own token for calls to the other from the shared HS256 key.
 "$root/$BUILD/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
   --metrics_listen "0.0.0.0:$REGISTRY_METRICS" \
@@ -157,6 +174,15 @@ load_kpi_samples() {
 listing=$("$RFSCTL" list --json) || { echo "make run: cannot list the registry's plans (see above); stopping" >&2; exit 1; }
 if [[ $(grep -c '"name"' <<<"$listing" || true) == 0 ]]; then
   bureau=$("$RFSCTL" token --key_file "$key" --role bureau --block HOKURIKU --sub hokuriku-bureau)
+  # A sample e-mail contact of Toyama prefecture (160008), kept by the prefecture, created
+  # before the samples so that it is mailed (one mail per event, into mail/) about the events
+  # of the default types on the plans Toyama authors: the stage changes of the illustrative
+  # Toyama plan make the first mails. A fictitious address (.example is a reserved name).
+  printf '  %-45s ' "e-mail contact (Toyama prefecture)"
+  contact=$(RFS_TOKEN=$(author_token 160008) "$RFSCTL" contacts create \
+    --address sample@pref.toyama.example --body 160008 --display_name "富山県 地域振興課（サンプル）") ||
+    { echo "make run: could not create the sample contact" >&2; exit 1; }
+  echo "${contact%%$'\n'*}"
   for f in data/samples/*.json; do
     printf '  %-45s ' "$(basename "$f")"
     created=$("$RFSCTL" create -f "$f" --request_id "sample-$(basename "$f" .json)") ||
@@ -195,7 +221,7 @@ echo
 
 cat <<MSG
 
-rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/)
+rfs is running. Data: $RUN_DIR (Redis AOF in redis/, logs in logs/, mails in mail/)
   rfs-registry      gRPC localhost:$REGISTRY_PORT   metrics http://localhost:$REGISTRY_METRICS/metrics
   rfs-requirements  gRPC localhost:$REQUIREMENTS_PORT   metrics http://localhost:$REQUIREMENTS_METRICS/metrics
   rfs-kpi           gRPC localhost:$KPI_PORT   metrics http://localhost:$KPI_METRICS/metrics
@@ -214,6 +240,8 @@ Try:
   $BUILD/tools/rfsctl/rfsctl kpi progress B-00004     (the illustrative Toyama plan)
   $BUILD/tools/rfsctl/rfsctl kpi national 2026 --csv --bom > kgi.csv
   $BUILD/tools/rfsctl/rfsctl token --key_file $key --role prefecture --body_code 160008 --sub toyama
+  $BUILD/tools/rfsctl/rfsctl contacts list            (e-mail; the mails: ls $RUN_DIR/mail)
+  python3 docs/examples/webhook_receiver.py --port 8080 --secret whsec_…   (webhooks: docs/api.md)
 Stop with Ctrl-C.
 MSG
 # Whichever service stops first ends the run (and the trap stops the rest).

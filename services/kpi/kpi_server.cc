@@ -12,6 +12,8 @@
 #include "common/base/logging.h"
 #include "common/base/status.h"
 #include "common/kit/client.h"
+#include "common/domain/codes.h"
+#include "common/kit/plan_watch.h"
 #include "common/kit/registry_client.h"
 #include "services/kpi/kpi_service.h"
 #include "services/kpi/kpi_stats.h"
@@ -177,6 +179,34 @@ absl::StatusOr<std::unique_ptr<KpiServer>> KpiServer::Start(const ServerConfig& 
       .Field("instance", options.instance_id)
       .Field("interval_s", absl::ToInt64Seconds(options.sync_interval))
       .Field("lease_ttl_s", absl::ToInt64Seconds(options.lease_ttl));
+
+  if (!config.notification_address.empty()) {
+    // The plan sync follows rfs-notification's plan events: a change reaches the snapshot as
+    // soon as its event does (milliseconds), the periodic sync staying as the fallback. The
+    // lease holder acts (one registry read per change, not one per replica); when the log lost
+    // events for the stream, a whole sync runs.
+    ASSIGN_OR_RETURN(const Peer notification,
+                     host.ConnectPeer({config.notification_address, config.notification_timeout}));
+    LeaderLease* lease = s->lease_;
+    Tracker* tracker = s->tracker_;
+    s->plan_watch_ = host.Own(std::make_unique<PlanWatch>(
+        notification, std::vector<std::string>{"plan.*"},
+        [lease, tracker](const common::v1::Event& e) {
+          absl::StatusOr<std::string> id = ParsePlanName(e.plan(), "plan");
+          if (!lease->held() || !id.ok()) return;
+          if (absl::Status s = tracker->RefreshPlan(*id); !s.ok()) {
+            RFS_LOG(kWarning, "plan change not followed; the periodic sync will")
+                .Field("plan", e.plan())
+                .Field("error", s.ToString());
+          }
+        },
+        [lease, tracker] {
+          if (lease->held()) (void)tracker->SyncPlans();
+        }));
+    PlanWatch* watch = s->plan_watch_;
+    host.AtStop([watch] { watch->Stop(); });
+    watch->Start();
+  }
 
   auto stats = std::make_shared<KpiStats>(store, options.stats_interval);
   s->stats_ = stats;

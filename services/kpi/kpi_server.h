@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/kit/config.h"
 #include "common/kit/peer.h"
+#include "common/kit/plan_watch.h"
 #include "common/kit/server.h"
 #include "common/kit/service_host.h"
 #include "common/redis/leader_lease.h"
@@ -65,6 +66,8 @@ class KpiServer : public HostedService {
   ServerRunner& runner() { return host_->runner(); }
   Tracker& tracker() { return *tracker_; }
   LeaderLease& lease() { return *lease_; }
+  // The plan events followed; null without --notification_address.
+  PlanWatch* plan_watch() { return plan_watch_; }
   KpiStats& stats() { return *stats_; }
 
  private:
@@ -73,6 +76,7 @@ class KpiServer : public HostedService {
   std::unique_ptr<ServiceHost> host_;
   Tracker* tracker_ = nullptr;    // owned by the host
   LeaderLease* lease_ = nullptr;  // owned by the host
+  PlanWatch* plan_watch_ = nullptr;  // owned by the host; null without --notification_address
   std::shared_ptr<KpiStats> stats_;
 };
 

@@ -149,7 +149,8 @@ absl::StatusOr<NotificationServerOptions> OptionsFromFlags(const NotificationFla
 
 namespace {
 
-// rfs_dead_letters{channel} and rfs_webhook_subscriptions{state}, from shared state.
+// rfs_dead_letters{channel} (webhook, email) and rfs_webhook_subscriptions{state}, from shared
+// state.
 void AddWebhookGauges(ServiceHost& host, WebhookStore* store, absl::Duration interval) {
   auto gauges = std::make_shared<SnapshotGauges>(interval);
   host.AddCollectable(gauges);
@@ -157,6 +158,9 @@ void AddWebhookGauges(ServiceHost& host, WebhookStore* store, absl::Duration int
     ASSIGN_OR_RETURN(const WebhookStore::IdPage page, store->ListIds("", 0, 1'000'000));
     ASSIGN_OR_RETURN(const std::vector<SubscriptionRecord> records, store->GetMany(page.ids));
     ASSIGN_OR_RETURN(const int64_t dead, store->CountDeadLetters(page.ids));
+    ASSIGN_OR_RETURN(const WebhookStore::IdPage contacts,
+                     store->ListIds("", 0, 1'000'000, Channel::kEmail));
+    ASSIGN_OR_RETURN(const int64_t dead_mail, store->CountDeadLetters(contacts.ids));
     double active = 0, disabled = 0;
     for (const SubscriptionRecord& r : records) {
       (r.subscription.state() == v1::Subscription::ACTIVE ? active : disabled) += 1;
@@ -166,7 +170,8 @@ void AddWebhookGauges(ServiceHost& host, WebhookStore* store, absl::Duration int
         "rfs_dead_letters",
         "Notifications given up on and kept as dead letters, by channel. From shared state: "
         "same on every replica; aggregate with max.",
-        {{{{"channel", "webhook"}}, static_cast<double>(dead)}}));
+        {{{{"channel", "webhook"}}, static_cast<double>(dead)},
+         {{{"channel", "email"}}, static_cast<double>(dead_mail)}}));
     families.push_back(GaugeFamily(
         "rfs_webhook_subscriptions",
         "Webhook subscriptions by state (active, disabled). From shared state: same on every "

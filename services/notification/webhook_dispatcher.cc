@@ -511,7 +511,9 @@ void WebhookDispatcher::AttemptMail(const Task& task, OutcomeCall* call, bool* f
   m.to_name = contact.display_name();
   m.subject = std::move(text->subject);
   m.body = std::move(text->body);
-  m.message_id = absl::StrCat("rfs.", task.sub->record.id, ".", task.entry, ".", task.failed + 1);
+  // The same for every attempt of one event: a mail delivered twice (at least once) is
+  // recognisable as one.
+  m.message_id = absl::StrCat("rfs.", task.sub->record.id, ".", task.entry);
   m.date = start;
   const MailResult r = options_.mail->Send(m);
   a.set_http_status(r.code);
@@ -663,17 +665,18 @@ absl::Status WebhookDispatcher::SendDigests(absl::Time now) {
 
 absl::Status WebhookDispatcher::SendDigest(const SubscriptionRecord& r, absl::Time now,
                                            const std::string& day) {
-  ASSIGN_OR_RETURN(WebhookStore::Digest digest, store_->ReadDigest(r.id));
-  if (digest.last_day == day) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const std::string last_day, store_->DigestDay(r.id));
+  if (last_day == day) return absl::OkStatus();
   // One replica sends it; a failed send is tried again when the lock runs out.
-  ASSIGN_OR_RETURN(const bool mine, store_->LockDigest(r.id, absl::Minutes(5)));
+  ASSIGN_OR_RETURN(const bool mine, store_->LockDigest(r.id, consumer_, absl::Minutes(5)));
   if (!mine) return absl::OkStatus();
-  ASSIGN_OR_RETURN(digest, store_->ReadDigest(r.id));
-  if (digest.last_day == day) return store_->UnlockDigest(r.id);
+  ASSIGN_OR_RETURN(const std::string day_now, store_->DigestDay(r.id));
+  if (day_now == day) return store_->UnlockDigest(r.id);
+  ASSIGN_OR_RETURN(const std::vector<std::string> lines, store_->TakeDigest(r.id));
   // Nothing yet today: looked at again next time (a line coming later today still goes today).
-  if (digest.lines.empty()) return store_->UnlockDigest(r.id);
+  if (lines.empty()) return store_->UnlockDigest(r.id);
   const v1::Contact& contact = *r.contact;
-  const MailText text = RenderDigestMail(digest.lines, now, contact.language());
+  const MailText text = RenderDigestMail(lines, now, contact.language());
   MailMessage m;
   m.from = options_.mail_from;
   m.from_name = options_.mail_from_name;
@@ -697,13 +700,14 @@ absl::Status WebhookDispatcher::SendDigest(const SubscriptionRecord& r, absl::Ti
     case MailResult::Failure::kNone:
       a.set_result(v1::DeliveryAttempt::DELIVERED);
       mail_delivered_->Increment();
-      RETURN_IF_ERROR(store_->DigestSent(r.id, static_cast<int64_t>(digest.lines.size()), day));
+      RETURN_IF_ERROR(store_->DigestSent(r.id, day));
       break;
     case MailResult::Failure::kPermanent:
       a.set_result(v1::DeliveryAttempt::DEAD_LETTERED);
       mail_dead_lettered_->Increment();
       RETURN_IF_ERROR(store_->DisableContact(r.id, "bounced"));
       RETURN_IF_ERROR(store_->UnlockDigest(r.id));
+      Disabled(r, "bounced");
       break;
     case MailResult::Failure::kTransient:
       a.set_result(v1::DeliveryAttempt::RETRYING);  // when the lock runs out

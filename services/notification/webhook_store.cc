@@ -56,13 +56,14 @@ struct UpdateCall {
 // lua/wh_delete.lua.
 struct DeleteCall {
   std::string sub_key, subs_key, owner_key, version_key, log_key, attempts_key, dead_key,
-      dead_at_key, due_key, tries_key, held_key, digest_key;
+      dead_at_key, due_key, tries_key, held_key, digest_key, sending_key, day_key, lock_key;
   std::string id, group;
   QuotaArgs quota;
 
   std::vector<absl::string_view> Keys() const {
     return {sub_key,  subs_key,    owner_key, version_key, log_key,  attempts_key,
-            dead_key, dead_at_key, due_key,   tries_key,   held_key, digest_key};
+            dead_key, dead_at_key, due_key,   tries_key,   held_key, digest_key,
+            sending_key, day_key, lock_key};
   }
   std::vector<absl::string_view> Argv() const {
     return {id, group, quota.prefix, quota.who, quota.per_minute, quota.per_hour, quota.bytes};
@@ -147,7 +148,8 @@ WebhookStore::WebhookStore(RedisPool* pool, AsyncRedis* async, WebhookStoreOptio
       claim_script_(Script({lua::kWhClaimLua})),
       redeliver_script_(Script({lua::kWhRedeliverLua})),
       charge_script_(Script({lua::kWhChargeLua})),
-      digest_add_script_(Script({lua::kWhDigestAddLua})) {}
+      digest_add_script_(Script({lua::kWhDigestAddLua})),
+      digest_take_script_(Script({lua::kWhDigestTakeLua})) {}
 
 std::string ContactScope(const v1::Contact& contact) {
   if (!contact.body_code().empty()) return absl::StrCat("body:", contact.body_code());
@@ -412,6 +414,9 @@ absl::Status WebhookStore::Delete(const std::string& id, Channel channel,
   call.subs_key = IndexKey(channel);
   call.owner_key = OwnerIndexKey(channel, owner);
   call.digest_key = SubKey(id, "digest");
+  call.sending_key = SubKey(id, "digest_sending");
+  call.day_key = SubKey(id, "digest_day");
+  call.lock_key = SubKey(id, "digest_lock");
   call.version_key = Key("wh:version");
   call.log_key = LogKey();
   call.attempts_key = SubKey(id, "attempts");
@@ -630,33 +635,37 @@ absl::Status WebhookStore::AddDigestLine(const std::string& id, const std::strin
   return absl::OkStatus();
 }
 
-absl::StatusOr<WebhookStore::Digest> WebhookStore::ReadDigest(const std::string& id) {
-  ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
-  ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
-                   lease.Pipeline({{"LRANGE", SubKey(id, "digest"), "0", "-1"},
-                                   {"GET", SubKey(id, "digest_day")}}));
-  if (replies[0]->type != REDIS_REPLY_ARRAY) return Corrupt("digest");
-  Digest out;
-  for (size_t i = 0; i < replies[0]->elements; ++i) {
-    out.lines.emplace_back(ReplyString(replies[0]->element[i]));
-  }
-  if (replies[1]->type == REDIS_REPLY_STRING) out.last_day = std::string(ReplyString(replies[1].get()));
-  return out;
+absl::StatusOr<std::string> WebhookStore::DigestDay(const std::string& id) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Command({"GET", SubKey(id, "digest_day")}));
+  if (reply->type == REDIS_REPLY_STRING) return std::string(ReplyString(reply.get()));
+  return std::string();
 }
 
-absl::StatusOr<bool> WebhookStore::LockDigest(const std::string& id, absl::Duration ttl) {
+absl::StatusOr<std::vector<std::string>> WebhookStore::TakeDigest(const std::string& id) {
+  const std::string kept = absl::StrCat(options_.digest_lines_kept);
   ASSIGN_OR_RETURN(RedisReplyPtr reply,
-                   pool_->Command({"SET", SubKey(id, "digest_lock"), "1", "NX", "PX",
+                   pool_->Eval(digest_take_script_,
+                               {SubKey(id, "digest"), SubKey(id, "digest_sending")}, {kept}));
+  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("digest");
+  std::vector<std::string> lines;
+  lines.reserve(reply->elements);
+  for (size_t i = 0; i < reply->elements; ++i) lines.emplace_back(ReplyString(reply->element[i]));
+  return lines;
+}
+
+absl::StatusOr<bool> WebhookStore::LockDigest(const std::string& id, const std::string& holder,
+                                              absl::Duration ttl) {
+  ASSIGN_OR_RETURN(RedisReplyPtr reply,
+                   pool_->Command({"SET", SubKey(id, "digest_lock"), holder, "NX", "PX",
                                    absl::StrCat(absl::ToInt64Milliseconds(ttl))}));
   return reply->type == REDIS_REPLY_STATUS;
 }
 
-absl::Status WebhookStore::DigestSent(const std::string& id, int64_t sent,
-                                      const std::string& day) {
+absl::Status WebhookStore::DigestSent(const std::string& id, const std::string& day) {
   ASSIGN_OR_RETURN(RedisLease lease, pool_->Acquire());
   ASSIGN_OR_RETURN(std::vector<RedisReplyPtr> replies,
                    lease.Pipeline({{"MULTI"},
-                                   {"LTRIM", SubKey(id, "digest"), absl::StrCat(sent), "-1"},
+                                   {"DEL", SubKey(id, "digest_sending")},
                                    {"SET", SubKey(id, "digest_day"), day},
                                    {"DEL", SubKey(id, "digest_lock")},
                                    {"EXEC"}}));

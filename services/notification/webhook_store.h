@@ -21,6 +21,7 @@
 //   wh:sub:{id}:dead          HASH   log entry -> serialized DeadLetter
 //   wh:sub:{id}:dead_at       ZSET   log entry -> when it failed (ms)
 //   wh:sub:{id}:digest        LIST   a digest contact's lines not yet mailed
+//   wh:sub:{id}:digest_sending LIST  lines of the digest being mailed (or whose mail failed)
 //   wh:sub:{id}:digest_day    STRING the day (JST, yyyymmdd) its last digest went out
 //   wh:sub:{id}:digest_lock   STRING the replica sending its digest now (expires)
 // and a consumer group "wh:{id}" on the event log per subscription: its pending entries are
@@ -166,16 +167,17 @@ class WebhookStore : public RedisStore {
   // Digests (lua/wh_digest_add.lua): a line added and the entry acknowledged.
   absl::Status AddDigestLine(const std::string& id, const std::string& entry,
                              const std::string& line, bool from_group);
-  // The contact's digest lines; the day its last digest went out ("" for never).
-  struct Digest {
-    std::vector<std::string> lines;
-    std::string last_day;
-  };
-  absl::StatusOr<Digest> ReadDigest(const std::string& id);
-  // Takes the right to send the contact's digest for `ttl` (false: another replica has it).
-  absl::StatusOr<bool> LockDigest(const std::string& id, absl::Duration ttl);
-  // The first `sent` lines went out on `day`: removed, the day noted, the lock released.
-  absl::Status DigestSent(const std::string& id, int64_t sent, const std::string& day);
+  // The day (JST, yyyymmdd) the contact's last digest went out ("" for never).
+  absl::StatusOr<std::string> DigestDay(const std::string& id);
+  // The lines to mail now (lua/wh_digest_take.lua): those a failed send left, then the
+  // digest's, moved aside so lines added meanwhile wait for the next digest.
+  absl::StatusOr<std::vector<std::string>> TakeDigest(const std::string& id);
+  // Takes the right to send the contact's digest for `ttl` as `holder` (this replica); false:
+  // another replica has it.
+  absl::StatusOr<bool> LockDigest(const std::string& id, const std::string& holder,
+                                  absl::Duration ttl);
+  // The lines taken went out on `day`: forgotten, the day noted, the lock released.
+  absl::Status DigestSent(const std::string& id, const std::string& day);
   absl::Status UnlockDigest(const std::string& id);
 
   // Dead letters of every subscription in `ids` (the rfs_dead_letters gauge).
@@ -216,6 +218,7 @@ class WebhookStore : public RedisStore {
   const RedisScript& redeliver_script_;
   const RedisScript& charge_script_;
   const RedisScript& digest_add_script_;
+  const RedisScript& digest_take_script_;
 };
 
 // The scope of a contact: "body:{code}", "block:{id}" or "national".

@@ -25,6 +25,7 @@
 #include "common/kit/auth.h"
 #include "common/kit/executor.h"
 #include "common/kit/registry_client.h"
+#include "services/requirements/plan_view_cache.h"
 #include "rfs/requirements/v1/requirements.pb.h"
 #include "services/requirements/requirements_store.h"
 #include "services/requirements/ruleset.h"
@@ -54,8 +55,15 @@ class Checker {
   absl::StatusOr<v1::Ruleset> GetRuleset(const Principal& who);
 
   const Ruleset& ruleset() const { return ruleset_; }
+  // Current BASIC views come from `cache` when it holds them (set before serving; may be null).
+  void UsePlanCache(PlanViewCache* cache) { plan_cache_ = cache; }
 
  private:
+  // The rest of CheckPlan once the plan's current BASIC view (or why there is none) is known:
+  // authorization on it, then the report of the version asked for.
+  void CheckCurrent(const Principal& who, std::string id, const std::string& name,
+                    int64_t version, absl::Time deadline, CheckDone done,
+                    absl::StatusOr<registry::v1::Plan> current);
   // The report of `basic` (the version asked for; access already checked): cached or computed.
   void Serve(const Principal& who, std::string id, registry::v1::Plan basic, absl::Time deadline,
              CheckDone done);
@@ -73,6 +81,7 @@ class Checker {
 
   RequirementsStore* store_;
   RegistryClient* registry_;
+  PlanViewCache* plan_cache_ = nullptr;
   Executor* executor_;
   const ReferenceData* reference_;
   const PlanLimits limits_;

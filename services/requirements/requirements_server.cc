@@ -6,6 +6,7 @@
 #include "common/domain/plan_validation.h"
 #include "common/kit/executor.h"
 #include "common/kit/registry_client.h"
+#include "services/requirements/plan_view_cache.h"
 #include "services/requirements/requirements_service.h"
 #include "services/requirements/requirements_store.h"
 
@@ -52,6 +53,17 @@ absl::StatusOr<std::unique_ptr<RequirementsServer>> RequirementsServer::Start(
                                                    host.metrics()->registry(),
                                                    static_cast<size_t>(config.max_message_bytes) /
                                                        4 * 3));
+  if (!config.notification_address.empty() && options.plan_cache_entries > 0) {
+    // Current BASIC views in process, kept true by rfs-notification's plan events.
+    ASSIGN_OR_RETURN(const Peer notification,
+                     host.ConnectPeer({config.notification_address, config.notification_timeout}));
+    s->plan_cache_ = host.Own(std::make_unique<PlanViewCache>(
+        notification, static_cast<size_t>(options.plan_cache_entries)));
+    s->checker_->UsePlanCache(s->plan_cache_);
+    PlanViewCache* cache = s->plan_cache_;
+    host.AtStop([cache] { cache->Stop(); });
+    cache->Start();
+  }
   auto* service =
       host.Own(std::make_unique<RequirementCheckService>(s->checker_, host.verifier()));
   host.AddService(service, v1::RequirementCheck::service_full_name());

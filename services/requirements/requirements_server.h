@@ -26,6 +26,9 @@ struct RequirementsServerOptions {
   int check_threads = 4;
   // Checks waiting for those threads; more are refused with RESOURCE_EXHAUSTED.
   int max_queued_checks = 256;
+  // BASIC views of plans kept in process (plan_view_cache.h), when --notification_address
+  // is set (the cache follows its plan events); 0: no cache.
+  int plan_cache_entries = 10000;
 };
 
 // Checks the service's own flags.
@@ -46,11 +49,14 @@ class RequirementsServer : public HostedService {
   ServiceHost& host() override { return *host_; }
   ServerRunner& runner() { return host_->runner(); }
   const Checker& checker() const { return *checker_; }
+  // The BASIC views kept in process; null without --notification_address.
+  PlanViewCache* plan_cache() { return plan_cache_; }
 
  private:
   RequirementsServer() = default;
 
   std::unique_ptr<ServiceHost> host_;
+  PlanViewCache* plan_cache_ = nullptr;  // owned by the host
   Checker* checker_ = nullptr;  // owned by the host
 };
 

@@ -58,6 +58,22 @@ void RegistryFixture::StartRequirements(bool metrics) {
   requirements_stub_ = requirements::v1::RequirementCheck::NewStub(MakeChannel(channel));
 }
 
+void RegistryFixture::StartNotification() {
+  notification_.reset();
+  ServerConfig config = config_;
+  config.service_name = "rfs-notification";
+  config.listen = "unix://" + dir_->File("notification.sock");
+  config.notification_address.clear();
+  notification::NotificationServerOptions options;
+  options.stats_interval = absl::Milliseconds(100);
+  options.webhook = notification_webhook_;
+  auto server = notification::NotificationServer::Start(config, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  notification_ = std::move(*server);
+  config_.notification_address = config.listen;
+  requirements_config_.notification_address = config.listen;
+}
+
 void RegistryFixture::StartRegistry() {
   registry::RegistryServerOptions options;
   options.stats_interval = absl::Milliseconds(100);
@@ -80,6 +96,7 @@ void RegistryFixture::StartRegistry() {
 void RegistryFixture::TearDown() {
   server_.reset();
   requirements_.reset();
+  notification_.reset();
   redis_.reset();
   dir_.reset();
 }

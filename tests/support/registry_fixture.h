@@ -13,6 +13,7 @@
 #include "common/kit/auth.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
+#include "services/notification/notification_server.h"
 #include "services/registry/registry_server.h"
 #include "services/requirements/requirements_server.h"
 #include "tests/support/plans.h"
@@ -30,6 +31,10 @@ class RegistryFixture : public ::testing::Test {
   void StartRegistry();
   // Starts (again) the requirement service; with metrics when `metrics` (port 0).
   void StartRequirements(bool metrics = false);
+  // Starts rfs-notification in process (on a private unix socket, with notification_webhook_)
+  // and points the registry's and the requirement service's outbox relays and plan watches
+  // at it: restart them (StartRegistry, StartRequirements) for that to take effect.
+  void StartNotification();
 
   // A token for a role (signed with the fixture's key).
   std::string Token(Role role, const std::string& body_code = "", const std::string& block = "",
@@ -91,6 +96,8 @@ class RegistryFixture : public ::testing::Test {
   ServerConfig requirements_config_;
   std::unique_ptr<requirements::RequirementsServer> requirements_;
   std::unique_ptr<requirements::v1::RequirementCheck::Stub> requirements_stub_;
+  notification::WebhookOptions notification_webhook_;
+  std::unique_ptr<notification::NotificationServer> notification_;
 };
 
 }  // namespace rfs::testing

@@ -787,15 +787,15 @@ int Main(int argc, char** argv) {
       "      KPI tracking and PDCA cycles (--kpi_addr); `rfsctl kpi help` for the details\n"
       "  rfsctl events list [--type T]... [--plan P] [--block B] [--prefecture CODE] [--after CURSOR]\n"
       "                    [--limit N] · events watch [the same filters] [--after CURSOR]\n"
-      "  rfsctl subscriptions create|list|get|update|delete|rotate|test · deliveries|deadletters ...\n"
-      "      the event log and webhooks (--notification_addr): `rfsctl events|subscriptions help`\n"
+      "  rfsctl subscriptions create|list|get|update|delete|rotate|test · contacts · deliveries|deadletters\n"
+      "      event log, webhooks, e-mail (--notification_addr): `rfsctl events|subscriptions|contacts help`\n"
       "Environment: RFS_ADDR, RFS_REQUIREMENTS_ADDR, RFS_KPI_ADDR, RFS_NOTIFICATION_ADDR, RFS_TOKEN, RFS_TOKEN_FILE. Add --json for machine-readable output.");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (!args.empty() && args[0] == "plan") args.erase(args.begin());
   if (args.empty()) {
-    return Fail("no command; try: token, create, get, list, update, transition, signoff, "
-                "versions, history, diff, refdata, check, review, reviews, score, ruleset, kpi, "
-                "pdca, events, subscriptions, deliveries, deadletters (--help for flags)");
+    return Fail("no command; try: token, create, get, list, update, transition, signoff, versions, "
+                "history, diff, refdata, check, review, reviews, score, ruleset, kpi, pdca, "
+                "events, subscriptions, contacts, deliveries, deadletters (--help for flags)");
   }
   const std::string cmd = args[0];
   args.erase(args.begin());

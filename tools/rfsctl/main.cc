@@ -42,6 +42,13 @@
 //   rfsctl deadletters redeliver subscriptions/ID/deadLetters/N
 //   rfsctl deadletters recover SUBSCRIPTION --since RFC3339
 //   (details: `rfsctl subscriptions help`, WebhooksUsage in webhook_commands.cc)
+//   rfsctl contacts create --address ADDRESS [--body CODE | --block BLOCK] [--display_name N]
+//                          [--language ja|en] [--types T,T] [--digest] [--disabled]
+//   rfsctl contacts list [--page_size N] [--all] · contacts get|delete NAME
+//   rfsctl contacts update NAME [--address A] [--display_name N] [--language ja|en]
+//                          [--types T,T] [--digest=true|false] [--state active|disabled]
+//   (e-mail; details: `rfsctl contacts help`, ContactsUsage in contacts_commands.cc; a
+//   contact's deliveries and dead letters: deliveries|deadletters ... contacts/ID)
 //
 // Global: --addr (RFS_ADDR), --kpi_addr (RFS_KPI_ADDR, default localhost:50053),
 // --notification_addr (RFS_NOTIFICATION_ADDR, default localhost:50054), --token (RFS_TOKEN) or

@@ -1,5 +1,6 @@
 // `rfsctl subscriptions|deliveries|deadletters ...` (webhook_commands.h): the webhook-only flags,
-// the client of rfs-notification, the commands, WebhooksUsage and RunWebhooks.
+// the client of rfs-notification, the commands, WebhooksUsage and RunWebhooks, which hands
+// `rfsctl contacts` to contacts_commands.cc.
 #include "tools/rfsctl/webhook_commands.h"
 
 #include <algorithm>
@@ -33,18 +34,20 @@
 #include "rfs/notification/v1/notification.grpc.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 #include "tools/rfsctl/cli_common.h"
+#include "tools/rfsctl/contacts_commands.h"
 #include "tools/rfsctl/kpi_commands.h"
 
 ABSL_FLAG(std::string, url, "",
           "subscriptions create/update: where events are POSTed (https://...)");
 ABSL_FLAG(std::string, types, "",
-          "subscriptions create/update: event types separated by commas, e.g. "
-          "plan.stage_changed,'kpi.*'");
+          "subscriptions and contacts create/update: event types separated by commas, e.g. "
+          "plan.stage_changed,'kpi.*' (contacts: exact types only)");
 ABSL_FLAG(std::string, description, "",
           "subscriptions create/update: what the receiver is, for people");
 ABSL_FLAG(bool, disabled, false,
-          "subscriptions create/update: disabled (nothing is delivered until --state=active)");
-ABSL_FLAG(std::string, state, "", "subscriptions create/update: active or disabled");
+          "subscriptions and contacts create/update: disabled (nothing is delivered until "
+          "--state=active)");
+ABSL_FLAG(std::string, state, "", "subscriptions and contacts create/update: active or disabled");
 ABSL_FLAG(std::string, since, "",
           "deadletters recover: dead letters that failed at or after this RFC 3339 time, e.g. "
           "2026-05-01T09:00:00+09:00");
@@ -154,11 +157,19 @@ std::string Trimmed(absl::string_view text) {
 }
 
 // "7" or "subscriptions/7" → "subscriptions/7"; a dead letter too: "7/deadLetters/3" →
-// "subscriptions/7/deadLetters/3".
+// "subscriptions/7/deadLetters/3". A contact's name ("contacts/7", "contacts/7/deadLetters/3":
+// the delivery log and dead letters of e-mail) is kept as it is.
 std::string SubscriptionName(absl::string_view arg) {
   arg = absl::StripAsciiWhitespace(arg);
-  return absl::StartsWith(arg, "subscriptions/") ? std::string(arg)
-                                                 : absl::StrCat("subscriptions/", arg);
+  return absl::StartsWith(arg, "subscriptions/") || absl::StartsWith(arg, "contacts/")
+             ? std::string(arg)
+             : absl::StrCat("subscriptions/", arg);
+}
+
+// The heading of the status column: a webhook's HTTP status, or the SMTP relay's reply code
+// for a contact.
+std::string StatusHeading(const std::string& name) {
+  return absl::StartsWith(name, "contacts/") ? "SMTP" : "HTTP";
 }
 
 // "2026-05-01 09:30:15", in Japan time.
@@ -556,9 +567,10 @@ int CmdDeliveries(WebhookClient& c, const std::vector<std::string>& args) {
   } else if (all.attempts().empty()) {
     std::printf("%s\n", en ? "(no delivery attempts)" : "（配信記録はありません）");
   } else {
-    TextTable t(en ? std::vector<std::string>{"TIME", "EVENT", "TYPE", "#", "HTTP", "MS",
+    const std::string status = StatusHeading(req.subscription());
+    TextTable t(en ? std::vector<std::string>{"TIME", "EVENT", "TYPE", "#", status, "MS",
                                               "RESULT", "ERROR"}
-                   : std::vector<std::string>{"日時", "イベント", "種類", "回", "HTTP", "ミリ秒",
+                   : std::vector<std::string>{"日時", "イベント", "種類", "回", status, "ミリ秒",
                                               "結果", "エラー"},
                 60);
     for (size_t column : {3, 4, 5}) t.AlignRight(column);
@@ -596,10 +608,11 @@ int CmdDeadLetters(WebhookClient& c, const std::vector<std::string>& args) {
   } else if (all.dead_letters().empty()) {
     std::printf("%s\n", en ? "(no dead letters)" : "（デッドレターはありません）");
   } else {
+    const std::string status = StatusHeading(req.subscription());
     TextTable t(en ? std::vector<std::string>{"NAME", "FAILED", "EVENT", "TYPE", "ATTEMPTS",
-                                              "HTTP", "ERROR"}
+                                              status, "ERROR"}
                    : std::vector<std::string>{"名前", "失敗日時", "イベント", "種類", "試行",
-                                              "HTTP", "エラー"},
+                                              status, "エラー"},
                 60);
     for (size_t column : {4, 5}) t.AlignRight(column);
     t.SetMaxWidth(6, 120);
@@ -616,7 +629,7 @@ int CmdDeadLetters(WebhookClient& c, const std::vector<std::string>& args) {
 int CmdRedeliver(WebhookClient& c, const std::vector<std::string>& args) {
   if (args.size() != 1) {
     return Fail("deadletters redeliver: usage: rfsctl deadletters redeliver "
-                "subscriptions/ID/deadLetters/N");
+                "subscriptions/ID/deadLetters/N (or contacts/ID/deadLetters/N)");
   }
   nv1::RedeliverDeadLetterRequest req;
   req.set_name(SubscriptionName(args[0]));
@@ -695,7 +708,8 @@ constexpr Command kCommands[] = {
 }  // namespace
 
 bool IsWebhookCommand(const std::string& command) {
-  return command == "subscriptions" || command == "deliveries" || command == "deadletters";
+  return command == "subscriptions" || command == "deliveries" || command == "deadletters" ||
+         command == "contacts";
 }
 
 const char* WebhooksUsage() {
@@ -733,30 +747,34 @@ webhook-signature; a receiver that checks them: docs/examples/webhook_receiver.p
       latency in ms, error. Not retried. Exit 0 when delivered, 1 when not.
   rfsctl deliveries list SUBSCRIPTION [--page_size N] [--all]
       The delivery log, newest first, one line per attempt: time, event id, type, attempt
-      number, HTTP status (- for none), latency in ms, result (DELIVERED, RETRYING,
-      DEAD_LETTERED, FAILED) and error.
+      number, HTTP status (- for none; a contact's: the SMTP relay's reply code), latency in
+      ms, result (DELIVERED, RETRYING, DEAD_LETTERED, FAILED) and error.
   rfsctl deadletters list SUBSCRIPTION [--page_size N] [--all]
       Events the subscription gave up on after the retry window (or on 410 Gone), newest
       first: name, when it failed, event id, type, attempts, last HTTP status and error.
   rfsctl deadletters redeliver subscriptions/ID/deadLetters/N
-      Delivers one dead letter again (from the first step of the retry schedule).
+      Delivers one dead letter again (from the first step of the retry schedule); a
+      contact's: contacts/ID/deadLetters/N.
   rfsctl deadletters recover SUBSCRIPTION --since 2026-05-01T09:00:00+09:00
       Delivers again every dead letter that failed at or after an RFC 3339 time (at most
       10,000 a call: run it again for the rest).
 
-  NAME and SUBSCRIPTION: subscriptions/ID, or the ID alone. A list prints one page (the
-  service's size, or --page_size) and, on stderr, how to read on (--page_token TOKEN); --all
-  reads every page. Filters are those of `rfsctl events` (rfsctl events help); --types takes
-  several types separated by commas (quote 'kpi.*' for the shell). Times are JST. Words follow
-  --lang ja|en. --json prints the response as protobuf JSON with the proto field names (a list:
-  one response holding every page read). Exit codes: 0 success, 1 a test not delivered, 2 usage
-  or local error, 10 + the gRPC code otherwise (15 NOT_FOUND, 17 PERMISSION_DENIED,
-  18 RESOURCE_EXHAUSTED ...).
+  NAME and SUBSCRIPTION: subscriptions/ID, or the ID alone. SUBSCRIPTION (and a dead letter's
+  name) may also be an e-mail contact's, contacts/ID (rfsctl contacts help): its mails are
+  delivered, retried and dead-lettered the same way. A list prints one page (the service's
+  size, or --page_size) and, on stderr, how to read on (--page_token TOKEN); --all reads every
+  page. Filters are those of `rfsctl events` (rfsctl events help); --types takes several types
+  separated by commas (quote 'kpi.*' for the shell). Times are JST. Words follow --lang ja|en.
+  --json prints the response as protobuf JSON with the proto field names (a list: one response
+  holding every page read). Exit codes: 0 success, 1 a test not delivered, 2 usage or local
+  error, 10 + the gRPC code otherwise (15 NOT_FOUND, 17 PERMISSION_DENIED, 18
+  RESOURCE_EXHAUSTED ...).
 )";
 }
 
 int RunWebhooks(const EventsGlobals& globals, const std::string& command,
                 const std::vector<std::string>& all, int argc, char* const* argv) {
+  if (command == "contacts") return RunContacts(globals, all, argc, argv);
   if (all.empty()) {
     std::fprintf(stderr, "%s", WebhooksUsage());
     return kUsageError;

@@ -5,7 +5,9 @@
 // --prefecture, --type) and the command line; the webhook-only flags (--url, --types,
 // --description, --disabled, --state, --since) live in webhook_commands.cc, which also reads
 // --plan and --notification_addr (events_commands.cc), --plan_type (kpi_commands.cc) and
-// --page_size, --page_token and --all (commands.cc, looked up by name).
+// --page_size, --page_token and --all (commands.cc, looked up by name). `rfsctl contacts`
+// (e-mail, contacts_commands.h) comes through here too, so that commands.cc routes it with
+// the others; deliveries and deadletters take a contact's name (contacts/ID) as it is.
 #pragma once
 
 #include <string>
@@ -15,7 +17,8 @@
 
 namespace rfs::rfsctl {
 
-// True for the commands RunWebhooks runs: "subscriptions", "deliveries" and "deadletters".
+// True for the commands RunWebhooks runs: "subscriptions", "deliveries", "deadletters" and
+// "contacts" (handed to RunContacts).
 bool IsWebhookCommand(const std::string& command);
 
 // Runs `rfsctl COMMAND ARGS...` (COMMAND one IsWebhookCommand accepts; ARGS without it, e.g.

@@ -126,6 +126,10 @@ class KpiTest : public RegistryFixture {
     options.tracker.now = [this] { return absl::FromUnixNanos(now_nanos_.load()); };
     if (plan_bytes_limit_ > 0) options.tracker.plan_bytes_limit = plan_bytes_limit_;
     if (progress_cache_bytes_ > 0) options.tracker.progress_cache_bytes = progress_cache_bytes_;
+    if (sync_interval_ > absl::ZeroDuration()) {
+      options.sync_interval = sync_interval_;
+      options.lease_ttl = 2 * sync_interval_;
+    }
     ServerConfig config = config_;
     config.service_name = "rfs-kpi";
     config.write_quota = kpi_quota_;
@@ -434,9 +438,43 @@ class KpiTest : public RegistryFixture {
   // TrackerOptions for the next StartKpi (0: the defaults).
   int64_t plan_bytes_limit_ = 0;
   size_t progress_cache_bytes_ = 0;
+  absl::Duration sync_interval_ = absl::ZeroDuration();  // zero: the default
   WriteQuota kpi_quota_{0, 0};
   std::atomic<int64_t> now_nanos_{absl::ToUnixNanos(FixedNow())};
 };
+
+// rfs-kpi following rfs-notification's plan events: a plan changed in the registry reaches
+// GetProgress as soon as its event comes, long before the periodic sync (an hour here).
+class KpiFollowTest : public KpiTest {
+ protected:
+  void SetUp() override {
+    RegistryFixture::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_NO_FATAL_FAILURE(StartNotification());
+    server_.reset();
+    ASSERT_NO_FATAL_FAILURE(StartRegistry());
+    sync_interval_ = absl::Hours(1);
+    StartKpi();
+    if (HasFatalFailure()) return;
+    ASSERT_NE(kpi_->plan_watch(), nullptr);
+    ASSERT_TRUE(WaitFor([&] { return kpi_->plan_watch()->live() && kpi_->lease().held(); }));
+  }
+};
+
+TEST_F(KpiFollowTest, APlanChangeReachesProgressWithItsEvent) {
+  Plan plan;
+  ASSERT_NO_FATAL_FAILURE(Publish(CompletePlanB(), &plan));
+  PlanProgress p;
+  ASSERT_OK(Progress(Viewer(), plan.name(), &p));
+  const int64_t before = p.plan_version();
+  Plan moved;
+  ASSERT_OK(Transition(Secretariat(), plan.name(), PLAN_STAGE_SUBMITTED, &moved));
+  ASSERT_GT(moved.version(), before);
+  EXPECT_TRUE(WaitFor([&] {
+    PlanProgress now;
+    return Progress(Viewer(), plan.name(), &now).ok() && now.plan_version() == moved.version();
+  })) << "the progress still shows version " << before;
+}
 
 TEST_F(KpiTest, RecordThenListAndProgress) {
   Plan plan;

@@ -103,6 +103,75 @@ TEST_F(RequirementsTest, CheckIsCachedPerContentAndRecomputedForNewContent) {
   EXPECT_EQ(old.report().content_version(), 1);
 }
 
+// rfs-requirements following rfs-notification's plan events: a plan's current BASIC view is
+// kept in process, so a cached check needs no call to the registry; a change made in the
+// registry drops it, and the next check sees the new version.
+class RequirementsPlanCacheTest : public RequirementsTest {
+ protected:
+  void SetUp() override {
+    RequirementsTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_NO_FATAL_FAILURE(StartNotification());
+    // The registry relaying its outbox there, the requirement service watching it.
+    server_.reset();
+    ASSERT_NO_FATAL_FAILURE(StartRegistry());
+    ASSERT_NO_FATAL_FAILURE(StartRequirements());
+    ASSERT_NE(requirements_->plan_cache(), nullptr);
+    ASSERT_TRUE(WaitFor([&] { return requirements_->plan_cache()->watch().live(); }));
+  }
+  // Waits until the cache's watch has seen `n` events (each registry write makes one).
+  bool Seen(int64_t n) {
+    return WaitFor([&] { return requirements_->plan_cache()->watch().events_seen() >= n; });
+  }
+};
+
+TEST_F(RequirementsPlanCacheTest, ACachedCheckNeedsNoRegistryAndAChangeIsSeenByTheNextCheck) {
+  const Plan plan = MustCreate(CompletePlanA());
+  ASSERT_TRUE(Seen(1));  // plan.created
+  CheckPlanResponse first;
+  ASSERT_OK(Check(Prefecture(kIshikawa), plan.name(), &first));
+  EXPECT_EQ(first.report().plan_version(), 1);
+  EXPECT_EQ(requirements_->plan_cache()->size(), 1u);
+
+  // The registry gone: a cached check is the cache's view and the stored report.
+  server_.reset();
+  CheckPlanResponse cached;
+  ASSERT_OK(Check(Viewer(), plan.name(), &cached));
+  EXPECT_TRUE(cached.cached());
+  EXPECT_EQ(cached.report().plan_version(), 1);
+  // Read access is still decided, on the cached view, as on the registry's: a body that is
+  // not an author of this draft may not check it.
+  CheckPlanResponse refused;
+  EXPECT_EQ(Check(Prefecture(kGunma), plan.name(), &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The registry back; a change there reaches the cache with its event, and the next check
+  // reports the new version.
+  ASSERT_NO_FATAL_FAILURE(StartRegistry());
+  Plan moved;
+  ASSERT_OK(Transition(Prefecture(kToyama), plan.name(), PLAN_STAGE_PRE_CONSULTATION, &moved));
+  ASSERT_TRUE(Seen(2));  // plan.stage_changed (the checks' own events are not plan events)
+  CheckPlanResponse next;
+  ASSERT_OK(Check(Secretariat(), plan.name(), &next));
+  EXPECT_EQ(next.report().plan_version(), moved.version());
+  Plan change;
+  change.set_name(plan.name());
+  change.add_strategic_fields("AI_SEMICONDUCTOR");
+  change.add_strategic_fields("SHIPBUILDING");
+  Plan v3;
+  ASSERT_OK(Update(Prefecture(kToyama), change, "strategic_fields", &v3));
+  ASSERT_TRUE(Seen(3));  // plan.updated
+  ASSERT_OK(Check(Secretariat(), plan.name(), &next));
+  EXPECT_FALSE(next.cached());
+  EXPECT_EQ(next.report().content_version(), v3.version());
+
+  // rfs-notification down: the watch is not live, checks ask the registry (still correct).
+  notification_.reset();
+  ASSERT_TRUE(WaitFor([&] { return !requirements_->plan_cache()->watch().live(); }));
+  ASSERT_OK(Check(Secretariat(), plan.name(), &next));
+  EXPECT_EQ(next.report().plan_version(), v3.version());
+}
+
 TEST_F(RequirementsTest, ReviewsDecideAttestedRequirementsAndResetWhenContentChanges) {
   const Plan plan = MustCreate(CompletePlanA());
   CheckPlanResponse r;

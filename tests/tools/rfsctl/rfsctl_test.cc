@@ -184,28 +184,15 @@ class RfsctlEventsTest : public RfsctlTest {
   void SetUp() override {
     RfsctlTest::SetUp();
     if (HasFatalFailure()) return;
-    ServerConfig config = config_;
-    config.service_name = "rfs-notification";
-    config.listen = "unix://" + dir_->File("notification.sock");
-    notification::NotificationServerOptions options;
-    options.stats_interval = absl::Milliseconds(100);
     // Webhooks to the test's receiver on loopback.
-    options.webhook.http.allow_http = true;
-    options.webhook.guard = *EgressGuard::FromList("127.0.0.0/8");
-    options.webhook.poll = absl::Milliseconds(20);
-    auto server = notification::NotificationServer::Start(config, options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    notification_ = std::move(*server);
-    notification_addr_ = config.listen;
+    notification_webhook_.http.allow_http = true;
+    notification_webhook_.guard = *EgressGuard::FromList("127.0.0.0/8");
+    notification_webhook_.poll = absl::Milliseconds(20);
+    ASSERT_NO_FATAL_FAILURE(StartNotification());
+    notification_addr_ = config_.notification_address;
     // The registry again, now relaying its outbox to rfs-notification.
     server_.reset();
-    config_.notification_address = config.listen;
     ASSERT_NO_FATAL_FAILURE(StartRegistry());
-  }
-  void TearDown() override {
-    server_.reset();
-    notification_.reset();
-    RfsctlTest::TearDown();
   }
 
   // Waits until the registry's outbox is empty (the relay took everything); false after 20 s.
@@ -216,8 +203,6 @@ class RfsctlEventsTest : public RfsctlTest {
     }
     return false;
   }
-
-  std::unique_ptr<notification::NotificationServer> notification_;
 };
 
 // The lines of `out` that contain `text`.
@@ -277,6 +262,26 @@ TEST_F(RfsctlEventsTest, SubscriptionsAreMadeTestedAndFollowed) {
   EXPECT_EQ(Run(absl::StrCat("subscriptions delete ", name)).exit_code, 0);
   EXPECT_EQ(Run(absl::StrCat("subscriptions get ", name)).exit_code, 10 + 5);  // NOT_FOUND
   EXPECT_EQ(Run("subscriptions create --url ftp://example.go.jp/").exit_code, 10 + 3);
+}
+
+// A contact kept through rfsctl (as the secretariat, for Toyama).
+TEST_F(RfsctlEventsTest, ContactsAreKeptThroughRfsctl) {
+  Result made = Run("contacts create --lang en --body 160008 --address taro@pref.toyama.lg.jp "
+                    "--display_name 'Toyama office' --digest");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  const std::string name = "contacts/" + RestAfter(made.out, "contacts/").substr(0, 16);
+  ASSERT_EQ(name.size(), 25u) << made.out;
+  Result listed = Run("contacts list --lang en");
+  EXPECT_TRUE(absl::StrContains(listed.out, name)) << listed.out;
+  EXPECT_TRUE(absl::StrContains(listed.out, "taro@pref.toyama.lg.jp")) << listed.out;
+  EXPECT_EQ(Run(absl::StrCat("contacts update ", name, " --state disabled")).exit_code, 0);
+  Result got = Run(absl::StrCat("contacts get ", name, " --json"));
+  EXPECT_TRUE(absl::StrContains(got.out, "\"DISABLED\"")) << got.out;
+  EXPECT_TRUE(absl::StrContains(got.out, "\"daily_digest\": true")) << got.out;
+  EXPECT_EQ(Run(absl::StrCat("deliveries list ", name)).exit_code, 0);
+  EXPECT_EQ(Run(absl::StrCat("contacts delete ", name)).exit_code, 0);
+  EXPECT_EQ(Run(absl::StrCat("contacts get ", name)).exit_code, 10 + 5);  // NOT_FOUND
+  EXPECT_EQ(Run("contacts create --body 160008 --address 'not an address'").exit_code, 10 + 3);
 }
 
 TEST_F(RfsctlEventsTest, ListPagesThroughTheLogAndWatchFollowsIt) {
