@@ -134,9 +134,9 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req,
   // in-process cache when it has it (no call to the registry), else from the registry.
   const int64_t version = req.version();
   if (plan_cache_ != nullptr) {
-    if (std::optional<Plan> cached = plan_cache_->Get(req.name())) {
+    if (std::shared_ptr<const Plan> cached = plan_cache_->Get(req.name())) {
       return CheckCurrent(who, *std::move(id), req.name(), version, deadline, std::move(done),
-                          *std::move(cached));
+                          std::move(cached));
     }
   }
   const PlanViewCache::Ticket ticket =
@@ -145,47 +145,49 @@ void Checker::CheckPlan(const Principal& who, const v1::CheckPlanRequest& req,
       req.name(), 0, registry::v1::PLAN_VIEW_BASIC,
       [this, who, id = *std::move(id), name = req.name(), version, deadline, ticket,
        done = std::move(done)](absl::StatusOr<Plan> current) mutable {
-        if (current.ok() && plan_cache_ != nullptr) plan_cache_->Put(*current, ticket);
+        if (!current.ok()) return done(HideExistence(who, name, current.status()));
+        auto shared = std::make_shared<const Plan>(*std::move(current));
+        if (plan_cache_ != nullptr) plan_cache_->Put(shared, ticket);
         CheckCurrent(who, std::move(id), name, version, deadline, std::move(done),
-                     std::move(current));
+                     std::move(shared));
       });
 }
 
 void Checker::CheckCurrent(const Principal& who, std::string id, const std::string& name,
                            int64_t version, absl::Time deadline, CheckDone done,
-                           absl::StatusOr<Plan> current) {
-  if (!current.ok()) return done(HideExistence(who, name, current.status()));
-  if (absl::Status allowed = Authorize(who, Action::kCheckPlan, &*current); !allowed.ok()) {
+                           std::shared_ptr<const Plan> current) {
+  if (absl::Status allowed = Authorize(who, Action::kCheckPlan, current.get()); !allowed.ok()) {
     return done(allowed);
   }
   if (version == 0 || version == current->version()) {
-    return Serve(who, std::move(id), *std::move(current), deadline, std::move(done));
+    return Serve(who, std::move(id), std::move(current), deadline, std::move(done));
   }
   registry_->GetPlanAsync(
       name, version, registry::v1::PLAN_VIEW_BASIC,
       [this, who, id = std::move(id), deadline, done = std::move(done)](
           absl::StatusOr<Plan> asked) mutable {
         if (!asked.ok()) return done(asked.status());
-        Serve(who, std::move(id), *std::move(asked), deadline, std::move(done));
+        Serve(who, std::move(id), std::make_shared<const Plan>(*std::move(asked)), deadline,
+              std::move(done));
       });
 }
 
-void Checker::Serve(const Principal& who, std::string id, Plan basic, absl::Time deadline,
-                    CheckDone done) {
-  const int64_t content_version = basic.content_version();
+void Checker::Serve(const Principal& who, std::string id, std::shared_ptr<const Plan> basic,
+                    absl::Time deadline, CheckDone done) {
+  const int64_t content_version = basic->content_version();
   store_->GetReportAsync(
       id, content_version, ruleset_.version,
       [this, who, id, basic = std::move(basic), deadline, done = std::move(done)](
           absl::StatusOr<std::optional<std::string>> cached) mutable {
         if (!cached.ok()) return done(cached.status());
-        if (cached->has_value() && ServeCached(basic, **cached, &done)) return;
+        if (cached->has_value() && ServeCached(*basic, **cached, &done)) return;
         cache_miss_->Increment();
         // The executor runs it, or says why not: its queue is full, or the caller's deadline
         // passed while it waited (nobody would read the report).
         auto reply = std::make_shared<CheckDone>(std::move(done));
         const bool queued = executor_->Submit(
             [this, who, id, basic = std::move(basic), reply] {
-              (*reply)(ComputeRegistered(who, id, basic));
+              (*reply)(ComputeRegistered(who, id, *basic));
             },
             deadline,
             [reply] {

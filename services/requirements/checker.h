@@ -63,10 +63,10 @@ class Checker {
   // authorization on it, then the report of the version asked for.
   void CheckCurrent(const Principal& who, std::string id, const std::string& name,
                     int64_t version, absl::Time deadline, CheckDone done,
-                    absl::StatusOr<registry::v1::Plan> current);
+                    std::shared_ptr<const registry::v1::Plan> current);
   // The report of `basic` (the version asked for; access already checked): cached or computed.
-  void Serve(const Principal& who, std::string id, registry::v1::Plan basic, absl::Time deadline,
-             CheckDone done);
+  void Serve(const Principal& who, std::string id, std::shared_ptr<const registry::v1::Plan> basic,
+             absl::Time deadline, CheckDone done);
   // Serves a cached value (see requirements_store.h); false when it is malformed.
   bool ServeCached(const registry::v1::Plan& basic, const std::string& value, CheckDone* done);
   // The miss path: computes, stores (with the event) and returns the response bytes.

@@ -10,11 +10,11 @@ PlanViewCache::PlanViewCache(Peer notification, size_t max_entries)
       watch_(std::move(notification), {"plan.*"},
              [this](const common::v1::Event& e) { OnEvent(e); }, [this] { Clear(); }) {}
 
-std::optional<registry::v1::Plan> PlanViewCache::Get(const std::string& name) {
-  if (!watch_.live()) return std::nullopt;
+std::shared_ptr<const registry::v1::Plan> PlanViewCache::Get(const std::string& name) {
+  if (!watch_.live()) return nullptr;
   absl::MutexLock lock(&mu_);
   auto it = views_.find(name);
-  if (it == views_.end()) return std::nullopt;
+  if (it == views_.end()) return nullptr;
   return it->second;
 }
 
@@ -27,15 +27,16 @@ PlanViewCache::Ticket PlanViewCache::Begin() {
   return t;
 }
 
-void PlanViewCache::Put(const registry::v1::Plan& basic, const Ticket& ticket) {
+void PlanViewCache::Put(std::shared_ptr<const registry::v1::Plan> basic, const Ticket& ticket) {
   if (!ticket.live || !watch_.live() || watch_.epoch() != ticket.epoch) return;
+  const std::string name = basic->name();
   absl::MutexLock lock(&mu_);
   if (generation_ != ticket.generation) return;
-  auto floor = floor_.find(basic.name());
-  if (floor != floor_.end() && basic.version() < floor->second) return;
-  auto [it, inserted] = views_.insert_or_assign(basic.name(), basic);
+  auto floor = floor_.find(name);
+  if (floor != floor_.end() && basic->version() < floor->second) return;
+  auto [it, inserted] = views_.insert_or_assign(name, std::move(basic));
   if (!inserted) return;
-  order_.push_back(basic.name());
+  order_.push_back(name);
   while (views_.size() > max_entries_ && !order_.empty()) {
     views_.erase(order_.front());
     order_.pop_front();
@@ -56,7 +57,7 @@ void PlanViewCache::OnEvent(const common::v1::Event& event) {
   int64_t& floor = floor_[event.plan()];
   floor = std::max(floor, event.plan_version());
   auto it = views_.find(event.plan());
-  if (it != views_.end() && it->second.version() < floor) views_.erase(it);
+  if (it != views_.end() && it->second->version() < floor) views_.erase(it);
   // One floor per plan that changed; plans number in the thousands, but bound it anyway.
   if (floor_.size() > 16 * max_entries_) ClearLocked();
 }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -34,7 +35,8 @@ class PlanViewCache {
   const PlanWatch& watch() const { return watch_; }
 
   // The current BASIC view of `name`, when the watch is live and the cache holds it.
-  std::optional<registry::v1::Plan> Get(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
+  // Shared, not copied: a check reads it and lets it go.
+  std::shared_ptr<const registry::v1::Plan> Get(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Taken before fetching a view from the registry; Put keeps the view only if nothing it
   // could have missed happened since.
@@ -44,7 +46,8 @@ class PlanViewCache {
     bool live = false;
   };
   Ticket Begin() ABSL_LOCKS_EXCLUDED(mu_);
-  void Put(const registry::v1::Plan& basic, const Ticket& ticket) ABSL_LOCKS_EXCLUDED(mu_);
+  void Put(std::shared_ptr<const registry::v1::Plan> basic, const Ticket& ticket)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // A plan event (PlanWatch's on_event): views older than its version go.
   void OnEvent(const common::v1::Event& event) ABSL_LOCKS_EXCLUDED(mu_);
@@ -58,7 +61,8 @@ class PlanViewCache {
 
   const size_t max_entries_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, registry::v1::Plan> views_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<const registry::v1::Plan>> views_
+      ABSL_GUARDED_BY(mu_);
   std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);  // insertion order, for eviction
   // The newest version an event named, per plan: a fetch older than it is not kept.
   absl::flat_hash_map<std::string, int64_t> floor_ ABSL_GUARDED_BY(mu_);

@@ -52,8 +52,9 @@ nmport=$((mport + 3))
 pids+=($!)
 "$BUILD/services/requirements/rfs-requirements" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$rport" --metrics_listen "127.0.0.1:$rmport" \
-  --registry_address "127.0.0.1:$port" --log_level warning \
-  --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/requirements.log" &
+  --registry_address "127.0.0.1:$port" --notification_address "127.0.0.1:$nport" \
+  --log_level warning --write_quota_per_minute 0 --write_quota_mib_per_hour 0 \
+  2>"$work/requirements.log" &
 pids+=($!)
 # rfs-kpi's plan sync runs at its start and then hourly: the 20,000 plans the cache-miss
 # scenario registers would otherwise be pulled in by the sync while the scenarios run.
@@ -63,6 +64,8 @@ pids+=($!)
   --lease_ttl_s 7200 --write_quota_per_minute 0 --write_quota_mib_per_hour 0 2>"$work/kpi.log" &
 kpi_pid=$!
 pids+=($kpi_pid)
+# rfs-requirements follows rfs-notification's plan events (its BASIC-view cache: "CheckPlan
+# cached" reads no plan from the registry) and relays its outbox there.
 # rfs-notification alone (the other services do not relay to it here: their scenarios measure
 # them as before); PublishEvents and the WatchEvents fan-out load it directly.
 "$BUILD/services/notification/rfs-notification" --redis "unix://$work/redis.sock" \
