@@ -44,7 +44,7 @@ ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password
 ABSL_FLAG(std::string, tls_cert_file, "", "Server certificate (PEM); empty serves plaintext");
 ABSL_FLAG(std::string, tls_key_file, "", "Server private key (PEM)");
 ABSL_FLAG(std::string, service_token_file, "", "Bearer token for calls to other rfs services (role service); empty: minted from the HS256 --auth_key_file");
-ABSL_FLAG(std::string, notification_address, "", "rfs-notification (host:port or unix:///path): the outbox relay publishes this service's events there; empty: events wait in the outbox");
+ABSL_FLAG(std::string, notification_address, "", "rfs-notification (host:port or unix:///path): the outbox relay publishes this service's events there, and rfs-requirements and rfs-kpi follow its plan events; empty: events wait in the outbox, and plans are read from the registry and synced periodically");
 ABSL_FLAG(int, notification_timeout_ms, 5000, "Deadline of each call to rfs-notification");
 ABSL_FLAG(std::string, peer_ca_file, "", "CA (PEM) of the other rfs services' TLS certificates; set: calls to them use TLS (with --tls_cert_file as client certificate)");
 ABSL_FLAG(std::string, tls_client_ca_file, "", "CA (PEM) that client certificates must chain to (mTLS); empty: no client certificates");

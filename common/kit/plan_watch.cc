@@ -61,7 +61,6 @@ void PlanWatch::RunStream() {
   notification::v1::WatchEventsRequest req;
   for (const std::string& t : types_) req.mutable_filter()->add_types(t);
   req.set_after_cursor(cursor_);
-  const bool resumed = !cursor_.empty();
   std::unique_ptr<grpc::ClientReader<notification::v1::WatchEventsResponse>> reader =
       stub->WatchEvents(&context, req);
   notification::v1::WatchEventsResponse m;
@@ -74,7 +73,10 @@ void PlanWatch::RunStream() {
         break;
       case notification::v1::WatchEventsResponse::kCaughtUp:
         cursor_ = m.caught_up().cursor();
-        if (!resumed) on_reset_();  // from now on: what came before is unknown
+        // Live again after a break (or for the first time): what was derived before may miss
+        // changes whose events are still on their way (a producer's relay backing off while
+        // rfs-notification was down), so it is dropped and derived afresh.
+        on_reset_();
         SetLive(true);
         break;
       case notification::v1::WatchEventsResponse::kHeartbeat:

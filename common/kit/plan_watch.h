@@ -5,8 +5,11 @@
 // the stream is live: connected and caught up, so every change logged before now has been
 // seen, up to the stream's latency (the outbox relay and the watch: milliseconds). While the
 // stream is not live, what the service derived may be stale and it reads from the source.
-// When the log no longer holds the events after the last cursor (OUT_OF_RANGE), on_reset says
-// so: everything derived must be dropped. Thread-safe.
+// Each time the stream goes live (the first time, and again after a break) on_reset says that
+// everything derived must be dropped: after a break, changes may still be on their way (a
+// producer's relay backing off while rfs-notification was down), so what was derived before
+// is derived afresh from the source; so too when the log no longer holds the events after the
+// last cursor (OUT_OF_RANGE). Thread-safe.
 //
 //   epoch()  changes whenever the stream goes live or stops being live. A reader that fetched
 //            from the source keeps the result only when the epoch it saw before the fetch is

@@ -28,6 +28,9 @@
 #include "rfs/kpi/v1/kpi.grpc.pb.h"
 #include "rfs/registry/v1/registry.grpc.pb.h"
 #include "rfs/requirements/v1/requirements.grpc.pb.h"
+#include "rfs/notification/v1/notification.grpc.pb.h"
+#include "tests/support/assert_ok.h"
+#include "tests/support/http_receiver.h"
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
 #include "tests/support/raw_redis.h"
@@ -315,6 +318,125 @@ TEST_F(CrashTest, EveryAcknowledgedChangesEventReachesTheLogOnceWhenEveryProcess
   for (const std::string& id : acked) EXPECT_EQ(logged[id], 1) << id;
   for (const auto& [id, times] : logged) EXPECT_EQ(times, 1) << id << " logged twice";
   notification.Stop();
+}
+
+// Two rfs-notification replicas; the one serving a watch and delivering webhooks is killed with
+// kill -9. The watcher resumes on the other replica from its last cursor and gets every event
+// once, in order; every event reaches the webhook receiver (at least once: the deliveries the
+// dead replica had in flight are taken over once pending longer than --webhook_claim_idle).
+TEST_F(CrashTest, WatchersAndWebhooksCarryOnWhenANotificationReplicaIsKilled) {
+  HttpReceiver receiver;
+  HttpReceiver::Reply slow;
+  slow.delay = absl::Milliseconds(300);  // deliveries are in flight when the replica dies
+  receiver.SetDefault(slow);
+  const std::string a = "unix://" + dir_.File("notification-a.sock");
+  const std::string b = "unix://" + dir_.File("notification-b.sock");
+  auto start = [&](Process& p, const std::string& socket, const std::string& log) {
+    p.Start({BuildDir() + "/services/notification/rfs-notification", "--redis", redis_->url(),
+             "--auth_key_file", dir_.File("auth.key"), "--listen", socket, "--metrics_listen",
+             "off", "--data_dir", DataDir(), "--health_interval_ms", "50", "--log_level",
+             log_level_, "--write_quota_per_minute", "0", "--webhook_allow_http",
+             "--webhook_allow_cidrs", "127.0.0.0/8", "--webhook_timeout", "2s",
+             "--webhook_claim_idle", "4s", "--webhook_poll", "50ms"},
+            dir_.File(log));
+  };
+  Process replica_a, replica_b;
+  start(replica_a, a, "notification-a.log");
+  start(replica_b, b, "notification-b.log");
+  const VerificationKey key = *LoadVerificationKey(dir_.File("auth.key"));
+  const std::string service = *MintToken(key, {"relay", Role::kService, ""});
+  const std::string secretariat = *MintToken(key, {"secretariat", Role::kSecretariat, ""});
+  auto stub_a = notification::v1::Notification::NewStub(MakeChannel({a}));
+  auto stub_b = notification::v1::Notification::NewStub(MakeChannel({b}));
+  ASSERT_TRUE(WaitFor([&] {
+    return CheckHealth(MakeChannel({a}), "", absl::Milliseconds(500)).ok() &&
+           CheckHealth(MakeChannel({b}), "", absl::Milliseconds(500)).ok();
+  }));
+  {
+    notification::v1::CreateSubscriptionRequest req;
+    req.mutable_subscription()->set_url(receiver.Url());
+    notification::v1::CreateSubscriptionResponse out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, secretariat, absl::Seconds(5));
+    ASSERT_OK(stub_b->CreateSubscription(&ctx, req, &out));
+  }
+  std::vector<std::string> published;
+  auto publish = [&](int from, int to) {
+    notification::v1::PublishEventsRequest req;
+    for (int i = from; i < to; ++i) {
+      common::v1::Event& e = *req.add_events();
+      e.set_id(absl::StrCat("crash/e", i));
+      e.set_type("plan.updated");
+      e.set_source("crash-test");
+      e.set_plan("plans/B-00001");
+      e.set_plan_type("B");
+      e.set_block("HOKURIKU");
+      e.set_stage("PLAN_STAGE_PUBLISHED");
+      e.set_plan_version(i + 1);
+      e.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+      published.push_back(e.id());
+    }
+    notification::v1::PublishEventsResponse out;
+    grpc::ClientContext ctx;
+    PrepareCall(&ctx, service, absl::Seconds(5));
+    ASSERT_OK(stub_b->PublishEvents(&ctx, req, &out));
+  };
+
+  // A watch on replica A, from now.
+  std::vector<std::string> seen;
+  std::string cursor;
+  auto read = [&](grpc::ClientReader<notification::v1::WatchEventsResponse>* reader,
+                  size_t until) {
+    notification::v1::WatchEventsResponse m;
+    while (seen.size() < until && reader->Read(&m)) {
+      if (m.has_event()) {
+        seen.push_back(m.event().event().id());
+        cursor = m.event().cursor();
+      } else if (m.has_caught_up()) {
+        cursor = m.caught_up().cursor();
+      } else if (m.has_heartbeat()) {
+        cursor = m.heartbeat().cursor();
+      }
+    }
+  };
+  auto ctx_a = std::make_unique<grpc::ClientContext>();
+  ctx_a->AddMetadata("authorization", "Bearer " + secretariat);
+  auto watch_a = stub_a->WatchEvents(ctx_a.get(), notification::v1::WatchEventsRequest());
+  {
+    notification::v1::WatchEventsResponse caught_up;
+    ASSERT_TRUE(watch_a->Read(&caught_up));
+    ASSERT_TRUE(caught_up.has_caught_up());
+    cursor = caught_up.caught_up().cursor();
+  }
+  ASSERT_NO_FATAL_FAILURE(publish(0, 40));
+  read(watch_a.get(), 20);
+  ASSERT_EQ(seen.size(), 20u);
+  replica_a.Kill();  // mid-stream, with webhook deliveries in flight
+  read(watch_a.get(), 1000);  // what the client had buffered, then the stream's end
+  (void)watch_a->Finish();
+
+  // Resumed on replica B from the last cursor processed.
+  ASSERT_NO_FATAL_FAILURE(publish(40, 60));
+  grpc::ClientContext ctx_b;
+  ctx_b.AddMetadata("authorization", "Bearer " + secretariat);
+  notification::v1::WatchEventsRequest resume;
+  resume.set_after_cursor(cursor);
+  auto watch_b = stub_b->WatchEvents(&ctx_b, resume);
+  read(watch_b.get(), 60);
+  EXPECT_EQ(seen, published);  // every event once, in order
+  ctx_b.TryCancel();
+  (void)watch_b->Finish();
+
+  // Every event reaches the receiver, the dead replica's in-flight ones included.
+  auto delivered = [&] {
+    std::set<std::string> ids;
+    for (const auto& r : receiver.Requests()) ids.insert(r.headers.at("webhook-id"));
+    return ids;
+  };
+  ASSERT_TRUE(WaitFor([&] { return delivered().size() == published.size(); },
+                      absl::Seconds(60)))
+      << delivered().size() << " of " << published.size();
+  replica_b.Stop();
 }
 
 TEST_F(CrashTest, SigtermDrainsAndStopsCleanly) {

@@ -66,7 +66,7 @@ kpi_pid=$!
 pids+=($kpi_pid)
 # rfs-requirements follows rfs-notification's plan events (its BASIC-view cache: "CheckPlan
 # cached" reads no plan from the registry) and relays its outbox there.
-# rfs-notification alone (the other services do not relay to it here: their scenarios measure
+# rfs-notification (rfs-registry and rfs-kpi do not relay to it here: their scenarios measure
 # them as before); PublishEvents and the WatchEvents fan-out load it directly.
 "$BUILD/services/notification/rfs-notification" --redis "unix://$work/redis.sock" \
   --auth_key_file "$work/auth.key" --listen "127.0.0.1:$nport" --metrics_listen "127.0.0.1:$nmport" \
