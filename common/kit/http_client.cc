@@ -18,18 +18,11 @@
 namespace rfs {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-struct CurlFree {
-  void operator()(char* text) const { curl_free(text); }
-};
+using curl::CurlFree;
+using curl::EasyDeleter;
+using curl::ListDeleter;
+using curl::UrlDeleter;
+using curl::UrlPart;
 
 // What the rules of a webhook URL say about one, in both languages; nothing when it is fine.
 struct UrlProblem {
@@ -37,13 +30,6 @@ struct UrlProblem {
   std::string en;
 };
 
-// A part of a parsed URL, or nothing when it has none.
-std::optional<std::string> UrlPart(CURLU* url, CURLUPart part) {
-  char* raw = nullptr;
-  if (curl_url_get(url, part, &raw, 0) != CURLUE_OK || raw == nullptr) return std::nullopt;
-  std::unique_ptr<char, CurlFree> text(raw);
-  return std::string(text.get());
-}
 
 // Whether the authority of `url` ("scheme://authority/...") has user information ("user@",
 // "user:password@", even an empty "@"), whatever libcurl makes of it.

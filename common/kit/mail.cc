@@ -331,25 +331,12 @@ void Scrub(std::string* text, absl::string_view secret, absl::string_view shown)
 
 // ---- SMTP ----------------------------------------------------------------------------------
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-struct CurlFree {
-  void operator()(char* text) const { curl_free(text); }
-};
+using curl::CurlFree;
+using curl::EasyDeleter;
+using curl::ListDeleter;
+using curl::UrlDeleter;
+using curl::UrlPart;
 
-std::optional<std::string> UrlPart(CURLU* url, CURLUPart part, unsigned int flags = 0) {
-  char* raw = nullptr;
-  if (curl_url_get(url, part, &raw, flags) != CURLUE_OK || raw == nullptr) return std::nullopt;
-  std::unique_ptr<char, CurlFree> text(raw);
-  return std::string(text.get());
-}
 
 // What is left of the message to upload; libcurl dot-stuffs it and ends it with CRLF.CRLF.
 size_t ReadMessage(char* buffer, size_t size, size_t count, void* userdata) {

@@ -33,6 +33,7 @@
 #include "rfs/notification/v1/notification.grpc.pb.h"
 #include "tools/rfsctl/cli_common.h"
 #include "tools/rfsctl/kpi_commands.h"
+#include "tools/rfsctl/notification_cli.h"
 
 ABSL_FLAG(std::string, address, "",
           "contacts create/update: the e-mail address mailed (one address, no display name)");
@@ -52,7 +53,6 @@ ABSL_FLAG(bool, digest, false,
 ABSL_DECLARE_FLAG(std::string, types);
 ABSL_DECLARE_FLAG(std::string, state);
 ABSL_DECLARE_FLAG(bool, disabled);
-ABSL_DECLARE_FLAG(std::string, notification_addr);
 
 namespace rfs::rfsctl {
 
@@ -60,92 +60,16 @@ namespace nv1 = notification::v1;
 
 namespace {
 
-// A flag of commands.cc (--page_size, --page_token, --all), found by name: rfsctl links
-// commands.cc, this library does not. `otherwise` when there is no such flag of type T.
-template <typename T>
-T CommandFlag(absl::string_view name, T otherwise) {
-  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-  if (flag == nullptr) return otherwise;
-  const absl::optional<T> value = flag->TryGet<T>();
-  return value.has_value() ? *value : otherwise;
-}
+using namespace notification_cli;  // NOLINT: the commands' shared client and output
+using ContactClient = NotificationClient;
 
-// The client of rfs-notification at --notification_addr, with the globals and the command line.
-class ContactClient {
- public:
-  ContactClient(const EventsGlobals& g, std::vector<std::string> command_line)
-      : g_(g), command_line_(std::move(command_line)) {
-    ChannelOptions options;
-    options.target = absl::GetFlag(FLAGS_notification_addr);
-    options.tls = g.tls;
-    options.ca_file = g.ca_file;
-    stub_ = nv1::Notification::NewStub(MakeChannel(options));
-  }
-  const EventsGlobals& g() const { return g_; }
-  bool en() const { return g_.english; }
-  nv1::Notification::Stub& stub() const { return *stub_; }
-  void Prepare(grpc::ClientContext* ctx) const {
-    PrepareContext(ctx, g_.token, g_.timeout, g_.english);
-  }
-  // The values of --NAME on the command line, in order; empty when it is not there (absl
-  // cannot tell a flag given empty, --display_name=, from one not given).
-  std::vector<std::string> Given(absl::string_view name) const {
-    return RepeatedFlagValues(command_line_, name);
-  }
-  // Whether the boolean flag --NAME is on the command line: --NAME, --NAME=V or --noNAME (a
-  // boolean takes no separate value, so Given would read the next argument as one).
-  bool BoolGiven(absl::string_view name) const {
-    for (const std::string& arg : command_line_) {
-      absl::string_view a = arg;
-      if (a == "--") break;
-      if (!absl::ConsumePrefix(&a, "-")) continue;
-      absl::ConsumePrefix(&a, "-");
-      if (a == name || a == absl::StrCat("no", name) ||
-          absl::StartsWith(a, absl::StrCat(name, "="))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  const EventsGlobals& g_;
-  std::vector<std::string> command_line_;
-  std::unique_ptr<nv1::Notification::Stub> stub_;
-};
-
-template <typename Request, typename Response>
-using Rpc = grpc::Status (nv1::Notification::Stub::*)(grpc::ClientContext*, const Request&,
-                                                      Response*);
-
-// One call: 0, or its error printed and the exit code (10 + the gRPC code).
-template <typename Request, typename Response>
-int Call(const ContactClient& c, Rpc<Request, Response> rpc, const Request& req,
-         Response* resp) {
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  const grpc::Status s = (c.stub().*rpc)(&ctx, req, resp);
-  if (s.ok()) return 0;
-  std::fflush(stdout);
-  return FailRpc(s, c.en());
-}
 
 // ---- Words ----
-
-std::string Trimmed(absl::string_view text) {
-  return std::string(absl::StripAsciiWhitespace(text));
-}
 
 // "7" or "contacts/7" → "contacts/7".
 std::string ContactName(absl::string_view arg) {
   arg = absl::StripAsciiWhitespace(arg);
   return absl::StartsWith(arg, "contacts/") ? std::string(arg) : absl::StrCat("contacts/", arg);
-}
-
-// "2026-05-01 09:30:15", in Japan time.
-std::string When(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(t.seconds()),
-                          JapanTimeZone());
 }
 
 // Whose plans: "body 160008", "block HOKURIKU" or the whole country.
@@ -167,12 +91,6 @@ std::string HowText(const nv1::Contact& c, bool en) {
 
 // ---- Output ----
 
-void PrintJson(const google::protobuf::Message& m) {
-  std::string json = ToJson(m);
-  if (json.empty() || json.back() != '\n') json += '\n';
-  std::fputs(json.c_str(), stdout);
-}
-
 void PrintContact(const nv1::Contact& c, bool en) {
   std::printf("%s  %s  %s\n", c.name().c_str(), nv1::Contact::State_Name(c.state()).c_str(),
               c.address().c_str());
@@ -188,16 +106,6 @@ void PrintContact(const nv1::Contact& c, bool en) {
   if (!c.disabled_reason().empty()) {
     std::printf("  %s %s\n", en ? "disabled:" : "停止理由:", c.disabled_reason().c_str());
   }
-}
-
-// On stderr, when pages are left: how to read on.
-void SayMore(const ContactClient& c, const std::string& next_page_token) {
-  if (next_page_token.empty()) return;
-  std::fflush(stdout);
-  const std::string text =
-      c.en() ? absl::StrCat("more follow: --page_token ", next_page_token, ", or --all")
-             : absl::StrCat("続きがあります: --page_token ", next_page_token, " か --all");
-  std::fprintf(stderr, "%s\n", text.c_str());
 }
 
 // ---- Flags into requests ----

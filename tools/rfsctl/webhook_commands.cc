@@ -34,6 +34,7 @@
 #include "rfs/notification/v1/notification.grpc.pb.h"
 #include "rfs/registry/v1/registry.pb.h"
 #include "tools/rfsctl/cli_common.h"
+#include "tools/rfsctl/notification_cli.h"
 #include "tools/rfsctl/contacts_commands.h"
 #include "tools/rfsctl/kpi_commands.h"
 
@@ -53,7 +54,6 @@ ABSL_FLAG(std::string, since, "",
           "2026-05-01T09:00:00+09:00");
 
 // events_commands.cc and kpi_commands.cc (both in rfsctl_lib, like this file).
-ABSL_DECLARE_FLAG(std::string, notification_addr);
 ABSL_DECLARE_FLAG(std::string, plan);
 ABSL_DECLARE_FLAG(std::string, plan_type);
 
@@ -64,68 +64,15 @@ using google::protobuf::util::TimeUtil;
 
 namespace {
 
+using namespace notification_cli;  // NOLINT: the commands' shared client and output
+using WebhookClient = NotificationClient;
+
+
 // SendTestEvent answers once the receiver has (the service gives up on it after 15 s): its
 // deadline is at least this, whatever --timeout_s.
 constexpr absl::Duration kTestDeadline = absl::Seconds(30);
 // RecoverDeliveries requeues at most this many dead letters a call.
 constexpr int kMaxRequeued = 10'000;
-
-// A flag of commands.cc (--page_size, --page_token, --all), found by name: rfsctl links
-// commands.cc, this library does not. `otherwise` when there is no such flag of type T.
-template <typename T>
-T CommandFlag(absl::string_view name, T otherwise) {
-  const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-  if (flag == nullptr) return otherwise;
-  const absl::optional<T> value = flag->TryGet<T>();
-  return value.has_value() ? *value : otherwise;
-}
-
-// The client of rfs-notification at --notification_addr, with the globals and the command line.
-class WebhookClient {
- public:
-  WebhookClient(const EventsGlobals& g, std::vector<std::string> command_line)
-      : g_(g), command_line_(std::move(command_line)) {
-    ChannelOptions options;
-    options.target = absl::GetFlag(FLAGS_notification_addr);
-    options.tls = g.tls;
-    options.ca_file = g.ca_file;
-    stub_ = nv1::Notification::NewStub(MakeChannel(options));
-  }
-  const EventsGlobals& g() const { return g_; }
-  bool en() const { return g_.english; }
-  nv1::Notification::Stub& stub() const { return *stub_; }
-  // The token, the language and a deadline of --timeout_s, or `at_least` when that is longer.
-  void Prepare(grpc::ClientContext* ctx, absl::Duration at_least) const {
-    PrepareContext(ctx, g_.token, std::max(g_.timeout, at_least), g_.english);
-  }
-  // The values of --NAME on the command line, in order; empty when it is not there (absl
-  // cannot tell a flag given empty, --description=, from one not given).
-  std::vector<std::string> Given(absl::string_view name) const {
-    return RepeatedFlagValues(command_line_, name);
-  }
-
- private:
-  const EventsGlobals& g_;
-  std::vector<std::string> command_line_;
-  std::unique_ptr<nv1::Notification::Stub> stub_;
-};
-
-// A unary method of the stub.
-template <typename Request, typename Response>
-using Rpc = grpc::Status (nv1::Notification::Stub::*)(grpc::ClientContext*, const Request&,
-                                                      Response*);
-
-// One call: 0, or its error printed and the exit code (10 + the gRPC code).
-template <typename Request, typename Response>
-int Call(const WebhookClient& c, Rpc<Request, Response> rpc, const Request& req, Response* resp,
-         absl::Duration at_least = absl::ZeroDuration()) {
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx, at_least);
-  const grpc::Status s = (c.stub().*rpc)(&ctx, req, resp);
-  if (s.ok()) return 0;
-  std::fflush(stdout);
-  return FailRpc(s, c.en());
-}
 
 // The pages of a list into `all`: the page of --page_token (the first without it) of
 // --page_size entries (0: the service's default), and the following ones only with --all.
@@ -152,10 +99,6 @@ int FetchPages(const WebhookClient& c, Request req, Rpc<Request, Response> rpc, 
 
 // ---- Words ----
 
-std::string Trimmed(absl::string_view text) {
-  return std::string(absl::StripAsciiWhitespace(text));
-}
-
 // "7" or "subscriptions/7" → "subscriptions/7"; a dead letter too: "7/deadLetters/3" →
 // "subscriptions/7/deadLetters/3". A contact's name ("contacts/7", "contacts/7/deadLetters/3":
 // the delivery log and dead letters of e-mail) is kept as it is.
@@ -172,11 +115,6 @@ std::string StatusHeading(const std::string& name) {
   return absl::StartsWith(name, "contacts/") ? "SMTP" : "HTTP";
 }
 
-// "2026-05-01 09:30:15", in Japan time.
-std::string When(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(t.seconds()),
-                          JapanTimeZone());
-}
 
 long long LatencyMs(const nv1::DeliveryAttempt& a) {
   return static_cast<long long>(TimeUtil::DurationToMilliseconds(a.latency()));
@@ -219,13 +157,6 @@ std::string SubscriptionNote(const nv1::Subscription& s, bool en) {
 
 // ---- Output ----
 
-// A response as protobuf JSON (indented, proto field names): --json.
-void PrintJson(const google::protobuf::Message& m) {
-  std::string json = ToJson(m);
-  if (json.empty() || json.back() != '\n') json += '\n';
-  std::fputs(json.c_str(), stdout);
-}
-
 void PrintSubscription(const nv1::Subscription& s, bool en) {
   std::printf("%s  %s  %s\n", s.name().c_str(),
               nv1::Subscription::State_Name(s.state()).c_str(), s.url().c_str());
@@ -254,16 +185,6 @@ void SaySecretShownOnce(const WebhookClient& c, const std::string& name) {
                             "してください（失くしたら `rfsctl subscriptions rotate ",
                             name, "` で作り直せます）。");
   std::fprintf(c.g().json ? stderr : stdout, "%s\n", text.c_str());
-}
-
-// On stderr, when pages are left: how to read on.
-void SayMore(const WebhookClient& c, const std::string& next_page_token) {
-  if (next_page_token.empty()) return;
-  std::fflush(stdout);
-  const std::string text =
-      c.en() ? absl::StrCat("more follow: --page_token ", next_page_token, ", or --all")
-             : absl::StrCat("続きがあります: --page_token ", next_page_token, " か --all");
-  std::fprintf(stderr, "%s\n", text.c_str());
 }
 
 void PrintTable(const TextTable& t) { std::printf("%s", t.Render().c_str()); }
