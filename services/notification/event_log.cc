@@ -8,30 +8,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "common/base/errors.h"
 #include "common/base/status.h"
 #include "services/notification/lua_scripts.h"
 
 namespace rfs::notification {
 namespace {
-
-// lua/publish.lua, its keys and arguments by name: the order is the script's, in one place.
-struct PublishCall {
-  std::string log_key, added_key;
-  std::string retention_ms, max_entries, seen_prefix, seen_ttl;
-  QuotaArgs quota;
-  std::string count;
-  std::vector<std::string> tail;  // 3 per event: id, type, bytes
-
-  std::vector<absl::string_view> Keys() const { return {log_key, added_key}; }
-  std::vector<absl::string_view> Argv() const {
-    std::vector<absl::string_view> argv = {retention_ms,     max_entries,    seen_prefix,
-                                           seen_ttl,         quota.prefix,   quota.who,
-                                           quota.per_minute, quota.per_hour, quota.bytes,
-                                           count};
-    argv.insert(argv.end(), tail.begin(), tail.end());
-    return argv;
-  }
-};
 
 absl::StatusOr<LogPosition> PositionOf(const redisReply* reply, absl::string_view what) {
   ASSIGN_OR_RETURN(const absl::string_view id, RedisStore::StringOf(reply, what));
@@ -59,39 +42,135 @@ EventLog::EventLog(RedisPool* pool, AsyncRedis* async, EventLogOptions options)
       options_(std::move(options)),
       publish_script_(Script({lua::kPublishLua})) {}
 
+void EventLog::PublishAsync(std::vector<Outgoing> events, const std::string& subject,
+                            bool counted, PublishDone done) {
+  int64_t bytes = 0;
+  for (const Outgoing& e : events) bytes += static_cast<int64_t>(e.bytes.size() + e.id.size());
+  Waiting call;
+  call.quota = counted ? QuotaArgsOf(options_.quota, prefix(), subject, bytes) : NoQuota(prefix());
+  call.subject = subject;
+  call.events = std::move(events);
+  call.done = std::move(done);
+  std::vector<Waiting> batch;
+  bool refused = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (waiting_events_ + call.events.size() > kMaxWaitingEvents) {
+      refused = true;
+    } else {
+      waiting_events_ += call.events.size();
+      waiting_.push_back(std::move(call));
+      batch = TakeBatchLocked();
+    }
+  }
+  if (refused) {
+    call.done(Bilingual(absl::StatusCode::kUnavailable,
+                        "イベントログへの書き込みが混み合っています。しばらくしてから再試行してください",
+                        "the event log is behind with writes; retry shortly"));
+    return;
+  }
+  if (!batch.empty()) Send(std::move(batch));
+}
+
+std::vector<EventLog::Waiting> EventLog::TakeBatchLocked() {
+  std::vector<Waiting> batch;
+  if (waiting_.empty() || in_flight_ >= kBatchesInFlight) return batch;
+  size_t events = 0;
+  while (!waiting_.empty() &&
+         (batch.empty() || events + waiting_.front().events.size() <= kMaxBatchEvents)) {
+    events += waiting_.front().events.size();
+    batch.push_back(std::move(waiting_.front()));
+    waiting_.pop_front();
+  }
+  waiting_events_ -= events;
+  ++in_flight_;
+  return batch;
+}
+
+void EventLog::Send(std::vector<Waiting> batch) {
+  // lua/publish.lua's keys and arguments, in its order.
+  std::vector<std::string> keys = {LogKey(), AddedKey()};
+  std::vector<std::string> args;
+  size_t n = 6;
+  for (const Waiting& call : batch) n += 5 + 3 * call.events.size();
+  args.reserve(n);
+  args.push_back(absl::StrCat(absl::ToInt64Milliseconds(options_.retention)));
+  args.push_back(absl::StrCat(options_.max_entries));
+  args.push_back(Key("seen:"));
+  args.push_back(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options_.retention))));
+  args.push_back(prefix());
+  args.push_back(absl::StrCat(batch.size()));
+  for (Waiting& call : batch) {
+    args.push_back(call.quota.who);
+    args.push_back(call.quota.per_minute);
+    args.push_back(call.quota.per_hour);
+    args.push_back(call.quota.bytes);
+    args.push_back(absl::StrCat(call.events.size()));
+    for (Outgoing& e : call.events) {
+      args.push_back(std::move(e.id));  // the answer needs only how many there were
+      args.push_back(std::move(e.type));
+      args.push_back(std::move(e.bytes));
+    }
+  }
+  async_->Eval(publish_script_, std::move(keys), std::move(args),
+               [this, batch = std::move(batch)](absl::StatusOr<const redisReply*> reply) mutable {
+                 Answer(batch, reply);
+                 std::vector<Waiting> next;
+                 {
+                   absl::MutexLock lock(&mu_);
+                   --in_flight_;
+                   next = TakeBatchLocked();
+                 }
+                 if (!next.empty()) Send(std::move(next));
+               });
+}
+
+void EventLog::Answer(std::vector<Waiting>& batch, absl::StatusOr<const redisReply*> reply) {
+  if (!reply.ok()) {
+    for (Waiting& call : batch) call.done(reply.status());
+    return;
+  }
+  const redisReply* r = *reply;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != batch.size()) {
+    for (Waiting& call : batch) call.done(Corrupt("publish reply"));
+    return;
+  }
+  for (size_t c = 0; c < batch.size(); ++c) {
+    Waiting& call = batch[c];
+    call.done([&]() -> absl::StatusOr<Published> {
+      const redisReply* one = r->element[c];
+      if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(one)) {
+        return OverQuota(call.subject, *refusal);
+      }
+      if (one->type != REDIS_REPLY_ARRAY || one->elements != 3) return Corrupt("publish reply");
+      ASSIGN_OR_RETURN(const absl::string_view flags, StringOf(one->element[2], "publish reply"));
+      if (flags.size() != call.events.size()) return Corrupt("publish reply");
+      Published out;
+      out.appended_each.reserve(flags.size());
+      for (const char f : flags) out.appended_each.push_back(f == '1');
+      ASSIGN_OR_RETURN(const int64_t appended, IntegerOf(one->element[0], "publish reply"));
+      ASSIGN_OR_RETURN(const int64_t duplicates, IntegerOf(one->element[1], "publish reply"));
+      out.appended = static_cast<int>(appended);
+      out.duplicates = static_cast<int>(duplicates);
+      return out;
+    }());
+  }
+}
+
 absl::StatusOr<EventLog::Published> EventLog::Publish(
     const std::vector<common::v1::Event>& events, const std::string& subject, bool counted) {
-  PublishCall call;
-  call.log_key = LogKey();
-  call.added_key = AddedKey();
-  call.retention_ms = absl::StrCat(absl::ToInt64Milliseconds(options_.retention));
-  call.max_entries = absl::StrCat(options_.max_entries);
-  call.seen_prefix = Key("seen:");
-  call.seen_ttl = absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options_.retention)));
-  call.count = absl::StrCat(events.size());
-  call.tail.reserve(events.size() * 3);
-  int64_t bytes = 0;
+  std::vector<Outgoing> outgoing;
+  outgoing.reserve(events.size());
   for (const common::v1::Event& e : events) {
-    call.tail.push_back(e.id());
-    call.tail.push_back(e.type());
-    call.tail.push_back(e.SerializeAsString());
-    bytes += static_cast<int64_t>(call.tail.back().size() + e.id().size());
+    outgoing.push_back({e.id(), e.type(), e.SerializeAsString()});
   }
-  call.quota = counted ? QuotaArgsOf(options_.quota, prefix(), subject, bytes) : NoQuota(prefix());
-  ASSIGN_OR_RETURN(RedisReplyPtr reply, pool_->Eval(publish_script_, call.Keys(), call.Argv()));
-  if (std::optional<QuotaRefusal> refusal = QuotaRefusalOf(reply.get())) {
-    return OverQuota(subject, *refusal);
-  }
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) return Corrupt("publish reply");
-  Published out;
-  ASSIGN_OR_RETURN(const absl::string_view flags, StringOf(reply->element[2], "publish reply"));
-  if (flags.size() != events.size()) return Corrupt("publish reply");
-  out.appended_each.reserve(flags.size());
-  for (const char c : flags) out.appended_each.push_back(c == '1');
-  ASSIGN_OR_RETURN(const int64_t appended, IntegerOf(reply->element[0], "publish reply"));
-  ASSIGN_OR_RETURN(const int64_t duplicates, IntegerOf(reply->element[1], "publish reply"));
-  out.appended = static_cast<int>(appended);
-  out.duplicates = static_cast<int>(duplicates);
+  absl::Notification answered;
+  absl::StatusOr<Published> out;
+  PublishAsync(std::move(outgoing), subject, counted, [&](absl::StatusOr<Published> result) {
+    out = std::move(result);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
   return out;
 }
 

@@ -3,7 +3,7 @@
 //                        serialized rfs.common.v1.Event), n (its ordinal: 1, 2, …); trimmed
 //                        by age and by length only, oldest first
 //   added        STRING  entries ever added (the last ordinal): "added - XLEN log" were trimmed
-//   seen:{id}    STRING  the log entry of the event with that id, for the retention: what makes
+//   seen:{id}    STRING  the ordinal of the event with that id, for the retention: what makes
 //                        PublishEvents idempotent by event id
 //   quota:…      STRING  the publishers' write quota (common/redis/write_quota.h)
 // A log entry's id ("1733560000000-0": Redis' clock in milliseconds when it took the event,
@@ -11,12 +11,16 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/redis/redis_store.h"
 #include "common/redis/write_quota.h"
@@ -88,11 +92,34 @@ class EventLog : public RedisStore {
     int duplicates = 0;
     std::vector<bool> appended_each;  // per event, in order: appended (else a duplicate)
   };
+  // An event to append, already taken apart: its id, its type, its serialized bytes.
+  struct Outgoing {
+    std::string id;
+    std::string type;
+    std::string bytes;
+  };
+  using PublishDone = absl::AnyInvocable<void(absl::StatusOr<Published>)>;
+
   // Appends `events` in order, each once (see lua/publish.lua), as `subject` (whose write quota
-  // it uses: RESOURCE_EXHAUSTED with the delay when it is used up, nothing written).
-  // The service's own events (a subscription disabled) pass counted = false: no quota.
+  // it uses: RESOURCE_EXHAUSTED with the delay when it is used up, nothing written). The
+  // service's own events (a subscription disabled) pass counted = false: no quota.
+  //
+  // Group commit: without blocking. A call is sent to Redis at once when fewer than
+  // kBatchesInFlight batches are there; otherwise it waits, and every call that waited goes in
+  // the next batch, as one script (one round trip, one fsync of the AOF for all of them). Each
+  // call is still taken whole or not at all, under its own quota. `done` runs exactly once, on
+  // the Redis client's loop thread (it must not block), or at once on this thread with
+  // UNAVAILABLE when kMaxWaitingEvents events already wait (Redis is behind: retry).
+  void PublishAsync(std::vector<Outgoing> events, const std::string& subject, bool counted,
+                    PublishDone done);
+  // The same, waiting for the outcome (never call it on the Redis client's loop thread).
   absl::StatusOr<Published> Publish(const std::vector<common::v1::Event>& events,
                                     const std::string& subject, bool counted = true);
+
+  static constexpr int kBatchesInFlight = 1;
+  static constexpr size_t kMaxBatchEvents = 2000;  // a batch's script stays short (ms)
+  static constexpr size_t kMaxWaitingEvents = 100'000;
+
   // At most `count` entries after `after` (exclusive), oldest first.
   absl::StatusOr<std::vector<LogEntry>> Read(const LogPosition& after, int64_t count);
   // The same, waiting up to `block` for an entry to come when there is none yet (XREAD BLOCK),
@@ -113,8 +140,28 @@ class EventLog : public RedisStore {
   std::string AddedKey() const { return Key("added"); }
 
  private:
+  // A PublishAsync call waiting for its batch.
+  struct Waiting {
+    std::vector<Outgoing> events;
+    std::string subject;
+    QuotaArgs quota;
+    PublishDone done;
+  };
+  // Takes the waiting calls for one batch (at least one, up to kMaxBatchEvents events unless
+  // the first call alone has more) and counts the batch in flight; empty when none wait or
+  // kBatchesInFlight are already in Redis.
+  std::vector<Waiting> TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends a batch as one script; when its reply is in, answers each call and sends the next.
+  void Send(std::vector<Waiting> batch);
+  // Answers the calls of a batch from the script's reply.
+  static void Answer(std::vector<Waiting>& batch, absl::StatusOr<const redisReply*> reply);
+
   const EventLogOptions options_;
   const RedisScript& publish_script_;
+  absl::Mutex mu_;
+  std::deque<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
+  size_t waiting_events_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace rfs::notification

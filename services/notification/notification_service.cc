@@ -4,12 +4,19 @@
 
 namespace rfs::notification {
 
-grpc::Status NotificationService::PublishEvents(grpc::ServerContext* ctx,
-                                                const v1::PublishEventsRequest* req,
-                                                v1::PublishEventsResponse* resp) {
-  return HandleUnary(*verifier_, ctx, req, resp, [&](const Principal& who, const auto& request) {
-    return notifier_->PublishEvents(who, request);
-  });
+grpc::ServerUnaryReactor* NotificationService::PublishEvents(grpc::CallbackServerContext* ctx,
+                                                             const grpc::ByteBuffer* req,
+                                                             grpc::ByteBuffer* resp) {
+  return ServeRawUnary<v1::PublishEventsRequest>(
+      *verifier_, ctx, req, resp,
+      [this](const Principal& who, const v1::PublishEventsRequest& request, RawDone done) {
+        notifier_->PublishEvents(
+            who, request,
+            [done = std::move(done)](absl::StatusOr<v1::PublishEventsResponse> out) mutable {
+              if (!out.ok()) return done(out.status());
+              done(SliceOf(out->SerializeAsString()));
+            });
+      });
 }
 
 grpc::Status NotificationService::ListEvents(grpc::ServerContext* ctx,

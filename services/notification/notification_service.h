@@ -1,7 +1,9 @@
 // gRPC adapter of rfs.notification.v1.Notification: every method is one call of a
 // common/kit/rpc.h helper (authenticate, hand the request to the Notifier, the WatchHub, Subscriptions or Contacts, map
 // the absl::Status to grpc::Status). No logic lives here. WatchEvents is a server stream on the
-// callback API (ServeStream); the unary methods are synchronous (HandleUnary). Thread-safe.
+// callback API (ServeStream); PublishEvents a raw callback unary method (ServeRawUnary: no
+// thread waits while its batch is in Redis); the other unary methods are synchronous
+// (HandleUnary). Thread-safe.
 #pragma once
 
 #include "common/kit/auth.h"
@@ -14,7 +16,8 @@
 namespace rfs::notification {
 
 class NotificationService final
-    : public v1::Notification::WithCallbackMethod_WatchEvents<v1::Notification::Service> {
+    : public v1::Notification::WithRawCallbackMethod_PublishEvents<
+          v1::Notification::WithCallbackMethod_WatchEvents<v1::Notification::Service>> {
  public:
   NotificationService(Notifier* notifier, WatchHub* hub, Subscriptions* subscriptions,
                       Contacts* contacts, const TokenVerifier* verifier, size_t stream_capacity)
@@ -25,8 +28,9 @@ class NotificationService final
         verifier_(verifier),
         stream_capacity_(stream_capacity) {}
 
-  grpc::Status PublishEvents(grpc::ServerContext* ctx, const v1::PublishEventsRequest* req,
-                             v1::PublishEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* PublishEvents(grpc::CallbackServerContext* ctx,
+                                          const grpc::ByteBuffer* req,
+                                          grpc::ByteBuffer* resp) override;
   grpc::Status ListEvents(grpc::ServerContext* ctx, const v1::ListEventsRequest* req,
                           v1::ListEventsResponse* resp) override;
   grpc::Status CreateSubscription(grpc::ServerContext* ctx, const v1::CreateSubscriptionRequest* req,

@@ -71,23 +71,35 @@ absl::Status Notifier::ValidateBatch(const v1::PublishEventsRequest& req) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::PublishEventsResponse> Notifier::PublishEvents(
-    const Principal& who, const v1::PublishEventsRequest& req) {
-  RETURN_IF_ERROR(Authorize(who, Action::kPublish));
-  RETURN_IF_ERROR(ValidateBatch(req));
-  const std::vector<common::v1::Event> events(req.events().begin(), req.events().end());
-  ASSIGN_OR_RETURN(const EventLog::Published published, log_->Publish(events, who.subject));
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (published.appended_each[i]) PublishedCounter(events[i].type()).Increment();
+void Notifier::PublishEvents(const Principal& who, const v1::PublishEventsRequest& req,
+                             PublishDone done) {
+  if (absl::Status s = Authorize(who, Action::kPublish); !s.ok()) return done(s);
+  if (absl::Status s = ValidateBatch(req); !s.ok()) return done(s);
+  std::vector<EventLog::Outgoing> events;
+  std::vector<prometheus::Counter*> counters;  // the series of each event's type
+  events.reserve(req.events_size());
+  counters.reserve(req.events_size());
+  for (const common::v1::Event& e : req.events()) {
+    events.push_back({e.id(), e.type(), e.SerializeAsString()});
+    counters.push_back(&PublishedCounter(e.type()));
   }
-  RFS_LOG(kDebug, "events published")
-      .Field("actor", who.subject)
-      .Field("appended", published.appended)
-      .Field("duplicates", published.duplicates);
-  v1::PublishEventsResponse out;
-  out.set_appended(published.appended);
-  out.set_duplicates(published.duplicates);
-  return out;
+  log_->PublishAsync(
+      std::move(events), who.subject, /*counted=*/true,
+      [counters = std::move(counters), subject = who.subject,
+       done = std::move(done)](absl::StatusOr<EventLog::Published> published) mutable {
+        if (!published.ok()) return done(published.status());
+        for (size_t i = 0; i < counters.size(); ++i) {
+          if (published->appended_each[i]) counters[i]->Increment();
+        }
+        RFS_LOG(kDebug, "events published")
+            .Field("actor", subject)
+            .Field("appended", published->appended)
+            .Field("duplicates", published->duplicates);
+        v1::PublishEventsResponse out;
+        out.set_appended(published->appended);
+        out.set_duplicates(published->duplicates);
+        done(std::move(out));
+      });
 }
 
 absl::Status Notifier::CheckKept(const LogCursor& after, absl::string_view field) {

@@ -1,5 +1,6 @@
 // rfs-notification's logic (the gRPC adapter, notification_service.h, only hands requests
-// over): the event log's writers and readers. PublishEvents checks a batch and appends it;
+// over): the event log's writers and readers. PublishEvents checks a batch and appends it
+// without holding a thread (the event log's group commit);
 // ListEvents reads the log after a cursor, a bounded number of entries a call, keeping what the
 // filter asks and the read rule lets the caller see. Thread-safe.
 #pragma once
@@ -12,6 +13,7 @@
 #include <prometheus/registry.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/domain/principal.h"
 #include "common/domain/reference_data.h"
@@ -33,8 +35,12 @@ class Notifier {
   Notifier(EventLog* log, const ReferenceData* reference, prometheus::Registry& metrics,
            NotifierOptions options);
 
-  absl::StatusOr<v1::PublishEventsResponse> PublishEvents(const Principal& who,
-                                                          const v1::PublishEventsRequest& req);
+  using PublishDone = absl::AnyInvocable<void(absl::StatusOr<v1::PublishEventsResponse>)>;
+  // Checks the caller and the batch (answering at once when either fails), then appends it
+  // through EventLog::PublishAsync: `done` runs exactly once, possibly on the Redis client's
+  // loop thread (it must not block). Nothing of `req` is used after this returns.
+  void PublishEvents(const Principal& who, const v1::PublishEventsRequest& req,
+                     PublishDone done);
   absl::StatusOr<v1::ListEventsResponse> ListEvents(const Principal& who,
                                                     const v1::ListEventsRequest& req);
 

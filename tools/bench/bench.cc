@@ -95,7 +95,7 @@ ABSL_FLAG(int, kpi_pid, 0, "rfs-kpi's process id: its resident memory (VmRSS, Vm
 ABSL_FLAG(int64_t, kpi_loaded_plans, 0, "Plans rfs-kpi-loader wrote (reported)");
 ABSL_FLAG(int64_t, kpi_loaded_measurements, 0, "Measurements rfs-kpi-loader wrote (reported)");
 ABSL_FLAG(double, kpi_redis_bytes, 0, "Growth of Redis' used_memory while rfs-kpi-loader wrote (reported, and per measurement)");
-ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss,kpi_health,kpi_record,kpi_progress,kpi_aggregate,ntf_health,ntf_publish", "Scenarios to run, in order, in each round");
+ABSL_FLAG(std::string, scenarios, "health,get,list,create,create_small,req_health,check_cached,check_uncached,check_miss,kpi_health,kpi_record,kpi_progress,kpi_aggregate,ntf_health,ntf_publish,ntf_publish10", "Scenarios to run, in order, in each round");
 ABSL_FLAG(std::string, quiet_baseline, "", "JSON file with the Health/Check req/s of the last trusted run on this machine: a run far below it is not trusted; a run passing these checks updates it");
 ABSL_FLAG(double, max_round_spread, 0.15, "Rounds of Health/Check whose median absolute deviation exceeds this share of their median make the run untrusted (one disturbed round does not: the median ignores it)");
 ABSL_FLAG(double, redis_get_ops, 0, "Redis GET ops/s measured by redis-benchmark (reported)");
@@ -291,30 +291,34 @@ void AddKpiScenarios(BenchRun& run) {
   AddKpiAggregate(run, now);
 }
 
-// rfs-notification's scenarios: Health/Check, and PublishEvents of 10 new events a call (each
-// call's ids are new, so every call appends: the relay's batches are larger, a client's
-// smaller).
-void AddNotificationScenarios(BenchRun& run) {
-  if (absl::GetFlag(FLAGS_notification_target).empty()) return;
-  AddHealth(run, "ntf_health", "Health/Check (notification)", kNotification);
-  const std::string token = absl::GetFlag(FLAGS_notification_token);
-  if (token.empty()) return;
-  Scenario s{"ntf_publish", "PublishEvents (10 events)",
+// rfs-notification's scenarios: Health/Check, and PublishEvents of one new event a call (the
+// target: a relay or an agency publishing as things happen) and of 10 (a relay catching up:
+// the events per second of a batch). Each call's ids are new, so every call appends.
+void AddPublish(BenchRun& run, const std::string& key, int events, double min_ratio) {
+  Scenario s{key, absl::StrCat("PublishEvents (", events, events == 1 ? " event)" : " events)"),
              "/rfs.notification.v1.Notification/PublishEvents", kNotification};
   const std::string run_id = absl::StrCat(absl::ToUnixNanos(absl::Now()));
   auto counter = std::make_shared<std::atomic<uint64_t>>(0);
-  s.request = [run_id, counter](uint64_t) {
+  s.request = [run_id, counter, events](uint64_t) {
     const uint64_t call = counter->fetch_add(1);
     notification::v1::PublishEventsRequest req;
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < events; ++i) {
       *req.add_events() = BenchEvent(absl::StrCat("bench/", run_id, "/", call, "/", i),
                                      "kpi.measurement_recorded", absl::Now());
     }
     return ToBuffer(req.SerializeAsString());
   };
-  s.token = token;
-  s.min_ratio = 0.35;
+  s.token = absl::GetFlag(FLAGS_notification_token);
+  s.min_ratio = min_ratio;
   run.all.push_back(s);
+}
+
+void AddNotificationScenarios(BenchRun& run) {
+  if (absl::GetFlag(FLAGS_notification_target).empty()) return;
+  AddHealth(run, "ntf_health", "Health/Check (notification)", kNotification);
+  if (absl::GetFlag(FLAGS_notification_token).empty()) return;
+  AddPublish(run, "ntf_publish", 1, 0.35);
+  AddPublish(run, "ntf_publish10", 10, 0);
 }
 
 // One call of each rfs-kpi scenario first: a refusal (a token that is not the plan's

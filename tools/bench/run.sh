@@ -6,7 +6,7 @@
 # and CreatePlan on the registry; Health/Check, CheckPlan of a cached report and CheckPlan of an
 # inline plan (never cached) on rfs-requirements; Health/Check, RecordMeasurement (a correction
 # of the current half year's value by an author of the Toyama sample plan), GetProgress and
-# AggregateKgi on rfs-kpi; Health/Check and PublishEvents (10 events a call) on
+# AggregateKgi on rfs-kpi; Health/Check and PublishEvents (1 and 10 events a call) on
 # rfs-notification; same client, same concurrency; each ratio is to Health/Check on the same
 # server. Then the WatchEvents fan-out: 1,000 streams follow the log while 200 events are
 # published, publish-to-delivery p99 and memory per stream. Then rfs-kpi at scale: rfs-kpi-loader writes BENCH_KPI_PLANS (10,000) plans x 100

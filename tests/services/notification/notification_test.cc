@@ -8,11 +8,13 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/domain/plan_access.h"
@@ -70,6 +72,72 @@ TEST_F(NotificationTest, OnlyTheServiceRolePublishes) {
   }
   EXPECT_EQ(Publish("", Numbered(1, 1), &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(redis_->Cli(absl::StrCat("XLEN ", kLog)), "0");
+}
+
+// Calls that arrive together share one script and one fsync (the event log's group commit),
+// yet each is taken whole or not at all, under its own publisher's quota, and an id carried by
+// several of them is appended once.
+TEST_F(NotificationTest, ConcurrentCallsAreEachTakenWholeUnderTheirOwnQuota) {
+  config_.write_quota = {5, 0};  // five calls a minute per publisher
+  ASSERT_NO_FATAL_FAILURE(StartNotification());
+  constexpr int kCalls = 12;
+  struct Call {
+    std::string subject;
+    std::string token;
+    std::vector<common::v1::Event> events;
+    grpc::Status status;
+    PublishEventsResponse out;
+  };
+  std::vector<Call> calls;
+  for (const char* subject : {"relay-a", "relay-b"}) {
+    Principal who = Who(Role::kService);
+    who.subject = subject;
+    const int base = subject[6] == 'a' ? 100 : 200;
+    for (int k = 0; k < kCalls; ++k) {
+      calls.push_back({subject, Token(who), Numbered(base + 2 * k, base + 2 * k + 1), {}, {}});
+    }
+  }
+  Principal dup = Who(Role::kService);
+  dup.subject = "relay-c";
+  for (int k = 0; k < 5; ++k) calls.push_back({dup.subject, Token(dup), Numbered(1, 1), {}, {}});
+
+  absl::Notification go;
+  std::vector<std::thread> threads;
+  for (Call& c : calls) {
+    threads.emplace_back([&, call = &c] {
+      go.WaitForNotification();
+      call->status = Publish(call->token, call->events, &call->out);
+    });
+  }
+  go.Notify();
+  for (std::thread& t : threads) t.join();
+
+  std::set<std::string> logged;
+  for (const auto& e : ListAll(Secretariat())) logged.insert(e.event().id());
+  int taken_a = 0, taken_b = 0, appended_c = 0;
+  for (const Call& c : calls) {
+    const bool is_c = c.subject == "relay-c";
+    if (!c.status.ok()) {
+      EXPECT_EQ(c.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << c.status.error_message();
+      ASSERT_FALSE(is_c) << "relay-c made only 5 calls";
+      // Nothing of a refused call was written.
+      for (const auto& e : c.events) EXPECT_EQ(logged.count(e.id()), 0u) << e.id();
+      continue;
+    }
+    if (is_c) {
+      appended_c += c.out.appended();
+      EXPECT_EQ(c.out.appended() + c.out.duplicates(), 1);
+      continue;
+    }
+    EXPECT_EQ(c.out.appended(), 2);
+    for (const auto& e : c.events) EXPECT_EQ(logged.count(e.id()), 1u) << e.id();
+    (c.subject == "relay-a" ? taken_a : taken_b) += 1;
+  }
+  EXPECT_EQ(taken_a, 5);
+  EXPECT_EQ(taken_b, 5);
+  EXPECT_EQ(appended_c, 1);
+  EXPECT_EQ(logged.size(), 5u * 2 + 5u * 2 + 1u);
+  EXPECT_EQ(redis_->Cli(absl::StrCat("XLEN ", kLog)), "21");
 }
 
 TEST_F(NotificationTest, ABadBatchIsRefusedWholeNamingTheEventAndField) {
