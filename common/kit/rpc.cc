@@ -12,6 +12,11 @@ grpc::Slice SliceOf(std::string bytes) {
       owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
 }
 
+grpc::ByteBuffer BufferOf(const google::protobuf::MessageLite& message) {
+  grpc::Slice slice = SliceOf(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 namespace rpc_internal {
 
 bool ParseRawRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message* message) {

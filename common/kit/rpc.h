@@ -8,6 +8,8 @@
 //   ServeStream    a callback server-streaming method: authenticate, then hand the producer a
 //                  StreamHandle to push messages into; the StreamWriter reactor writes them one
 //                  at a time.
+//   ServeRawStream the same on raw bytes: messages serialized once (BufferOf) and shared by
+//                  every stream they go to (a fan-out of one event to many watchers).
 //
 // Every helper authenticates first (TokenVerifier::Authenticate: a call without a valid bearer
 // token never reaches the logic or the request parser) and maps every absl::Status through the
@@ -371,6 +373,38 @@ grpc::ServerWriteReactor<Message>* ServeStream(const TokenVerifier& verifier,
   start(static_cast<const Principal&>(*who), *request, writer->handle());
   return writer;
 }
+
+// The raw form of ServeStream, for a stream whose messages are sent to many callers alike: its
+// messages are grpc::ByteBuffers, so one serialized message is shared by every stream it goes
+// to (a ByteBuffer copy takes a reference on the same slices, not a copy of the bytes; see
+// BufferOf). The request arrives as bytes (WithRawCallbackMethod_<Method>) and is parsed as
+// ServeRawUnary does: on an arena on this function's stack, unknown fields dropped, bytes that
+// are not a `Request` finished with INVALID_ARGUMENT and `start` not called. Otherwise as
+// ServeStream.
+template <typename Request, typename Start>
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeRawStream(
+    const TokenVerifier& verifier, grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+    Start start, size_t capacity = kDefaultStreamCapacity) {
+  StreamWriter<grpc::ByteBuffer>* writer = StreamWriter<grpc::ByteBuffer>::Create(ctx, capacity);
+  absl::StatusOr<Principal> who = verifier.Authenticate(*ctx);
+  if (!who.ok()) {
+    writer->handle()->Finish(who.status());
+    return writer;
+  }
+  google::protobuf::Arena arena;
+  Request* request = google::protobuf::Arena::CreateMessage<Request>(&arena);
+  if (!rpc_internal::ParseRawRequest(*req, request)) {
+    writer->handle()->Finish(rpc_internal::UnreadableRequest(Request::descriptor()->name()));
+    return writer;
+  }
+  start(static_cast<const Principal&>(*who), static_cast<const Request&>(*request),
+        writer->handle());
+  return writer;
+}
+
+// `message` serialized once, as a ByteBuffer of one slice: for ServeRawStream's handles (copy
+// it for each stream) and raw unary responses.
+grpc::ByteBuffer BufferOf(const google::protobuf::MessageLite& message);
 
 // ---------------------------------------------------------------------------------------------
 // Implementation details of StreamHandle.

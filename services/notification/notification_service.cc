@@ -139,12 +139,12 @@ grpc::Status NotificationService::DeleteContact(grpc::ServerContext* ctx, const 
   });
 }
 
-grpc::ServerWriteReactor<v1::WatchEventsResponse>* NotificationService::WatchEvents(
-    grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
-  return ServeStream<v1::WatchEventsResponse>(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* NotificationService::WatchEvents(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) {
+  return ServeRawStream<v1::WatchEventsRequest>(
       *verifier_, ctx, req,
       [this](const Principal& who, const v1::WatchEventsRequest& request,
-             std::shared_ptr<StreamHandle<v1::WatchEventsResponse>> stream) {
+             std::shared_ptr<WatchStream> stream) {
         hub_->Watch(who, request, std::move(stream));
       },
       stream_capacity_);

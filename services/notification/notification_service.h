@@ -1,7 +1,8 @@
 // gRPC adapter of rfs.notification.v1.Notification: every method is one call of a
 // common/kit/rpc.h helper (authenticate, hand the request to the Notifier, the WatchHub, Subscriptions or Contacts, map
 // the absl::Status to grpc::Status). No logic lives here. WatchEvents is a server stream on the
-// callback API (ServeStream); PublishEvents a raw callback unary method (ServeRawUnary: no
+// callback API on raw bytes (ServeRawStream: an event serialized once for every watcher);
+// PublishEvents a raw callback unary method (ServeRawUnary: no
 // thread waits while its batch is in Redis); the other unary methods are synchronous
 // (HandleUnary). Thread-safe.
 #pragma once
@@ -17,7 +18,7 @@ namespace rfs::notification {
 
 class NotificationService final
     : public v1::Notification::WithRawCallbackMethod_PublishEvents<
-          v1::Notification::WithCallbackMethod_WatchEvents<v1::Notification::Service>> {
+          v1::Notification::WithRawCallbackMethod_WatchEvents<v1::Notification::Service>> {
  public:
   NotificationService(Notifier* notifier, WatchHub* hub, Subscriptions* subscriptions,
                       Contacts* contacts, const TokenVerifier* verifier, size_t stream_capacity)
@@ -65,8 +66,8 @@ class NotificationService final
                       v1::Contact* resp) override;
   grpc::Status DeleteContact(grpc::ServerContext* ctx, const v1::DeleteContactRequest* req,
                       v1::DeleteContactResponse* resp) override;
-  grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
-      grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchEvents(grpc::CallbackServerContext* ctx,
+                                                         const grpc::ByteBuffer* req) override;
 
  private:
   Notifier* notifier_;

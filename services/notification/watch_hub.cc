@@ -1,5 +1,6 @@
 #include "services/notification/watch_hub.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -30,14 +31,15 @@ absl::Status Stopping() {
                    "as after_cursor (another replica will serve it)");
 }
 
-v1::WatchEventsResponse EventMessage(const LogEntry& entry, const common::v1::Event& event) {
+// The serialized WatchEventsResponse carrying `entry`'s event (the same bytes for every stream).
+grpc::ByteBuffer EventMessage(const LogEntry& entry, const common::v1::Event& event) {
   v1::WatchEventsResponse out;
   v1::LoggedEvent* logged = out.mutable_event();
   logged->set_cursor(CursorOf(entry.at));
   *logged->mutable_log_time() =
       TimeUtil::MillisecondsToTimestamp(static_cast<int64_t>(entry.at.position.ms));
   *logged->mutable_event() = event;
-  return out;
+  return BufferOf(out);
 }
 
 }  // namespace
@@ -250,7 +252,7 @@ void WatchHub::Replay(const StreamPtr& s) {
           s->caught_up = true;
           v1::WatchEventsResponse marker;
           marker.mutable_caught_up()->set_cursor(CursorOf(s->cursor));
-          s->handle->Push(std::move(marker));
+          s->handle->Push(BufferOf(marker));
           s->last_sent = absl::Now();
         }
         return;
@@ -296,6 +298,7 @@ void WatchHub::Tail() {
       common::v1::Event event;
       PlanReadFacts facts;
       bool readable;
+      std::optional<grpc::ByteBuffer> message;  // serialized once, when a stream first wants it
     };
     std::vector<Parsed> parsed;
     parsed.reserve(batch->size());
@@ -315,14 +318,15 @@ void WatchHub::Tail() {
       absl::MutexLock lock(&mu_);
       const absl::Time now = absl::Now();
       for (const StreamPtr& s : live_) {
-        for (const Parsed& p : parsed) {
+        for (Parsed& p : parsed) {
           if (!(s->cursor.position < p.entry->at.position)) continue;
           if (p.readable && s->matcher.Matches(p.event) && CanRead(s->who, p.facts)) {
             if (s->handle->queued() >= pause_at) {
               behind.push_back(s);  // replayed from its cursor, from the log
               break;
             }
-            if (!s->handle->Push(EventMessage(*p.entry, p.event))) {
+            if (!p.message.has_value()) p.message = EventMessage(*p.entry, p.event);
+            if (!s->handle->Push(*p.message)) {  // a reference to the same bytes
               closed.push_back(s);
               break;
             }
@@ -353,7 +357,7 @@ void WatchHub::HeartbeatIfIdle(const StreamPtr& s) {
   beat.mutable_heartbeat()->set_cursor(CursorOf(s->cursor));
   *beat.mutable_heartbeat()->mutable_time() =
       TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(now));
-  s->handle->Push(std::move(beat));
+  s->handle->Push(BufferOf(beat));
   s->last_sent = now;
 }
 

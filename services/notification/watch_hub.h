@@ -56,7 +56,9 @@ struct WatchOptions {
   absl::Duration tail_block = absl::Milliseconds(250);
 };
 
-using WatchStream = StreamHandle<v1::WatchEventsResponse>;
+// A watch stream's messages are serialized WatchEventsResponses (ServeRawStream): the tail
+// serializes each live event once and every stream it goes to shares the bytes.
+using WatchStream = StreamHandle<grpc::ByteBuffer>;
 
 class WatchHub {
  public:

@@ -44,6 +44,7 @@ using testing::v1::Kit;
 using testing::Smuggle;
 using testing::UnknownBytes;
 using Stream = std::shared_ptr<StreamHandle<CountReply>>;
+using RawStream = std::shared_ptr<StreamHandle<grpc::ByteBuffer>>;
 
 // How long a test waits for something that should happen at once. Generous: it only bounds a
 // failing test.
@@ -76,9 +77,10 @@ struct OpenedStream {
 };
 
 // Echo with HandleUnary, RawEcho with ServeRawUnary (answering from another thread), Count with
-// ServeStream. Slow is left unimplemented (tests/common/kit/server_test.cc serves it).
+// ServeStream, RawCount with ServeRawStream. Slow is left unimplemented (tests/common/kit/server_test.cc serves it).
 class KitService final
-    : public Kit::WithCallbackMethod_Count<Kit::WithRawCallbackMethod_RawEcho<Kit::Service>> {
+    : public Kit::WithRawCallbackMethod_RawCount<
+          Kit::WithCallbackMethod_Count<Kit::WithRawCallbackMethod_RawEcho<Kit::Service>>> {
  public:
   explicit KitService(const TokenVerifier* verifier) : verifier_(verifier) {}
   // After the server has shut down (every RawDone has run by then).
@@ -122,6 +124,27 @@ class KitService final
         capacity);
   }
 
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* RawCount(grpc::CallbackServerContext* ctx,
+                                                      const grpc::ByteBuffer* req) override {
+    return ServeRawStream<CountRequest>(
+        *verifier_, ctx, req, [this](const Principal&, const CountRequest&, RawStream stream) {
+          absl::MutexLock lock(&mu_);
+          ++opened_;
+          raw_streams_.push_back(std::move(stream));
+        });
+  }
+
+  // The next stream RawCount opened, waiting for it; null when none comes.
+  RawStream NextRawStream() {
+    absl::MutexLock lock(&mu_);
+    if (!mu_.AwaitWithTimeout(absl::Condition(this, &KitService::HasRawStream), kWait)) {
+      return nullptr;
+    }
+    RawStream next = std::move(raw_streams_.front());
+    raw_streams_.erase(raw_streams_.begin());
+    return next;
+  }
+
   // The next stream Count opened, waiting for it; nullopt when none comes.
   std::optional<OpenedStream> NextStream() {
     absl::MutexLock lock(&mu_);
@@ -141,11 +164,13 @@ class KitService final
 
  private:
   bool HasStream() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !streams_.empty(); }
+  bool HasRawStream() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !raw_streams_.empty(); }
 
   const TokenVerifier* verifier_;
   absl::Mutex mu_;
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);
   std::vector<OpenedStream> streams_ ABSL_GUARDED_BY(mu_);
+  std::vector<RawStream> raw_streams_ ABSL_GUARDED_BY(mu_);
   int opened_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -386,6 +411,42 @@ TEST_F(RpcTest, StreamDeliversPushedMessagesInOrderThenTheProducersStatus) {
   for (int i = 0; i < kMessages; ++i) EXPECT_EQ(received[i], i + 1);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(status.error_message(), "counted to 50");
+}
+
+// ServeRawStream: authenticated like every helper, and one serialized message pushed to two
+// streams reaches both, in order (each handle holds a reference to the same bytes).
+TEST_F(RpcTest, RawStreamsShareOneSerializedMessage) {
+  auto anonymous = Context("en", /*with_token=*/false);
+  std::unique_ptr<grpc::ClientReader<CountReply>> refused =
+      stub_->RawCount(anonymous.get(), CountRequest());
+  CountReply message;
+  EXPECT_FALSE(refused->Read(&message));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(service_->opened(), 0);
+
+  constexpr int kMessages = 20;
+  auto a_ctx = Context("en");
+  std::unique_ptr<grpc::ClientReader<CountReply>> a = stub_->RawCount(a_ctx.get(), CountRequest());
+  RawStream a_stream = service_->NextRawStream();
+  ASSERT_NE(a_stream, nullptr);
+  auto b_ctx = Context("en");
+  std::unique_ptr<grpc::ClientReader<CountReply>> b = stub_->RawCount(b_ctx.get(), CountRequest());
+  RawStream b_stream = service_->NextRawStream();
+  ASSERT_NE(b_stream, nullptr);
+  for (int n = 1; n <= kMessages; ++n) {
+    const grpc::ByteBuffer bytes = BufferOf(Numbered(n));
+    ASSERT_TRUE(a_stream->Push(bytes)) << n;
+    ASSERT_TRUE(b_stream->Push(bytes)) << n;
+  }
+  a_stream->Finish(absl::OkStatus());
+  b_stream->Finish(absl::OkStatus());
+  for (auto* reader : {a.get(), b.get()}) {
+    std::vector<int> received;
+    while (reader->Read(&message)) received.push_back(message.n());
+    EXPECT_TRUE(reader->Finish().ok());
+    ASSERT_EQ(received.size(), static_cast<size_t>(kMessages));
+    for (int i = 0; i < kMessages; ++i) EXPECT_EQ(received[i], i + 1);
+  }
 }
 
 TEST_F(RpcTest, StreamFinishedOkEndsOkAfterItsMessages) {
