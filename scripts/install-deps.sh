@@ -10,7 +10,8 @@ packages=(
   libcurl4-openssl-dev
   nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libzstd-dev
   redis-server redis-tools openssl
-  python3 python3-grpcio python3-protobuf nghttp2-client curl
+  python3 python3-grpcio python3-protobuf python3-yaml nghttp2-client curl
+  prometheus
 )
 
 missing=()

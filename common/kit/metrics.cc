@@ -264,7 +264,13 @@ CacheCounters CacheRequestCounters(prometheus::Registry& registry, const std::st
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      grpc_(std::make_unique<GrpcServerMetrics>(*registry_)) {
+      grpc_(std::make_unique<GrpcServerMetrics>(*registry_)),
+      ready_(&prometheus::BuildGauge()
+                  .Name("rfs_ready")
+                  .Help("1 while this replica is ready (it reaches Redis; its gRPC health "
+                        "service answers SERVING), 0 while not")
+                  .Register(*registry_)
+                  .Add({})) {
   // Served by every rfs binary (common/kit/server.cc), outside the generated descriptor pool.
   grpc_->Know("/grpc.health.v1.Health/Check", "unary");
   grpc_->Know("/grpc.health.v1.Health/Watch", "server_stream");
@@ -272,6 +278,8 @@ Metrics::Metrics()
 }
 
 Metrics::~Metrics() = default;
+
+void Metrics::SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
 
 void Metrics::KnowMethodsOf(const std::string& service_full_name) {
   const google::protobuf::ServiceDescriptor* service =

@@ -18,6 +18,7 @@
 #include <grpcpp/support/server_interceptor.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "absl/status/status.h"
@@ -60,12 +61,17 @@ class Metrics {
   // health and reflection services are always known. Call before the server starts.
   void KnowMethodsOf(const std::string& service_full_name);
 
+  // rfs_ready: 1 while the replica is ready (its readiness check passes: it reaches Redis, and
+  // the gRPC health service answers SERVING), 0 while not. Set by ServerRunner.
+  void SetReady(bool ready);
+
   // For ServerBuilder::experimental().SetInterceptorCreators.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<GrpcServerMetrics> grpc_;
+  prometheus::Gauge* ready_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::vector<std::shared_ptr<prometheus::Collectable>> owned_collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;

@@ -134,6 +134,7 @@ void ServerRunner::SetServing(bool serving) {
     health->SetServingStatus("", serving);
     for (auto& [service, name] : services_) health->SetServingStatus(name, serving);
   }
+  if (metrics_ != nullptr) metrics_->SetReady(serving);
   if (serving != last_serving_) {
     RFS_LOG(kInfo, serving ? "ready: serving" : "not ready: redis unreachable");
   }

@@ -10,9 +10,12 @@
 //  3. rfs conventions (STYLE.md, "Deployment"): requests and limits on every container,
 //     runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation false, capabilities drop
 //     ALL, seccompProfile RuntimeDefault, readiness and liveness probes;
-//  4. references inside the render: Service/PDB/NetworkPolicy selectors select a workload,
+//  4. Prometheus operator kinds (PrometheusRule, ServiceMonitor), which kubernetes-models does
+//     not know: their fields checked strictly here;
+//  5. references inside the render: Service/PDB/NetworkPolicy selectors select a workload,
 //     ConfigMaps referenced by workloads are rendered (generated names carry a hash), the HPA's
-//     target exists, no two objects share kind/namespace/name.
+//     target exists, a ServiceMonitor selects a Service with the port it names, no two objects
+//     share kind/namespace/name.
 // Secrets are created outside kustomize; the ones referenced are listed, not required.
 // Exits 1 on any error, 2 on bad usage or unreadable input.
 //
@@ -304,6 +307,62 @@ function checkReferences(objects, report) {
   return [...secrets].sort();
 }
 
+// ---- Prometheus operator resources (monitoring.coreos.com/v1) -------------------------------
+// Not in kubernetes-models: the fields rfs uses are checked here, strictly (an unknown field is
+// an error, as for the core kinds), and a ServiceMonitor must select a Service of the render
+// that has the port it names.
+const isStringMap = (m) => m && typeof m === "object" && !Array.isArray(m) && Object.values(m).every((v) => typeof v === "string");
+function onlyKeys(obj, allowed, path, errors) {
+  for (const k of Object.keys(obj ?? {})) if (!allowed.includes(k)) errors.push(`${path}: unknown field "${k}"`);
+}
+const operatorKinds = {
+  PrometheusRule(o, errors) {
+    onlyKeys(o, ["apiVersion", "kind", "metadata", "spec"], "/", errors);
+    onlyKeys(o.spec, ["groups"], "/spec", errors);
+    const groups = o.spec?.groups;
+    if (!Array.isArray(groups) || groups.length === 0) { errors.push("/spec/groups: at least one group"); return; }
+    groups.forEach((g, i) => {
+      const p = `/spec/groups/${i}`;
+      onlyKeys(g, ["name", "interval", "rules"], p, errors);
+      if (typeof g.name !== "string" || !g.name) errors.push(`${p}/name: required`);
+      if (!Array.isArray(g.rules) || g.rules.length === 0) errors.push(`${p}/rules: at least one rule`);
+      (g.rules ?? []).forEach((r, j) => {
+        const q = `${p}/rules/${j}`;
+        onlyKeys(r, ["alert", "record", "expr", "for", "labels", "annotations"], q, errors);
+        if (!!r.alert === !!r.record) errors.push(`${q}: exactly one of alert and record`);
+        if (typeof r.expr !== "string" || !r.expr.trim()) errors.push(`${q}/expr: required`);
+        if (r.for !== undefined && !/^(\d+(ms|s|m|h|d|w|y))+$/.test(r.for)) errors.push(`${q}/for: not a duration`);
+        if (r.labels !== undefined && !isStringMap(r.labels)) errors.push(`${q}/labels: strings only`);
+        if (r.annotations !== undefined && !isStringMap(r.annotations)) errors.push(`${q}/annotations: strings only`);
+      });
+    });
+  },
+  ServiceMonitor(o, errors) {
+    onlyKeys(o, ["apiVersion", "kind", "metadata", "spec"], "/", errors);
+    onlyKeys(o.spec, ["selector", "endpoints", "namespaceSelector", "jobLabel"], "/spec", errors);
+    onlyKeys(o.spec?.selector, ["matchLabels"], "/spec/selector", errors);
+    if (!isStringMap(o.spec?.selector?.matchLabels)) errors.push("/spec/selector/matchLabels: required, strings only");
+    const endpoints = o.spec?.endpoints;
+    if (!Array.isArray(endpoints) || endpoints.length === 0) { errors.push("/spec/endpoints: at least one endpoint"); return; }
+    endpoints.forEach((e, i) => {
+      onlyKeys(e, ["port", "path", "interval", "scrapeTimeout", "scheme"], `/spec/endpoints/${i}`, errors);
+      if (typeof e.port !== "string" || !e.port) errors.push(`/spec/endpoints/${i}/port: a named port is required`);
+    });
+  },
+};
+function checkServiceMonitors(objects, report) {
+  const ns = (o) => o.metadata?.namespace ?? "";
+  for (const m of objects.filter((o) => o.kind === "ServiceMonitor")) {
+    const services = objects.filter((s) => s.kind === "Service" && ns(s) === ns(m) && matches(m.spec?.selector?.matchLabels ?? {}, s.metadata?.labels ?? {}));
+    if (services.length === 0) { report(m, "selector matches no Service of the render"); continue; }
+    for (const e of m.spec?.endpoints ?? []) {
+      for (const s of services) {
+        if (!(s.spec?.ports ?? []).some((p) => p.name === e.port)) report(m, `Service ${s.metadata.name} has no port named ${e.port}`);
+      }
+    }
+  }
+}
+
 // ---- main ------------------------------------------------------------------------------------
 const [file, label = file] = process.argv.slice(2);
 if (!file) {
@@ -335,6 +394,13 @@ const counts = new Map();
 for (const obj of objects) {
   const where = describe(obj);
   counts.set(obj.kind, (counts.get(obj.kind) ?? 0) + 1);
+  if (obj.apiVersion === "monitoring.coreos.com/v1" && operatorKinds[obj.kind]) {
+    if (!obj.metadata?.name) fail(where, "metadata.name is missing");
+    const errors = [];
+    operatorKinds[obj.kind](obj, errors);
+    for (const m of errors) fail(where, `schema: ${m}`);
+    continue;
+  }
   const Model = classes.get(`${obj.apiVersion}/${obj.kind}`);
   if (!Model) { fail(where, `unknown apiVersion/kind ${obj.apiVersion}/${obj.kind}`); continue; }
   if (!obj.metadata?.name) fail(where, "metadata.name is missing");
@@ -355,6 +421,7 @@ for (const obj of objects) {
   for (const m of policy) fail(where, `convention: ${m}`);
 }
 const secrets = checkReferences(objects, (o, m) => fail(describe(o), `reference: ${m}`));
+checkServiceMonitors(objects, (o, m) => fail(describe(o), `reference: ${m}`));
 
 const summary = [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
 if (objects.length === 0) fail("render", "no objects");

@@ -15,11 +15,14 @@
 # Environment: RFS_RUN_DIR (data directory, default .run/), RFS_REGISTRY_PORT (50051),
 # RFS_REGISTRY_METRICS_PORT (9101), RFS_REQUIREMENTS_PORT (50052),
 # RFS_REQUIREMENTS_METRICS_PORT (9102), RFS_KPI_PORT (50053), RFS_KPI_METRICS_PORT (9103),
-# RFS_NOTIFICATION_PORT (50054), RFS_NOTIFICATION_METRICS_PORT (9104), BUILD_DIR (build).
+# RFS_NOTIFICATION_PORT (50054), RFS_NOTIFICATION_METRICS_PORT (9104), BUILD_DIR (build; relative
+# to the project, or absolute).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 BUILD=${BUILD_DIR:-build}
+BIN=$BUILD  # the build directory, absolute
+[[ $BUILD == /* ]] || BIN="$root/$BUILD"
 RUN_DIR=$(mkdir -p "${RFS_RUN_DIR:-.run}" && cd "${RFS_RUN_DIR:-.run}" && pwd)
 REGISTRY_PORT=${RFS_REGISTRY_PORT:-50051}
 REGISTRY_METRICS=${RFS_REGISTRY_METRICS_PORT:-9101}
@@ -29,7 +32,7 @@ KPI_PORT=${RFS_KPI_PORT:-50053}
 KPI_METRICS=${RFS_KPI_METRICS_PORT:-9103}
 NOTIFICATION_PORT=${RFS_NOTIFICATION_PORT:-50054}
 NOTIFICATION_METRICS=${RFS_NOTIFICATION_METRICS_PORT:-9104}
-RFSCTL="$root/$BUILD/tools/rfsctl/rfsctl"
+RFSCTL="$BIN/tools/rfsctl/rfsctl"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$REGISTRY_PORT" "$REGISTRY_METRICS" "$REQUIREMENTS_PORT" "$REQUIREMENTS_METRICS" "$KPI_PORT" "$KPI_METRICS" "$NOTIFICATION_PORT" "$NOTIFICATION_METRICS"; do
@@ -103,7 +106,7 @@ wait_serving() {  # name address log
 # receivers on this machine over http://.
 mail_flags=(--mail_dir "$RUN_DIR/mail")
 [[ -n ${RFS_SMTP_URL:-} ]] && mail_flags=()
-"$root/$BUILD/services/notification/rfs-notification" --listen "0.0.0.0:$NOTIFICATION_PORT" \
+"$BIN/services/notification/rfs-notification" --listen "0.0.0.0:$NOTIFICATION_PORT" \
   --metrics_listen "0.0.0.0:$NOTIFICATION_METRICS" "${mail_flags[@]}" \
   --webhook_allow_http --webhook_allow_cidrs 127.0.0.0/8 \
   2>>"$RUN_DIR/logs/notification.log" &
@@ -115,17 +118,17 @@ else
   echo "make run: rfs-notification sends mails through RFS_SMTP_URL ($RFS_SMTP_URL)"
 fi
 # Each service mints its own token for calls to the other from the shared HS256 key.
-"$root/$BUILD/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
+"$BIN/services/registry/rfs-registry" --listen "0.0.0.0:$REGISTRY_PORT" \
   --metrics_listen "0.0.0.0:$REGISTRY_METRICS" \
   --requirements_address "localhost:$REQUIREMENTS_PORT" \
   --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/registry.log" &
 pids+=($!)
-"$root/$BUILD/services/requirements/rfs-requirements" --listen "0.0.0.0:$REQUIREMENTS_PORT" \
+"$BIN/services/requirements/rfs-requirements" --listen "0.0.0.0:$REQUIREMENTS_PORT" \
   --metrics_listen "0.0.0.0:$REQUIREMENTS_METRICS" \
   --registry_address "localhost:$REGISTRY_PORT" \
   --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/requirements.log" &
 pids+=($!)
-"$root/$BUILD/services/kpi/rfs-kpi" --listen "0.0.0.0:$KPI_PORT" \
+"$BIN/services/kpi/rfs-kpi" --listen "0.0.0.0:$KPI_PORT" \
   --metrics_listen "0.0.0.0:$KPI_METRICS" \
   --registry_address "localhost:$REGISTRY_PORT" \
   --notification_address "localhost:$NOTIFICATION_PORT" 2>>"$RUN_DIR/logs/kpi.log" &

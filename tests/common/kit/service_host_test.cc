@@ -207,15 +207,26 @@ TEST_F(ServiceHostTest, MetricsCountRpcsRoundTripsAndTheStoresOutbox) {
 }
 
 TEST_F(ServiceHostTest, ReadinessFollowsRedisAndLivenessDoesNot) {
+  config_.metrics_listen = "127.0.0.1:0";
   ASSERT_TRUE(StartHost().ok());
+  // rfs_ready says what the health service says (the "service not ready" alert reads it).
+  const auto ready_metric = [this] {
+    const std::string metrics = HttpGet(host_->metrics_port(), "/metrics");
+    if (absl::StrContains(metrics, "\nrfs_ready 1")) return 1;
+    if (absl::StrContains(metrics, "\nrfs_ready 0")) return 0;
+    return -1;
+  };
   EXPECT_TRUE(HealthIs("", ServingStatus::kServing));
   EXPECT_TRUE(HealthIs(Kit::service_full_name(), ServingStatus::kServing));
+  EXPECT_EQ(ready_metric(), 1);
   redis_.Stop();
   EXPECT_TRUE(HealthIs("", ServingStatus::kNotServing));
   EXPECT_TRUE(HealthIs(Kit::service_full_name(), ServingStatus::kNotServing));
   EXPECT_TRUE(HealthIs(kLivenessServiceName, ServingStatus::kServing));
+  EXPECT_EQ(ready_metric(), 0);
   redis_.Start();
   EXPECT_TRUE(HealthIs("", ServingStatus::kServing));
+  EXPECT_EQ(ready_metric(), 1);
 }
 
 TEST_F(ServiceHostTest, AServiceCheckJoinsReadiness) {
