@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/base/logging.h"
+#include "common/redis/sentinel.h"
 
 namespace rfs {
 namespace {
@@ -183,11 +184,27 @@ void AsyncRedis::OnReply(redisAsyncContext* ac, void* reply, void* privdata) {
     return request->done(request->load_error);
   }
   request->done(Checked(r));
+  // The node is no longer the primary (a failover): this connection is given up, and the next
+  // one asks the Sentinels (a plain endpoint reconnects to the same address).
+  if (r->type == REDIS_REPLY_ERROR && NoLongerPrimary(ReplyString(r)) && self->context_ == ac) {
+    self->Drop("the node is no longer the primary (READONLY)");
+  }
 }
 
 void AsyncRedis::Connect() {
   const RedisEndpoint& ep = options_.endpoint;
-  redisAsyncContext* c = ep.unix_path.empty() ? redisAsyncConnect(ep.host.c_str(), ep.port)
+  RedisEndpoint::Address node{ep.host, ep.port};
+  if (ep.through_sentinel()) {
+    // Blocking, on the loop thread: while there is no connection every command fails at once
+    // anyway, and each Sentinel gets connect_timeout.
+    absl::StatusOr<RedisEndpoint::Address> primary = AskSentinels(ep, options_.connect_timeout);
+    if (!primary.ok()) {
+      Drop(std::string(primary.status().message()));
+      return;
+    }
+    node = *primary;
+  }
+  redisAsyncContext* c = ep.unix_path.empty() ? redisAsyncConnect(node.host.c_str(), node.port)
                                                : redisAsyncConnectUnix(ep.unix_path.c_str());
   if (c == nullptr || c->err != 0) {
     Drop(c != nullptr ? c->errstr : "cannot allocate a context");
@@ -207,10 +224,16 @@ void AsyncRedis::Connect() {
   // command_timeout; CheckDeadlines drops the connection past it).
   auto setup = [this, c](std::vector<std::string> argv, bool last) {
     auto request = std::make_unique<Request>();
+    const bool role = argv.front() == "ROLE";
     request->argv = std::move(argv);
     request->deadline = absl::Now() + options_.connect_timeout + options_.command_timeout;
-    request->done = [this, c, last](absl::StatusOr<const redisReply*> r) {
+    request->done = [this, c, last, role](absl::StatusOr<const redisReply*> r) {
       if (context_ != c) return;  // a connection already dropped
+      if (r.ok() && role) r = [&]() -> absl::StatusOr<const redisReply*> {
+        absl::Status primary = PrimaryRole(*r);
+        if (!primary.ok()) return primary;
+        return *r;
+      }();
       if (!r.ok()) {
         RFS_LOG(kError, "redis connection setup failed").Field("error", r.status().message());
         Drop(std::string(r.status().message()));
@@ -225,6 +248,9 @@ void AsyncRedis::Connect() {
   };
   if (!ep.password.empty()) setup({"AUTH", ep.password}, false);
   if (ep.db != 0) setup({"SELECT", absl::StrCat(ep.db)}, false);
+  // Through Sentinel: the node named must be the primary (ROLE), or this connection is dropped
+  // and the Sentinels asked again after the backoff.
+  if (ep.through_sentinel()) setup({"ROLE"}, false);
   setup({"PING"}, true);
 }
 

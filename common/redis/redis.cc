@@ -10,8 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/base/logging.h"
+#include "common/redis/sentinel.h"
 
 namespace rfs {
 namespace {
@@ -37,8 +40,52 @@ absl::StatusOr<RedisReplyPtr> CheckReply(redisReply* raw) {
 std::string RedisEndpoint::Describe() const {
   const std::string auth = password.empty() ? "" : ":***@";
   if (!unix_path.empty()) return absl::StrCat("unix://", unix_path, "?db=", db);
+  if (through_sentinel()) {
+    std::vector<std::string> hosts;
+    for (const Address& s : sentinels) hosts.push_back(absl::StrCat(s.host, ":", s.port));
+    return absl::StrCat("redis+sentinel://", auth, absl::StrJoin(hosts, ","), "/", master_name,
+                        "/", db);
+  }
   return absl::StrCat("redis://", auth, host, ":", port, "/", db);
 }
+
+namespace {
+
+// "[::1]:6379", "host:6379" or "host" (then `default_port`).
+absl::StatusOr<RedisEndpoint::Address> ParseHostPort(absl::string_view hostport,
+                                                     int default_port, absl::string_view url) {
+  RedisEndpoint::Address out;
+  out.port = default_port;
+  const size_t bracket = hostport.find(']');
+  const size_t colon = hostport.rfind(':');
+  const bool has_port = colon != absl::string_view::npos &&
+                        (bracket == absl::string_view::npos ? hostport.find(':') == colon
+                                                            : colon > bracket);
+  if (has_port) {
+    if (!absl::SimpleAtoi(hostport.substr(colon + 1), &out.port) || out.port <= 0 ||
+        out.port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("'", url, "': bad port"));
+    }
+    hostport = hostport.substr(0, colon);
+  }
+  absl::ConsumePrefix(&hostport, "[");
+  absl::ConsumeSuffix(&hostport, "]");
+  if (hostport.empty()) return absl::InvalidArgumentError(absl::StrCat("'", url, "': no host"));
+  out.host = std::string(hostport);
+  return out;
+}
+
+// The ":password@" part of `rest`, consumed.
+void ConsumePassword(absl::string_view* rest, std::string* password) {
+  const size_t at = rest->rfind('@');
+  if (at == absl::string_view::npos) return;
+  absl::string_view userinfo = rest->substr(0, at);
+  const size_t colon = userinfo.find(':');
+  *password = std::string(colon == absl::string_view::npos ? userinfo : userinfo.substr(colon + 1));
+  *rest = rest->substr(at + 1);
+}
+
+}  // namespace
 
 absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
   RedisEndpoint ep;
@@ -58,15 +105,25 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
           absl::StrCat("'", url, "': unix socket path must be absolute (unix:///path)"));
     }
     ep.unix_path = std::string(path);
-  } else if (absl::ConsumePrefix(&rest, "redis://")) {
-    const size_t at = rest.rfind('@');
-    if (at != absl::string_view::npos) {
-      absl::string_view userinfo = rest.substr(0, at);
-      const size_t colon = userinfo.find(':');
-      ep.password = std::string(colon == absl::string_view::npos ? userinfo
-                                                                 : userinfo.substr(colon + 1));
-      rest = rest.substr(at + 1);
+  } else if (absl::ConsumePrefix(&rest, "redis+sentinel://")) {
+    ConsumePassword(&rest, &ep.password);
+    // hosts "/" master-name [ "/" db ]
+    const std::vector<absl::string_view> parts = absl::StrSplit(rest, '/');
+    if (parts.size() < 2 || parts.size() > 3 || parts[1].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", url, "': redis+sentinel://host:26379,host:26379/master-name[/db] expected"));
     }
+    for (absl::string_view hostport : absl::StrSplit(parts[0], ',')) {
+      absl::StatusOr<RedisEndpoint::Address> a = ParseHostPort(hostport, 26379, url);
+      if (!a.ok()) return a.status();
+      ep.sentinels.push_back(*a);
+    }
+    ep.master_name = std::string(parts[1]);
+    if (parts.size() == 3 && !parts[2].empty() && !absl::SimpleAtoi(parts[2], &ep.db)) {
+      return absl::InvalidArgumentError(absl::StrCat("'", url, "': database must be a number"));
+    }
+  } else if (absl::ConsumePrefix(&rest, "redis://")) {
+    ConsumePassword(&rest, &ep.password);
     absl::string_view hostport = rest;
     const size_t slash = rest.find('/');
     if (slash != absl::string_view::npos) {
@@ -76,26 +133,14 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
         return absl::InvalidArgumentError(absl::StrCat("'", url, "': database must be a number"));
       }
     }
-    // "[::1]:6379", "host:6379" or "host".
-    const size_t bracket = hostport.find(']');
-    const size_t colon = hostport.rfind(':');
-    const bool has_port = colon != absl::string_view::npos &&
-                          (bracket == absl::string_view::npos ? hostport.find(':') == colon
-                                                              : colon > bracket);
-    if (has_port) {
-      if (!absl::SimpleAtoi(hostport.substr(colon + 1), &ep.port) || ep.port <= 0 ||
-          ep.port > 65535) {
-        return absl::InvalidArgumentError(absl::StrCat("'", url, "': bad port"));
-      }
-      hostport = hostport.substr(0, colon);
-    }
-    absl::ConsumePrefix(&hostport, "[");
-    absl::ConsumeSuffix(&hostport, "]");
-    if (hostport.empty()) return absl::InvalidArgumentError(absl::StrCat("'", url, "': no host"));
-    ep.host = std::string(hostport);
+    absl::StatusOr<RedisEndpoint::Address> a = ParseHostPort(hostport, 6379, url);
+    if (!a.ok()) return a.status();
+    ep.host = a->host;
+    ep.port = a->port;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "'", url, "' is not a Redis address (redis://host:port/db or unix:///path)"));
+        "'", url, "' is not a Redis address (redis://host:port/db, unix:///path or "
+        "redis+sentinel://host:26379,…/master-name/db)"));
   }
   if (ep.db < 0 || ep.db > 15) {
     return absl::InvalidArgumentError(absl::StrCat("'", url, "': database must be 0..15"));
@@ -142,12 +187,18 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
 // --- RedisLease ---
 
 RedisLease::RedisLease(RedisLease&& other) noexcept
-    : pool_(other.pool_), context_(other.context_) {
+    : pool_(other.pool_), context_(other.context_), not_primary_(other.not_primary_) {
   other.context_ = nullptr;
 }
 
 RedisLease::~RedisLease() {
-  if (context_ != nullptr) pool_->Release(context_, context_->err != 0);
+  if (context_ != nullptr) pool_->Release(context_, context_->err != 0 || not_primary_);
+}
+
+void RedisLease::Watch(const redisReply* reply) {
+  if (reply->type == REDIS_REPLY_ERROR && NoLongerPrimary(ReplyString(reply))) {
+    not_primary_ = true;
+  }
 }
 
 absl::Status RedisLease::Broken() {
@@ -166,6 +217,7 @@ absl::StatusOr<RedisReplyPtr> RedisLease::Raw(const std::vector<absl::string_vie
   pool_->round_trips_.fetch_add(1, std::memory_order_relaxed);
   void* raw = redisCommandArgv(context_, static_cast<int>(argv.size()), ptrs.data(), lens.data());
   if (raw == nullptr) return Broken();
+  Watch(static_cast<redisReply*>(raw));
   return RedisReplyPtr(static_cast<redisReply*>(raw));
 }
 
@@ -196,6 +248,7 @@ absl::StatusOr<std::vector<RedisReplyPtr>> RedisLease::Pipeline(
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return Broken();
+    Watch(static_cast<redisReply*>(raw));
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
   return replies;
@@ -242,8 +295,14 @@ RedisPool::~RedisPool() {
 absl::StatusOr<redisContext*> RedisPool::Connect() {
   const RedisEndpoint& ep = options_.endpoint;
   const timeval connect_tv = absl::ToTimeval(options_.connect_timeout);
+  RedisEndpoint::Address node{ep.host, ep.port};
+  if (ep.through_sentinel()) {
+    absl::StatusOr<RedisEndpoint::Address> primary = AskSentinels(ep, options_.connect_timeout);
+    if (!primary.ok()) return primary.status();
+    node = *primary;
+  }
   redisContext* c = ep.unix_path.empty()
-                        ? redisConnectWithTimeout(ep.host.c_str(), ep.port, connect_tv)
+                        ? redisConnectWithTimeout(node.host.c_str(), node.port, connect_tv)
                         : redisConnectUnixWithTimeout(ep.unix_path.c_str(), connect_tv);
   if (c == nullptr) return absl::ResourceExhaustedError("cannot allocate a redis context");
   auto fail = [&](std::string why) -> absl::Status {
@@ -274,6 +333,14 @@ absl::StatusOr<redisContext*> RedisPool::Connect() {
     const std::string db = absl::StrCat(ep.db);
     if (absl::Status s = setup({"SELECT", db.c_str()}); !s.ok()) {
       return fail(std::string(s.message()));
+    }
+  }
+  if (ep.through_sentinel()) {
+    void* raw = redisCommand(c, "ROLE");
+    if (raw == nullptr) return fail(c->errstr);
+    RedisReplyPtr role(static_cast<redisReply*>(raw));
+    if (absl::Status s = PrimaryRole(role.get()); !s.ok()) {
+      return fail(absl::StrCat(node.host, ":", node.port, ": ", s.message()));
     }
   }
   return c;

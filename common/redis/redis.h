@@ -31,12 +31,23 @@ struct RedisEndpoint {
   std::string unix_path;  // set: unix socket instead of TCP
   int db = 0;
   std::string password;
+  // Set: the primary is found through these Redis Sentinels (common/redis/sentinel.h), by the
+  // name they monitor it under, at every connection; `host` and `port` are then unused.
+  struct Address {
+    std::string host;
+    int port = 26379;
+  };
+  std::vector<Address> sentinels;
+  std::string master_name;
 
+  bool through_sentinel() const { return !sentinels.empty(); }
   // For logs: never shows the password.
   std::string Describe() const;
 };
 
-// Parses "redis://[:password@]host[:port][/db]" and "unix:///path/redis.sock[?db=N]".
+// Parses "redis://[:password@]host[:port][/db]", "unix:///path/redis.sock[?db=N]" and
+// "redis+sentinel://[:password@]host[:port][,host[:port]…]/master-name[/db]" (the Sentinels,
+// 26379 by default; the password is the data nodes', the Sentinels are asked without one).
 absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url);
 
 struct RedisOptions {
@@ -70,7 +81,8 @@ class RedisScript {
 class RedisPool;
 
 // Exclusive use of one connection. Move-only; returns the connection to the pool on
-// destruction, or closes it if it broke.
+// destruction, or closes it if it broke or its node answered that it is no longer the primary
+// (READONLY: a failover happened; the next connection finds the new one).
 class RedisLease {
  public:
   RedisLease(RedisLease&& other) noexcept;
@@ -96,8 +108,12 @@ class RedisLease {
   absl::StatusOr<RedisReplyPtr> Raw(const std::vector<absl::string_view>& argv);
   absl::Status Broken();
 
+  // Notes an error reply that says the node is no longer the primary.
+  void Watch(const redisReply* reply);
+
   RedisPool* pool_;
   redisContext* context_;
+  bool not_primary_ = false;
 };
 
 class RedisPool {

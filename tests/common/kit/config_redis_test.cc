@@ -35,6 +35,26 @@ TEST(RedisUrl, UnixSocket) {
   EXPECT_EQ(ep->db, 3);
 }
 
+TEST(RedisUrl, Sentinels) {
+  auto ep = ParseRedisUrl("redis+sentinel://:s3cret@sentinel-0:26380,sentinel-1,[::1]:26381/rfs/2");
+  ASSERT_TRUE(ep.ok()) << ep.status();
+  ASSERT_TRUE(ep->through_sentinel());
+  ASSERT_EQ(ep->sentinels.size(), 3u);
+  EXPECT_EQ(ep->sentinels[0].host, "sentinel-0");
+  EXPECT_EQ(ep->sentinels[0].port, 26380);
+  EXPECT_EQ(ep->sentinels[1].port, 26379);  // the Sentinel default
+  EXPECT_EQ(ep->sentinels[2].host, "::1");
+  EXPECT_EQ(ep->master_name, "rfs");
+  EXPECT_EQ(ep->db, 2);
+  EXPECT_EQ(ep->password, "s3cret");
+  EXPECT_EQ(ep->Describe(), "redis+sentinel://:***@sentinel-0:26380,sentinel-1:26379,::1:26381/rfs/2");
+  for (const char* bad : {"redis+sentinel://s1:26379", "redis+sentinel://s1:26379/",
+                          "redis+sentinel://s1:0/rfs", "redis+sentinel:///rfs",
+                          "redis+sentinel://s1/rfs/x", "redis+sentinel://s1/rfs/16"}) {
+    EXPECT_EQ(ParseRedisUrl(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(RedisUrl, BadAddressesSayWhatIsWrong) {
   for (const char* bad : {"localhost:6379", "redis://host:0", "redis://host:x/1",
                           "redis://host/99", "unix://relative.sock", "redis://"}) {
