@@ -19,10 +19,7 @@ rules loaded. Then:
 Usage: observability_test.py SOURCE_DIR BUILD_DIR. Needs prometheus (Debian package).
 """
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,9 +28,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from suite import Suite, free_port  # noqa: E402
+
 SRC = Path(sys.argv[1]).resolve()
 BUILD = Path(sys.argv[2]).resolve()
-RFSCTL = str(BUILD / "tools/rfsctl/rfsctl")
 DASHBOARDS = SRC / "deploy/observability/grafana/dashboards"
 RULES = SRC / "deploy/observability/prometheus/rfs-alerts.yml"
 
@@ -52,19 +52,6 @@ failures = []
 def fail(message):
     failures.append(message)
     print(f"FAIL: {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rfsctl(*args, token=None, env=None):
-    e = dict(env or os.environ)
-    if token:
-        e["RFS_TOKEN"] = token
-    return subprocess.run([RFSCTL, *args], capture_output=True, text=True, env=e, check=True).stdout
 
 
 class Prometheus:
@@ -130,39 +117,21 @@ def main():
         fail(render.stdout + render.stderr)
 
     work = Path(tempfile.mkdtemp(prefix="rfs-observability-"))
-    ports = {k: free_port() for k in (
-        "REGISTRY_PORT", "REGISTRY_METRICS_PORT", "REQUIREMENTS_PORT", "REQUIREMENTS_METRICS_PORT",
-        "KPI_PORT", "KPI_METRICS_PORT", "NOTIFICATION_PORT", "NOTIFICATION_METRICS_PORT", "PROM")}
-    env = dict(os.environ, RFS_RUN_DIR=str(work / "run"), BUILD_DIR=str(BUILD),
-               **{f"RFS_{k}": str(v) for k, v in ports.items() if k != "PROM"})
-    for var in ("RFS_TOKEN", "RFS_ADDR", "RFS_KPI_ADDR", "RFS_REQUIREMENTS_ADDR",
-                "RFS_NOTIFICATION_ADDR", "RFS_SMTP_URL"):
-        env.pop(var, None)
-    suite_log = open(work / "run.out", "w")
-    suite = subprocess.Popen([str(SRC / "deploy/local/run.sh")], cwd=SRC, env=env,
-                             stdout=suite_log, stderr=subprocess.STDOUT, start_new_session=True)
+    suite = Suite(SRC, BUILD, work)
     prometheus = None
     try:
-        deadline = time.time() + 240
-        while "rfs is running" not in (work / "run.out").read_text():
-            if suite.poll() is not None or time.time() > deadline:
-                print((work / "run.out").read_text())
-                raise SystemExit("FAIL: the suite did not start (deploy/local/run.sh)")
-            time.sleep(0.5)
-        key = str(work / "run/auth.key")
-        ctl_env = dict(env, RFS_ADDR=f"localhost:{ports['REGISTRY_PORT']}",
-                       RFS_KPI_ADDR=f"localhost:{ports['KPI_PORT']}")
-        admin = rfsctl("token", "--key_file", key, "--role", "secretariat", "--sub", "observability").strip()
-        bureau = rfsctl("token", "--key_file", key, "--role", "bureau", "--block", "HOKURIKU",
-                        "--sub", "hokuriku-bureau").strip()
+        suite.start()
+        ports = dict(suite.ports, PROM=free_port())
+        admin = suite.token("secretariat", "observability")
+        bureau = suite.token("bureau", "hokuriku-bureau", "--block", "HOKURIKU")
 
         # The Hokuriku bureau verifies one reported value of each mandatory KGI: verified
         # series exist.
         to_verify = {"kgi-capex": None, "kgi-value-added": None, "kgi-talent": None}
-        plans = json.loads(rfsctl("list", "--json", token=admin, env=ctl_env)).get("plans", [])
+        plans = json.loads(suite.rfsctl("list", "--json", token=admin)).get("plans", [])
         for plan in plans:
             try:
-                ms = json.loads(rfsctl("kpi", "list", plan["name"], "--json", token=admin, env=ctl_env))
+                ms = json.loads(suite.rfsctl("kpi", "list", plan["name"], "--json", token=admin))
             except subprocess.CalledProcessError:
                 continue
             for m in ms.get("measurements", []):
@@ -172,7 +141,7 @@ def main():
         for indicator, name in to_verify.items():
             if name is None:
                 raise SystemExit(f"FAIL: no reported {indicator} value in the samples to verify")
-            rfsctl("kpi", "verify", name, "--comment", "observability test", token=bureau, env=ctl_env)
+            suite.rfsctl("kpi", "verify", name, "--comment", "observability test", token=bureau)
         verified = ", ".join(to_verify.values())
 
         config = work / "prometheus.yml"
@@ -215,9 +184,9 @@ def main():
             if r.get("health") != "ok":
                 fail(f"alert {r['name']}: {r.get('health')} {r.get('lastError', '')}")
 
-        national = json.loads(rfsctl("kpi", "national", "2026", "--json", token=admin, env=ctl_env))
-        hokuriku = json.loads(rfsctl("kpi", "national", "2026", "--block", "HOKURIKU", "--json",
-                                     token=admin, env=ctl_env))
+        national = json.loads(suite.rfsctl("kpi", "national", "2026", "--json", token=admin))
+        hokuriku = json.loads(suite.rfsctl("kpi", "national", "2026", "--block", "HOKURIKU",
+                                           "--json", token=admin))
         values = {"datasource": "prometheus", "fiscal_year": "2026", "tokyo": "false",
                   "block": "HOKURIKU", "job": "rfs-.*"}
         queries = 0
@@ -266,11 +235,7 @@ def main():
         if prometheus is not None:
             prometheus.terminate()
             prometheus.wait(timeout=30)
-        os.killpg(suite.pid, signal.SIGTERM)
-        try:
-            suite.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(suite.pid, signal.SIGKILL)
+        suite.stop()
         subprocess.run(["rm", "-rf", str(work)])
     if failures:
         sys.exit(1)
