@@ -35,5 +35,5 @@ status=$(info rdb_last_bgsave_status)
 [[ $status == ok ]] || { echo "redis-backup: the snapshot failed ($status); see Redis' log" >&2; exit 1; }
 cp "$dir/$file" "$out.partial"
 mv "$out.partial" "$out"
-sha256sum "$out" > "$out.sha256"
+(cd "$(dirname "$out")" && sha256sum "$(basename "$out")" > "$(basename "$out").sha256")
 echo "redis-backup: $out ($(stat -c %s "$out") bytes, snapshot of $(date -d "@$(info rdb_last_save_time)" -u +%FT%TZ))"

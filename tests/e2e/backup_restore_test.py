@@ -33,34 +33,6 @@ def fail(message):
     print(f"FAIL: {message}", flush=True)
 
 
-def snapshot(suite, admin, toyama):
-    """What the suite holds, as rfsctl shows it (JSON), keyed by what it is."""
-    state = {}
-    plans = json.loads(suite.rfsctl("list", "--all", "--json", token=admin))
-    for plan in plans.get("plans", []):
-        name = plan["name"]
-        state[f"plan {name}"] = suite.rfsctl("get", name, "--json", token=admin)
-        state[f"versions {name}"] = suite.rfsctl("versions", name, "--json", token=admin)
-        state[f"reviews {name}"] = suite.rfsctl("reviews", name, "--json", token=admin)
-        kpi = subprocess.run([str(BUILD / "tools/rfsctl/rfsctl"), "kpi", "list", name, "--json"],
-                             capture_output=True, text=True,
-                             env=dict(suite.ctl_env, RFS_TOKEN=admin))
-        if kpi.returncode == 0:  # plans rfs-kpi does not track answer NOT_FOUND
-            state[f"measurements {name}"] = kpi.stdout
-    subs = json.loads(suite.rfsctl("subscriptions", "list", "--all", "--json", token=admin) or "{}")
-    for s in subs.get("subscriptions", []):
-        state[f"subscription {s['name']}"] = s.get("url", "")
-    contacts = json.loads(suite.rfsctl("contacts", "list", "--json", token=toyama) or "{}")
-    for c in contacts.get("contacts", []):
-        state[f"contact {c['name']}"] = c.get("address", "")
-    # One JSON object (a LoggedEvent) a line.
-    for line in suite.rfsctl("events", "list", "--limit", "0", "--json", token=admin).splitlines():
-        if line.strip():
-            e = json.loads(line)
-            state[f"event {e['event']['id']}"] = e["cursor"]
-    return state
-
-
 def main():
     work = Path(tempfile.mkdtemp(prefix="rfs-backup-"))
     suite = Suite(SRC, BUILD, work)
@@ -91,7 +63,7 @@ def main():
         thread.start()
         while len(acked) < 10:
             threading.Event().wait(0.1)
-        before = snapshot(suite, admin, toyama)  # all acknowledged before the backup began
+        before = suite.snapshot(admin, toyama)  # all acknowledged before the backup began
         backup = work / "backup" / "rfs.rdb"
         backup.parent.mkdir()
         subprocess.run([str(SRC / "deploy/ops/redis-backup.sh"), str(backup), "-s",
@@ -108,7 +80,7 @@ def main():
         subprocess.run([str(SRC / "deploy/ops/redis-restore.sh"), str(backup),
                         str(suite.run_dir / "redis")], check=True)
         suite.start()
-        after = snapshot(suite, admin, toyama)
+        after = suite.snapshot(admin, toyama)
 
         kinds = {}
         for key, value in before.items():

@@ -3,6 +3,7 @@ ports, in a private directory, with rfsctl pointed at it. Started once, it loads
 (plans, reviews, measurements, a contact); started again on the same directory, it keeps what
 Redis holds.
 """
+import json
 import os
 import signal
 import socket
@@ -75,3 +76,34 @@ class Suite:
     def token(self, role, sub, *extra):
         return self.rfsctl("token", "--key_file", str(self.run_dir / "auth.key"), "--role", role,
                            "--sub", sub, *extra).strip()
+
+    def snapshot(self, admin, toyama):
+        """What the suite holds, as rfsctl shows it, keyed by what it is: every plan (GetPlan),
+        its versions, reviews and stored measurements (name, value, state, revision, who and
+        when: not what is computed against today's date), the webhook subscriptions, Toyama's
+        contacts, and every event of the log (its cursor). `admin`: a secretariat token;
+        `toyama`: a token of Toyama prefecture (160008), who keeps the sample contact."""
+        state = {}
+        plans = json.loads(self.rfsctl("list", "--all", "--json", token=admin))
+        for plan in plans.get("plans", []):
+            name = plan["name"]
+            state[f"plan {name}"] = self.rfsctl("get", name, "--json", token=admin)
+            state[f"versions {name}"] = self.rfsctl("versions", name, "--json", token=admin)
+            state[f"reviews {name}"] = self.rfsctl("reviews", name, "--json", token=admin)
+            kpi = self.rfsctl("kpi", "list", name, "--json", token=admin, check=False)
+            if kpi:
+                keep = ("name", "value", "state", "revision", "reported_by", "report_time")
+                state[f"measurements {name}"] = json.dumps(
+                    [{k: m.get(k) for k in keep} for m in json.loads(kpi).get("measurements", [])])
+        subs = json.loads(self.rfsctl("subscriptions", "list", "--all", "--json", token=admin) or "{}")
+        for s in subs.get("subscriptions", []):
+            state[f"subscription {s['name']}"] = s.get("url", "")
+        contacts = json.loads(self.rfsctl("contacts", "list", "--json", token=toyama) or "{}")
+        for c in contacts.get("contacts", []):
+            state[f"contact {c['name']}"] = c.get("address", "")
+        # One JSON object (a LoggedEvent) a line.
+        for line in self.rfsctl("events", "list", "--limit", "0", "--json", token=admin).splitlines():
+            if line.strip():
+                e = json.loads(line)
+                state[f"event {e['event']['id']}"] = e["cursor"]
+        return state
