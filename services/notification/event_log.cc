@@ -42,6 +42,11 @@ EventLog::EventLog(RedisPool* pool, AsyncRedis* async, EventLogOptions options)
       options_(std::move(options)),
       publish_script_(Script({lua::kPublishLua})) {}
 
+EventLog::~EventLog() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(this, &EventLog::IdleLocked));
+}
+
 void EventLog::PublishAsync(std::vector<Outgoing> events, const std::string& subject,
                             bool counted, PublishDone done) {
   int64_t bytes = 0;

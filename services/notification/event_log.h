@@ -86,6 +86,10 @@ struct LogBounds {
 class EventLog : public RedisStore {
  public:
   EventLog(RedisPool* pool, AsyncRedis* async, EventLogOptions options);
+  // Waits for the batches in Redis and the calls queued behind them to be answered (the Redis
+  // client answers every command, failing it at its deadline at the latest), so no answer
+  // arrives after the log is gone.
+  ~EventLog();
 
   struct Published {
     int appended = 0;
@@ -151,6 +155,10 @@ class EventLog : public RedisStore {
   // the first call alone has more) and counts the batch in flight; empty when none wait or
   // kBatchesInFlight are already in Redis.
   std::vector<Waiting> TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // No batch in Redis and none waiting.
+  bool IdleLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return in_flight_ == 0 && waiting_.empty();
+  }
   // Sends a batch as one script; when its reply is in, answers each call and sends the next.
   void Send(std::vector<Waiting> batch);
   // Answers the calls of a batch from the script's reply.
