@@ -31,7 +31,6 @@
 #include "tests/support/plans.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
-#include "tests/support/sentinel_cluster.h"
 
 namespace rfs::testing {
 namespace {

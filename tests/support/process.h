@@ -67,6 +67,10 @@ CommandResult RunShell(const std::string& command);
 // Polls `ready` until it returns true or `timeout` passes. Returns whether it became true.
 bool WaitFor(const std::function<bool()>& ready, absl::Duration timeout = absl::Seconds(20));
 
+// A TCP port on 127.0.0.1 free when asked (for servers that need a TCP port: replication,
+// Sentinel, load balancing over replicas).
+int FreeLoopbackPort();
+
 // Directory of the build tree's binaries (set by CMake): RFS_BUILD_DIR.
 std::string BuildDir();
 // The source tree's data directory.

@@ -15,9 +15,6 @@
 
 namespace rfs::testing {
 
-// A TCP port on 127.0.0.1 free when asked.
-int FreeLoopbackPort();
-
 class SentinelCluster {
  public:
   static constexpr char kMaster[] = "rfs";

@@ -31,28 +31,17 @@ namespace {
 
 constexpr const char* kMaster = SentinelCluster::kMaster;
 
-int FreePort() { return FreeLoopbackPort(); }
-std::string CliAt(int port, const std::string& args) { return SentinelCluster::CliAt(port, args); }
 
 class SentinelTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster_.Start();
-    primary_ = &cluster_.primary();
-    replica_ = &cluster_.replica();
-    primary_port_ = cluster_.primary_port();
-    replica_port_ = cluster_.replica_port();
-    sentinel_ports_ = cluster_.sentinel_ports();
     options_ = cluster_.options();
   }
 
   int NamedPrimary() { return cluster_.NamedPrimary(); }
 
   SentinelCluster cluster_;
-  RedisServer* primary_ = nullptr;
-  RedisServer* replica_ = nullptr;
-  int primary_port_ = 0, replica_port_ = 0;
-  std::vector<int> sentinel_ports_;
   RedisOptions options_;
 };
 
@@ -89,7 +78,7 @@ bool AsyncSet(AsyncRedis& async, const std::string& key) {
 TEST_F(SentinelTest, ThePoolAndTheAsyncClientFollowAPrimaryKilledUnderWrites) {
   RedisPool pool(options_);
   AsyncRedis async(options_);
-  ASSERT_EQ(NamedPrimary(), primary_port_);
+  ASSERT_EQ(NamedPrimary(), cluster_.primary_port());
   ASSERT_TRUE(pool.Ping().ok());
 
   // Two writers: plain writes, and writes each followed by WAIT 1 (acknowledged by the replica).
@@ -116,7 +105,7 @@ TEST_F(SentinelTest, ThePoolAndTheAsyncClientFollowAPrimaryKilledUnderWrites) {
     absl::MutexLock lock(&mu);
     return acked_plain.size() >= 300 && acked_waited.size() >= 100;
   }));
-  primary_->Kill();  // kill -9, writes in flight
+  cluster_.primary().Kill();  // kill -9, writes in flight
   killed = true;
   const absl::Time killed_at = absl::Now();
   const bool resumed = WaitFor([&] { return after_kill.load() >= 200; }, absl::Seconds(60));
@@ -125,15 +114,15 @@ TEST_F(SentinelTest, ThePoolAndTheAsyncClientFollowAPrimaryKilledUnderWrites) {
   plain.join();
   waited.join();
   ASSERT_TRUE(resumed) << "writes did not resume after the primary was killed";
-  EXPECT_EQ(NamedPrimary(), replica_port_) << "the replica was not promoted";
+  EXPECT_EQ(NamedPrimary(), cluster_.replica_port()) << "the replica was not promoted";
 
   // What the new primary holds of what was acknowledged.
   int lost_plain = 0, lost_waited = 0;
   for (const std::string& key : acked_plain) {
-    if (absl::StripAsciiWhitespace(replica_->Cli("EXISTS " + key)) != "1") ++lost_plain;
+    if (absl::StripAsciiWhitespace(cluster_.replica().Cli("EXISTS " + key)) != "1") ++lost_plain;
   }
   for (const std::string& key : acked_waited) {
-    if (absl::StripAsciiWhitespace(replica_->Cli("EXISTS " + key)) != "1") ++lost_waited;
+    if (absl::StripAsciiWhitespace(cluster_.replica().Cli("EXISTS " + key)) != "1") ++lost_waited;
   }
   RecordProperty("acknowledged_plain", static_cast<int>(acked_plain.size()));
   RecordProperty("lost_plain", lost_plain);
@@ -148,7 +137,7 @@ TEST_F(SentinelTest, ThePoolAndTheAsyncClientFollowAPrimaryKilledUnderWrites) {
 
   // The non-blocking client reaches the new primary too.
   EXPECT_TRUE(WaitFor([&] { return AsyncSet(async, "async:after"); }));
-  EXPECT_EQ(absl::StripAsciiWhitespace(replica_->Cli("EXISTS async:after")), "1");
+  EXPECT_EQ(absl::StripAsciiWhitespace(cluster_.replica().Cli("EXISTS async:after")), "1");
 }
 
 TEST_F(SentinelTest, AGracefulFailoverIsFollowed) {
@@ -158,16 +147,16 @@ TEST_F(SentinelTest, AGracefulFailoverIsFollowed) {
   ASSERT_TRUE(WaitFor([&] { return async.connected(); }));
   // Sentinel promotes the replica and makes the old primary its replica (it stays up, and
   // Sentinel closes its clients' connections): both clients find the new primary.
-  ASSERT_TRUE(absl::StrContains(CliAt(sentinel_ports_[0], absl::StrCat("SENTINEL FAILOVER ", kMaster)), "OK"));
+  ASSERT_TRUE(absl::StrContains(SentinelCluster::CliAt(cluster_.sentinel_ports()[0], absl::StrCat("SENTINEL FAILOVER ", kMaster)), "OK"));
   ASSERT_TRUE(WaitFor([&] {
-    return NamedPrimary() == replica_port_ &&
-           absl::StrContains(primary_->Cli("INFO replication"), "role:slave");
+    return NamedPrimary() == cluster_.replica_port() &&
+           absl::StrContains(cluster_.primary().Cli("INFO replication"), "role:slave");
   }, absl::Seconds(30)));
   EXPECT_TRUE(WaitFor([&] { return pool.Command({"SET", "after", "1"}).ok(); }));
-  EXPECT_EQ(absl::StripAsciiWhitespace(replica_->Cli("GET after")), "1")
+  EXPECT_EQ(absl::StripAsciiWhitespace(cluster_.replica().Cli("GET after")), "1")
       << "the write went to the new primary";
   EXPECT_TRUE(WaitFor([&] { return AsyncSet(async, "async:after"); }));
-  EXPECT_EQ(absl::StripAsciiWhitespace(replica_->Cli("GET async:after")), "1");
+  EXPECT_EQ(absl::StripAsciiWhitespace(cluster_.replica().Cli("GET async:after")), "1");
 }
 
 // Sentinel kills the clients of a primary it demotes, but a primary cut off from the Sentinels
@@ -177,7 +166,7 @@ TEST_F(SentinelTest, AGracefulFailoverIsFollowed) {
 // reconnection).
 TEST(ReadonlyReply, BothClientsGiveTheConnectionUp) {
   TempDir a_dir, b_dir;
-  const int b_port = FreePort();
+  const int b_port = FreeLoopbackPort();
   RedisServer a(a_dir.path());
   RedisServer b(b_dir.path(), {"--port", absl::StrCat(b_port), "--bind", "127.0.0.1"});
   a.Start();
@@ -229,12 +218,12 @@ TEST(ReadonlyReply, BothClientsGiveTheConnectionUp) {
 
 TEST_F(SentinelTest, NoSentinelAnsweringIsUnavailableNamingEach) {
   RedisEndpoint ep;
-  ep.sentinels = {{"127.0.0.1", FreePort()}, {"127.0.0.1", sentinel_ports_[0]}};
+  ep.sentinels = {{"127.0.0.1", FreeLoopbackPort()}, {"127.0.0.1", cluster_.sentinel_ports()[0]}};
   ep.master_name = "no-such-primary";
   absl::StatusOr<RedisEndpoint::Address> a = AskSentinels(ep, absl::Milliseconds(300));
   ASSERT_EQ(a.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(absl::StrContains(a.status().message(), "no-such-primary")) << a.status();
-  EXPECT_TRUE(absl::StrContains(a.status().message(), absl::StrCat(sentinel_ports_[0])))
+  EXPECT_TRUE(absl::StrContains(a.status().message(), absl::StrCat(cluster_.sentinel_ports()[0])))
       << a.status();
 }
 
