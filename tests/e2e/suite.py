@@ -16,10 +16,19 @@ PORT_NAMES = ("REGISTRY_PORT", "REGISTRY_METRICS_PORT", "REQUIREMENTS_PORT",
               "NOTIFICATION_METRICS_PORT")
 
 
+_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, never one this process was given already (the kernel may hand
+    the same free port out twice in a row)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
 
 
 class Suite:

@@ -10,6 +10,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include "absl/time/clock.h"
@@ -141,19 +143,30 @@ CommandResult RunShell(const std::string& command) {
 }
 
 int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
-    throw std::runtime_error("no free loopback port");
+  // Outside the kernel's ephemeral range (32768 and up), from an offset of this process: a port
+  // the kernel hands to another test's "port 0" (or that another test picked the same way) is
+  // not one a replica of ours is about to bind again after a restart. Never the same port twice.
+  static std::mutex mu;
+  static std::set<int> given;
+  std::lock_guard<std::mutex> lock(mu);
+  const int start = static_cast<int>((static_cast<unsigned>(getpid()) * 97u) % 10000u);
+  for (int i = 0; i < 10000; ++i) {
+    const int port = 20000 + (start + i) % 10000;
+    if (given.count(port) != 0) continue;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) {
+      given.insert(port);
+      return port;
+    }
   }
-  close(fd);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("no free loopback port in 20000..29999");
 }
 
 }  // namespace rfs::testing
