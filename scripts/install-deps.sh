@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libzstd-dev
   redis-server redis-tools openssl
   python3 python3-grpcio python3-protobuf python3-yaml nghttp2-client curl
-  prometheus
+  prometheus chromium
 )
 
 missing=()

@@ -123,23 +123,37 @@ absl::StatusOr<std::string> MintToken(const VerificationKey& key, const TokenCla
   return token;
 }
 
-TokenVerifier::TokenVerifier(VerificationKey key, const ReferenceData* reference)
-    : key_(std::move(key)), reference_(reference) {}
+TokenVerifier::TokenVerifier(VerificationKey key, const ReferenceData* reference,
+                             std::optional<VerificationKey> extra)
+    : key_(std::move(key)), extra_(std::move(extra)), reference_(reference) {}
 
 absl::StatusOr<Principal> TokenVerifier::VerifyUncached(const std::string& token) const {
+  bool signed_by_it = false;
+  absl::StatusOr<Principal> p = VerifyWith(key_, token, &signed_by_it);
+  if (signed_by_it || !extra_.has_value()) return p;
+  absl::StatusOr<Principal> q = VerifyWith(*extra_, token, &signed_by_it);
+  // Neither key's signature: the first key's reason (the same words whichever key is extra).
+  return signed_by_it ? q : p;
+}
+
+absl::StatusOr<Principal> TokenVerifier::VerifyWith(const VerificationKey& key,
+                                                    const std::string& token,
+                                                    bool* signed_by_it) const {
+  *signed_by_it = false;
   jwt_t* raw = nullptr;
   const int rc = jwt_decode(&raw, token.c_str(),
-                            reinterpret_cast<const unsigned char*>(key_.material.data()),
-                            static_cast<int>(key_.material.size()));
+                            reinterpret_cast<const unsigned char*>(key.material.data()),
+                            static_cast<int>(key.material.size()));
   JwtPtr j(raw);
   if (rc != 0 || j == nullptr) return Unauthenticated("token is malformed or its signature is invalid");
-  // Accept only the configured algorithm: an HS256 token "signed" with a public RS256 key, or
-  // an unsigned token, must never pass.
+  // Accept only the key's algorithm: an HS256 token "signed" with a public RS256 key, or an
+  // unsigned token, must never pass.
   const jwt_alg_t expected =
-      key_.algorithm == VerificationKey::Algorithm::kHs256 ? JWT_ALG_HS256 : JWT_ALG_RS256;
+      key.algorithm == VerificationKey::Algorithm::kHs256 ? JWT_ALG_HS256 : JWT_ALG_RS256;
   if (jwt_get_alg(j.get()) != expected) {
     return Unauthenticated(absl::StrCat("token algorithm must be ", jwt_alg_str(expected)));
   }
+  *signed_by_it = true;
   // Every claim is read from the token's JSON and type-checked: a claim of the wrong type is
   // refused, never read as absent or as 0.
   char* raw_claims = jwt_get_grants_json(j.get(), nullptr);
@@ -179,7 +193,7 @@ absl::StatusOr<Principal> TokenVerifier::VerifyUncached(const std::string& token
   if (absl::FromUnixSeconds(nbf) > absl::Now() + absl::Seconds(60)) {
     return Unauthenticated("token is not valid yet ('nbf' in the future)");
   }
-  if (!key_.issuer.empty() && text("iss") != key_.issuer) {
+  if (!key.issuer.empty() && text("iss") != key.issuer) {
     return Unauthenticated("claim 'iss' is not the issuer this service trusts");
   }
   // `aud` is a string or an array of strings (RFC 7519 4.1.3); anything else is refused, also
@@ -191,12 +205,12 @@ absl::StatusOr<Principal> TokenVerifier::VerifyUncached(const std::string& token
     }
     if (!strings) return Unauthenticated("claim 'aud' must be a string or an array of strings");
   }
-  if (!key_.audience.empty()) {
+  if (!key.audience.empty()) {
     bool ours = false;
     auto aud = claims.find("aud");
-    if (aud != claims.end() && aud->is_string()) ours = aud->get<std::string>() == key_.audience;
+    if (aud != claims.end() && aud->is_string()) ours = aud->get<std::string>() == key.audience;
     if (aud != claims.end() && aud->is_array()) {
-      for (const auto& a : *aud) ours |= a.is_string() && a.get<std::string>() == key_.audience;
+      for (const auto& a : *aud) ours |= a.is_string() && a.get<std::string>() == key.audience;
     }
     if (!ours) return Unauthenticated("claim 'aud' does not name this service");
   }

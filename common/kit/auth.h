@@ -9,6 +9,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <grpcpp/server_context.h>
@@ -54,10 +55,16 @@ absl::StatusOr<std::string> MintToken(const VerificationKey& key, const TokenCla
 
 class TokenVerifier {
  public:
-  // `reference` (may be null) is used to check that a bureau's block exists.
-  TokenVerifier(VerificationKey key, const ReferenceData* reference);
+  // `reference` (may be null) is used to check that a bureau's block exists. `extra`, when
+  // given, is a second key accepted as well (--auth_extra_key_file): the next key before a
+  // rotation, the previous one after it, so that a key changes without a refused call
+  // (docs/operations.md, "Rotating the token key"). Each key checks its own algorithm, issuer
+  // and audience.
+  TokenVerifier(VerificationKey key, const ReferenceData* reference,
+                std::optional<VerificationKey> extra = std::nullopt);
 
-  // Verifies a compact JWT: signature with the configured algorithm only, `exp` an integer in
+  // Verifies a compact JWT: signature with the configured algorithm only (by the key, else by
+  // the extra key), `exp` an integer in
   // the future, `nbf` (when present) an integer not in the future, `iss` and `aud` as
   // configured, `sub` 1..256 characters without control characters, claims well-formed. UNAUTHENTICATED with a reason otherwise. Verified
   // tokens are cached until they expire.
@@ -68,6 +75,10 @@ class TokenVerifier {
 
  private:
   absl::StatusOr<Principal> VerifyUncached(const std::string& token) const;
+  // With one key; `*signed_by_it` tells whether the signature was this key's (then the answer
+  // is final: no other key is tried).
+  absl::StatusOr<Principal> VerifyWith(const VerificationKey& key, const std::string& token,
+                                       bool* signed_by_it) const;
 
   static constexpr int kShards = 16;
   static constexpr size_t kMaxPerShard = 4096;
@@ -77,6 +88,7 @@ class TokenVerifier {
   };
 
   const VerificationKey key_;
+  const std::optional<VerificationKey> extra_;
   const ReferenceData* reference_;
   mutable std::array<Shard, kShards> shards_;
 };

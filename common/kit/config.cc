@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -26,6 +28,9 @@ ABSL_FLAG(int, redis_pool_size, 16, "Maximum Redis connections of the pool");
 ABSL_FLAG(int, redis_connect_timeout_ms, 1000, "Redis connect timeout");
 ABSL_FLAG(int, redis_command_timeout_ms, 2000, "Redis command timeout");
 ABSL_FLAG(std::string, auth_key_file, "", "JWT verification key: an HS256 secret, or an RS256 public key in PEM (required)");
+ABSL_FLAG(std::string, auth_extra_key_file, "",
+          "A second JWT verification key accepted as well, never used to mint: the next key "
+          "before a rotation, the previous one after it (docs/operations.md, Rotating the token key)");
 ABSL_FLAG(std::string, auth_issuer, "", "Expected 'iss' claim of tokens (required with an RS256 key: the identity provider's issuer)");
 ABSL_FLAG(std::string, auth_audience, "", "Expected 'aud' claim of tokens (required with an RS256 key: the audience the identity provider issues rfs tokens for)");
 ABSL_FLAG(std::string, data_dir, RFS_DEFAULT_DATA_DIR, "Directory with reference data (prefectures.csv, blocks.csv, strategic_fields.csv)");
@@ -144,8 +149,12 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
         absl::StrCat("--auth_key_file: cannot read ", config.auth_key_file));
   }
 
+  config.auth_extra_key_file = absl::GetFlag(FLAGS_auth_extra_key_file);
   config.auth_issuer = absl::GetFlag(FLAGS_auth_issuer);
   config.auth_audience = absl::GetFlag(FLAGS_auth_audience);
+  if (absl::Status key = LoadExtraAuthKey(config).status(); !key.ok()) {
+    return absl::InvalidArgumentError(key.message());
+  }
   if (absl::Status key = LoadAuthKey(config).status(); !key.ok()) {
     return absl::InvalidArgumentError(key.message());
   }
@@ -240,19 +249,40 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
   return config;
 }
 
-absl::StatusOr<VerificationKey> LoadAuthKey(const ServerConfig& config) {
-  absl::StatusOr<VerificationKey> key = LoadVerificationKey(config.auth_key_file);
-  if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat("--auth_key_file: ", key.status().message()));
+namespace {
+
+// The key of `path` (flag `flag`) with the configured issuer and audience.
+absl::StatusOr<VerificationKey> LoadKeyOfFlag(const ServerConfig& config, const std::string& path,
+                                              absl::string_view flag) {
+  absl::StatusOr<VerificationKey> key = LoadVerificationKey(path);
+  if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", key.status().message()));
   if (key->algorithm == VerificationKey::Algorithm::kRs256 &&
       (config.auth_issuer.empty() || config.auth_audience.empty())) {
-    return absl::InvalidArgumentError(
-        "--auth_issuer and --auth_audience are required with an RS256 --auth_key_file: an "
-        "identity provider signs tokens for other systems too, and only tokens issued for rfs "
-        "may pass");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--auth_issuer and --auth_audience are required with an RS256 ", flag,
+        ": an identity provider signs tokens for other systems too, and only tokens issued for "
+        "rfs may pass"));
   }
   key->issuer = config.auth_issuer;
   key->audience = config.auth_audience;
   return key;
+}
+
+}  // namespace
+
+absl::StatusOr<VerificationKey> LoadAuthKey(const ServerConfig& config) {
+  return LoadKeyOfFlag(config, config.auth_key_file, "--auth_key_file");
+}
+
+absl::StatusOr<std::optional<VerificationKey>> LoadExtraAuthKey(const ServerConfig& config) {
+  if (config.auth_extra_key_file.empty()) return std::optional<VerificationKey>();
+  if (!Readable(config.auth_extra_key_file)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auth_extra_key_file: cannot read ", config.auth_extra_key_file));
+  }
+  ASSIGN_OR_RETURN(VerificationKey key,
+                   LoadKeyOfFlag(config, config.auth_extra_key_file, "--auth_extra_key_file"));
+  return std::optional<VerificationKey>(std::move(key));
 }
 
 }  // namespace rfs

@@ -3,6 +3,7 @@
 // validated once at start with a message that says what to fix.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,9 @@ struct ServerConfig {
   std::string metrics_listen;  // "0.0.0.0:9101"; "" disables the exposer
   RedisOptions redis;
   std::string auth_key_file;
+  // A second verification key, accepted too and never used to mint (--auth_extra_key_file):
+  // empty outside a key rotation.
+  std::string auth_extra_key_file;
   // Expected `iss` and `aud` claims of tokens; required with an RS256 key.
   std::string auth_issuer;
   std::string auth_audience;
@@ -73,5 +77,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(const ServiceDefaults& defaul
 // The token verification key of --auth_key_file with the expected issuer and audience
 // (--auth_issuer, --auth_audience; both required with an RS256 key).
 absl::StatusOr<VerificationKey> LoadAuthKey(const ServerConfig& config);
+// The key of --auth_extra_key_file, with the same issuer and audience; nullopt without one.
+absl::StatusOr<std::optional<VerificationKey>> LoadExtraAuthKey(const ServerConfig& config);
 
 }  // namespace rfs

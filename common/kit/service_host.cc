@@ -44,7 +44,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Create(const ServerCon
   std::unique_ptr<ServiceHost> host(new ServiceHost(config, std::move(name), stats_interval));
   ASSIGN_OR_RETURN(host->reference_, ReferenceData::Load(config.data_dir));
   ASSIGN_OR_RETURN(VerificationKey key, LoadAuthKey(config));
-  host->verifier_ = std::make_unique<TokenVerifier>(std::move(key), host->reference_.get());
+  ASSIGN_OR_RETURN(std::optional<VerificationKey> extra, LoadExtraAuthKey(config));
+  host->verifier_ =
+      std::make_unique<TokenVerifier>(std::move(key), host->reference_.get(), std::move(extra));
   host->pool_ = std::make_unique<RedisPool>(config.redis);
   host->async_ = std::make_unique<AsyncRedis>(config.redis);
   WarnUnlessDurable(host->pool_.get());

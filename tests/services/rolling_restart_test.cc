@@ -5,6 +5,12 @@
 // AggregateKgi on rfs-kpi, and a WatchEvents client that resumes from its last cursor whenever
 // its stream ends. At most 0.1 % of the calls may fail, and the watcher gets the event of every
 // acknowledged plan once.
+//
+// The two rolls are a token key rotation, as docs/operations.md describes it: the replicas
+// start with the old key alone; the first roll adds the new key as --auth_extra_key_file; the
+// clients then switch to tokens of the new key; the second roll makes the new key the key
+// (the services mint their own tokens with it) and the old one the extra. No call may be
+// refused UNAUTHENTICATED at any moment, also between replicas of different rolls.
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
@@ -16,6 +22,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -58,11 +65,15 @@ struct Replica {
   Process process;
 };
 
-TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
+TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheTokenKey) {
   TempDir dir;
   RedisServer redis(dir.path());
   redis.Start();
-  std::ofstream(dir.File("auth.key")) << "rolling-restart-secret-0123456789abcdefghij\n";
+  std::ofstream(dir.File("old.key")) << "rolling-restart-old-secret-0123456789abcdefghij\n";
+  std::ofstream(dir.File("new.key")) << "rolling-restart-new-secret-9876543210zyxwvutsrq\n";
+  // The keys each replica starts with: the old alone, then (first roll) the old with the new
+  // as extra, then (second roll) the new with the old as extra.
+  std::string key_file = dir.File("old.key"), extra_key_file;
   const std::vector<std::string> services = {"notification", "registry", "requirements", "kpi"};
   std::map<std::string, std::vector<int>> ports;
   for (const std::string& s : services) ports[s] = {FreeLoopbackPort(), FreeLoopbackPort()};
@@ -82,11 +93,14 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
   auto start = [&](Replica& r) {
     std::vector<std::string> argv = {
         BuildDir() + "/services/" + r.service + "/rfs-" + r.service, "--redis", redis.url(),
-        "--auth_key_file", dir.File("auth.key"), "--listen", absl::StrCat("127.0.0.1:", r.port),
+        "--auth_key_file", key_file, "--listen", absl::StrCat("127.0.0.1:", r.port),
         "--metrics_listen", "off", "--data_dir", DataDir(), "--health_interval_ms", "50",
         "--shutdown_delay_seconds", "1", "--shutdown_grace_seconds", "5", "--log_level",
         "warning", "--write_quota_per_minute", "0"};
     argv.insert(argv.end(), extra[r.service].begin(), extra[r.service].end());
+    if (!extra_key_file.empty()) {
+      argv.insert(argv.end(), {"--auth_extra_key_file", extra_key_file});
+    }
     r.process.Start(argv, dir.File(absl::StrCat(r.service, "-", r.port, ".log")));
   };
   auto serving = [&](const Replica& r) {
@@ -105,10 +119,22 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
   }
   for (auto& r : replicas) ASSERT_TRUE(WaitFor([&] { return serving(*r); })) << r->service;
 
-  const std::string writer = *MintToken(*LoadVerificationKey(dir.File("auth.key")),
-                                        {"writer", Role::kPrefecture, kToyama});
-  const std::string reader = *MintToken(*LoadVerificationKey(dir.File("auth.key")),
-                                        {"reader", Role::kSecretariat});
+  // The clients' tokens, of the old key until the first roll has ended, then of the new.
+  std::mutex token_mu;
+  auto tokens_of = [&](const std::string& key) {
+    const VerificationKey k = *LoadVerificationKey(key);
+    return std::make_pair(*MintToken(k, {"writer", Role::kPrefecture, kToyama}),
+                          *MintToken(k, {"reader", Role::kSecretariat}));
+  };
+  std::pair<std::string, std::string> tokens = tokens_of(dir.File("old.key"));
+  auto writer_token = [&] {
+    std::lock_guard<std::mutex> lock(token_mu);
+    return tokens.first;
+  };
+  auto reader_token = [&] {
+    std::lock_guard<std::mutex> lock(token_mu);
+    return tokens.second;
+  };
   auto registry = registry::v1::PlanRegistry::NewStub(Balanced(ports["registry"]));
   auto requirements =
       requirements::v1::RequirementCheck::NewStub(Balanced(ports["requirements"]));
@@ -141,7 +167,7 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
       notification::v1::WatchEventsRequest req;
       req.set_after_cursor(cursor);
       grpc::ClientContext ctx;
-      PrepareCall(&ctx, reader, absl::Hours(1));
+      PrepareCall(&ctx, reader_token(), absl::Hours(1));
       {
         std::lock_guard<std::mutex> lock(watch_mu);
         watch_ctx = &ctx;
@@ -176,6 +202,7 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
   for (int w = 0; w < 2; ++w) {
     load.emplace_back([&, w] {
       for (int i = 0; !stop; ++i) {
+        const std::string writer = writer_token(), reader = reader_token();
         registry::v1::CreatePlanRequest create;
         *create.mutable_plan() = PlanB();
         create.set_request_id(absl::StrCat("roll-", w, "-", i));
@@ -215,15 +242,28 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
   };
   ASSERT_TRUE(WaitFor([&] { return acked_count() >= 10; }));
 
-  // The restart: each replica of each service in turn, SIGTERM, start again, wait until serving.
-  for (auto& r : replicas) {
-    const size_t before = acked_count();
-    r->process.Stop();
-    start(*r);
-    ASSERT_TRUE(WaitFor([&] { return serving(*r); })) << r->service << " did not come back";
-    ASSERT_TRUE(WaitFor([&] { return acked_count() >= before + 5; }))
-        << "no plan acknowledged after restarting a replica of " << r->service;
+  // A roll: each replica of each service in turn, SIGTERM, start again, wait until serving.
+  auto roll = [&] {
+    for (auto& r : replicas) {
+      const size_t before = acked_count();
+      r->process.Stop();
+      start(*r);
+      ASSERT_TRUE(WaitFor([&] { return serving(*r); })) << r->service << " did not come back";
+      ASSERT_TRUE(WaitFor([&] { return acked_count() >= before + 5; }))
+          << "no plan acknowledged after restarting a replica of " << r->service;
+    }
+  };
+  extra_key_file = dir.File("new.key");
+  roll();
+  if (HasFatalFailure()) return;
+  {
+    std::lock_guard<std::mutex> lock(token_mu);
+    tokens = tokens_of(dir.File("new.key"));
   }
+  key_file = dir.File("new.key");
+  extra_key_file = dir.File("old.key");
+  roll();
+  if (HasFatalFailure()) return;
   stop = true;
   for (auto& t : load) t.join();
 
@@ -252,14 +292,17 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoad) {
   const double ratio = static_cast<double>(failed.load()) / static_cast<double>(calls.load());
   RecordProperty("calls", static_cast<int>(calls.load()));
   RecordProperty("failed", static_cast<int>(failed.load()));
-  std::printf("rolling restart of 8 replicas: %lld calls, %lld failed (%.3f %%); %zu plans, their "
-              "events watched once each; the watch resumed %d times\n",
+  std::printf("two rolling restarts of 8 replicas rotating the token key: %lld calls, %lld failed "
+              "(%.3f %%); %zu plans, their events watched once each; the watch resumed %d times\n",
               static_cast<long long>(calls.load()), static_cast<long long>(failed.load()),
               ratio * 100, names.size(), resumed.load());
   for (const auto& [message, code] : failures) {
     std::printf("  failed: code %d: %s\n", static_cast<int>(code), message.c_str());
   }
   EXPECT_LE(ratio, 0.001) << failed.load() << " of " << calls.load() << " calls failed";
+  for (const auto& [message, code] : failures) {
+    EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << "refused during the key rotation: " << message;
+  }
   for (auto it = replicas.rbegin(); it != replicas.rend(); ++it) (*it)->process.Stop();
 }
 

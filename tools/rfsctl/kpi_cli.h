@@ -30,6 +30,9 @@ ABSL_DECLARE_FLAG(bool, dry_run);             // kpi_import.cc
 ABSL_DECLARE_FLAG(std::string, findings);     // pdca_commands.cc
 ABSL_DECLARE_FLAG(std::string, action);       // pdca_commands.cc
 ABSL_DECLARE_FLAG(bool, request_revision);    // pdca_commands.cc
+ABSL_DECLARE_FLAG(bool, include_tokyo_area);  // kpi_report.cc
+ABSL_DECLARE_FLAG(std::string, out);          // kpi_report.cc
+ABSL_DECLARE_FLAG(int, max_plans);            // kpi_report.cc
 
 namespace rfs::rfsctl {
 
@@ -50,6 +53,14 @@ std::vector<std::string> Header(bool english, std::vector<std::string> en,
 
 // The day a report is due, "2026-10-31" (JST), from its deadline (the first instant after it).
 std::string DueDate(const google::protobuf::Timestamp& deadline);
+// Half years counted from FY0 H1 (a whole fiscal year counts at its H2), and back (defined in
+// kpi_html.cc).
+int64_t HalfIndexOf(const common::v1::FiscalPeriod& period);
+common::v1::FiscalPeriod PeriodOfHalfIndex(int64_t half);
+
+// The name of a mandatory KGI: 官民設備投資額, 付加価値増加額, 産業ニーズに即した人材育成数 (or
+// in English).
+std::string KgiName(rv1::MandatoryKgi kgi, bool english);
 // A value of the indicator `id` with its unit when `indicators` has it, else the plain integer.
 std::string ValueText(const std::map<std::string, rv1::Indicator>& indicators,
                       const std::string& id, int64_t value, bool english);
@@ -109,6 +120,10 @@ int Output(const KpiGlobals& g, const google::protobuf::Message& m, const Print&
 // The indicators of a plan by id, from its progress (best effort: empty when it cannot be read).
 std::map<std::string, rv1::Indicator> IndicatorsOf(const KpiClient& c, const std::string& plan);
 
+// --as_of into `as_of` when given (else it is left as it is): 0, or the usage error printed
+// (after `command`).
+int ReadAsOfFlag(absl::string_view command, bool english, common::v1::FiscalPeriod* as_of);
+
 // A half year argument into `period`: 0, or the usage error printed (after `command`).
 int ReadHalfYearArg(absl::string_view command, const std::string& arg,
                     common::v1::FiscalPeriod* period, bool english);
@@ -122,6 +137,9 @@ int ReadPlanAndHalfYear(absl::string_view command, const std::vector<std::string
   return ReadHalfYearArg(command, args[1], req->mutable_period(), english);
 }
 
+// --plan_type into `type` (UNSPECIFIED when not given); false when it is not A, B or C.
+bool ReadPlanTypeFlag(rv1::PlanType* type);
+
 // The error of a command run without a token.
 std::string NoToken(bool english);
 
@@ -133,5 +151,10 @@ std::optional<int> UsageAsked(const std::vector<std::string>& all);
 
 // Runs `rfsctl kpi import ARGS...` (ARGS without "import"); checks the token only to send.
 int CmdImport(const KpiGlobals& g, const std::vector<std::string>& args);
+
+// ---- `rfsctl kpi report` (defined in kpi_report.cc) ----
+
+// Runs `rfsctl kpi report PLAN` or `rfsctl kpi report --block B` (ARGS without "report").
+int CmdReport(const KpiClient& c, const std::vector<std::string>& args);
 
 }  // namespace rfs::rfsctl

@@ -1,6 +1,7 @@
 // `rfsctl kpi ...` (kpi_commands.h): every kpi and pdca flag, the shared pieces of the commands
 // (kpi_cli.h), the commands record, verify, return, list, progress, override, unlock, national and
-// reporting, KpiUsage and RunKpi. `kpi import` is in kpi_import.cc, `pdca` in pdca_commands.cc.
+// reporting, KpiUsage and RunKpi. `kpi import` is in kpi_import.cc, `kpi report` in kpi_report.cc,
+// `pdca` in pdca_commands.cc.
 #include "tools/rfsctl/kpi_commands.h"
 
 #include <unistd.h>
@@ -36,13 +37,17 @@ ABSL_FLAG(std::string, reason, "", "kpi override/unlock: why (required)");
 ABSL_FLAG(std::string, until, "",
           "kpi unlock: accept reports through this day (JST), e.g. 2026-12-31, or until an RFC 3339 "
           "time; default 14 days");
-ABSL_FLAG(std::string, as_of, "", "kpi progress: the half year, e.g. 2026-H2 (default: now)");
+ABSL_FLAG(std::string, as_of, "",
+          "kpi progress/report: the half year, e.g. 2026-H2 (default: now)");
 ABSL_FLAG(bool, wide, false,
           "kpi progress: every column (the half year of each value, expected now, verified "
           "values, the reviewer's reasons); without it the table fits 100 columns");
-ABSL_FLAG(std::string, plan_type, "", "kpi national/reporting: only plans of type A, B or C");
+ABSL_FLAG(std::string, plan_type, "",
+          "kpi national/reporting/report: only plans of type A, B or C");
 ABSL_FLAG(bool, include_tokyo_area, false,
-          "kpi national: count values at Tokyo-area prefectures too");
+          "kpi national/report: count values at Tokyo-area prefectures too");
+ABSL_FLAG(std::string, out, "", "kpi report: write the page to this file (default: standard output)");
+ABSL_FLAG(int, max_plans, 200, "kpi report --block: most plans shown (the rest are counted)");
 ABSL_FLAG(bool, csv, false, "kpi national: RFC 4180 CSV in UTF-8 instead of a table");
 ABSL_FLAG(bool, bom, false, "kpi national: start the CSV with a UTF-8 BOM (for Excel); implies --csv");
 ABSL_FLAG(int, max_lines, 10000, "kpi import: most data rows a file may have");
@@ -123,6 +128,26 @@ std::optional<std::string> MeasurementNameArg(const std::vector<std::string>& ar
 }  // namespace
 
 // A half year argument into `period`: 0, or the usage error printed (after `command`).
+bool ReadPlanTypeFlag(rv1::PlanType* type) {
+  const std::string text = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_plan_type));
+  *type = rv1::PLAN_TYPE_UNSPECIFIED;
+  if (text.empty()) return true;
+  return rv1::PlanType_Parse("PLAN_TYPE_" + text, type) && *type != rv1::PLAN_TYPE_UNSPECIFIED;
+}
+
+int ReadAsOfFlag(absl::string_view command, bool english, common::v1::FiscalPeriod* as_of) {
+  const std::string text = absl::GetFlag(FLAGS_as_of);
+  if (text.empty()) return 0;
+  const auto period = ParseHalfYear(text);
+  if (!period.has_value()) {
+    return Fail(absl::StrCat(command, ": --as_of '", text,
+                             Say(english, "' is not a half year like 2026-H2",
+                                 "' は半期ではありません（例: 2026-H2）")));
+  }
+  *as_of = *period;
+  return 0;
+}
+
 int ReadHalfYearArg(absl::string_view command, const std::string& arg,
                     common::v1::FiscalPeriod* period, bool english) {
   const auto parsed = ParseHalfYear(arg);
@@ -138,13 +163,6 @@ int ReadHalfYearArg(absl::string_view command, const std::string& arg,
 namespace {
 
 // --plan_type A, B or C into `type` (UNSPECIFIED when not given); false for anything else.
-bool ReadPlanTypeFlag(rv1::PlanType* type) {
-  const std::string text = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_plan_type));
-  *type = rv1::PLAN_TYPE_UNSPECIFIED;
-  if (text.empty()) return true;
-  return rv1::PlanType_Parse("PLAN_TYPE_" + text, type) && *type != rv1::PLAN_TYPE_UNSPECIFIED;
-}
-
 int CmdRecord(KpiClient& c, const std::vector<std::string>& args) {
   const KpiGlobals& g = c.g();
   if (args.size() != 4) {
@@ -314,15 +332,8 @@ int CmdProgress(KpiClient& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Fail("kpi progress: usage: rfsctl kpi progress PLAN [--as_of 2026-H2] [--wide]");
   kv1::GetProgressRequest req;
   req.set_plan(NormalizePlanName(args[0]));
-  const std::string as_of = absl::GetFlag(FLAGS_as_of);
-  if (!as_of.empty()) {
-    const auto period = ParseHalfYear(as_of);
-    if (!period.has_value()) {
-      return Fail(absl::StrCat("kpi progress: --as_of '", as_of,
-                               Say(g.english, "' is not a half year like 2026-H2",
-                                   "' は半期ではありません（例: 2026-H2）")));
-    }
-    *req.mutable_as_of() = *period;
+  if (!absl::GetFlag(FLAGS_as_of).empty()) {
+    if (int code = ReadAsOfFlag("kpi progress", g.english, req.mutable_as_of())) return code;
   }
   kv1::PlanProgress resp;
   if (int code = c.CallOrFail(&Stub::GetProgress, req, &resp)) return code;
@@ -571,7 +582,19 @@ const char* KpiUsage() {
       deadline, how many plans are expected to report and how many reported on time, late, in part, not at all or are not yet due; then each plan you may
       read with its state: 期限内に報告済 (ON TIME), 期限後に報告 (LATE), 一部未報告（期限超過）
       (INCOMPLETE), 未報告（期限超過） (MISSING), 未報告（期限前） (NOT YET DUE).
-
+  rfsctl kpi report PLAN [--as_of 2026-H2] [--out FILE.html]
+  rfsctl kpi report --block HOKURIKU [--plan_type B] [--as_of 2026-H2] [--include_tokyo_area]
+                    [--max_plans 200] [--out FILE.html]
+      A self-contained HTML page (inline SVG and CSS, no script, nothing fetched: open it in
+      any browser, mail it, print it), Japanese first (--lang en: English). Of one plan: the
+      summary of its indicators' statuses, the PDCA cycle of the half year, each half year's
+      report (overdue ones in red), and for each indicator its status, its figures (baseline,
+      reported, verified, planned now, target, R) and a chart of its path from the baseline
+      through the milestones to the target with the reported and verified values, then the
+      values half year by half year. Of one block: its three mandatory KGIs for the fiscal year
+      (target, reported, verified), the indicator statuses over its plans, the PDCA phases, the
+      overdue reports of the half year and the three before it, and one row per plan. Default
+      half year: now; default output: standard output.
 rfsctl pdca: the PDCA cycle of a plan for a half year (the same service, token and flags)
 
   rfsctl pdca show PLAN FY-H
@@ -601,11 +624,12 @@ int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
   if (cmd == "import") return CmdImport(globals, args);  // checks the token only to send
   static const std::set<std::string> kCommands = {"record",   "verify",   "return",
                                                   "list",     "progress", "override",
-                                                  "unlock",   "national", "reporting"};
+                                                  "unlock",   "national", "reporting",
+                                                  "report"};
   if (kCommands.count(cmd) == 0) {
     return Fail(absl::StrCat("kpi: unknown command '", cmd,
                              "'; try: record, verify, return, list, progress, override, unlock, "
-                             "national, reporting, import (rfsctl kpi help)"));
+                             "national, reporting, report, import (rfsctl kpi help)"));
   }
   if (globals.token.empty()) return Fail(NoToken(globals.english));
   KpiClient c(globals);
@@ -617,6 +641,7 @@ int RunKpi(const KpiGlobals& globals, const std::vector<std::string>& all) {
   if (cmd == "override") return CmdOverride(c, args);
   if (cmd == "unlock") return CmdUnlock(c, args);
   if (cmd == "reporting") return CmdReporting(c, args);
+  if (cmd == "report") return CmdReport(c, args);
   return CmdNational(c, args);
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -233,5 +235,75 @@ std::string RenderPdcaCycle(const kpi::v1::PdcaCycle& cycle,
 // kpis_achieved_ratio, then one row per KGI (the plan and KPI figures repeated on each row),
 // in UTF-8 with CRLF line ends; a UTF-8 BOM first when `bom`.
 std::string NationalCsv(const kpi::v1::AggregateKgiResponse& response, bool english, bool bom);
+
+// ---- HTML reports (kpi_html.cc; the command `kpi report` in kpi_commands.cc) ----
+//
+// `rfsctl kpi report` writes one self-contained HTML page (inline CSS and SVG; no script, and a
+// Content-Security-Policy of default-src 'none' so that nothing is fetched) of one plan or one
+// regional block, in the language of --lang (Japanese by default, with English beside each
+// heading). What a page shows carries data attributes, so a test can read what a browser
+// displays and compare it with the service's answers:
+//   data-indicator="ID"          an indicator's card; inside it
+//     data-role="status"         its computed status word (background: the status colour)
+//     data-role="override"       a reviewer's status, when set
+//     data-role="reported" / "verified" / "expected" / "target" / "baseline"
+//                                its figures as of the report's half year (text: the value)
+//     data-period="2026-H1"      a row of its half-year table, with cells data-series=
+//                                "expected" | "reported" | "verified" (text: the exact value)
+//     <svg data-chart>           its chart: points data-series="reported" | "verified" and a
+//                                line data-series="expected", each point with data-period and
+//                                data-value (the fixed-point integer)
+//   data-status="ACHIEVED"       a legend entry or a segment of a status bar (data-count)
+//   data-report-period="2026-H1" a half year's report of the plan (data-state="MISSING" ...)
+//   data-phase="CHECK"           a PDCA phase box (class "current" on the cycle's phase)
+//   data-plan="plans/B-00001"    a row of a block report (data-phase, data-state inside)
+//   data-kgi="CAPEX"             a KGI of a block report (data-role target/reported/verified)
+
+// The colour of a status on the page and on the dashboards (Grafana's palette: green, blue,
+// yellow, orange, red, grey, purple), "#73BF69" ...
+const char* StatusHtmlColor(kpi::v1::ProgressStatus status);
+
+// A half year's report of one plan, with the half year and its deadline.
+struct HalfYearReport {
+  common::v1::FiscalPeriod period;
+  google::protobuf::Timestamp deadline;
+  kpi::v1::PlanReport report;
+};
+
+// What the report of one plan shows, as read from rfs-kpi.
+struct PlanReportData {
+  std::string plan;                          // "plans/B-00001"
+  std::string title;                         // its title, when GetReportingStatus listed it
+  std::string block;                         // its regional block, likewise
+  kpi::v1::PlanProgress progress;            // GetProgress at the report's half year
+  // GetProgress at each half year of the charts, oldest first: the path (expected_now) and
+  // the values counted by then.
+  std::vector<kpi::v1::PlanProgress> path;
+  std::optional<kpi::v1::PdcaCycle> cycle;   // of the report's half year, when readable
+  std::vector<HalfYearReport> reports;       // the plan's reports, oldest first
+  std::string generated;                     // when the page was made, "2026-12-08 10:45 JST"
+};
+std::string RenderPlanReportHtml(const PlanReportData& data, bool english);
+
+// One plan of a block report.
+struct BlockPlanRow {
+  kpi::v1::PlanReport report;                    // of the report's half year
+  std::optional<kpi::v1::PlanProgress> progress;  // when readable
+  kpi::v1::PdcaPhase phase = kpi::v1::PDCA_PHASE_UNSPECIFIED;  // unset when unreadable
+};
+
+// What the report of one regional block shows.
+struct BlockReportData {
+  std::string block;                               // e.g. "HOKURIKU"
+  registry::v1::PlanType plan_type = registry::v1::PLAN_TYPE_UNSPECIFIED;  // a filter, if set
+  kpi::v1::ReportingStatus status;                 // of the report's half year
+  std::vector<kpi::v1::ReportingStatus> earlier;   // of the half years before, newest first
+  std::vector<BlockPlanRow> plans;                 // in the order of `status.plans`
+  size_t plans_not_shown = 0;                      // beyond the page's limit
+  kpi::v1::AggregateKgiResponse kgi;               // of the report's fiscal year
+  bool include_tokyo_area = false;
+  std::string generated;
+};
+std::string RenderBlockReportHtml(const BlockReportData& data, bool english);
 
 }  // namespace rfs::rfsctl

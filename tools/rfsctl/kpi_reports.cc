@@ -31,12 +31,6 @@ namespace rv1 = registry::v1;
 
 // ---- Reports ----
 
-namespace {
-
-std::string KgiId(rv1::MandatoryKgi kgi) {
-  return std::string(absl::StripPrefix(rv1::MandatoryKgi_Name(kgi), "MANDATORY_KGI_"));
-}
-
 std::string KgiName(rv1::MandatoryKgi kgi, bool english) {
   switch (kgi) {
     case rv1::MANDATORY_KGI_CAPEX:
@@ -46,8 +40,14 @@ std::string KgiName(rv1::MandatoryKgi kgi, bool english) {
     case rv1::MANDATORY_KGI_TALENT:
       return english ? "Talent trained for industry needs" : "産業ニーズに即した人材育成数";
     default:
-      return KgiId(kgi);
+      return std::string(absl::StripPrefix(rv1::MandatoryKgi_Name(kgi), "MANDATORY_KGI_"));
   }
+}
+
+namespace {
+
+std::string KgiId(rv1::MandatoryKgi kgi) {
+  return std::string(absl::StripPrefix(rv1::MandatoryKgi_Name(kgi), "MANDATORY_KGI_"));
 }
 
 std::string UnitWord(rv1::IndicatorUnit unit, bool english) {

@@ -147,6 +147,48 @@ TEST(Auth, Rs256AndAlgorithmConfusion) {
   EXPECT_EQ(ok->subject, "idp-user");
   EXPECT_EQ(verifier.Verify(sign(JWT_ALG_HS256, key->material)).status().code(),
             absl::StatusCode::kUnauthenticated);
+
+  // The RS256 key as the extra key of an HS256 verifier (an identity provider's key added
+  // beside the local secret): its tokens pass, the secret's too, and an HS256 token "signed"
+  // with the public key's text still does not.
+  TokenVerifier both(Secret(), nullptr, *key);
+  EXPECT_TRUE(both.Verify(sign(JWT_ALG_RS256, pem)).ok());
+  EXPECT_TRUE(both.Verify(sign(JWT_ALG_HS256, Secret().material)).ok());
+  EXPECT_EQ(both.Verify(sign(JWT_ALG_HS256, key->material)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+// A key rotation: a verifier holding the old and the new key accepts tokens of either, and
+// nothing else; a token of either key is judged by that key alone (an expired token of the
+// extra key says it expired, not that its signature is wrong).
+TEST(Auth, ExtraKeyIsAcceptedBesideTheKey) {
+  const VerificationKey old_key = Secret(std::string(40, 'o'));
+  const VerificationKey new_key = Secret(std::string(40, 'n'));
+  TokenVerifier verifier(old_key, nullptr, new_key);
+  auto by_old = MintToken(old_key, {"clerk-old", Role::kPrefecture, "160008"});
+  auto by_new = MintToken(new_key, {"clerk-new", Role::kPrefecture, "160008"});
+  auto by_other = MintToken(Secret(std::string(40, 'x')), {"mallory", Role::kSecretariat});
+  ASSERT_TRUE(by_old.ok() && by_new.ok() && by_other.ok());
+  ASSERT_TRUE(verifier.Verify(*by_old).ok()) << verifier.Verify(*by_old).status();
+  EXPECT_EQ(verifier.Verify(*by_old)->subject, "clerk-old");
+  ASSERT_TRUE(verifier.Verify(*by_new).ok()) << verifier.Verify(*by_new).status();
+  EXPECT_EQ(verifier.Verify(*by_new)->subject, "clerk-new");
+  const auto refused = verifier.Verify(*by_other);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("signature"), std::string::npos) << refused.status();
+
+  auto expired = MintToken(new_key, {"late", Role::kViewer, "", "", absl::Seconds(-10)});
+  const auto late = verifier.Verify(*expired);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(late.status().message().find("expired"), std::string::npos) << late.status();
+
+  // Swapped (after the rotation) the same tokens pass; without the extra key the old ones fail.
+  TokenVerifier swapped(new_key, nullptr, old_key);
+  EXPECT_TRUE(swapped.Verify(*by_old).ok());
+  EXPECT_TRUE(swapped.Verify(*by_new).ok());
+  TokenVerifier new_only(new_key, nullptr);
+  EXPECT_EQ(new_only.Verify(*by_old).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(new_only.Verify(*by_new).ok());
 }
 
 }  // namespace
