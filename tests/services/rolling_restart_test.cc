@@ -197,7 +197,16 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
       }
     }
   });
-  ASSERT_TRUE(WaitFor([&] { return watching.load(); })) << "the watch never caught up";
+  if (!WaitFor([&] { return watching.load(); })) {
+    ADD_FAILURE() << "the watch never caught up";
+    stop = true;
+    {
+      std::lock_guard<std::mutex> lock(watch_mu);
+      if (watch_ctx != nullptr) watch_ctx->TryCancel();
+    }
+    watcher.join();
+    return;
+  }
   std::vector<std::thread> load;
   for (int w = 0; w < 2; ++w) {
     load.emplace_back([&, w] {
@@ -240,7 +249,10 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
     std::lock_guard<std::mutex> lock(mu);
     return acked.size();
   };
-  ASSERT_TRUE(WaitFor([&] { return acked_count() >= 10; }));
+  // From here on a failure still stops the load and the watcher (below), so that no thread
+  // outlives the test and no replica is left running.
+  bool rolled = WaitFor([&] { return acked_count() >= 10; });
+  EXPECT_TRUE(rolled) << "no plan acknowledged before the restarts";
 
   // A roll: each replica of each service in turn, SIGTERM, start again, wait until serving.
   auto roll = [&] {
@@ -248,22 +260,30 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
       const size_t before = acked_count();
       r->process.Stop();
       start(*r);
-      ASSERT_TRUE(WaitFor([&] { return serving(*r); })) << r->service << " did not come back";
-      ASSERT_TRUE(WaitFor([&] { return acked_count() >= before + 5; }))
-          << "no plan acknowledged after restarting a replica of " << r->service;
+      if (!WaitFor([&] { return serving(*r); })) {
+        ADD_FAILURE() << r->service << " did not come back";
+        return false;
+      }
+      if (!WaitFor([&] { return acked_count() >= before + 5; })) {
+        ADD_FAILURE() << "no plan acknowledged after restarting a replica of " << r->service;
+        return false;
+      }
     }
+    return true;
   };
-  extra_key_file = dir.File("new.key");
-  roll();
-  if (HasFatalFailure()) return;
-  {
-    std::lock_guard<std::mutex> lock(token_mu);
-    tokens = tokens_of(dir.File("new.key"));
+  if (rolled) {
+    extra_key_file = dir.File("new.key");
+    rolled = roll();
   }
-  key_file = dir.File("new.key");
-  extra_key_file = dir.File("old.key");
-  roll();
-  if (HasFatalFailure()) return;
+  if (rolled) {
+    {
+      std::lock_guard<std::mutex> lock(token_mu);
+      tokens = tokens_of(dir.File("new.key"));
+    }
+    key_file = dir.File("new.key");
+    extra_key_file = dir.File("old.key");
+    rolled = roll();
+  }
   stop = true;
   for (auto& t : load) t.join();
 
@@ -273,7 +293,7 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
     std::lock_guard<std::mutex> lock(mu);
     names = acked;
   }
-  const bool all_seen = WaitFor([&] {
+  const bool all_seen = rolled && WaitFor([&] {
     std::lock_guard<std::mutex> lock(mu);
     for (const std::string& n : names) {
       if (seen.count(absl::StrCat("registry/", n, "/v1")) == 0) return false;
@@ -285,6 +305,8 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
     if (watch_ctx != nullptr) watch_ctx->TryCancel();
   }
   watcher.join();
+  for (auto it = replicas.rbegin(); it != replicas.rend(); ++it) (*it)->process.Stop();
+  if (!rolled) return;
   EXPECT_TRUE(all_seen) << "the watcher missed the event of an acknowledged plan";
   for (const auto& [id, times] : seen) EXPECT_EQ(times, 1) << id << " delivered twice";
   EXPECT_GE(resumed.load(), 2) << "the watcher's stream never moved to the other replica";
@@ -303,7 +325,6 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
   for (const auto& [message, code] : failures) {
     EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << "refused during the key rotation: " << message;
   }
-  for (auto it = replicas.rbegin(); it != replicas.rend(); ++it) (*it)->process.Stop();
 }
 
 }  // namespace
