@@ -116,6 +116,13 @@ std::string PeriodWords(const cv1::FiscalPeriod& p, bool english) {
   return english ? FormatPeriod(p) : FormatPeriodJa(p);
 }
 
+// The period of a baseline or target as written ("FY2030", "2030年度（令和12年度）"), or "" while
+// it has none (a period still written "202○年").
+std::string PeriodLabel(const rv1::PeriodValue& value, bool english) {
+  if (value.period().fiscal_year() == 0) return "";
+  return PeriodWords(value.period(), english);
+}
+
 std::string Coord(double v) { return absl::StrFormat("%.1f", v); }
 
 // A status as a coloured badge.
@@ -448,8 +455,7 @@ std::string IndicatorCard(const kv1::IndicatorProgress& now, const std::vector<k
   };
   out += "<div class=\"figures\">";
   figure("baseline",
-         absl::StrCat(english ? "Baseline " : "基準値 ",
-                      Escape(ShortHalf(ind.baseline().period(), english))),
+         absl::StrCat(english ? "Baseline " : "基準値 ", Escape(PeriodLabel(ind.baseline(), english))),
          ind.baseline().has_value() ? std::optional<int64_t>(ind.baseline().value()) : std::nullopt);
   figure("reported",
          english ? (cumulative ? "Reported (cumulative)" : "Reported")
@@ -459,8 +465,7 @@ std::string IndicatorCard(const kv1::IndicatorProgress& now, const std::vector<k
   figure("expected", english ? "Expected now" : "現時点の計画値",
          now.has_expected_now() ? std::optional<int64_t>(now.expected_now()) : std::nullopt);
   figure("target",
-         absl::StrCat(english ? "Target " : "目標値 ",
-                      Escape(ShortHalf(ind.target().period(), english))),
+         absl::StrCat(english ? "Target " : "目標値 ", Escape(PeriodLabel(ind.target(), english))),
          ind.target().has_value() ? std::optional<int64_t>(ind.target().value()) : std::nullopt);
   if (now.reported().has_ratio()) {
     absl::StrAppend(&out, "<div>", english ? "Progress ratio R" : "進捗率 R",
