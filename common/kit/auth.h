@@ -58,8 +58,8 @@ class TokenVerifier {
   // `reference` (may be null) is used to check that a bureau's block exists. `extra`, when
   // given, is a second key accepted as well (--auth_extra_key_file): the next key before a
   // rotation, the previous one after it, so that a key changes without a refused call
-  // (docs/operations.md, "Rotating the token key"). Each key checks its own algorithm, issuer
-  // and audience.
+  // (docs/operations.md, "Rotating the token key"). Each key checks its own algorithm, and
+  // the issuer and audience it carries (the same flags give both keys theirs).
   TokenVerifier(VerificationKey key, const ReferenceData* reference,
                 std::optional<VerificationKey> extra = std::nullopt);
 

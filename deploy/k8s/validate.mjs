@@ -299,7 +299,7 @@ function checkReferences(objects, report) {
     }
     for (const v of spec.volumes ?? []) {
       if (v.configMap && !v.configMap.optional) configMaps.push(v.configMap.name);
-      if (v.secret) secretRefs.push(`${v.secret.secretName}${v.secret.items ? ` (key ${v.secret.items.map((i) => i.key).join(", ")})` : ""}`);
+      if (v.secret && !v.secret.optional) secretRefs.push(`${v.secret.secretName}${v.secret.items ? ` (key ${v.secret.items.map((i) => i.key).join(", ")})` : ""}`);
     }
     for (const name of configMaps) if (!has("ConfigMap", o, name)) report(o, `ConfigMap ${name} is not in the render`);
     for (const s of secretRefs) if (!has("Secret", o, s.split(" ")[0])) secrets.add(`${ns(o) || "(namespace)"}/${s}`);

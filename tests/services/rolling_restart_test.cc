@@ -119,7 +119,9 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
   }
   for (auto& r : replicas) ASSERT_TRUE(WaitFor([&] { return serving(*r); })) << r->service;
 
-  // The clients' tokens, of the old key until the first roll has ended, then of the new.
+  // The clients' tokens, of the old key until the first roll has ended, then of the new; the
+  // first load worker keeps old-key tokens to the end (tokens handed out before a rotation
+  // are still in use after it, until they expire).
   std::mutex token_mu;
   auto tokens_of = [&](const std::string& key) {
     const VerificationKey k = *LoadVerificationKey(key);
@@ -127,6 +129,7 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
                           *MintToken(k, {"reader", Role::kSecretariat}));
   };
   std::pair<std::string, std::string> tokens = tokens_of(dir.File("old.key"));
+  const std::pair<std::string, std::string> old_tokens = tokens;
   auto writer_token = [&] {
     std::lock_guard<std::mutex> lock(token_mu);
     return tokens.first;
@@ -171,6 +174,7 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
       {
         std::lock_guard<std::mutex> lock(watch_mu);
         watch_ctx = &ctx;
+        if (stop) ctx.TryCancel();  // stopped before it could be cancelled
       }
       auto stream = notification->WatchEvents(&ctx, req);
       notification::v1::WatchEventsResponse m;
@@ -211,7 +215,8 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
   for (int w = 0; w < 2; ++w) {
     load.emplace_back([&, w] {
       for (int i = 0; !stop; ++i) {
-        const std::string writer = writer_token(), reader = reader_token();
+        const std::string writer = w == 0 ? old_tokens.first : writer_token();
+        const std::string reader = w == 0 ? old_tokens.second : reader_token();
         registry::v1::CreatePlanRequest create;
         *create.mutable_plan() = PlanB();
         create.set_request_id(absl::StrCat("roll-", w, "-", i));
@@ -306,6 +311,9 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
   }
   watcher.join();
   for (auto it = replicas.rbegin(); it != replicas.rend(); ++it) (*it)->process.Stop();
+  for (const auto& [message, code] : failures) {
+    std::printf("  failed: code %d: %s\n", static_cast<int>(code), message.c_str());
+  }
   if (!rolled) return;
   EXPECT_TRUE(all_seen) << "the watcher missed the event of an acknowledged plan";
   for (const auto& [id, times] : seen) EXPECT_EQ(times, 1) << id << " delivered twice";
@@ -318,9 +326,6 @@ TEST(RollingRestart, EveryServiceRestartedOneReplicaAtATimeUnderLoadRotatingTheT
               "(%.3f %%); %zu plans, their events watched once each; the watch resumed %d times\n",
               static_cast<long long>(calls.load()), static_cast<long long>(failed.load()),
               ratio * 100, names.size(), resumed.load());
-  for (const auto& [message, code] : failures) {
-    std::printf("  failed: code %d: %s\n", static_cast<int>(code), message.c_str());
-  }
   EXPECT_LE(ratio, 0.001) << failed.load() << " of " << calls.load() << " calls failed";
   for (const auto& [message, code] : failures) {
     EXPECT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << "refused during the key rotation: " << message;

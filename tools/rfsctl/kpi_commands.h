@@ -236,7 +236,7 @@ std::string RenderPdcaCycle(const kpi::v1::PdcaCycle& cycle,
 // in UTF-8 with CRLF line ends; a UTF-8 BOM first when `bom`.
 std::string NationalCsv(const kpi::v1::AggregateKgiResponse& response, bool english, bool bom);
 
-// ---- HTML reports (kpi_html.cc; the command `kpi report` in kpi_commands.cc) ----
+// ---- HTML reports (kpi_html.cc; the command `kpi report` in kpi_report.cc) ----
 //
 // `rfsctl kpi report` writes one self-contained HTML page (inline CSS and SVG; no script, and a
 // Content-Security-Policy of default-src 'none' so that nothing is fetched) of one plan or one

@@ -7,6 +7,9 @@
 // the answers small). One block: GetReportingStatus of the half year and the three before it,
 // GetProgress and GetPdcaCycle of each plan listed (at most --max_plans), AggregateKgi of the
 // fiscal year.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +42,14 @@ constexpr int64_t kMaxReportHalves = 8;
 // A block report lists overdue reports of the report's half year and this many before it.
 constexpr int kEarlierHalves = 3;
 
+// An error of one plan's call that stops a block report (the token, the service, the
+// deadline) rather than leaving that plan's row empty (a plan it may not read, or one gone).
+bool StopsTheReport(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+         s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
 std::string Generated() {
   return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M", absl::Now(), JapanTimeZone()), " JST");
 }
@@ -51,12 +62,16 @@ int WritePage(const std::string& page, bool english) {
     std::fwrite(page.data(), 1, page.size(), stdout);
     return 0;
   }
-  const std::string tmp = out + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
+  // A new temporary file of our own (mkstemp: never an existing file or a link), readable by
+  // its owner only: the page holds what the caller's token may read.
+  std::string tmp = out + ".XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  FILE* f = fd < 0 ? nullptr : fdopen(fd, "wb");
+  if (f == nullptr && fd >= 0) close(fd);
   bool ok = f != nullptr && std::fwrite(page.data(), 1, page.size(), f) == page.size();
   if (f != nullptr) ok = std::fclose(f) == 0 && ok;
   if (!ok || std::rename(tmp.c_str(), out.c_str()) != 0) {
-    std::remove(tmp.c_str());
+    if (fd >= 0) std::remove(tmp.c_str());
     return Fail(absl::StrCat("kpi report: ",
                              Say(english, "cannot write ", "書き込めません: "), out));
   }
@@ -87,10 +102,10 @@ int PlanReport(const KpiClient& c, const std::string& plan, const cv1::FiscalPer
     if (baseline.fiscal_year() > 0) first = std::min(first, HalfIndexOf(baseline));
     if (target.fiscal_year() > 0) last = std::max(last, HalfIndexOf(target));
   }
-  if (last - first + 1 > kMaxChartHalves) {
-    last = std::max(now, first + kMaxChartHalves - 1);
-    first = last - kMaxChartHalves + 1;
-  }
+  // Longer than the charts can hold: the early half years go (the targets and the report's
+  // half year stay).
+  if (last - first + 1 > kMaxChartHalves) first = std::min(now, last - kMaxChartHalves + 1);
+  if (last - first + 1 > kMaxChartHalves) last = first + kMaxChartHalves - 1;
   for (int64_t h = first; h <= last; ++h) {
     if (h == now) {
       data.path.push_back(data.progress);
@@ -115,7 +130,9 @@ int PlanReport(const KpiClient& c, const std::string& plan, const cv1::FiscalPer
     rv1::PlanType_Parse(absl::StrCat("PLAN_TYPE_", plan.substr(6, 1)), &type);
   }
   status_req.set_plan_type(type);
-  for (int64_t h = std::max(first + 1, now - kMaxReportHalves + 1); h <= now; ++h) {
+  // (At least the report's own half year, also when no baseline has a period.)
+  for (int64_t h = std::max(std::min(first + 1, now), now - kMaxReportHalves + 1); h <= now;
+       ++h) {
     *status_req.mutable_period() = PeriodOfHalfIndex(h);
     kv1::ReportingStatus status;
     if (int code = c.CallOrFail(&Stub::GetReportingStatus, status_req, &status, "kpi report: ")) {
@@ -170,12 +187,16 @@ int BlockReport(const KpiClient& c, const std::string& block, const cv1::FiscalP
     req.set_plan(r.plan());
     *req.mutable_as_of() = as_of;
     kv1::PlanProgress progress;
-    if (c.Call(&Stub::GetProgress, req, &progress).ok()) row.progress = std::move(progress);
+    grpc::Status s = c.Call(&Stub::GetProgress, req, &progress);
+    if (StopsTheReport(s)) return FailRpc(s, g.english, "kpi report: ");
+    if (s.ok()) row.progress = std::move(progress);
     kv1::GetPdcaCycleRequest cycle_req;
     cycle_req.set_plan(r.plan());
     *cycle_req.mutable_period() = as_of;
     kv1::PdcaCycle cycle;
-    if (c.Call(&Stub::GetPdcaCycle, cycle_req, &cycle).ok()) row.phase = cycle.phase();
+    s = c.Call(&Stub::GetPdcaCycle, cycle_req, &cycle);
+    if (StopsTheReport(s)) return FailRpc(s, g.english, "kpi report: ");
+    if (s.ok()) row.phase = cycle.phase();
     data.plans.push_back(std::move(row));
   }
   kv1::AggregateKgiRequest kgi_req;

@@ -165,6 +165,12 @@ TEST(KpiHtml, TheChartDrawsEachValueAtItsHalfYearHigherValuesHigher) {
   EXPECT_TRUE(absl::StrContains(page, "<polyline data-series=\"expected\""));
   EXPECT_TRUE(absl::StrContains(page, "<b data-role=\"reported\">230人</b>"));
   EXPECT_TRUE(absl::StrContains(page, "<b data-role=\"target\">400人</b>"));
+  // A baseline's and a target's period as the fiscal year they name; none while unset.
+  EXPECT_TRUE(absl::StrContains(page, "目標値 2027年度（令和9年度）<br>")) << page;
+  EXPECT_TRUE(absl::StrContains(page, "基準値 2025年度（令和7年度）<br>")) << page;
+  PlanReportData unset = SamplePlan();
+  unset.progress.mutable_indicators(0)->mutable_indicator()->mutable_baseline()->clear_period();
+  EXPECT_TRUE(absl::StrContains(RenderPlanReportHtml(unset, false), "基準値 <br>"));
 }
 
 TEST(KpiHtml, BlockPageListsOverdueReportsAndSaysWhatItLeavesOut) {
