@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/domain/fiscal.h"
 #include "common/domain/money.h"
+#include "tools/rfsctl/cli_common.h"
 #include "tools/rfsctl/kpi_cli.h"
 #include "tools/rfsctl/kpi_commands.h"
 
@@ -203,10 +204,6 @@ std::string PhaseBoxes(kv1::PdcaPhase current, bool english,
     out += "</li>";
   }
   return out + "</ol>";
-}
-
-std::string TimeJst(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), JapanTimeZone());
 }
 
 constexpr absl::string_view kStyle = R"(
@@ -562,7 +559,7 @@ std::string CycleSection(const std::optional<kv1::PdcaCycle>& cycle, bool englis
                     english ? "Phase" : "フェーズ", "</th><th>", english ? "By" : "実施者",
                     "</th><th>", english ? "Comment" : "コメント", "</th></tr>");
     for (const auto& t : cycle->transitions()) {
-      absl::StrAppend(&out, "<tr><td>", TimeJst(t.time()), "</td><td>",
+      absl::StrAppend(&out, "<tr><td>", JstTime(t.time()), "</td><td>",
                       Escape(PdcaPhaseWord(t.to_phase(), english)), "</td><td>",
                       Escape(t.actor()), "</td><td>", Escape(t.comment()), "</td></tr>");
     }
